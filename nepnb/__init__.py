@@ -1,0 +1,38 @@
+"""nepnb: a self-hosted, notebook-first experiment tracker that speaks the Neptune 1.x API.
+
+``import nepnb as neptune`` runs existing Neptune code. Importing this package
+stays light: the Jupyter server side (tornado) and the kernel magic are only
+imported when Jupyter asks for them through the hooks below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nepnb._version import __version__
+
+__all__ = ["__version__"]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "nepnb"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from nepnb.jupyter.app import NepnbExtensionApp
+
+    return [{"module": "nepnb", "app": NepnbExtensionApp}]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Called by ``%load_ext nepnb``: registers the ``%neptune`` magic."""
+    from nepnb.kernel import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Called by ``%unload_ext nepnb``."""
+    from nepnb.kernel import unload_ipython_extension as _unload
+
+    _unload(ipython)

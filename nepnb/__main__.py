@@ -1,0 +1,5 @@
+import sys
+
+from nepnb.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ``nepnb`` command line."""

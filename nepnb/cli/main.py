@@ -1,0 +1,53 @@
+"""Entry point of the ``nepnb`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from nepnb import __version__
+from nepnb.config import default_home
+from nepnb.exceptions import NepnbError
+
+DESCRIPTION = """\
+nepnb: a self-hosted, notebook-first experiment tracker that speaks the Neptune 1.x API.
+
+Use it from Python with `import nepnb as neptune`, in a notebook with
+`%load_ext nepnb` and `%neptune init_run`, and from here for the rest.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``nepnb`` command and its sub-commands."""
+    parser = argparse.ArgumentParser(
+        prog="nepnb",
+        description=DESCRIPTION,
+        epilog=f"Local store: {default_home()} (set NEPNB_HOME to move it).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"nepnb {__version__}")
+    parser.add_subparsers(dest="command", metavar="COMMAND")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``nepnb`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(handler(args) or 0)
+    except NepnbError as error:
+        print(f"nepnb: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("nepnb: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The jupyter-server extension of nepnb: thin HTTP handlers over nepnb's core."""

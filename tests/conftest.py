@@ -1,0 +1,29 @@
+"""Fixtures shared by the whole suite: real Jupyter servers, kernels and stores in temp folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def nepnb_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty local store folder, set as ``NEPNB_HOME`` for the test."""
+    home = tmp_path / "nepnb-home"
+    home.mkdir()
+    monkeypatch.setenv("NEPNB_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def artifacts_dir(request: pytest.FixtureRequest) -> Path:
+    """A folder under ``test-artifacts/`` for this test's screenshots and logs."""
+    folder = ARTIFACTS / request.node.module.__name__.split(".")[-1] / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

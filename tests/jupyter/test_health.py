@@ -1,0 +1,60 @@
+"""The server extension loads, answers its health check, and nothing answers without auth."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+import nepnb
+from nepnb.jupyter.handlers import ROUTES
+
+
+def _concrete_url(pattern: str) -> str:
+    """A URL that `pattern` matches: each regex group replaced by a plausible segment."""
+    return re.sub(r"\(\?P<\w+>[^)]*\)|\([^)]*\)", "x", pattern).lstrip("/")
+
+
+async def test_health_reports_version_and_store(jp_fetch, nepnb_home: Path) -> None:
+    response = await jp_fetch("nepnb", "api", "health")
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = json.loads(response.body)
+    assert body == {"version": nepnb.__version__, "store": "local", "location": str(nepnb_home)}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("pattern", [pattern for pattern, _ in ROUTES])
+async def test_no_handler_answers_without_authentication(jp_fetch, pattern: str, method: str):
+    body = "{}" if method in {"POST", "PUT", "PATCH"} else None
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch(
+            _concrete_url(pattern),
+            method=method,
+            body=body,
+            headers={"Authorization": "token not-the-right-one"},
+            allow_nonstandard_methods=True,
+        )
+    # 403 for an unauthenticated API request; 405 only for verbs a handler lacks,
+    # which tornado checks before authentication and which reveal nothing.
+    assert caught.value.code in ({403} if method == "GET" else {403, 405})
+    assert b"health" not in (caught.value.response.body or b"")
+
+
+async def test_handlers_use_the_nepnb_authorization_resource(
+    jp_fetch, jp_serverapp, jp_server_authorizer
+) -> None:
+    # The test authorizer asserts that each request names the resource its URL maps to.
+    jp_server_authorizer._default_regex_mapping = {pattern: "nepnb" for pattern, _ in ROUTES}
+    jp_serverapp.web_app.settings["authorizer"] = jp_server_authorizer(parent=jp_serverapp)
+    jp_server_authorizer.permissions = {"actions": ["read"], "resources": ["contents"]}
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("nepnb", "api", "health")
+    assert caught.value.code == 403
+
+    jp_server_authorizer.permissions = {"actions": ["read"], "resources": ["nepnb"]}
+    response = await jp_fetch("nepnb", "api", "health")
+    assert response.code == 200

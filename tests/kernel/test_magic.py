@@ -1,0 +1,49 @@
+"""`%load_ext nepnb` registers `%neptune` in a real IPython kernel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nepnb
+from tests.notebooks import error_of, execute, make_notebook, stream_text
+
+
+def test_load_ext_registers_neptune_magic(tmp_path: Path, nepnb_home: Path) -> None:
+    notebook = execute(
+        make_notebook(
+            "%load_ext nepnb",
+            "%neptune",
+            "%neptune version",
+            "%neptune?",
+            "%neptune bogus",
+            "%neptune 'unclosed",
+        ),
+        tmp_path,
+        allow_errors=True,
+    )
+    load, bare, version, question, bogus, unclosed = notebook.cells
+    assert error_of(load) is None
+    assert "%neptune: track runs and notebook checkpoints" in stream_text(bare)
+    assert stream_text(version).strip() == f"nepnb {nepnb.__version__}"
+    # `%neptune?` shows the help through the pager (a payload), not an error.
+    assert error_of(question) is None
+    # IPython shows a UsageError as one line on stderr, without a traceback.
+    assert stream_text(bogus, "stderr") == (
+        "UsageError: %neptune: unknown sub-command 'bogus'; known: help, version\n"
+    )
+    assert stream_text(unclosed, "stderr").startswith("UsageError: %neptune: cannot parse")
+
+
+def test_import_nepnb_does_not_import_the_server_side() -> None:
+    code = (
+        "import sys, nepnb\n"
+        "heavy = [m for m in ('tornado', 'jupyter_server', 'nepnb.jupyter', 'IPython') "
+        "if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""

@@ -1,0 +1,47 @@
+"""Build and execute notebooks in a real IPython kernel (nbclient)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+
+def make_notebook(*sources: str) -> NotebookNode:
+    """A notebook with one code cell per source."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    return notebook
+
+
+def execute(notebook: NotebookNode, cwd: Path, *, allow_errors: bool = False) -> NotebookNode:
+    """Run every cell of `notebook` in a fresh kernel started in `cwd`; returns it executed."""
+    client = NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    client.execute()
+    return notebook
+
+
+def stream_text(cell: NotebookNode, name: str = "stdout") -> str:
+    """The text a cell printed on one stream."""
+    return "".join(out.get("text", "") for out in cell.outputs if out.get("name") == name)
+
+
+def error_of(cell: NotebookNode) -> tuple[str, str] | None:
+    """The (ename, evalue) of a cell that raised, else None."""
+    for out in cell.outputs:
+        if out.output_type == "error":
+            return out.ename, out.evalue
+    return None

@@ -1,0 +1,28 @@
+"""The code base stays clean: ruff's lint and format checks, TypeScript's strict compile."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ruff", "check", "nepnb", "tests", "bench"],
+        ["ruff", "format", "--check", "nepnb", "tests", "bench"],
+    ],
+    ids=["ruff-check", "ruff-format"],
+)
+def test_ruff(command: list[str]) -> None:
+    result = subprocess.run(
+        [str(BIN / command[0]), *command[1:]], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

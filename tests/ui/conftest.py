@@ -1,0 +1,65 @@
+"""Browser fixtures: Debian's Chromium through Playwright, against a real JupyterLab."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.servers import JupyterLab, running_jupyter_lab
+
+CHROMIUM = os.environ.get("NEPNB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> Iterator[None]:
+    """Turn off pytest-jupyter's per-test event loop here: Playwright's sync API runs its own."""
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup() -> Iterator[None]:
+    yield None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: install it (`apt-get install chromium`) "
+            "or set NEPNB_CHROMIUM to a Chromium or Chrome binary"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path: Path, artifacts_dir: Path) -> Iterator[JupyterLab]:
+    with running_jupyter_lab(tmp_path, artifacts_dir / "jupyter-lab.log") as lab:
+        yield lab
+
+
+@pytest.fixture
+def page(browser: Browser, artifacts_dir: Path) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    console = artifacts_dir / "console.log"
+    with console.open("w") as log:
+        page.on("console", lambda message: log.write(f"{message.type}: {message.text}\n"))
+        yield page
+        page.screenshot(path=str(artifacts_dir / "final.png"))
+        context.close()
