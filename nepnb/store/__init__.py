@@ -1,0 +1,1 @@
+"""Tracking stores: the Store interface, the embedded local store and (later) the HTTP store."""
