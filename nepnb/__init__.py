@@ -1,17 +1,36 @@
 """nepnb: a self-hosted, notebook-first experiment tracker that speaks the Neptune 1.x API.
 
-``import nepnb as neptune`` runs existing Neptune code. Importing this package
-stays light: the Jupyter server side (tornado) and the kernel magic are only
-imported when Jupyter asks for them through the hooks below.
+``import nepnb as neptune`` runs existing Neptune code against the embedded local store.
+Importing this package stays light: the Jupyter server side (tornado) and the kernel magic
+are only imported when Jupyter asks for them through the hooks below.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from nepnb import exceptions, types, utils
 from nepnb._version import __version__
+from nepnb.client.config import ANONYMOUS_API_TOKEN
+from nepnb.client.model import Model, ModelVersion, init_model, init_model_version
+from nepnb.client.project import Project, init_project
+from nepnb.client.run import Run, init_run
 
-__all__ = ["__version__"]
+__all__ = [
+    "ANONYMOUS_API_TOKEN",
+    "Model",
+    "ModelVersion",
+    "Project",
+    "Run",
+    "__version__",
+    "exceptions",
+    "init_model",
+    "init_model_version",
+    "init_project",
+    "init_run",
+    "types",
+    "utils",
+]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

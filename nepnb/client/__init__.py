@@ -1,0 +1,1 @@
+"""The client: objects (Run, Project, Model, ModelVersion), handlers, modes and auto-logging."""

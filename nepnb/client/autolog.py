@@ -1,0 +1,329 @@
+"""What a run logs on its own: output streams, uncaught exceptions, hardware, sources, git.
+
+Defaults follow the Neptune client: in interactive sessions (notebooks, the REPL) stdout,
+stderr and hardware metrics are not captured unless asked; the traceback always is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from nepnb.store.field_types import FieldType
+
+if TYPE_CHECKING:
+    from nepnb.client.run import Run
+
+HARDWARE_PERIOD = 10.0
+
+
+def is_interactive() -> bool:
+    """A REPL or a Jupyter kernel (not a script)."""
+    if hasattr(sys, "ps1"):
+        return True
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()  # type: ignore[attr-defined]
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def default_monitoring_namespace() -> str:
+    seed = f"{socket.gethostname()}{os.getpid()}{threading.get_ident()}"
+    return "monitoring/" + hashlib.sha256(seed.encode()).hexdigest()[-8:]
+
+
+def autolog_options(
+    *,
+    resumed: bool,
+    source_files: str | Iterable[str] | None,
+    capture_stdout: bool | None,
+    capture_stderr: bool | None,
+    capture_hardware_metrics: bool | None,
+    capture_traceback: bool,
+    fail_on_exception: bool,
+    monitoring_namespace: str | None,
+    git_ref: Any,
+    dependencies: str | os.PathLike[str] | None,
+) -> dict[str, Any]:
+    """The AutoLogger keyword arguments for ``init_run``'s arguments."""
+    interactive = is_interactive()
+    default = not interactive
+    return {
+        "resumed": resumed,
+        "source_files": source_files,
+        "stdout": default if capture_stdout is None else capture_stdout,
+        "stderr": default if capture_stderr is None else capture_stderr,
+        "hardware": default if capture_hardware_metrics is None else capture_hardware_metrics,
+        "traceback": capture_traceback,
+        "fail_on_exception": fail_on_exception,
+        "namespace": monitoring_namespace or default_monitoring_namespace(),
+        "git": _git_folder(git_ref),
+        "dependencies": dependencies,
+        "interactive": interactive,
+    }
+
+
+def _git_folder(git_ref: Any) -> Path | None:
+    """The folder whose repository to record, or None when git tracking is off."""
+    from nepnb.types.atoms import GitRef
+
+    if git_ref is False or git_ref is GitRef.DISABLED:
+        return None
+    if isinstance(git_ref, GitRef):
+        return git_ref.resolve_path()
+    return GitRef().resolve_path()
+
+
+class _Tee:
+    """A stream that writes through to the original and logs each line to a StringSeries."""
+
+    def __init__(self, run: Run, path: str, original: TextIO) -> None:
+        self._run, self._path, self._original = run, path, original
+        self._partial = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        written = self._original.write(text)
+        with contextlib.suppress(Exception):  # capture must never break the user's output
+            self._capture(text)
+        return written
+
+    def _capture(self, text: str) -> None:
+        with self._lock:
+            data = self._partial + text
+            lines = data.split("\n")
+            self._partial = lines.pop()
+        if self._run._state == "stopped":
+            return
+        for line in lines:
+            self._run[self._path].append(line)
+
+    def flush_partial(self) -> None:
+        if self._partial and self._run._state != "stopped":
+            self._run[self._path].append(self._partial)
+        self._partial = ""
+
+    def flush(self) -> None:
+        self._original.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._original, name)
+
+
+class AutoLogger:
+    """Starts and stops the automatic logging of one run."""
+
+    def __init__(
+        self,
+        run: Run,
+        *,
+        resumed: bool,
+        source_files: str | Iterable[str] | None,
+        stdout: bool,
+        stderr: bool,
+        hardware: bool,
+        traceback: bool,
+        fail_on_exception: bool,
+        namespace: str,
+        git: Path | None,
+        dependencies: str | os.PathLike[str] | None,
+        interactive: bool,
+    ) -> None:
+        self.run = run
+        self.resumed = resumed
+        self.source_files = source_files
+        self.capture = {"stdout": stdout, "stderr": stderr, "hardware": hardware}
+        self.traceback = traceback
+        self.fail_on_exception = fail_on_exception
+        self.namespace = namespace
+        self.git = git
+        self.dependencies = dependencies
+        self.interactive = interactive
+        self._tees: list[tuple[str, _Tee]] = []
+        self._stop = threading.Event()
+        self._hardware: threading.Thread | None = None
+        self._previous_hook: Any = None
+
+    # start ---------------------------------------------------------------------------
+    def start(self) -> None:
+        run = self.run
+        ns = self.namespace
+        if any(self.capture.values()) or self.traceback:
+            run[f"{ns}/hostname"] = socket.gethostname()
+            run[f"{ns}/pid"] = str(os.getpid())
+            run[f"{ns}/tid"] = str(threading.get_ident())
+        if not self.resumed:
+            run._internal_write = True
+            try:
+                run["sys/hostname"] = socket.gethostname()
+            finally:
+                run._internal_write = False
+        for name in ("stdout", "stderr"):
+            if self.capture[name]:
+                tee = _Tee(run, f"{ns}/{name}", getattr(sys, name))
+                setattr(sys, name, tee)
+                self._tees.append((name, tee))
+        if self.traceback:
+            self._previous_hook = sys.excepthook
+            sys.excepthook = self._excepthook
+        if self.capture["hardware"]:
+            self._start_hardware()
+        if not self.resumed or self.source_files is not None:
+            self._log_sources()
+        if not self.resumed and self.git is not None:
+            self._log_git(self.git)
+        if self.dependencies is not None:
+            self._log_dependencies()
+
+    def _log_sources(self) -> None:
+        run = self.run
+        main = sys.modules.get("__main__")
+        script = getattr(main, "__file__", None)
+        if script and not self.interactive and Path(script).exists():
+            run["source_code/entrypoint"] = Path(script).name
+        patterns: list[str]
+        if self.source_files is None:
+            patterns = [script] if script and not self.interactive and Path(script).exists() else []
+        elif isinstance(self.source_files, str):
+            patterns = [self.source_files]
+        else:
+            patterns = list(self.source_files)
+        if patterns:
+            try:
+                run["source_code/files"].upload_files(patterns)
+            except Exception as error:
+                print(f"nepnb: source files not uploaded: {error}", file=sys.__stderr__)
+
+    def _log_git(self, folder: Path) -> None:
+        info = git_info(folder)
+        if info is not None:
+            self.run._claim("source_code/git", FieldType.GIT_REF)
+            from nepnb.store.operations import Operation, OpKind
+
+            self.run._enqueue(Operation(OpKind.ASSIGN, "source_code/git", FieldType.GIT_REF, info))
+
+    def _log_dependencies(self) -> None:
+        from nepnb.types.file import File
+
+        if str(self.dependencies) == "infer":
+            lines = sorted(
+                {
+                    f"{dist.metadata['Name']}=={dist.version}"
+                    for dist in importlib.metadata.distributions()
+                    if dist.metadata["Name"]
+                },
+                key=str.lower,
+            )
+            self.run["source_code/requirements"].upload(
+                File.from_content("\n".join(lines), extension="txt")
+            )
+        elif Path(self.dependencies).is_file():  # type: ignore[arg-type]
+            self.run["source_code/requirements"].upload(os.fspath(self.dependencies))  # type: ignore[arg-type]
+        else:
+            print(
+                f"nepnb: dependency file {self.dependencies} does not exist; not uploaded",
+                file=sys.__stderr__,
+            )
+
+    def _start_hardware(self) -> None:
+        import psutil
+
+        ns = self.namespace
+        total_gb = psutil.virtual_memory().total / 2**30
+        self.run[f"{ns}/cpu"].configure(min=0, max=100, unit="%")
+        self.run[f"{ns}/memory"].configure(min=0, max=round(total_gb, 2), unit="GB")
+        psutil.cpu_percent()  # the first call only primes the counter
+
+        def sample() -> None:
+            while not self._stop.wait(HARDWARE_PERIOD):
+                if self.run._state == "stopped":
+                    return
+                try:
+                    self.run[f"{ns}/cpu"].append(psutil.cpu_percent())
+                    used = psutil.virtual_memory().used / 2**30
+                    self.run[f"{ns}/memory"].append(round(used, 4))
+                except Exception:
+                    return
+
+        self._hardware = threading.Thread(target=sample, name="nepnb-hardware", daemon=True)
+        self._hardware.start()
+
+    # failures ------------------------------------------------------------------------
+    def _excepthook(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            self.log_exception(exc_type, exc, tb)
+        finally:
+            hook = self._previous_hook or sys.__excepthook__
+            hook(exc_type, exc, tb)
+
+    def log_exception(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """Log a traceback to ``<monitoring>/traceback`` and mark the run failed."""
+        run = self.run
+        if run._state == "stopped":
+            return
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        run[f"{self.namespace}/traceback"].append(text)
+        if self.fail_on_exception:
+            run._internal_write = True
+            try:
+                run["sys/failed"] = True
+            finally:
+                run._internal_write = False
+
+    # stop ----------------------------------------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+        for name, tee in self._tees:
+            if getattr(sys, name) is tee:
+                setattr(sys, name, tee._original)
+            tee.flush_partial()
+        self._tees.clear()
+        if self._previous_hook is not None and sys.excepthook == self._excepthook:
+            sys.excepthook = self._previous_hook
+        if self._hardware is not None:
+            self._hardware.join(timeout=2)
+
+
+def git_info(folder: Path) -> dict[str, Any] | None:
+    """Commit, branch, dirty flag and remotes of the repository holding ``folder``; None if none."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=folder, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    try:
+        message, author, email, date = git("log", "-1", "--format=%s%x00%an%x00%ae%x00%aI").split(
+            "\0"
+        )
+        branch = git("rev-parse", "--abbrev-ref", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        remotes = [line for line in git("remote", "-v").splitlines() if line.endswith("(fetch)")]
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return {"commit_id": commit}
+    return {
+        "commit_id": commit,
+        "message": message,
+        "author_name": author,
+        "author_email": email,
+        "commit_date": date,
+        "branch": None if branch == "HEAD" else branch,
+        "dirty": dirty,
+        "remotes": [r.split()[1] for r in remotes],
+        "repository_path": git("rev-parse", "--show-toplevel"),
+    }

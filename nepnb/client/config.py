@@ -1,0 +1,94 @@
+"""Configuration of new objects: function arguments, then the environment, then defaults."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from nepnb.config import default_home
+from nepnb.exceptions import InvalidValue, NepnbError, NepnbWarning
+from nepnb.store.base import Store, validate_project_name
+
+PROJECT_ENV = "NEPTUNE_PROJECT"
+API_TOKEN_ENV = "NEPTUNE_API_TOKEN"
+MODE_ENV = "NEPTUNE_MODE"
+CUSTOM_RUN_ID_ENV = "NEPTUNE_CUSTOM_RUN_ID"
+DATA_DIRECTORY_ENV = "NEPTUNE_DATA_DIRECTORY"
+MONITORING_NAMESPACE_ENV = "NEPTUNE_MONITORING_NAMESPACE"
+
+#: The token the Neptune client used for its public projects; here it means "the local store".
+ANONYMOUS_API_TOKEN = "ANONYMOUS"
+DEFAULT_PROJECT = "local/default"
+MODES = ("async", "sync", "offline", "debug", "read-only")
+_MODE_ALIASES = {"read_only": "read-only", "readonly": "read-only"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where an object goes and how."""
+
+    project: str
+    mode: str
+    home: Path
+    data_dir: Path
+
+
+def resolve_settings(project: str | None, api_token: str | None, mode: str | None) -> Settings:
+    """Settings from the arguments, the NEPTUNE_* variables and the defaults."""
+    mode = (mode or os.environ.get(MODE_ENV) or "async").strip().lower()
+    mode = _MODE_ALIASES.get(mode, mode)
+    if mode not in MODES:
+        raise InvalidValue(
+            f"mode {mode!r} is not one of {', '.join(MODES)} (from the mode argument or "
+            f"${MODE_ENV})"
+        )
+    _check_token(api_token or os.environ.get(API_TOKEN_ENV))
+    name = project or os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
+    validate_project_name(name)
+    home = default_home()
+    data_dir = Path(os.environ.get(DATA_DIRECTORY_ENV) or home / "queue").expanduser().resolve()
+    return Settings(project=name, mode=mode, home=home, data_dir=data_dir)
+
+
+def _check_token(token: str | None) -> None:
+    """No token (or the anonymous one) means the local store; a server token is not usable yet."""
+    if not token or token == ANONYMOUS_API_TOKEN:
+        return
+    try:
+        decoded = json.loads(base64.b64decode(token + "=" * (-len(token) % 4)))
+        address = str(decoded.get("api_address") or decoded.get("api_url") or "")
+    except (ValueError, TypeError, AttributeError):
+        address = ""
+    if "neptune.ai" in address:
+        warnings.warn(
+            "NEPTUNE_API_TOKEN points at neptune.ai, which has shut down; nepnb uses its local "
+            "store instead. Unset NEPTUNE_API_TOKEN to silence this warning.",
+            NepnbWarning,
+            stacklevel=4,
+        )
+        return
+    raise NepnbError(
+        "an API token for a nepnb tracking server was given, but this nepnb has no tracking "
+        "server client yet. Unset NEPTUNE_API_TOKEN (and api_token=) to use the local store."
+    )
+
+
+_stores: dict[Path, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def store_for(settings: Settings) -> Store:
+    """The store of ``settings``, shared by the objects of this process."""
+    from nepnb.store.local import LocalStore
+
+    with _stores_lock:
+        store = _stores.get(settings.home)
+        if store is None:
+            store = LocalStore(settings.home)
+            _stores[settings.home] = store
+        return store

@@ -1,0 +1,482 @@
+"""The objects users open: Run, Project, Model and ModelVersion, and what they share."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import weakref
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nepnb.client.handler import Handler, warn_dropped
+from nepnb.client.paths import parents, validate_path
+from nepnb.client.queue import OperationQueue
+from nepnb.client.writer import Pipeline, Writer
+from nepnb.exceptions import (
+    FieldTypeConflict,
+    InactiveObject,
+    InvalidPath,
+    InvalidValue,
+    MissingField,
+    NotAvailableInMode,
+    ReadOnlyMode,
+)
+from nepnb.store.base import FieldInfo, ObjectInfo, ObjectKind, SeriesData, Store
+from nepnb.store.field_types import FieldType
+from nepnb.store.operations import Operation, OpKind
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger("nepnb")
+
+#: sys/ fields users may write.
+WRITABLE_SYS = frozenset({"sys/name", "sys/description", "sys/tags", "sys/group_tags"})
+STAGES = ("none", "staging", "production", "archived")
+
+
+@dataclass
+class SeriesState:
+    """What the client knows of a series it writes: its type and last step."""
+
+    type: FieldType
+    last_step: float = float("-inf")
+    next_step: float = 0.0
+    floats: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.floats = self.type is FieldType.FLOAT_SERIES
+
+    def reset(self) -> None:
+        self.last_step = float("-inf")
+        self.next_step = 0.0
+
+
+@dataclass
+class Connection:
+    """Where an object lives and how its writes get there (built by nepnb.client.init)."""
+
+    mode: str
+    project: str
+    kind: ObjectKind
+    store: Store | None
+    info: ObjectInfo | None
+    make_writer: Callable[[NeptuneObject], Writer] | None
+    queue: OperationQueue | None = None
+    resumed: bool = False
+
+
+class NeptuneObject:
+    """What runs, projects, models and model versions share: fields at paths."""
+
+    _kind_label = "object"
+
+    def __init__(self, connection: Connection) -> None:
+        self._mode = connection.mode
+        self._project = connection.project
+        self._store = connection.store
+        self._info = connection.info
+        self._queue = connection.queue
+        self._types: dict[str, FieldType] = {}
+        self._namespaces: set[str] = set()
+        self._series: dict[str, SeriesState] = {}
+        self._handlers: dict[str, Handler] = {}
+        self._pipeline = Pipeline()
+        self._state = "started"
+        self._stop_lock = threading.Lock()
+        self._sync = connection.mode == "sync"
+        if connection.resumed and self._store is not None and self._info is not None:
+            self._load_structure()
+        self._writer: Writer = (
+            connection.make_writer(self)
+            if connection.make_writer is not None
+            else _ReadOnlyWriter(self)
+        )
+        _OPEN_OBJECTS.add(self)
+
+    # identity ------------------------------------------------------------------------
+    @property
+    def _sys_id(self) -> str | None:
+        return self._info.sys_id if self._info is not None else None
+
+    def _label(self) -> str:
+        if self._sys_id:
+            return f"{self._kind_label} {self._sys_id}"
+        return f"{self._mode} {self._kind_label} in {self._project}"
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {self._sys_id or '(' + self._mode + ')'} in {self._project}>"
+        )
+
+    def get_url(self) -> str:
+        """The address of this object: ``nepnb://<project>/<id>`` on the local store."""
+        location = self._store.location if self._store is not None else "offline"
+        return f"nepnb://{self._project}/{self._sys_id or 'unsynced'}?store={location}"
+
+    def get_state(self) -> str:
+        """ "started" until ``stop()``, then "stopped"."""
+        return self._state
+
+    def get_root_object(self) -> NeptuneObject:
+        return self
+
+    # fields --------------------------------------------------------------------------
+    def __getitem__(self, path: str) -> Handler:
+        handler = self._handlers.get(path)
+        if handler is None:
+            handler = Handler(self, validate_path(path))
+            self._handlers[path] = handler
+        return handler
+
+    def __setitem__(self, path: str, value: Any) -> None:
+        self[path].assign(value)
+
+    def __delitem__(self, path: str) -> None:
+        self.pop(path)
+
+    def __contains__(self, path: str) -> bool:
+        return self.exists(path)
+
+    def assign(self, value: dict[str, Any], wait: bool = False) -> None:
+        """Assign a dict of values at the root: ``run.assign({"a": 1, "b": {"c": 2}})``."""
+        from nepnb.client.values import is_namespace_value, namespace_items
+
+        if not is_namespace_value(value):
+            raise InvalidValue(
+                f"{type(self).__name__}.assign() takes a dict of fields, not "
+                f"{type(value).__name__}; to set one field use obj['path'] = value"
+            )
+        for key, item in namespace_items(value):
+            self[key].assign(item)
+        self._writer.after_call(wait)
+
+    def pop(self, path: str, wait: bool = True) -> None:
+        """Delete the field or namespace at ``path``."""
+        path = validate_path(path)
+        self._check_writable(path)
+        prefix = path + "/"
+        if path not in self._types and not any(p.startswith(prefix) for p in self._types):
+            self._writer.after_call(wait)
+            return
+        for known in [p for p in self._types if p == path or p.startswith(prefix)]:
+            del self._types[known]
+            self._series.pop(known, None)
+        self._namespaces = {ns for p in self._types for ns in parents(p)}
+        self._enqueue(Operation(OpKind.DELETE, path))
+        self._writer.after_call(wait)
+
+    def exists(self, path: str) -> bool:
+        """Whether a field or namespace exists at ``path``."""
+        path = validate_path(path)
+        if path in self._types or path in self._namespaces:
+            return True
+        if self._store is None or self._info is None:
+            return False
+        self.wait()
+        return bool(self._store.get_fields(self._info.uid, [path])) or bool(
+            self._store.get_fields(self._info.uid, prefix=path)
+        )
+
+    def fetch(self) -> dict[str, Any]:
+        """Every field's value, as a nested dict (series: their last value)."""
+        return self._tree(self._all_fields(), lambda info: self._present(info, series_last=True))
+
+    def get_structure(self) -> dict[str, Any]:
+        """The fields as a nested dict of handlers."""
+        return self._tree(self._all_fields(), lambda info: self[info.path])
+
+    def print_structure(self) -> None:
+        """Print the namespaces and fields with their types."""
+
+        def show(tree: dict[str, Any], indent: int) -> None:
+            for key in sorted(tree):
+                value = tree[key]
+                if isinstance(value, dict):
+                    print("    " * indent + f"'{key}':")
+                    show(value, indent + 1)
+                else:
+                    print("    " * indent + f"'{key}': {value}")
+
+        show(self._tree(self._all_fields(), lambda info: info.type.label), 0)
+
+    @staticmethod
+    def _tree(fields: dict[str, FieldInfo], leaf: Callable[[FieldInfo], Any]) -> dict[str, Any]:
+        tree: dict[str, Any] = {}
+        for path in sorted(fields):
+            node = tree
+            *heads, last = path.split("/")
+            for head in heads:
+                node = node.setdefault(head, {})
+            node[last] = leaf(fields[path])
+        return tree
+
+    # lifecycle -----------------------------------------------------------------------
+    def wait(self, disk_only: bool = False) -> None:
+        """Block until every write so far is stored; raises RejectedOperations for refused ones."""
+        self._writer.wait()
+
+    def sync(self, wait: bool = True) -> None:
+        """Wait for writes, then reload the field list from the store."""
+        if wait:
+            self.wait()
+        if self._store is not None and self._info is not None:
+            self._load_structure()
+
+    def stop(self, seconds: float | None = None) -> None:
+        """Flush every write and close the object. Calls after this raise InactiveObject."""
+        with self._stop_lock:
+            if self._state == "stopped":
+                return
+            try:
+                self._before_stop()
+            finally:
+                self._state = "stopped"
+                self._series.clear()
+                _OPEN_OBJECTS.discard(self)
+                self._writer.close()
+                self._after_stop()
+
+    def _before_stop(self) -> None:
+        """Subclass hook: last writes before the writer closes."""
+
+    def _after_stop(self) -> None:
+        """Subclass hook: after the writer closed."""
+
+    def __enter__(self) -> NeptuneObject:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self.stop()
+
+    # used by handlers ----------------------------------------------------------------
+    def _check_writable(self, path: str) -> None:
+        if self._state == "stopped":
+            raise InactiveObject(
+                f"{self._label()} was stopped; cannot write '{path}'. Open it again with "
+                f"with_id='{self._sys_id}' to add more."
+            )
+        if self._mode == "read-only":
+            raise ReadOnlyMode(
+                f"{self._label()} is open in read-only mode; cannot write '{path}'. "
+                "Open it with mode='async' (the default) to write."
+            )
+        if path.startswith("sys/") and path not in WRITABLE_SYS and not self._internal_write:
+            raise InvalidPath(
+                f"'{path}' is set by nepnb and read-only; of sys/ you can write "
+                f"{', '.join(sorted(WRITABLE_SYS))}"
+            )
+
+    _internal_write = False
+
+    def _claim(self, path: str, ftype: FieldType) -> None:
+        """Record that ``path`` holds ``ftype``; FieldTypeConflict if it holds something else."""
+        existing = self._types.get(path)
+        if existing is ftype:
+            return
+        if existing is not None:
+            raise FieldTypeConflict(
+                path, existing.label, ftype.label, hint=_conflict_hint(existing, ftype)
+            )
+        if path in self._namespaces:
+            raise FieldTypeConflict(
+                path, "namespace", ftype.label, hint=f"delete it first with del obj['{path}']"
+            )
+        for parent in parents(path):
+            if parent in self._types:
+                raise FieldTypeConflict(
+                    parent,
+                    self._types[parent].label,
+                    f"namespace (for '{path}')",
+                    hint=f"delete '{parent}' first",
+                )
+        self._types[path] = ftype
+        self._namespaces.update(parents(path))
+
+    def _series_state(self, path: str, ftype: FieldType) -> SeriesState:
+        state = self._series.get(path)
+        if state is None or state.type is not ftype:
+            state = SeriesState(ftype)
+            self._series[path] = state
+        return state
+
+    def _enqueue(self, op: Operation) -> None:
+        self._pipeline.add(op)
+
+    def _drop_point(self, path: str, step: Any, last_step: float) -> None:
+        warn_dropped(
+            f"'{path}': step {step} was not stored: steps must increase (the last step is "
+            f"{last_step:g}). Pass a larger step, or none to use the next one."
+        )
+
+    def _file_ref(self, file: Any, path: str) -> dict[str, Any]:
+        data = file.read_bytes() if hasattr(file, "read_bytes") else file.content
+        digest = self._writer.put_blob(data)
+        return {"digest": digest, "size": len(data), "extension": file.extension or ""}
+
+    # reads ---------------------------------------------------------------------------
+    def _readable(self) -> tuple[Store, str]:
+        if self._store is None or self._info is None:
+            raise NotAvailableInMode(
+                f"cannot read from a {self._mode} {self._kind_label}: its data is not in a store. "
+                + (
+                    "Upload it with `nepnb sync`, then open it with mode='read-only'."
+                    if self._mode == "offline"
+                    else "Debug mode stores nothing."
+                )
+            )
+        if self._state != "stopped":
+            self._writer.wait()
+        return self._store, self._info.uid
+
+    def _all_fields(self) -> dict[str, FieldInfo]:
+        store, uid = self._readable()
+        return store.get_fields(uid)
+
+    def _fetch_field(self, path: str, required: bool = True) -> FieldInfo:
+        store, uid = self._readable()
+        info = store.get_fields(uid, [path]).get(path)
+        if info is None and required:
+            raise MissingField(path, self._label())
+        return info  # type: ignore[return-value]
+
+    def _fetch_value_or_none(self, path: str, ftype: FieldType) -> Any:
+        if self._store is None or self._info is None or path not in self._types:
+            return None
+        info = self._fetch_field(path, required=False)
+        return info.value if info is not None and info.type is ftype else None
+
+    def _fetch_namespace(self, path: str) -> dict[str, Any] | None:
+        store, uid = self._readable()
+        fields = store.get_fields(uid, prefix=path)
+        if not fields:
+            return None
+        cut = len(path) + 1
+        relative = {p[cut:]: FieldInfo(p[cut:], i.type, i.value) for p, i in fields.items()}
+        return self._tree(relative, lambda info: self._present(info, series_last=True))
+
+    def _read_series(self, path: str) -> SeriesData:
+        store, uid = self._readable()
+        info = store.get_fields(uid, [path]).get(path)
+        if info is None:
+            raise MissingField(path, self._label())
+        if not info.type.is_series:
+            raise FieldTypeConflict(
+                path, info.type.label, "series read (fetch_values)", hint="use fetch()"
+            )
+        return store.read_series(uid, path)
+
+    def _present(self, info: FieldInfo, series_last: bool = False) -> Any:
+        """The value users get from ``fetch()`` for a stored field."""
+        if info.type is FieldType.STRING_SET:
+            return set(info.value)
+        if info.type.is_series:
+            if series_last:
+                return info.value.get("last")
+            raise FieldTypeConflict(
+                info.path, info.type.label, "fetch()", hint="use fetch_last() or fetch_values()"
+            )
+        if info.type is FieldType.FILE:
+            raise FieldTypeConflict(info.path, "File", "fetch()", hint="use download()")
+        if info.type is FieldType.FILE_SET:
+            raise FieldTypeConflict(
+                info.path, "FileSet", "fetch()", hint="use download() or list_fileset_files()"
+            )
+        return info.value
+
+    def _download(self, path: str, destination: str | None, *, last_only: bool) -> None:
+        store, uid = self._readable()
+        info = self._fetch_field(path)
+        name = path.split("/")[-1]
+        if info.type is FieldType.FILE:
+            target = _target_file(destination, f"{name}.{info.value['extension']}".rstrip("."))
+            store.copy_blob_to(info.value["digest"], target)
+        elif info.type is FieldType.FILE_SET:
+            target = _target_file(destination, f"{name}.zip")
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+                for file_name, ref in sorted(info.value.items()):
+                    archive.writestr(file_name, store.read_blob(ref["digest"]))
+        elif info.type is FieldType.FILE_SERIES:
+            data = store.read_series(uid, path)
+            refs = list(zip(data.steps, data.values, strict=True))
+            if last_only:
+                refs = refs[-1:]
+                if not refs:
+                    raise MissingField(path, self._label())
+                step, ref = refs[0]
+                target = _target_file(destination, f"{int(step)}.{ref['extension']}".rstrip("."))
+                store.copy_blob_to(ref["digest"], target)
+                return
+            folder = Path(destination or name)
+            folder.mkdir(parents=True, exist_ok=True)
+            for step, ref in refs:
+                store.copy_blob_to(
+                    ref["digest"], folder / f"{int(step)}.{ref['extension']}".rstrip(".")
+                )
+        else:
+            raise FieldTypeConflict(path, info.type.label, "download()", hint="use fetch()")
+
+    def _load_structure(self) -> None:
+        assert self._store is not None and self._info is not None
+        fields = self._store.get_fields(self._info.uid)
+        self._types = {path: info.type for path, info in fields.items()}
+        self._namespaces = {ns for p in self._types for ns in parents(p)}
+        for path, info in fields.items():
+            if info.type.is_series:
+                state = self._series_state(path, info.type)
+                last = info.value.get("last_step")
+                if last is not None:
+                    state.last_step = last
+                    state.next_step = last + 1.0
+
+
+class _ReadOnlyWriter(Writer):
+    """Writer of read-only objects: nothing reaches it (writes are refused before)."""
+
+    def __init__(self, obj: NeptuneObject) -> None:
+        super().__init__(obj._pipeline, obj._label)
+
+
+def _target_file(destination: str | None, default_name: str) -> Path:
+    if destination is None:
+        return Path(default_name)
+    target = Path(destination)
+    if target.is_dir() or destination.endswith(os.sep):
+        target.mkdir(parents=True, exist_ok=True)
+        return target / default_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _conflict_hint(existing: FieldType, attempted: FieldType) -> str:
+    if existing.is_series and not attempted.is_series:
+        return "use append() to add to the series"
+    if attempted.is_series and not existing.is_series:
+        return "assign with = to change the value"
+    return ""
+
+
+_OPEN_OBJECTS: weakref.WeakSet[NeptuneObject] = weakref.WeakSet()
+
+
+def open_objects() -> list[NeptuneObject]:
+    """Objects opened in this process and not stopped yet."""
+    return list(_OPEN_OBJECTS)
+
+
+def _stop_all_at_exit() -> None:
+    for obj in open_objects():
+        try:
+            obj.stop()
+        except Exception as error:  # at exit, report and go on with the others
+            print(f"nepnb: while stopping {obj._label()}: {error}", file=sys.stderr)
+
+
+import atexit  # noqa: E402
+
+atexit.register(_stop_all_at_exit)

@@ -1,0 +1,179 @@
+"""Opening an object in a mode: find or create it in the store, and build its writer."""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nepnb.client.config import Settings, store_for
+from nepnb.client.objects import Connection, NeptuneObject
+from nepnb.client.queue import OperationQueue, new_queue_folder
+from nepnb.client.writer import QueueWriter, SyncWriter, Writer
+from nepnb.exceptions import InvalidValue
+from nepnb.store.base import ObjectInfo, ObjectKind
+from nepnb.store.field_types import FieldType
+from nepnb.store.operations import Batch, Operation, OpKind
+
+
+@dataclass
+class OpenRequest:
+    """What to open: a new object, or an existing one by id."""
+
+    kind: ObjectKind
+    settings: Settings
+    with_id: str | None = None
+    custom_run_id: str | None = None
+    model_key: str | None = None
+    model_id: str | None = None
+    new_fields: list[Operation] = field(default_factory=list)  # written when created
+    resume_fields: list[Operation] = field(default_factory=list)  # written when resumed
+    flush_period: float = 5.0
+    lag_callback: Callable[[], None] | None = None
+    lag_threshold: float = 1800.0
+    no_progress_callback: Callable[[], None] | None = None
+    no_progress_threshold: float = 300.0
+
+
+def assign(path: str, ftype: FieldType, value: Any) -> Operation:
+    return Operation(OpKind.ASSIGN, path, ftype, value)
+
+
+def owner() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on some containers
+        return "unknown"
+
+
+def open_connection(request: OpenRequest) -> Connection:
+    """Find or create the object of ``request`` according to its mode."""
+    settings = request.settings
+    mode = settings.mode
+    if mode == "read-only":
+        if request.kind is not ObjectKind.PROJECT and not (
+            request.with_id or request.custom_run_id
+        ):
+            raise InvalidValue(
+                f"read-only mode opens an existing {request.kind.value.replace('_', ' ')}: "
+                "pass with_id='KEY-123'"
+            )
+        store = store_for(settings)
+        info = (
+            _find(request, store)
+            if request.kind is not ObjectKind.PROJECT
+            else _project(request, store)
+        )
+        return Connection(mode, settings.project, request.kind, store, info, None, resumed=True)
+    if mode == "debug":
+        return Connection(mode, settings.project, request.kind, None, None, _debug_writer)
+    if mode == "offline":
+        folder = new_queue_folder(settings.data_dir, "offline", request.with_id, request.kind.value)
+        queue = OperationQueue(
+            folder,
+            {
+                "project": settings.project,
+                "kind": request.kind.value,
+                "with_id": request.with_id,
+                "custom_run_id": request.custom_run_id,
+                "model_key": request.model_key,
+                "model_id": request.model_id,
+                "created_at": time.time(),
+                "mode": "offline",
+            },
+        )
+        fields = request.resume_fields if request.with_id else request.new_fields
+        queue.push(Batch(list(fields)))
+        return Connection(
+            mode, settings.project, request.kind, None, None,
+            lambda obj: _queue_writer(obj, request, queue, None, None), queue=queue,
+        )  # fmt: skip
+    store = store_for(settings)
+    if request.with_id:
+        info = _find(request, store)
+        store.apply(info.uid, Batch(list(request.resume_fields)))
+        resumed = True
+    elif request.kind is ObjectKind.PROJECT:
+        info = _project(request, store)
+        resumed = True
+    else:
+        info = store.create_object(
+            settings.project,
+            request.kind,
+            custom_run_id=request.custom_run_id,
+            model_key=request.model_key,
+            model_id=request.model_id,
+            initial=Batch(list(request.new_fields)),
+        )
+        resumed = not info.created
+        if resumed:
+            store.apply(info.uid, Batch(list(request.resume_fields)))
+    if mode == "sync":
+
+        def make(obj: NeptuneObject) -> Writer:
+            return SyncWriter(obj._pipeline, obj._label, store, info.uid)
+
+        return Connection(mode, settings.project, request.kind, store, info, make, resumed=resumed)
+    folder = new_queue_folder(settings.data_dir, "async", info.sys_id, request.kind.value)
+    queue = OperationQueue(
+        folder,
+        {
+            "project": settings.project,
+            "kind": request.kind.value,
+            "uid": info.uid,
+            "sys_id": info.sys_id,
+            "custom_run_id": info.custom_run_id,
+            "created_at": time.time(),
+            "mode": "async",
+        },
+    )
+    return Connection(
+        mode, settings.project, request.kind, store, info,
+        lambda obj: _queue_writer(obj, request, queue, store, info.uid), queue=queue, resumed=resumed,
+    )  # fmt: skip
+
+
+def _find(request: OpenRequest, store: Any) -> ObjectInfo:
+    info = store.find_object(
+        request.settings.project,
+        sys_id=request.with_id,
+        custom_run_id=None if request.with_id else request.custom_run_id,
+    )
+    if info.kind is not request.kind:
+        raise InvalidValue(
+            f"{info.sys_id} is a {info.kind.value.replace('_', ' ')}, not a "
+            f"{request.kind.value.replace('_', ' ')}; open it with the matching init_* function"
+        )
+    return info
+
+
+def _project(request: OpenRequest, store: Any) -> ObjectInfo:
+    return store.create_object(
+        request.settings.project, ObjectKind.PROJECT, initial=Batch(list(request.new_fields))
+    )
+
+
+def _debug_writer(obj: NeptuneObject) -> Writer:
+    return Writer(obj._pipeline, obj._label)
+
+
+def _queue_writer(
+    obj: NeptuneObject, request: OpenRequest, queue: OperationQueue, store: Any, uid: str | None
+) -> Writer:
+    def call(callback: Callable[..., None] | None) -> Callable[[], None] | None:
+        return None if callback is None else (lambda: callback(obj))
+
+    return QueueWriter(
+        obj._pipeline,
+        obj._label,
+        queue,
+        store=store,
+        uid=uid,
+        flush_period=request.flush_period,
+        lag_callback=call(request.lag_callback),
+        lag_threshold=request.lag_threshold,
+        no_progress_callback=call(request.no_progress_callback),
+        no_progress_threshold=request.no_progress_threshold,
+    )

@@ -1,0 +1,156 @@
+"""Turning Python values into field values: which type a value gets, and its stored form."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import warnings
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from nepnb.exceptions import InvalidValue, UnsupportedValue, ValueTruncated
+from nepnb.store.field_types import FieldType
+
+#: The longest String value; longer ones are cut with a warning.
+MAX_STRING_LENGTH = 16_384
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+#: Python types appended to float series without any conversion.
+FLOAT_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.int64, np.int32})
+
+
+def unwrap_scalar(value: Any) -> Any:
+    """A plain Python scalar for numpy scalars, 0-d arrays and tensors with one element."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "item") and getattr(value, "shape", None) in ((), (1,), [1]):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+def is_namespace_value(value: Any) -> bool:
+    """Values assigned as a namespace of fields: dicts and argparse namespaces."""
+    return isinstance(value, (Mapping, argparse.Namespace))
+
+
+def namespace_items(value: Any) -> list[tuple[str, Any]]:
+    mapping = vars(value) if isinstance(value, argparse.Namespace) else value
+    return [(str(key), item) for key, item in mapping.items()]
+
+
+def truncate(path: str, text: str) -> str:
+    if len(text) > MAX_STRING_LENGTH:
+        warnings.warn(
+            f"'{path}': the string has {len(text)} characters; only the first "
+            f"{MAX_STRING_LENGTH} are stored. Upload long text as a file: "
+            "run[path].upload(File.from_content(text))",
+            ValueTruncated,
+            stacklevel=4,
+        )
+        return text[:MAX_STRING_LENGTH]
+    return text
+
+
+def atom_of(path: str, value: Any) -> tuple[FieldType, Any]:
+    """The field type and stored form of a single (non-file, non-series) value.
+
+    UnsupportedValue for anything else, naming the path and how to store it instead.
+    """
+    from nepnb.types.stringify import StringifyValue
+
+    value = unwrap_scalar(value)
+    if isinstance(value, bool):
+        return FieldType.BOOL, value
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise InvalidValue(
+                f"'{path}': {value} does not fit in a 64-bit integer; store it as a float "
+                f"(float(x)) or a string (str(x))"
+            )
+        return FieldType.INT, value
+    if isinstance(value, float):
+        return FieldType.FLOAT, value
+    if isinstance(value, str):
+        return FieldType.STRING, truncate(path, value)
+    if isinstance(value, StringifyValue):
+        return FieldType.STRING, truncate(path, str(value.value))
+    if isinstance(value, datetime):
+        return FieldType.DATETIME, datetime_to_epoch(value)
+    if isinstance(value, date):
+        return FieldType.DATETIME, datetime_to_epoch(datetime(value.year, value.month, value.day))
+    raise UnsupportedValue(unsupported_message(path, value))
+
+
+def unsupported_message(path: str, value: Any) -> str:
+    kind = type(value).__name__
+    if value is None:
+        what = "None"
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        what = f"a {kind}"
+        return (
+            f"'{path}': cannot store {what}. To log a series use run[path].extend(values) "
+            f"(or append each item); for tags use run[path].add(values); to keep it as text "
+            f"use stringify_unsupported(value) or str(value)."
+        )
+    else:
+        what = f"a value of type {kind}"
+    return (
+        f"'{path}': cannot store {what}. Supported: int, float, bool, str, datetime, File, "
+        "dicts of those. Convert it first, e.g. with nepnb.utils.stringify_unsupported(value) "
+        "or str(value)."
+    )
+
+
+def datetime_to_epoch(value: datetime) -> float:
+    """Seconds since the epoch; a naive datetime is local time, as in Python."""
+    return value.timestamp()
+
+
+def epoch_to_datetime(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def local_datetimes(seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds as naive local-time ``datetime64[ns]`` (what Neptune's fetch_values gives)."""
+    if len(seconds) == 0:
+        return np.empty(0, dtype="datetime64[ns]")
+    first, last = (
+        datetime.fromtimestamp(float(t)).astimezone().utcoffset() for t in (seconds[0], seconds[-1])
+    )
+    if first == last:  # one UTC offset for the whole series: plain arithmetic
+        offset = first.total_seconds() if first is not None else 0.0
+        return ((seconds + offset) * 1e9).astype(np.int64).astype("datetime64[ns]")
+    import pandas as pd  # a daylight-saving change inside the series
+
+    local = pd.to_datetime(seconds, unit="s", utc=True).tz_convert(
+        datetime.now().astimezone().tzinfo
+    )
+    return local.tz_localize(None).to_numpy()
+
+
+def timestamp_of(value: Any) -> float:
+    """A point's timestamp from None (now), a number (epoch seconds) or a datetime."""
+    if value is None:
+        return time.time()
+    if isinstance(value, datetime):
+        return value.timestamp()
+    value = unwrap_scalar(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise InvalidValue(
+        f"timestamp {value!r} is not a number of seconds since the epoch or a datetime"
+    )
+
+
+def step_of(path: str, step: Any) -> float:
+    step = unwrap_scalar(step)
+    if isinstance(step, bool) or not isinstance(step, (int, float)):
+        raise InvalidValue(f"'{path}': step {step!r} is not a number; pass step=<int or float>")
+    return float(step)

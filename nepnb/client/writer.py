@@ -1,0 +1,300 @@
+"""How an object's writes reach the store, by mode.
+
+Every write call ends in the object's :class:`Pipeline`: plain operations in call order,
+and series points in per-path buffers (``array('d')``: an append costs a few list-like
+appends and no allocation of Python floats). A :class:`Writer` drains the pipeline into a
+:class:`~nepnb.store.operations.Batch`:
+
+- ``sync``: after every call, straight to the store; rejections raise at once.
+- ``async``: a background thread, every ``flush_period`` seconds, writes the batch to the
+  disk queue and then ships the queue to the store. ``wait()`` does the same in the caller.
+- ``offline``: like async, but only to the disk queue; ``nepnb sync`` ships it later.
+- ``debug``: validated, then dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from array import array
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nepnb.client.queue import OperationQueue
+from nepnb.exceptions import RejectedOperation, RejectedOperations, StoreError
+from nepnb.store.base import Store
+from nepnb.store.blobs import BlobStore
+from nepnb.store.field_types import FieldType
+from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
+
+log = logging.getLogger("nepnb")
+
+
+class SeriesBuffer:
+    """Points appended to one series since the last flush."""
+
+    __slots__ = ("path", "steps", "times", "type", "values")
+
+    def __init__(self, path: str, ftype: FieldType) -> None:
+        self.path = path
+        self.type = ftype
+        self.steps = array("d")
+        self.times = array("d")
+        self.values: Any = array("d") if ftype is FieldType.FLOAT_SERIES else []
+
+    def to_operation(self) -> Operation:
+        values = self.values
+        if self.type is FieldType.FLOAT_SERIES:
+            values = np.frombuffer(values, dtype=np.float64)
+        points = SeriesPoints(
+            np.frombuffer(self.steps, dtype=np.float64),
+            values,
+            np.frombuffer(self.times, dtype=np.float64),
+        )
+        return Operation(OpKind.LOG, self.path, self.type, points)
+
+
+class Pipeline:
+    """Writes of one object, in call order, waiting for the writer."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: list[Operation | SeriesBuffer] = []
+        self.active: dict[str, SeriesBuffer] = {}
+
+    def add(self, op: Operation) -> None:
+        with self.lock:
+            self._seal(op)
+            self.pending.append(op)
+
+    def new_buffer(self, path: str, ftype: FieldType) -> SeriesBuffer:
+        """A buffer for ``path``, queued after everything written so far. Call with the lock held."""
+        buffer = SeriesBuffer(path, ftype)
+        self.active[path] = buffer
+        self.pending.append(buffer)
+        return buffer
+
+    def _seal(self, op: Operation) -> None:
+        # Points appended after this operation must be applied after it: start new buffers.
+        if op.kind is OpKind.DELETE:
+            prefix = op.path + "/"
+            for path in [p for p in self.active if p == op.path or p.startswith(prefix)]:
+                del self.active[path]
+        else:
+            self.active.pop(op.path, None)
+
+    def drain(self) -> Batch | None:
+        with self.lock:
+            pending, self.pending, self.active = self.pending, [], {}
+        operations = [
+            item if isinstance(item, Operation) else item.to_operation()
+            for item in pending
+            if isinstance(item, Operation) or len(item.steps)
+        ]
+        return Batch(operations) if operations else None
+
+    def size(self) -> int:
+        """Operations and points waiting (approximate while others write)."""
+        return sum(1 if isinstance(i, Operation) else len(i.steps) for i in list(self.pending))
+
+
+class Writer:
+    """Base writer: the debug mode's (validate, then drop)."""
+
+    mode = "debug"
+
+    def __init__(self, pipeline: Pipeline, object_id: Callable[[], str]) -> None:
+        self.pipeline = pipeline
+        self._object_id = object_id
+
+    def after_call(self, wait: bool) -> None:
+        """Called after every write call."""
+        if wait:
+            self.wait()
+
+    def wait(self) -> None:
+        """Block until everything written so far is stored; raise what the store rejected."""
+        self.pipeline.drain()
+
+    def close(self) -> None:
+        """Flush and stop; the writer cannot be used afterwards."""
+        self.wait()
+
+    def put_blob(self, data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    def put_blob_file(self, source: Path) -> tuple[str, int]:
+        hasher = hashlib.sha256()
+        size = 0
+        with open(source, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                hasher.update(chunk)
+                size += len(chunk)
+        return hasher.hexdigest(), size
+
+    def queued(self) -> int:
+        return self.pipeline.size()
+
+    def _raise_rejected(self, rejected: list[RejectedOperation]) -> None:
+        if rejected:
+            raise RejectedOperations(self._object_id(), rejected)
+
+
+class SyncWriter(Writer):
+    """Every call returns after the store has its writes."""
+
+    mode = "sync"
+
+    def __init__(
+        self, pipeline: Pipeline, object_id: Callable[[], str], store: Store, uid: str
+    ) -> None:
+        super().__init__(pipeline, object_id)
+        self.store = store
+        self.uid = uid
+        self._lock = threading.Lock()
+
+    def after_call(self, wait: bool) -> None:
+        self.wait()
+
+    def wait(self) -> None:
+        with self._lock:
+            batch = self.pipeline.drain()
+            if batch is not None:
+                self._raise_rejected(self.store.apply(self.uid, batch).rejected)
+
+    def put_blob(self, data: bytes) -> str:
+        return self.store.put_blob(data)
+
+    def put_blob_file(self, source: Path) -> tuple[str, int]:
+        return self.store.put_blob_file(source)
+
+
+class QueueWriter(Writer):
+    """async and offline: a background thread moves the pipeline to the disk queue, and (async)
+    ships the queue to the store."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        object_id: Callable[[], str],
+        queue: OperationQueue,
+        *,
+        store: Store | None,
+        uid: str | None,
+        flush_period: float,
+        lag_callback: Callable[[], None] | None = None,
+        lag_threshold: float = 1800.0,
+        no_progress_callback: Callable[[], None] | None = None,
+        no_progress_threshold: float = 300.0,
+    ) -> None:
+        super().__init__(pipeline, object_id)
+        self.mode = "async" if store is not None else "offline"
+        self.queue = queue
+        self.store = store
+        self.uid = uid
+        self.flush_period = max(float(flush_period), 0.01)
+        self.rejected: list[RejectedOperation] = []
+        self.ship_error: BaseException | None = None
+        self._blobs = None if store is not None else BlobStore(queue.blob_folder())
+        self._io_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._last_progress = time.monotonic()
+        self._lag_callback, self._lag_threshold = lag_callback, lag_threshold
+        self._no_progress_callback = no_progress_callback
+        self._no_progress_threshold = no_progress_threshold
+        self._thread = threading.Thread(target=self._run, name="nepnb-writer", daemon=True)
+        self._thread.start()
+
+    # background ----------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(self.flush_period)
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                self._flush()
+            except Exception as error:  # the thread must survive anything; wait() reports it
+                self.ship_error = error
+                log.warning("nepnb: could not ship queued writes (will retry): %s", error)
+            self._check_lag()
+
+    def _flush(self) -> None:
+        with self._io_lock:
+            batch = self.pipeline.drain()
+            if batch is not None:
+                self.queue.push(batch)
+            if self.store is not None:
+                self._ship()
+
+    def _ship(self) -> None:
+        assert self.store is not None and self.uid is not None
+        for path in self.queue.pending():
+            try:
+                batch = self.queue.load(path)
+            except Exception as error:
+                bad = path.with_suffix(".unreadable")
+                path.rename(bad)
+                self.rejected.append(
+                    RejectedOperation("(batch)", f"queued batch {bad} could not be read: {error}")
+                )
+                continue
+            result = self.store.apply(self.uid, batch)
+            self.rejected.extend(result.rejected)
+            self.queue.remove(path)
+            self._last_progress = time.monotonic()
+        self.ship_error = None
+
+    def _check_lag(self) -> None:
+        pending = self.queue.pending()
+        if not pending:
+            self._last_progress = time.monotonic()
+            return
+        if self._lag_callback is not None:
+            oldest = pending[0].stat().st_mtime
+            if time.time() - oldest > self._lag_threshold:
+                self._lag_callback()
+        stalled = time.monotonic() - self._last_progress > self._no_progress_threshold
+        if self._no_progress_callback is not None and self.store is not None and stalled:
+            self._no_progress_callback()
+
+    # foreground ----------------------------------------------------------------------
+    def wait(self) -> None:
+        try:
+            self._flush()
+        except StoreError:
+            raise
+        except Exception as error:
+            raise StoreError(
+                f"the store did not take the writes of {self._object_id()} ({error}); they are "
+                f"safe in {self.queue.folder} and `nepnb sync` will upload them"
+            ) from error
+        rejected, self.rejected = self.rejected, []
+        self._raise_rejected(rejected)
+
+    def close(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
+        self.wait()
+
+    def put_blob(self, data: bytes) -> str:
+        if self._blobs is not None:
+            return self._blobs.put_bytes(data)
+        assert self.store is not None
+        return self.store.put_blob(data)
+
+    def put_blob_file(self, source: Path) -> tuple[str, int]:
+        if self._blobs is not None:
+            return self._blobs.put_file(source)
+        assert self.store is not None
+        return self.store.put_blob_file(source)
+
+    def queued(self) -> int:
+        return self.pipeline.size() + len(self.queue.pending())

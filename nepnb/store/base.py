@@ -1,0 +1,185 @@
+"""The Store interface: what every tracking store (local, HTTP) does.
+
+Writes arrive as batches of operations (``apply``); reads are fields, series and blobs.
+One contract test suite (tests/store/test_contract.py) runs against every implementation.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nepnb.exceptions import InvalidProjectName, RejectedOperation
+from nepnb.store.field_types import FieldType
+from nepnb.store.operations import Batch
+
+_PROJECT_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class ObjectKind(str, Enum):
+    """The kinds of objects a project holds."""
+
+    RUN = "run"
+    MODEL = "model"
+    MODEL_VERSION = "model_version"
+    PROJECT = "project"
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """A project: ``workspace/project`` and its short key (``CLS``)."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """An object of a project: its store-internal ``uid`` and its ``sys_id`` (``CLS-12``)."""
+
+    uid: str
+    project: str
+    kind: ObjectKind
+    sys_id: str
+    custom_run_id: str | None = None
+    created: bool = False  # set by create_object: False when an existing object was returned
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """A stored field: its type and value (for series: a dict of last value, count, config)."""
+
+    path: str
+    type: FieldType
+    value: Any
+
+
+@dataclass
+class SeriesData:
+    """All points of a series, in step order."""
+
+    steps: np.ndarray
+    values: Any  # float64 array, or a list of str / file references
+    timestamps: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+@dataclass
+class ApplyResult:
+    """What ``apply`` did not store, and why."""
+
+    rejected: list[RejectedOperation] = field(default_factory=list)
+    duplicate: bool = False  # the batch had been applied before; nothing was done
+
+
+def validate_project_name(name: str) -> str:
+    """``name`` if it is ``workspace/project``; else InvalidProjectName saying how to fix it."""
+    parts = name.split("/") if isinstance(name, str) else []
+    if len(parts) != 2 or not all(_PROJECT_PART.match(part) for part in parts):
+        raise InvalidProjectName(
+            f"project name {name!r} is not of the form 'workspace/project' (letters, digits, "
+            "'.', '_' and '-', starting with a letter or digit), e.g. project='team/cls'"
+        )
+    return name
+
+
+class Store(ABC):
+    """A tracking store. Implementations must be safe for several threads and processes."""
+
+    #: "local" or "http"
+    kind: str
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the store is: a folder or a URL."""
+
+    # projects ------------------------------------------------------------------------
+    @abstractmethod
+    def get_project(self, name: str, *, create: bool = False) -> ProjectInfo:
+        """The project ``name``; created first when ``create`` (local store only)."""
+
+    @abstractmethod
+    def list_projects(self) -> list[ProjectInfo]:
+        """Every project this store holds (that the caller can see)."""
+
+    # objects -------------------------------------------------------------------------
+    @abstractmethod
+    def create_object(
+        self,
+        project: str,
+        kind: ObjectKind,
+        *,
+        custom_run_id: str | None = None,
+        model_key: str | None = None,
+        model_id: str | None = None,
+        initial: Batch | None = None,
+    ) -> ObjectInfo:
+        """Create an object and apply ``initial`` to it in the same transaction.
+
+        A run with a ``custom_run_id`` that exists already is returned as it is
+        (``created=False``), so that several processes can write to one run. The project
+        object is created once and returned after that.
+        """
+
+    @abstractmethod
+    def find_object(
+        self, project: str, *, sys_id: str | None = None, custom_run_id: str | None = None
+    ) -> ObjectInfo:
+        """The object with this ``sys_id`` or ``custom_run_id``; ObjectNotFound otherwise."""
+
+    @abstractmethod
+    def list_objects(
+        self, project: str, kind: ObjectKind, *, model_id: str | None = None
+    ) -> list[ObjectInfo]:
+        """The project's objects of ``kind`` (model versions of ``model_id`` only, if given)."""
+
+    # fields --------------------------------------------------------------------------
+    @abstractmethod
+    def apply(self, uid: str, batch: Batch) -> ApplyResult:
+        """Apply ``batch`` to the object ``uid``. Each refused operation is reported, not raised."""
+
+    @abstractmethod
+    def get_fields(
+        self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None
+    ) -> dict[str, FieldInfo]:
+        """Fields of ``uid``: all of them, those in ``paths``, or those under ``prefix``."""
+
+    @abstractmethod
+    def get_fields_of(
+        self, uids: Iterable[str], paths: Iterable[str] | None = None
+    ) -> Mapping[str, dict[str, FieldInfo]]:
+        """Fields of several objects at once (for tables)."""
+
+    @abstractmethod
+    def read_series(self, uid: str, path: str) -> SeriesData:
+        """Every point of the series at ``path`` (MissingField if there is none)."""
+
+    # blobs ---------------------------------------------------------------------------
+    @abstractmethod
+    def put_blob(self, data: bytes) -> str:
+        """Store bytes; returns their SHA-256 digest."""
+
+    @abstractmethod
+    def put_blob_file(self, source: Path) -> tuple[str, int]:
+        """Store a file's bytes; returns digest and size."""
+
+    @abstractmethod
+    def read_blob(self, digest: str) -> bytes:
+        """The bytes of blob ``digest``."""
+
+    @abstractmethod
+    def copy_blob_to(self, digest: str, destination: Path) -> None:
+        """Write blob ``digest`` to the file ``destination``."""
+
+    def close(self) -> None:  # noqa: B027 - optional
+        """Release connections."""

@@ -1,0 +1,87 @@
+"""Content-addressed blobs in a folder: files named by the SHA-256 of their bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from nepnb.exceptions import StoreError
+
+_CHUNK = 1 << 20
+
+
+class BlobStore:
+    """Blobs under ``root/ab/cdef…``; writes are atomic (temp file + rename), so safe across processes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, digest: str) -> Path:
+        """Where the blob ``digest`` lives (whether or not it exists)."""
+        return self.root / digest[:2] / digest[2:]
+
+    def exists(self, digest: str) -> bool:
+        return self.path(digest).exists()
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data``; returns its SHA-256 hex digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        if not self.exists(digest):
+            self._write_atomically(digest, lambda out: out.write(data))
+        return digest
+
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Store the file at ``source``; returns its digest and size."""
+        hasher = hashlib.sha256()
+        size = 0
+        with open(source, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                hasher.update(chunk)
+                size += len(chunk)
+        digest = hasher.hexdigest()
+        if not self.exists(digest):
+
+            def copy(out: BinaryIO) -> None:
+                with open(source, "rb") as handle:
+                    shutil.copyfileobj(handle, out, _CHUNK)
+
+            self._write_atomically(digest, copy)
+        return digest, size
+
+    def read(self, digest: str) -> bytes:
+        try:
+            return self.path(digest).read_bytes()
+        except FileNotFoundError:
+            raise StoreError(
+                f"blob {digest} is missing from {self.root}; the store folder was changed "
+                "by hand or is incomplete"
+            ) from None
+
+    def copy_to(self, digest: str, destination: Path) -> None:
+        """Write the blob ``digest`` to ``destination`` (created or replaced)."""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(self.path(digest), destination)
+        except FileNotFoundError:
+            if not self.exists(digest):
+                raise StoreError(f"blob {digest} is missing from {self.root}") from None
+            raise
+
+    def _write_atomically(self, digest: str, write) -> None:  # type: ignore[no-untyped-def]
+        target = self.path(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,733 @@
+"""The embedded local store: SQLite in WAL mode plus content-addressed blobs, in one folder.
+
+Safe for several processes at once (kernels, the Jupyter server, the CLI): every write is
+one ``BEGIN IMMEDIATE`` transaction, waits for the lock instead of failing, and is retried
+if SQLite still reports the database as busy. Series are stored in chunks of up to
+``CHUNK_POINTS`` points (steps, values and timestamps as packed float64 arrays), so that a
+million points are written and read as a few dozen rows.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nepnb.exceptions import (
+    MissingField,
+    ObjectNotFound,
+    ProjectNotFound,
+    RejectedOperation,
+    StoreError,
+    StoreSchemaTooNew,
+)
+from nepnb.store.base import (
+    ApplyResult,
+    FieldInfo,
+    ObjectInfo,
+    ObjectKind,
+    ProjectInfo,
+    SeriesData,
+    Store,
+    validate_project_name,
+)
+from nepnb.store.blobs import BlobStore
+from nepnb.store.field_types import FieldType
+from nepnb.store.operations import Batch, Operation, SeriesPoints
+from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+CHUNK_POINTS = 16_384
+_BUSY_RETRIES = 50
+_EMPTY_META: dict[str, Any] = {
+    "count": 0,
+    "last": None,
+    "last_step": None,
+    "last_timestamp": None,
+    "next_seq": 0,
+}
+_SERIES_CONFIG = ("min", "max", "unit")
+
+
+class LocalStore(Store):
+    """The store in folder ``home``: ``home/nepnb.db`` and ``home/blobs/``."""
+
+    kind = "local"
+
+    def __init__(self, home: Path | str) -> None:
+        self.home = Path(home).expanduser().resolve()
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(
+                f"cannot create the local store folder {self.home}: {error.strerror}. "
+                "Set NEPNB_HOME to a folder you can write to."
+            ) from None
+        self.db_path = self.home / "nepnb.db"
+        self.blobs = BlobStore(self.home / "blobs")
+        self._local = threading.local()
+        self._migrate()
+
+    @property
+    def location(self) -> str:
+        return str(self.home)
+
+    def __repr__(self) -> str:
+        return f"LocalStore({str(self.home)!r})"
+
+    # connections and transactions ------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            try:
+                con = sqlite3.connect(
+                    self.db_path, timeout=60, isolation_level=None, check_same_thread=False
+                )
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute("PRAGMA synchronous=NORMAL")
+                con.execute("PRAGMA busy_timeout=60000")
+            except sqlite3.DatabaseError as error:
+                raise StoreError(f"cannot open the local store {self.db_path}: {error}") from None
+            self._local.con = con
+        return con
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        con = self._connection()
+        for attempt in range(_BUSY_RETRIES):
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise StoreError(f"local store {self.db_path}: {error}") from None
+                time.sleep(min(0.05 * (attempt + 1), 1.0))
+        else:
+            raise StoreError(
+                f"the local store {self.db_path} stayed locked by another process for minutes; "
+                "is a process stuck? Nothing was written."
+            )
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                con.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                con.execute("ROLLBACK")
+                raise StoreError(f"could not write to {self.db_path}: {error}") from None
+
+    def _migrate(self) -> None:
+        con = self._connection()
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreSchemaTooNew(
+                f"the local store {self.home} has schema version {version}, written by a newer "
+                f"nepnb; this nepnb knows up to {SCHEMA_VERSION}. Upgrade nepnb "
+                "(pip install -U nepnb) or point NEPNB_HOME at another folder."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self._write() as con:
+            # Another process may have migrated while this one waited for the lock.
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            for script in MIGRATIONS[version:]:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.close()
+            self._local.con = None
+
+    # projects ------------------------------------------------------------------------
+    def get_project(self, name: str, *, create: bool = False) -> ProjectInfo:
+        validate_project_name(name)
+        row = (
+            self._connection()
+            .execute("SELECT name, key FROM projects WHERE name = ?", (name,))
+            .fetchone()
+        )
+        if row:
+            return ProjectInfo(*row)
+        if not create:
+            known = ", ".join(p.name for p in self.list_projects()) or "none yet"
+            raise ProjectNotFound(f"no project {name!r} in {self.home} (projects: {known})")
+        with self._write() as con:
+            row = con.execute("SELECT name, key FROM projects WHERE name = ?", (name,)).fetchone()
+            if row:
+                return ProjectInfo(*row)
+            taken = {key for (key,) in con.execute("SELECT key FROM projects")}
+            key = _project_key(name.split("/")[1], taken)
+            con.execute(
+                "INSERT INTO projects (name, key, created) VALUES (?, ?, ?)",
+                (name, key, time.time()),
+            )
+            return ProjectInfo(name, key)
+
+    def list_projects(self) -> list[ProjectInfo]:
+        rows = self._connection().execute("SELECT name, key FROM projects ORDER BY name")
+        return [ProjectInfo(*row) for row in rows]
+
+    def _project_row(self, con: sqlite3.Connection, name: str) -> tuple[int, str]:
+        row = con.execute("SELECT id, key FROM projects WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise ProjectNotFound(f"no project {name!r} in {self.home}")
+        return row
+
+    # objects -------------------------------------------------------------------------
+    def create_object(
+        self,
+        project: str,
+        kind: ObjectKind,
+        *,
+        custom_run_id: str | None = None,
+        model_key: str | None = None,
+        model_id: str | None = None,
+        initial: Batch | None = None,
+    ) -> ObjectInfo:
+        self.get_project(project, create=True)
+        with self._write() as con:
+            project_id, key = self._project_row(con, project)
+            existing = self._existing_for_create(
+                con, project_id, kind, custom_run_id, model_key, key
+            )
+            if existing is not None:
+                return ObjectInfo(*existing, project=project, kind=kind, created=False)
+            sys_id = self._new_sys_id(con, project_id, key, kind, model_key, model_id)
+            uid = uuid.uuid4().hex
+            now = time.time()
+            con.execute(
+                "INSERT INTO objects (uid, project_id, kind, sys_id, custom_run_id, model_id, "
+                "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (uid, project_id, kind.value, sys_id, custom_run_id, model_id, now),
+            )
+            base = {
+                "sys/id": (FieldType.STRING, sys_id),
+                "sys/creation_time": (FieldType.DATETIME, now),
+                "sys/modification_time": (FieldType.DATETIME, now),
+            }
+            for path, (ftype, value) in base.items():
+                _upsert(con, uid, path, ftype, value)
+            if initial is not None:
+                _Applier(con, uid).apply(initial)
+            return ObjectInfo(uid, project, kind, sys_id, custom_run_id, created=True)
+
+    def _existing_for_create(
+        self,
+        con: sqlite3.Connection,
+        project_id: int,
+        kind: ObjectKind,
+        custom_run_id: str | None,
+        model_key: str | None,
+        key: str,
+    ) -> tuple[str, str, str | None] | None:
+        if kind is ObjectKind.PROJECT:
+            where, args = "kind = ?", (kind.value,)
+        elif kind is ObjectKind.RUN and custom_run_id:
+            where, args = "kind = ? AND custom_run_id = ?", (kind.value, custom_run_id)
+        elif kind is ObjectKind.MODEL:
+            where, args = "kind = ? AND sys_id = ?", (kind.value, f"{key}-{model_key}")
+        else:
+            return None
+        return con.execute(
+            f"SELECT uid, sys_id, custom_run_id FROM objects WHERE project_id = ? AND {where}",
+            (project_id, *args),
+        ).fetchone()
+
+    def _new_sys_id(
+        self,
+        con: sqlite3.Connection,
+        project_id: int,
+        key: str,
+        kind: ObjectKind,
+        model_key: str | None,
+        model_id: str | None,
+    ) -> str:
+        if kind is ObjectKind.PROJECT:
+            return key
+        if kind is ObjectKind.MODEL:
+            return f"{key}-{model_key}"
+        if kind is ObjectKind.MODEL_VERSION:
+            return f"{model_id}-{_next_number(con, project_id, f'version:{model_id}')}"
+        return f"{key}-{_next_number(con, project_id, 'run')}"
+
+    def find_object(
+        self, project: str, *, sys_id: str | None = None, custom_run_id: str | None = None
+    ) -> ObjectInfo:
+        validate_project_name(project)
+        con = self._connection()
+        if sys_id is not None:
+            where, arg, what = "o.sys_id = ?", sys_id.upper(), f"id {sys_id!r}"
+        elif custom_run_id is not None:
+            where, arg, what = (
+                "o.custom_run_id = ?",
+                custom_run_id,
+                f"custom_run_id {custom_run_id!r}",
+            )
+        else:
+            raise ValueError("find_object needs sys_id or custom_run_id")
+        row = con.execute(
+            "SELECT o.uid, o.kind, o.sys_id, o.custom_run_id FROM objects o "
+            f"JOIN projects p ON p.id = o.project_id WHERE p.name = ? AND {where}",
+            (project, arg),
+        ).fetchone()
+        if row is None:
+            raise ObjectNotFound(
+                f"no object with {what} in project {project!r} ({self.home}). "
+                "Check the id and the project (NEPTUNE_PROJECT or project=...)."
+            )
+        uid, kind, found_id, found_custom = row
+        return ObjectInfo(uid, project, ObjectKind(kind), found_id, found_custom)
+
+    def list_objects(
+        self, project: str, kind: ObjectKind, *, model_id: str | None = None
+    ) -> list[ObjectInfo]:
+        con = self._connection()
+        sql = (
+            "SELECT o.uid, o.sys_id, o.custom_run_id FROM objects o JOIN projects p "
+            "ON p.id = o.project_id WHERE p.name = ? AND o.kind = ?"
+        )
+        args: tuple[Any, ...] = (project, kind.value)
+        if model_id is not None:
+            sql += " AND o.model_id = ?"
+            args += (model_id,)
+        rows = con.execute(sql + " ORDER BY o.created", args)
+        return [ObjectInfo(uid, project, kind, sys_id, custom) for uid, sys_id, custom in rows]
+
+    # fields --------------------------------------------------------------------------
+    def apply(self, uid: str, batch: Batch) -> ApplyResult:
+        with self._write() as con:
+            done = con.execute(
+                "SELECT 1 FROM applied_batches WHERE batch_id = ?", (batch.batch_id,)
+            ).fetchone()
+            if done:
+                return ApplyResult(duplicate=True)
+            if con.execute("SELECT 1 FROM objects WHERE uid = ?", (uid,)).fetchone() is None:
+                raise ObjectNotFound(f"no object {uid} in the local store {self.home}")
+            rejected = _Applier(con, uid).apply(batch)
+            _upsert(con, uid, "sys/modification_time", FieldType.DATETIME, time.time())
+            con.execute(
+                "INSERT INTO applied_batches (batch_id, object_uid, applied) VALUES (?, ?, ?)",
+                (batch.batch_id, uid, time.time()),
+            )
+            return ApplyResult(rejected)
+
+    def get_fields(
+        self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None
+    ) -> dict[str, FieldInfo]:
+        return self.get_fields_of([uid], paths, prefix=prefix).get(uid, {})
+
+    def get_fields_of(
+        self,
+        uids: Iterable[str],
+        paths: Iterable[str] | None = None,
+        *,
+        prefix: str | None = None,
+    ) -> Mapping[str, dict[str, FieldInfo]]:
+        con = self._connection()
+        result: dict[str, dict[str, FieldInfo]] = {}
+        uid_list = list(uids)
+        path_list = None if paths is None else list(paths)
+        for uid_chunk in _chunks(uid_list, 400):
+            sql = (
+                "SELECT object_uid, path, type, value FROM fields WHERE object_uid IN "
+                f"({','.join('?' * len(uid_chunk))})"
+            )
+            args: list[Any] = list(uid_chunk)
+            if prefix is not None:
+                sql += " AND path >= ? AND path < ?"
+                args += [prefix + "/", prefix + "0"]
+            path_chunks = [None] if path_list is None else list(_chunks(path_list, 400))
+            for path_chunk in path_chunks:
+                if path_chunk is not None and not path_chunk:
+                    continue
+                extra = ""
+                extra_args: list[Any] = []
+                if path_chunk is not None:
+                    extra = f" AND path IN ({','.join('?' * len(path_chunk))})"
+                    extra_args = list(path_chunk)
+                for obj, path, ftype, raw in con.execute(sql + extra, args + extra_args):
+                    kind = FieldType(ftype)
+                    result.setdefault(obj, {})[path] = FieldInfo(path, kind, _decode(kind, raw))
+        return result
+
+    def read_series(self, uid: str, path: str) -> SeriesData:
+        con = self._connection()
+        row = con.execute(
+            "SELECT type FROM fields WHERE object_uid = ? AND path = ?", (uid, path)
+        ).fetchone()
+        if row is None:
+            raise MissingField(path)
+        kind = FieldType(row[0])
+        if not kind.is_series:
+            raise MissingField(path)
+        rows = con.execute(
+            "SELECT steps, vals, times FROM series_chunks WHERE object_uid = ? AND path = ? "
+            "ORDER BY seq",
+            (uid, path),
+        ).fetchall()
+        if not rows:
+            empty = np.empty(0, dtype=np.float64)
+            values: Any = empty.copy() if kind is FieldType.FLOAT_SERIES else []
+            return SeriesData(empty, values, empty.copy())
+        steps = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
+        times = np.concatenate([np.frombuffer(r[2], dtype=np.float64) for r in rows])
+        if kind is FieldType.FLOAT_SERIES:
+            values = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
+        else:
+            values = [v for r in rows for v in json.loads(r[1])]
+        return SeriesData(steps, values, times)
+
+    # blobs ---------------------------------------------------------------------------
+    def put_blob(self, data: bytes) -> str:
+        return self.blobs.put_bytes(data)
+
+    def put_blob_file(self, source: Path) -> tuple[str, int]:
+        return self.blobs.put_file(source)
+
+    def read_blob(self, digest: str) -> bytes:
+        return self.blobs.read(digest)
+
+    def copy_blob_to(self, digest: str, destination: Path) -> None:
+        self.blobs.copy_to(digest, destination)
+
+
+class _Applier:
+    """Applies the operations of one batch to one object, inside the caller's transaction."""
+
+    def __init__(self, con: sqlite3.Connection, uid: str) -> None:
+        self.con = con
+        self.uid = uid
+        self.known: dict[str, tuple[FieldType, Any] | None] = {}
+
+    def apply(self, batch: Batch) -> list[RejectedOperation]:
+        self._load([op.path for op in batch.operations])
+        rejected = []
+        for op in batch.operations:
+            reason = self._apply(op)
+            if reason:
+                rejected.append(RejectedOperation(op.path, reason))
+        return rejected
+
+    def _load(self, paths: list[str]) -> None:
+        wanted = {p for p in paths if p not in self.known}
+        for chunk in _chunks(sorted(wanted), 400):
+            rows = self.con.execute(
+                f"SELECT path, type, value FROM fields WHERE object_uid = ? AND path IN "
+                f"({','.join('?' * len(chunk))})",
+                (self.uid, *chunk),
+            )
+            for path, ftype, raw in rows:
+                kind = FieldType(ftype)
+                self.known[path] = (kind, _decode(kind, raw, raw_datetime=True))
+        for path in wanted:
+            self.known.setdefault(path, None)
+
+    def _field(self, path: str) -> tuple[FieldType, Any] | None:
+        if path not in self.known:
+            self._load([path])
+        return self.known[path]
+
+    def _set(self, path: str, ftype: FieldType, value: Any) -> None:
+        self.known[path] = (ftype, value)
+        _upsert(self.con, self.uid, path, ftype, value)
+
+    def _placement_conflict(self, path: str) -> str | None:
+        """Why a new field cannot be created at ``path`` (a parent is a field, or it is a namespace)."""
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            existing = self._field(parent)
+            if existing is not None:
+                return (
+                    f"'{parent}' is a {existing[0].label} field, so nothing can be stored under it"
+                )
+        child = self.con.execute(
+            "SELECT path FROM fields WHERE object_uid = ? AND path >= ? AND path < ? LIMIT 1",
+            (self.uid, path + "/", path + "0"),
+        ).fetchone()
+        if child:
+            return f"'{path}' is a namespace (it holds '{child[0]}'); it cannot also be a field"
+        return None
+
+    def _typed(self, op: Operation, wanted: FieldType | tuple[FieldType, ...]) -> tuple[Any, str]:
+        """The field's current value (None if new) and a rejection reason ('' if fine)."""
+        existing = self._field(op.path)
+        wanted_types = wanted if isinstance(wanted, tuple) else (wanted,)
+        if existing is None:
+            conflict = self._placement_conflict(op.path)
+            return None, conflict or ""
+        if existing[0] not in wanted_types:
+            label = " or ".join(t.label for t in wanted_types)
+            return None, f"field is a {existing[0].label}; cannot store a {label} there"
+        return existing[1], ""
+
+    def _apply(self, op: Operation) -> str | None:
+        handler = getattr(self, f"_op_{op.kind.value}")
+        return handler(op)
+
+    def _op_assign(self, op: Operation) -> str | None:
+        _, reason = self._typed(op, op.type)
+        if reason:
+            return reason
+        self._set(op.path, op.type, op.value)
+        return None
+
+    def _op_log(self, op: Operation) -> str | None:
+        meta, reason = self._typed(op, op.type)
+        if reason:
+            return reason
+        meta = dict(_EMPTY_META) if meta is None else dict(meta)
+        points: SeriesPoints = op.value
+        steps = np.asarray(points.steps, dtype=np.float64)
+        last_step = meta["last_step"]
+        floor = -np.inf if last_step is None else last_step
+        previous_max = np.maximum.accumulate(np.concatenate(([floor], steps)))[:-1]
+        keep = steps > previous_max
+        dropped = int(len(steps) - keep.sum())
+        if dropped:
+            steps = steps[keep]
+            times = np.asarray(points.timestamps, dtype=np.float64)[keep]
+            if op.type is FieldType.FLOAT_SERIES:
+                values: Any = np.asarray(points.values, dtype=np.float64)[keep]
+            else:
+                values = [v for v, k in zip(points.values, keep, strict=True) if k]
+        else:
+            times = np.asarray(points.timestamps, dtype=np.float64)
+            values = points.values
+            if op.type is FieldType.FLOAT_SERIES:
+                values = np.asarray(values, dtype=np.float64)
+        if len(steps):
+            self._write_points(op.path, op.type, meta, steps, values, times)
+        self._set(op.path, op.type, meta)
+        if dropped:
+            return (
+                f"{dropped} point(s) not stored: steps must increase "
+                f"(the series was at step {_format_step(last_step)})"
+            )
+        return None
+
+    def _write_points(
+        self,
+        path: str,
+        ftype: FieldType,
+        meta: dict[str, Any],
+        steps: np.ndarray,
+        values: Any,
+        times: np.ndarray,
+    ) -> None:
+        start = 0
+        total = len(steps)
+        count = meta["count"]
+        # Fill the last chunk first, so small appends do not leave many tiny chunks.
+        last_fill = count % CHUNK_POINTS if count else 0
+        if last_fill:
+            seq = meta["next_seq"] - 1
+            row = self.con.execute(
+                "SELECT steps, vals, times FROM series_chunks WHERE object_uid = ? AND path = ? "
+                "AND seq = ?",
+                (self.uid, path, seq),
+            ).fetchone()
+            take = min(CHUNK_POINTS - last_fill, total)
+            old_steps = np.frombuffer(row[0], dtype=np.float64)
+            old_times = np.frombuffer(row[2], dtype=np.float64)
+            if ftype is FieldType.FLOAT_SERIES:
+                old_values: Any = np.frombuffer(row[1], dtype=np.float64)
+                merged_values: Any = np.concatenate((old_values, values[:take]))
+            else:
+                merged_values = json.loads(row[1]) + list(values[:take])
+            self._put_chunk(
+                path,
+                ftype,
+                seq,
+                np.concatenate((old_steps, steps[:take])),
+                merged_values,
+                np.concatenate((old_times, times[:take])),
+            )
+            start = take
+        seq = meta["next_seq"]
+        while start < total:
+            end = min(start + CHUNK_POINTS, total)
+            self._put_chunk(path, ftype, seq, steps[start:end], values[start:end], times[start:end])
+            seq += 1
+            start = end
+        meta["next_seq"] = seq
+        meta["count"] = count + total
+        last_value = values[total - 1]
+        meta["last"] = float(last_value) if ftype is FieldType.FLOAT_SERIES else last_value
+        meta["last_step"] = float(steps[-1])
+        meta["last_timestamp"] = float(times[-1])
+
+    def _put_chunk(
+        self,
+        path: str,
+        ftype: FieldType,
+        seq: int,
+        steps: np.ndarray,
+        values: Any,
+        times: np.ndarray,
+    ) -> None:
+        if ftype is FieldType.FLOAT_SERIES:
+            packed = np.ascontiguousarray(values, dtype=np.float64).tobytes()
+        else:
+            packed = json.dumps(list(values)).encode()
+        self.con.execute(
+            "INSERT OR REPLACE INTO series_chunks (object_uid, path, seq, count, steps, vals, "
+            "times) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.uid,
+                path,
+                seq,
+                len(steps),
+                np.ascontiguousarray(steps, dtype=np.float64).tobytes(),
+                packed,
+                np.ascontiguousarray(times, dtype=np.float64).tobytes(),
+            ),
+        )
+
+    def _op_clear(self, op: Operation) -> str | None:
+        existing = self._field(op.path)
+        if existing is None:
+            return None
+        ftype, value = existing
+        if ftype.is_series:
+            self.con.execute(
+                "DELETE FROM series_chunks WHERE object_uid = ? AND path = ?", (self.uid, op.path)
+            )
+            meta = dict(_EMPTY_META)
+            meta.update({k: value.get(k) for k in _SERIES_CONFIG if k in value})
+            self._set(op.path, ftype, meta)
+        elif ftype is FieldType.STRING_SET:
+            self._set(op.path, ftype, [])
+        else:
+            return f"field is a {ftype.label}; only series and string sets can be cleared"
+        return None
+
+    def _op_configure(self, op: Operation) -> str | None:
+        meta, reason = self._typed(op, FieldType.FLOAT_SERIES)
+        if reason:
+            return reason
+        meta = dict(_EMPTY_META) if meta is None else dict(meta)
+        meta.update(op.value)
+        self._set(op.path, FieldType.FLOAT_SERIES, meta)
+        return None
+
+    def _op_set_add(self, op: Operation) -> str | None:
+        current, reason = self._typed(op, FieldType.STRING_SET)
+        if reason:
+            return reason
+        self._set(op.path, FieldType.STRING_SET, sorted(set(current or ()) | set(op.value)))
+        return None
+
+    def _op_set_remove(self, op: Operation) -> str | None:
+        current, reason = self._typed(op, FieldType.STRING_SET)
+        if reason:
+            return reason
+        self._set(op.path, FieldType.STRING_SET, sorted(set(current or ()) - set(op.value)))
+        return None
+
+    def _op_files_upload(self, op: Operation) -> str | None:
+        current, reason = self._typed(op, FieldType.FILE_SET)
+        if reason:
+            return reason
+        self._set(op.path, FieldType.FILE_SET, {**(current or {}), **op.value})
+        return None
+
+    def _op_files_delete(self, op: Operation) -> str | None:
+        current, reason = self._typed(op, FieldType.FILE_SET)
+        if reason:
+            return reason
+        kept = {
+            name: ref
+            for name, ref in (current or {}).items()
+            if not any(_matches_file(name, pattern) for pattern in op.value)
+        }
+        self._set(op.path, FieldType.FILE_SET, kept)
+        return None
+
+    def _op_delete(self, op: Operation) -> str | None:
+        for sql in (
+            "DELETE FROM fields WHERE object_uid = ? AND (path = ? OR (path >= ? AND path < ?))",
+            "DELETE FROM series_chunks WHERE object_uid = ? AND (path = ? OR (path >= ? AND path < ?))",
+        ):
+            self.con.execute(sql, (self.uid, op.path, op.path + "/", op.path + "0"))
+        prefix = op.path + "/"
+        for path in list(self.known):
+            if path == op.path or path.startswith(prefix):
+                self.known[path] = None
+        return None
+
+
+def _matches_file(name: str, pattern: str) -> bool:
+    pattern = pattern.strip("/")
+    return name == pattern or name.startswith(pattern + "/") or fnmatch.fnmatchcase(name, pattern)
+
+
+def _format_step(step: float | None) -> str:
+    if step is None:
+        return "none"
+    return str(int(step)) if float(step).is_integer() else str(step)
+
+
+def _upsert(con: sqlite3.Connection, uid: str, path: str, ftype: FieldType, value: Any) -> None:
+    con.execute(
+        "INSERT INTO fields (object_uid, path, type, value) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (object_uid, path) DO UPDATE SET type = excluded.type, value = excluded.value",
+        (uid, path, ftype.value, json.dumps(value)),
+    )
+
+
+def _decode(kind: FieldType, raw: str | None, *, raw_datetime: bool = False) -> Any:
+    value = None if raw is None else json.loads(raw)
+    if kind is FieldType.DATETIME and value is not None and not raw_datetime:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    return value
+
+
+def _next_number(con: sqlite3.Connection, project_id: int, scope: str) -> int:
+    row = con.execute(
+        "SELECT next FROM counters WHERE project_id = ? AND scope = ?", (project_id, scope)
+    ).fetchone()
+    number = row[0] if row else 1
+    con.execute(
+        "INSERT INTO counters (project_id, scope, next) VALUES (?, ?, ?) "
+        "ON CONFLICT (project_id, scope) DO UPDATE SET next = excluded.next",
+        (project_id, scope, number + 1),
+    )
+    return number
+
+
+def _project_key(project: str, taken: set[str]) -> str:
+    """A short upper-case key for a project: initials of its words, or its first letters."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", project) if w]
+    letters = "".join(w[0] for w in words) if len(words) > 1 else ""
+    if len(letters) < 2:
+        letters = re.sub(r"[^A-Za-z0-9]", "", project)[:3]
+    base = (letters or "PRJ").upper()[:5]
+    if not base[0].isalpha():
+        base = "P" + base[:4]
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}{n}", n + 1
+    return key
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
