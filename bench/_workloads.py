@@ -327,7 +327,7 @@ class Mlflow(Client):
         t1 = time.perf_counter()
         history = self.client.get_metric_history(run_id, SERIES)
         t2 = time.perf_counter()
-        return {"open_s": 0.0, "fetch_s": t2 - t1, "rows": len(history), "columns": []}
+        return {"open_s": None, "fetch_s": t2 - t1, "rows": len(history), "columns": []}
 
 
 class Wandb(Client):
@@ -395,12 +395,45 @@ def _rss_now_mb() -> float:
         return math.nan
 
 
+def _helpers_peak_mb() -> float:
+    """Summed peak RSS (VmHWM) of this process's live descendants, such as wandb-core.
+
+    Read before the run is closed, while they live; short-lived forks are not counted.
+    """
+    children: dict[int, list[int]] = {}
+    try:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry))
+    except OSError:
+        return math.nan
+    total_kb = 0
+    todo = list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        total_kb += int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return total_kb / 1024
+
+
 def _values(n: int, seed: int) -> list[float]:
     rng = random.Random(seed)
     return [rng.random() for _ in range(n)]
 
 
 def _timed_close(client: Client, t_first_ns: int) -> dict[str, float]:
+    helpers = _helpers_peak_mb()
     t0 = time.perf_counter_ns()
     client.close()
     t1 = time.perf_counter_ns()
@@ -410,6 +443,7 @@ def _timed_close(client: Client, t_first_ns: int) -> dict[str, float]:
         "stop_s": (t1 - t0) / 1e9,
         "durable_s": (t1 - t_first_ns) / 1e9,
         "after_stop_s": (t2 - t1) / 1e9,
+        "rss_helpers_peak_mb": helpers,
     }
 
 
@@ -512,7 +546,13 @@ def w3_prep(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
 
 def w3(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     got = client.read_series(spec["run_id"])
+    extra = {}
+    if isinstance(client, NeptuneLike) and not {"step", "value", "timestamp"} <= set(
+        got["columns"]
+    ):
+        extra["warning"] = f"fetch_values() columns are {got['columns']}, not step/value/timestamp"
     return {
+        **extra,
         "n": got["rows"],
         "open_s": got["open_s"],
         "fetch_s": got["fetch_s"],
@@ -544,10 +584,7 @@ def main(spec_path: str) -> None:
     except BaseException as exc:
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    result["rss_peak_mb"] = own
-    result["rss_helpers_peak_mb"] = helpers
+    result["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with open(spec["out"], "w") as f:
         json.dump(result, f, indent=1)
 

@@ -363,20 +363,23 @@ def build_table(
                 if nep is not None:
                     verdict = "PASS" if passes(nep, op, threshold) else "FAIL"
                     text += f" {verdict}"
-                    verdicts.append(f"{verdict}  {workload} {label}: {fmt(nep, unit)} {text}")
+                    verdicts.append(
+                        f"{verdict}  {workload} {label}: {fmt(nep, unit)} (target {op} {threshold:g})"
+                    )
             row.insert(2, text)
         for peer in ratio_peers:
             nep, other = cells["nepnb"][1], cells[peer][1]
             text = ""
             if ratio and nep is not None and other is not None and nep > 0:
                 times = other / nep
-                text = f"{times:,.0f}x" if times >= 100 else f"{times:.2g}x"
+                text = f"{times:,.0f}x" if times >= 10 else f"{times:.2g}x"
                 ratio_target = RATIO_TARGETS.get((workload, key))
                 if ratio_target is not None and ratio_target[0] == peer:
                     verdict = "PASS" if times >= ratio_target[1] else "FAIL"
                     text += f" ≥{ratio_target[1]:g} {verdict}"
                     verdicts.append(
-                        f"{verdict}  {workload} {label}: {times:.1f}x faster than {peer}"
+                        f"{verdict}  {workload} {label}: nepnb {times:.1f}x faster than {peer}"
+                        f" (target >= {ratio_target[1]:g}x)"
                     )
             row.append(text)
         rows.append(row)

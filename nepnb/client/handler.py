@@ -122,9 +122,14 @@ class Handler:
 
     def _assign_atom(self, value: Any) -> None:
         obj = self._obj
-        from nepnb.types.atoms import GitRef
+        from nepnb.types.atoms import Artifact, GitRef
         from nepnb.types.value import Atom
 
+        if isinstance(value, Artifact):
+            obj._claim(self._path, FieldType.ARTIFACT)
+            artifact = {"hash": value.hash, "files": []}
+            obj._enqueue(Operation(OpKind.ASSIGN, self._path, FieldType.ARTIFACT, artifact))
+            return
         if isinstance(value, GitRef):
             from nepnb.client.autolog import git_info
 
@@ -137,7 +142,11 @@ class Handler:
             return
         if isinstance(value, Atom):
             value = value.value
-        ftype, stored = V.atom_of(self._path, value)
+        try:
+            ftype, stored = V.atom_of(self._path, value)
+        except UnsupportedValue as error:
+            warn_dropped(str(error))
+            return
         existing = obj._types.get(self._path)
         if existing is FieldType.FLOAT and ftype is FieldType.INT:
             ftype, stored = FieldType.FLOAT, float(stored)
@@ -200,7 +209,11 @@ class Handler:
 
     def _append_one(self, value: Any, step: Any, timestamp: Any, kwargs: Mapping[str, Any]) -> None:
         obj = self._obj
-        ftype, stored = self._series_value(value, kwargs)
+        try:
+            ftype, stored = self._series_value(value, kwargs)
+        except _Skip as skipped:
+            warn_dropped(str(skipped))
+            return
         state = obj._series_state(self._path, ftype)
         if step is None:
             step_value = state.next_step
@@ -240,7 +253,7 @@ class Handler:
             if isinstance(value, StringifyValue):
                 ftype, stored = FieldType.STRING_SERIES, V.truncate(self._path, str(value.value))
             else:
-                raise UnsupportedValue(
+                raise _Skip(
                     f"'{self._path}': cannot append a {type(value).__name__}. Series take "
                     "numbers (FloatSeries), strings (StringSeries) or images/File (FileSeries); "
                     "a dict appends to one series per key."
@@ -414,7 +427,7 @@ class Handler:
         obj._enqueue(Operation(OpKind.ASSIGN, self._path, FieldType.ARTIFACT, artifact))
         obj._writer.after_call(wait)
 
-    def pop(self, path: str | None = None, wait: bool = True) -> None:
+    def pop(self, path: str | None = None, wait: bool = False) -> None:
         """Delete this field or namespace (or ``path`` under it)."""
         self._obj.pop(join(self._path, path) if path else self._path, wait=wait)
 
@@ -497,6 +510,10 @@ class Handler:
     def download_last(self, destination: str | None = None, progress_bar: Any = None) -> None:
         """Download the last file of a FileSeries."""
         self._obj._download(self._path, destination, last_only=True)
+
+
+class _Skip(UnsupportedValue):
+    """A value that is not stored, with a warning (as the Neptune client does)."""
 
 
 def _aligned(path: str, name: str, given: Any, count: int) -> list[Any]:

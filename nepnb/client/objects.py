@@ -38,6 +38,21 @@ log = logging.getLogger("nepnb")
 #: sys/ fields users may write.
 WRITABLE_SYS = frozenset({"sys/name", "sys/description", "sys/tags", "sys/group_tags"})
 STAGES = ("none", "staging", "production", "archived")
+#: Field types whose value ``fetch()`` returns.
+FETCHABLE = frozenset(
+    {
+        FieldType.FLOAT,
+        FieldType.INT,
+        FieldType.BOOL,
+        FieldType.STRING,
+        FieldType.DATETIME,
+        FieldType.STRING_SET,
+        FieldType.RUN_STATE,
+        FieldType.GIT_REF,
+        FieldType.NOTEBOOK_REF,
+        FieldType.ARTIFACT,
+    }
+)
 
 
 @dataclass
@@ -156,7 +171,7 @@ class NeptuneObject:
             self[key].assign(item)
         self._writer.after_call(wait)
 
-    def pop(self, path: str, wait: bool = True) -> None:
+    def pop(self, path: str, wait: bool = False) -> None:
         """Delete the field or namespace at ``path``."""
         path = validate_path(path)
         self._check_writable(path)
@@ -184,8 +199,9 @@ class NeptuneObject:
         )
 
     def fetch(self) -> dict[str, Any]:
-        """Every field's value, as a nested dict (series: their last value)."""
-        return self._tree(self._all_fields(), lambda info: self._present(info, series_last=True))
+        """The values of every single-value field (not series or files), as a nested dict."""
+        atoms = {p: i for p, i in self._all_fields().items() if i.type in FETCHABLE}
+        return self._tree(atoms, self._present)
 
     def get_structure(self) -> dict[str, Any]:
         """The fields as a nested dict of handlers."""
@@ -357,8 +373,12 @@ class NeptuneObject:
         if not fields:
             return None
         cut = len(path) + 1
-        relative = {p[cut:]: FieldInfo(p[cut:], i.type, i.value) for p, i in fields.items()}
-        return self._tree(relative, lambda info: self._present(info, series_last=True))
+        relative = {
+            p[cut:]: FieldInfo(p[cut:], i.type, i.value)
+            for p, i in fields.items()
+            if i.type in FETCHABLE
+        }
+        return self._tree(relative, self._present)
 
     def _read_series(self, path: str) -> SeriesData:
         store, uid = self._readable()
@@ -375,6 +395,8 @@ class NeptuneObject:
         """The value users get from ``fetch()`` for a stored field."""
         if info.type is FieldType.STRING_SET:
             return set(info.value)
+        if info.type is FieldType.RUN_STATE:
+            return "Active" if info.value == "running" else "Inactive"
         if info.type.is_series:
             if series_last:
                 return info.value.get("last")

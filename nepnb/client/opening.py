@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,6 +84,8 @@ def open_connection(request: OpenRequest) -> Connection:
                 "model_id": request.model_id,
                 "created_at": time.time(),
                 "mode": "offline",
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
             },
         )
         fields = request.resume_fields if request.with_id else request.new_fields
@@ -127,6 +131,8 @@ def open_connection(request: OpenRequest) -> Connection:
             "custom_run_id": info.custom_run_id,
             "created_at": time.time(),
             "mode": "async",
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
         },
     )
     return Connection(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import threading
 import time
 from array import array
@@ -238,6 +239,8 @@ class QueueWriter(Writer):
         for path in self.queue.pending():
             try:
                 batch = self.queue.load(path)
+            except FileNotFoundError:  # shipped meanwhile by `nepnb sync`
+                continue
             except Exception as error:
                 bad = path.with_suffix(".unreadable")
                 path.rename(bad)
@@ -282,7 +285,12 @@ class QueueWriter(Writer):
         self._stopping = True
         self._wake.set()
         self._thread.join()
-        self.wait()
+        try:
+            self.wait()
+        finally:
+            if self.store is not None and not self.queue.pending():
+                # Everything reached the store: the queue folder has nothing left to sync.
+                shutil.rmtree(self.queue.folder, ignore_errors=True)
 
     def put_blob(self, data: bytes) -> str:
         if self._blobs is not None:

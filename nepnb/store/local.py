@@ -208,7 +208,8 @@ class LocalStore(Store):
                 con, project_id, kind, custom_run_id, model_key, key
             )
             if existing is not None:
-                return ObjectInfo(*existing, project=project, kind=kind, created=False)
+                uid, sys_id, custom = existing
+                return ObjectInfo(uid, project, kind, sys_id, custom, created=False)
             sys_id = self._new_sys_id(con, project_id, key, kind, model_key, model_id)
             uid = uuid.uuid4().hex
             now = time.time()

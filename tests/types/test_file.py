@@ -131,7 +131,7 @@ class TestPath:
 
     @pytest.mark.parametrize("bad", [b"bytes-path", 3, ["a.txt"]])
     def test_bad_path_type(self, bad: Any) -> None:
-        with pytest.raises(TypeError, match="a File path must be a str or pathlib.Path"):
+        with pytest.raises(TypeError, match=r"a File path must be a str or pathlib\.Path"):
             File(bad)
 
 
@@ -505,7 +505,7 @@ class TestAsHtml:
         import warnings
 
         def convert(fig: Figure) -> FakePlotlyFigure:
-            warnings.warn("Dang! That path collection is out of this world.", UserWarning)
+            warnings.warn("Dang! That path collection is out of this world.", stacklevel=2)
             return FakePlotlyFigure(fig)
 
         fake_plotly.convert = convert

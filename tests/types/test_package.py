@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +29,9 @@ NEPTUNE_TYPES = {
     "StringSeries",
 }
 
+# Libraries only some conversions need: importing nepnb.types must not load them.
+OPTIONAL = ["pandas", "PIL", "matplotlib", "plotly", "altair", "bokeh", "seaborn", "torch"]
+
 
 def test_exports() -> None:
     assert nepnb.types.__all__ == sorted(nepnb.types.__all__)
@@ -36,13 +41,27 @@ def test_exports() -> None:
 
 
 @pytest.mark.parametrize("module", ["nepnb.types", "nepnb.types.file"])
-def test_import_loads_no_heavy_library(module: str) -> None:
-    heavy = ["numpy", "pandas", "PIL", "matplotlib", "plotly", "altair", "bokeh", "torch"]
+def test_import_loads_no_optional_library(module: str) -> None:
     code = (
         f"import json, sys, {module}\n"
-        f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
+        f"print(json.dumps([m for m in {OPTIONAL!r} if m in sys.modules]))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert json.loads(result.stdout) == []
+
+
+def test_modules_import_conversion_libraries_only_inside_functions() -> None:
+    """No module of nepnb.types imports NumPy or an optional library at its top level."""
+    heavy = {"numpy", *OPTIONAL}
+    for source in Path(nepnb.types.__file__).parent.glob("*.py"):
+        tree = ast.parse(source.read_text(), str(source))
+        for node in tree.body:
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in heavy, f"{source.name} imports {name}"

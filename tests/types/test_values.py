@@ -25,9 +25,9 @@ from nepnb.types import (
     GitRef,
     Integer,
     String,
+    StringifyValue,
     StringSeries,
     StringSet,
-    StringifyValue,
 )
 from nepnb.types.namespace import Namespace
 from nepnb.types.value import Atom, Series, Set, Value
@@ -67,7 +67,7 @@ class TestAtoms:
         value = Datetime(datetime(2024, 5, 1, 12, 0, 0, 123987, tzinfo=timezone.utc)).value
         assert value == datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
         assert str(Datetime(datetime(2024, 1, 2))) == "Datetime(2024-01-02 00:00:00)"
-        with pytest.raises(TypeError, match="datetime.datetime, got str"):
+        with pytest.raises(TypeError, match=r"datetime\.datetime, got str"):
             Datetime("2024-01-01")  # type: ignore[arg-type]
 
     def test_artifact(self) -> None:

@@ -1,0 +1,323 @@
+"""The Store contract: every store implementation must pass these tests."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nepnb.exceptions import InvalidProjectName, MissingField, ObjectNotFound, ProjectNotFound
+from nepnb.store.base import ObjectKind, Store
+from nepnb.store.field_types import FieldType
+from nepnb.store.local import CHUNK_POINTS
+from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
+
+PROJECT = "team/cls"
+
+
+def assign(path: str, ftype: FieldType, value: object) -> Operation:
+    return Operation(OpKind.ASSIGN, path, ftype, value)
+
+
+def floats(path: str, steps: list[float], values: list[float], t0: float = 1000.0) -> Operation:
+    points = SeriesPoints(
+        np.asarray(steps, dtype=float),
+        np.asarray(values, dtype=float),
+        t0 + np.arange(len(steps), dtype=float),
+    )
+    return Operation(OpKind.LOG, path, FieldType.FLOAT_SERIES, points)
+
+
+def strings(path: str, steps: list[float], values: list[str]) -> Operation:
+    points = SeriesPoints(np.asarray(steps, dtype=float), list(values), np.zeros(len(steps)))
+    return Operation(OpKind.LOG, path, FieldType.STRING_SERIES, points)
+
+
+def new_run(store: Store, **kwargs: object):
+    return store.create_object(PROJECT, ObjectKind.RUN, **kwargs)  # type: ignore[arg-type]
+
+
+# projects and objects ------------------------------------------------------------------
+
+
+def test_projects_are_created_on_first_use_with_a_short_key(store: Store) -> None:
+    with pytest.raises(ProjectNotFound, match="team/cls"):
+        store.get_project(PROJECT)
+    project = store.get_project(PROJECT, create=True)
+    assert project.name == PROJECT and project.key == "CLS"
+    assert store.get_project(PROJECT) == project
+    other = store.get_project("team/image-classification", create=True)
+    assert other.key == "IC"
+    assert [p.name for p in store.list_projects()] == ["team/cls", "team/image-classification"]
+
+
+@pytest.mark.parametrize("name", ["cls", "a/b/c", "/cls", "team/", "team/c ls", "", "team/-x"])
+def test_bad_project_names_are_refused(store: Store, name: str) -> None:
+    with pytest.raises(InvalidProjectName, match="workspace/project"):
+        store.get_project(name, create=True)
+
+
+def test_runs_get_increasing_ids_per_project(store: Store) -> None:
+    ids = [new_run(store).sys_id for _ in range(3)]
+    assert ids == ["CLS-1", "CLS-2", "CLS-3"]
+    assert store.create_object("team/other", ObjectKind.RUN).sys_id == "OTH-1"
+    found = store.find_object(PROJECT, sys_id="cls-2")
+    assert found.sys_id == "CLS-2" and found.kind is ObjectKind.RUN
+    with pytest.raises(ObjectNotFound, match="CLS-9"):
+        store.find_object(PROJECT, sys_id="CLS-9")
+
+
+def test_custom_run_id_returns_the_same_run(store_factory) -> None:
+    first = new_run(store_factory(), custom_run_id="nightly-42")
+    second = new_run(store_factory(), custom_run_id="nightly-42")
+    assert first.created and not second.created
+    assert second.uid == first.uid and second.sys_id == first.sys_id
+    assert store_factory().find_object(PROJECT, custom_run_id="nightly-42").uid == first.uid
+
+
+def test_models_versions_and_the_project_object(store: Store) -> None:
+    model = store.create_object(PROJECT, ObjectKind.MODEL, model_key="FOREST")
+    assert model.sys_id == "CLS-FOREST"
+    again = store.create_object(PROJECT, ObjectKind.MODEL, model_key="FOREST")
+    assert again.uid == model.uid and not again.created
+    v1 = store.create_object(PROJECT, ObjectKind.MODEL_VERSION, model_id=model.sys_id)
+    v2 = store.create_object(PROJECT, ObjectKind.MODEL_VERSION, model_id=model.sys_id)
+    assert (v1.sys_id, v2.sys_id) == ("CLS-FOREST-1", "CLS-FOREST-2")
+    listed = store.list_objects(PROJECT, ObjectKind.MODEL_VERSION, model_id=model.sys_id)
+    assert [o.sys_id for o in listed] == ["CLS-FOREST-1", "CLS-FOREST-2"]
+    project = store.create_object(PROJECT, ObjectKind.PROJECT)
+    assert project.sys_id == "CLS"
+    assert store.create_object(PROJECT, ObjectKind.PROJECT).uid == project.uid
+
+
+def test_initial_batch_is_applied_with_the_creation(store: Store) -> None:
+    run = new_run(store, initial=Batch([assign("sys/name", FieldType.STRING, "baseline")]))
+    fields = store.get_fields(run.uid)
+    assert fields["sys/name"].value == "baseline"
+    assert fields["sys/id"].value == run.sys_id
+    assert fields["sys/creation_time"].type is FieldType.DATETIME
+
+
+# fields ---------------------------------------------------------------------------------
+
+
+def test_atoms_round_trip_exactly(store: Store) -> None:
+    run = new_run(store)
+    big = 2**63 - 1
+    batch = Batch(
+        [
+            assign("a/float", FieldType.FLOAT, 0.1),
+            assign("a/nan", FieldType.FLOAT, math.nan),
+            assign("a/inf", FieldType.FLOAT, -math.inf),
+            assign("a/int", FieldType.INT, big),
+            assign("a/bool", FieldType.BOOL, False),
+            assign("a/text", FieldType.STRING, "zażółć \u2603"),
+            assign("a/when", FieldType.DATETIME, 1_700_000_000.25),
+            assign("a/tags", FieldType.STRING_SET, ["x", "y"]),
+        ]
+    )
+    assert store.apply(run.uid, batch).rejected == []
+    fields = store.get_fields(run.uid, prefix="a")
+    assert fields["a/float"].value == 0.1
+    assert math.isnan(fields["a/nan"].value)
+    assert fields["a/inf"].value == -math.inf
+    assert fields["a/int"].value == big and fields["a/int"].type is FieldType.INT
+    assert fields["a/bool"].value is False
+    assert fields["a/text"].value == "zażółć \u2603"
+    assert fields["a/when"].value.timestamp() == 1_700_000_000.25
+    assert fields["a/tags"].value == ["x", "y"]
+    assert set(store.get_fields(run.uid, ["a/int", "missing"])) == {"a/int"}
+
+
+def test_type_conflicts_are_rejected_and_change_nothing(store: Store) -> None:
+    run = new_run(store)
+    store.apply(run.uid, Batch([assign("x", FieldType.FLOAT, 1.0), floats("s", [0], [1.0])]))
+    result = store.apply(
+        run.uid,
+        Batch(
+            [
+                assign("x", FieldType.STRING, "text"),
+                assign("x/child", FieldType.INT, 1),
+                assign("s", FieldType.FLOAT, 2.0),
+                assign("ok", FieldType.INT, 7),
+            ]
+        ),
+    )
+    assert [r.path for r in result.rejected] == ["x", "x/child", "s"]
+    assert "Float" in result.rejected[0].reason and "String" in result.rejected[0].reason
+    assert "nothing can be stored under it" in result.rejected[1].reason
+    fields = store.get_fields(run.uid)
+    assert fields["x"].value == 1.0 and fields["ok"].value == 7 and "x/child" not in fields
+    assert store.read_series(run.uid, "s").values.tolist() == [1.0]
+
+
+def test_a_namespace_cannot_become_a_field(store: Store) -> None:
+    run = new_run(store)
+    store.apply(run.uid, Batch([assign("ns/a", FieldType.INT, 1)]))
+    result = store.apply(run.uid, Batch([assign("ns", FieldType.INT, 2)]))
+    assert result.rejected and "namespace" in result.rejected[0].reason
+    assert "ns" not in store.get_fields(run.uid)
+
+
+def test_delete_removes_a_field_or_a_whole_namespace(store: Store) -> None:
+    run = new_run(store)
+    store.apply(
+        run.uid,
+        Batch(
+            [
+                assign("p/a", FieldType.INT, 1),
+                floats("p/s", [0, 1], [1, 2]),
+                assign("p2", FieldType.INT, 3),
+            ]
+        ),
+    )
+    store.apply(run.uid, Batch([Operation(OpKind.DELETE, "p")]))
+    assert set(store.get_fields(run.uid, prefix="p")) == set()
+    assert store.get_fields(run.uid)["p2"].value == 3
+    with pytest.raises(MissingField):
+        store.read_series(run.uid, "p/s")
+    # The path is free again, for another type.
+    assert (
+        store.apply(run.uid, Batch([assign("p", FieldType.STRING, "now a string")])).rejected == []
+    )
+
+
+# series ---------------------------------------------------------------------------------
+
+
+def test_float_series_round_trip_with_nan_and_inf(store: Store) -> None:
+    run = new_run(store)
+    values = [0.5, math.nan, math.inf, -math.inf, -0.0]
+    store.apply(run.uid, Batch([floats("loss", [0, 1, 2, 3, 4], values)]))
+    data = store.read_series(run.uid, "loss")
+    assert data.steps.tolist() == [0, 1, 2, 3, 4]
+    np.testing.assert_array_equal(data.values, np.asarray(values))
+    assert data.timestamps.tolist() == [1000, 1001, 1002, 1003, 1004]
+    meta = store.get_fields(run.uid, ["loss"])["loss"].value
+    assert meta["count"] == 5 and meta["last"] == 0.0 and meta["last_step"] == 4
+
+
+def test_series_grow_across_chunks_and_batches(store: Store) -> None:
+    run = new_run(store)
+    total = 2 * CHUNK_POINTS + 123
+    chunks = [(0, 100), (100, CHUNK_POINTS + 7), (CHUNK_POINTS + 7, total)]
+    for start, end in chunks:
+        steps = list(range(start, end))
+        store.apply(run.uid, Batch([floats("m", steps, [s * 2.0 for s in steps])]))
+    data = store.read_series(run.uid, "m")
+    assert len(data) == total
+    np.testing.assert_array_equal(data.steps, np.arange(total, dtype=float))
+    np.testing.assert_array_equal(data.values, np.arange(total, dtype=float) * 2)
+
+
+def test_non_increasing_steps_are_dropped_and_reported(store: Store) -> None:
+    run = new_run(store)
+    store.apply(run.uid, Batch([floats("m", [5, 6], [1, 2])]))
+    result = store.apply(run.uid, Batch([floats("m", [6, 3, 7, 7, 8], [9, 9, 3, 9, 4])]))
+    assert len(result.rejected) == 1
+    assert "3 point(s) not stored" in result.rejected[0].reason
+    assert "step 6" in result.rejected[0].reason
+    data = store.read_series(run.uid, "m")
+    assert data.steps.tolist() == [5, 6, 7, 8]
+    assert data.values.tolist() == [1, 2, 3, 4]
+
+
+def test_string_series_and_clear(store: Store) -> None:
+    run = new_run(store)
+    store.apply(run.uid, Batch([strings("log", [0, 1], ["hello", "wörld \n"])]))
+    assert store.read_series(run.uid, "log").values == ["hello", "wörld \n"]
+    store.apply(run.uid, Batch([Operation(OpKind.CLEAR, "log", FieldType.STRING_SERIES)]))
+    data = store.read_series(run.uid, "log")
+    assert len(data) == 0 and data.values == []
+    store.apply(run.uid, Batch([strings("log", [0], ["again"])]))
+    assert store.read_series(run.uid, "log").values == ["again"]
+
+
+def test_configure_keeps_min_max_unit(store: Store) -> None:
+    run = new_run(store)
+    config = {"min": 0.0, "max": 100.0, "unit": "%"}
+    store.apply(
+        run.uid,
+        Batch(
+            [
+                Operation(OpKind.CONFIGURE, "cpu", FieldType.FLOAT_SERIES, config),
+                floats("cpu", [0], [3]),
+            ]
+        ),
+    )
+    meta = store.get_fields(run.uid, ["cpu"])["cpu"].value
+    assert (meta["min"], meta["max"], meta["unit"], meta["last"]) == (0.0, 100.0, "%", 3.0)
+
+
+def test_string_sets_and_file_sets(store: Store, tmp_path: Path) -> None:
+    run = new_run(store)
+    tags = "sys/tags"
+    store.apply(
+        run.uid,
+        Batch(
+            [
+                Operation(OpKind.SET_ADD, tags, FieldType.STRING_SET, ["b", "a"]),
+                Operation(OpKind.SET_ADD, tags, FieldType.STRING_SET, ["c"]),
+                Operation(OpKind.SET_REMOVE, tags, FieldType.STRING_SET, ["b", "zzz"]),
+            ]
+        ),
+    )
+    assert store.get_fields(run.uid, [tags])[tags].value == ["a", "c"]
+    digest = store.put_blob(b"weights")
+    ref = {"digest": digest, "size": 7, "mtime": 0.0}
+    store.apply(
+        run.uid,
+        Batch(
+            [
+                Operation(
+                    OpKind.FILES_UPLOAD, "files", FieldType.FILE_SET, {"a/w.bin": ref, "b.txt": ref}
+                ),
+                Operation(OpKind.FILES_DELETE, "files", FieldType.FILE_SET, ["a"]),
+            ]
+        ),
+    )
+    assert list(store.get_fields(run.uid, ["files"])["files"].value) == ["b.txt"]
+
+
+# batches and blobs ----------------------------------------------------------------------
+
+
+def test_a_batch_applied_twice_is_stored_once(store_factory) -> None:
+    store = store_factory()
+    run = new_run(store)
+    batch = Batch(
+        [floats("m", [0, 1], [1, 2]), Operation(OpKind.SET_ADD, "t", FieldType.STRING_SET, ["x"])]
+    )
+    assert not store.apply(run.uid, batch).duplicate
+    assert store_factory().apply(run.uid, batch).duplicate
+    assert store.read_series(run.uid, "m").values.tolist() == [1, 2]
+
+
+def test_apply_to_an_unknown_object_fails_clearly(store: Store) -> None:
+    with pytest.raises(ObjectNotFound):
+        store.apply("no-such-uid", Batch([assign("x", FieldType.INT, 1)]))
+
+
+def test_blobs_are_content_addressed(store: Store, tmp_path: Path) -> None:
+    digest = store.put_blob(b"abc")
+    assert digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert store.put_blob(b"abc") == digest
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"x" * (3 << 20))
+    file_digest, size = store.put_blob_file(source)
+    assert size == 3 << 20
+    assert store.read_blob(file_digest) == source.read_bytes()
+    target = tmp_path / "out" / "copy.bin"
+    store.copy_blob_to(file_digest, target)
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_fields_of_many_objects(store: Store) -> None:
+    runs = [new_run(store) for _ in range(3)]
+    for i, run in enumerate(runs):
+        store.apply(run.uid, Batch([assign("acc", FieldType.FLOAT, i / 10)]))
+    fields = store.get_fields_of([r.uid for r in runs], ["acc", "sys/id"])
+    assert [fields[r.uid]["acc"].value for r in runs] == [0.0, 0.1, 0.2]
+    assert [fields[r.uid]["sys/id"].value for r in runs] == ["CLS-1", "CLS-2", "CLS-3"]
