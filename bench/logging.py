@@ -286,7 +286,8 @@ def run_workload(client: str, workload: str, args: argparse.Namespace) -> dict[s
         read["n_target"] = n
         read["prep"] = {k: prep.get(k) for k in ("n", "write_s", "rss_peak_mb")}
         if "error" not in read and read.get("n") != prep.get("n"):
-            read["warning"] = f"wrote {prep.get('n')} points but read back {read.get('n')}"
+            mismatch = f"wrote {prep.get('n')} points but read back {read.get('n')}"
+            read["warning"] = "; ".join(x for x in (read.get("warning"), mismatch) if x)
         return read
     finally:
         if args.keep:

@@ -255,8 +255,10 @@ class NeptuneObject:
                 self._state = "stopped"
                 self._series.clear()
                 _OPEN_OBJECTS.discard(self)
-                self._writer.close()
-                self._after_stop()
+                try:
+                    self._writer.close()
+                finally:
+                    self._after_stop()
 
     def _before_stop(self) -> None:
         """Subclass hook: last writes before the writer closes."""
@@ -268,7 +270,12 @@ class NeptuneObject:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None and self._state != "stopped":
+            self._on_exception(exc_type, exc, tb)
         self.stop()
+
+    def _on_exception(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """Subclass hook: an exception left the ``with`` block."""
 
     # used by handlers ----------------------------------------------------------------
     def _check_writable(self, path: str) -> None:

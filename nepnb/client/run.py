@@ -33,6 +33,10 @@ class Run(NeptuneObject):
             self._autolog = AutoLogger(self, **autolog)
             self._autolog.start()
 
+    def _on_exception(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._autolog is not None and self._autolog.traceback:
+            self._autolog.log_exception(exc_type, exc, tb)
+
     def _before_stop(self) -> None:
         if self._mode == "read-only":
             return
