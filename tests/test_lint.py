@@ -1,4 +1,4 @@
-"""The code base stays clean: ruff's lint and format checks, TypeScript's strict compile."""
+"""The code base stays clean: ruff's lint and format checks, mypy on the package."""
 
 from __future__ import annotations
 

@@ -101,11 +101,9 @@ class Handler:
             obj._claim(self._path, series_type)
             obj._enqueue(Operation(OpKind.CLEAR, self._path, series_type))
             obj._series_state(self._path, series_type).reset()
-            config = {k: getattr(value, k, None) for k in ("min", "max", "unit")}
-            if series_type is FieldType.FLOAT_SERIES and any(
-                v is not None for v in config.values()
-            ):
-                self.configure(**config)
+            low, high, unit = (getattr(value, k, None) for k in ("min", "max", "unit"))
+            if series_type is FieldType.FLOAT_SERIES and (low, high, unit) != (None, None, None):
+                self.configure(min=low, max=high, unit=unit)
             self._extend_series(list(value.values), value.steps, value.timestamps)
         elif isinstance(value, StringSet):
             obj._claim(self._path, FieldType.STRING_SET)
@@ -127,7 +125,7 @@ class Handler:
 
         if isinstance(value, Artifact):
             obj._claim(self._path, FieldType.ARTIFACT)
-            artifact = {"hash": value.hash, "files": []}
+            artifact: dict[str, Any] = {"hash": value.hash, "files": []}
             obj._enqueue(Operation(OpKind.ASSIGN, self._path, FieldType.ARTIFACT, artifact))
             return
         if isinstance(value, GitRef):
@@ -141,7 +139,7 @@ class Handler:
             obj._enqueue(Operation(OpKind.ASSIGN, self._path, FieldType.GIT_REF, info))
             return
         if isinstance(value, Atom):
-            value = value.value
+            value = getattr(value, "value", value)
         try:
             ftype, stored = V.atom_of(self._path, value)
         except UnsupportedValue as error:
@@ -237,6 +235,7 @@ class Handler:
         obj = self._obj
         existing = obj._types.get(self._path)
         value = V.unwrap_scalar(value)
+        stored: Any
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             ftype, stored = FieldType.FLOAT_SERIES, float(value)
         elif isinstance(value, str):

@@ -238,6 +238,7 @@ class LocalStore(Store):
         model_key: str | None,
         key: str,
     ) -> tuple[str, str, str | None] | None:
+        args: tuple[str, ...]
         if kind is ObjectKind.PROJECT:
             where, args = "kind = ?", (kind.value,)
         elif kind is ObjectKind.RUN and custom_run_id:
@@ -484,6 +485,7 @@ class _Applier:
         return handler(op)
 
     def _op_assign(self, op: Operation) -> str | None:
+        assert op.type is not None
         _, reason = self._typed(op, op.type)
         if reason:
             return reason
@@ -491,6 +493,7 @@ class _Applier:
         return None
 
     def _op_log(self, op: Operation) -> str | None:
+        assert op.type is not None
         meta, reason = self._typed(op, op.type)
         if reason:
             return reason

@@ -1,0 +1,50 @@
+"""What only the local store does: its folder, schema versions, and SQLite specifics."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from nepnb.exceptions import StoreError, StoreSchemaTooNew
+from nepnb.store.base import ObjectKind
+from nepnb.store.local import LocalStore
+from nepnb.store.schema import SCHEMA_VERSION
+
+
+def test_a_new_store_is_migrated_to_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "home")
+    with sqlite3.connect(store.db_path) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # Opening it again changes nothing and keeps the data.
+    run = store.create_object("a/b", ObjectKind.RUN)
+    again = LocalStore(tmp_path / "home")
+    assert again.find_object("a/b", sys_id=run.sys_id).uid == run.uid
+
+
+def test_a_store_written_by_a_newer_nepnb_is_refused_untouched(tmp_path: Path) -> None:
+    LocalStore(tmp_path / "home").create_object("a/b", ObjectKind.RUN)
+    db = tmp_path / "home" / "nepnb.db"
+    with sqlite3.connect(db) as con:
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = db.read_bytes()
+    with pytest.raises(StoreSchemaTooNew, match="Upgrade nepnb"):
+        LocalStore(tmp_path / "home")
+    assert db.read_bytes() == before
+
+
+def test_an_unwritable_home_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="Set NEPNB_HOME"):
+        LocalStore(blocker / "home")
+
+
+def test_a_corrupt_database_gives_a_clear_error(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "nepnb.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open the local store"):
+        LocalStore(home)
