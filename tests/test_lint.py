@@ -18,10 +18,11 @@ BIN = Path(sys.executable).parent
     [
         ["ruff", "check", "nepnb", "tests", "bench"],
         ["ruff", "format", "--check", "nepnb", "tests", "bench"],
+        ["mypy", "nepnb"],
     ],
-    ids=["ruff-check", "ruff-format"],
+    ids=["ruff-check", "ruff-format", "mypy"],
 )
-def test_ruff(command: list[str]) -> None:
+def test_static_check(command: list[str]) -> None:
     result = subprocess.run(
         [str(BIN / command[0]), *command[1:]], cwd=REPO_ROOT, capture_output=True, text=True
     )
