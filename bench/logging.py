@@ -373,7 +373,7 @@ def build_table(
             text = ""
             if ratio and nep is not None and other is not None and nep > 0:
                 times = other / nep
-                text = f"{times:,.0f}x" if times >= 10 else f"{times:.2g}x"
+                text = f"{times:,.0f}x" if times >= 100 else f"{times:.1f}x"
                 ratio_target = RATIO_TARGETS.get((workload, key))
                 if ratio_target is not None and ratio_target[0] == peer:
                     verdict = "PASS" if times >= ratio_target[1] else "FAIL"

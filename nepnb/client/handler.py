@@ -7,7 +7,7 @@ import hashlib
 import os
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nepnb.client.objects import NeptuneObject
+    from nepnb.client.writer import SeriesState
+
+
+_FAST_FLOATS = V.FLOAT_TYPES
+_now = time.time
+
+
+@dataclass
+class PreparedPoints:
+    """Checked points for one series, ready to buffer: steps None take the next step."""
+
+    type: FieldType
+    values: list[Any]
+    steps: list[float | None]
+    timestamps: list[float]
 
 
 @dataclass(frozen=True)
@@ -56,11 +71,12 @@ class ArtifactFileData:
 class Handler:
     """The field or namespace at ``path`` of an object."""
 
-    __slots__ = ("_obj", "_path")
+    __slots__ = ("_obj", "_path", "_state")
 
     def __init__(self, obj: NeptuneObject, path: str) -> None:
         self._obj = obj
         self._path = path
+        self._state: SeriesState | None = None  # set once this handler appended to a series
 
     def __repr__(self) -> str:
         ftype = self._obj._types.get(self._path)
@@ -85,6 +101,7 @@ class Handler:
         """Set the field to ``value``; a dict sets a namespace of fields."""
         obj = self._obj
         obj._check_writable(self._path)
+        from nepnb.types.file_set import FileSet
         from nepnb.types.series import FileSeries, FloatSeries, StringSeries
         from nepnb.types.sets import StringSet
         from nepnb.types.value import Series
@@ -104,7 +121,16 @@ class Handler:
             low, high, unit = (getattr(value, k, None) for k in ("min", "max", "unit"))
             if series_type is FieldType.FLOAT_SERIES and (low, high, unit) != (None, None, None):
                 self.configure(min=low, max=high, unit=unit)
-            self._extend_series(list(value.values), value.steps, value.timestamps)
+            points = self._prepare_points(list(value.values), value.steps, value.timestamps, {})
+            if points is not None:
+                obj._buffer_points({self._path: points})
+        elif isinstance(value, Handler):
+            self._assign_copy(value)
+        elif isinstance(value, FileSet):
+            obj._claim(self._path, FieldType.FILE_SET)
+            obj._enqueue(Operation(OpKind.CLEAR, self._path, FieldType.FILE_SET))
+            self.upload_files(value.file_globs)
+            return
         elif isinstance(value, StringSet):
             obj._claim(self._path, FieldType.STRING_SET)
             obj._enqueue(Operation(OpKind.CLEAR, self._path, FieldType.STRING_SET))
@@ -117,6 +143,24 @@ class Handler:
         else:
             self._assign_atom(value)
         obj._writer.after_call(wait)
+
+    def _assign_copy(self, source: Handler) -> None:
+        """``run["best"] = run["acc"]``: the current value of another single-value field."""
+        info = source._obj._fetch_field(source._path)
+        if info.type not in (
+            FieldType.FLOAT,
+            FieldType.INT,
+            FieldType.BOOL,
+            FieldType.STRING,
+            FieldType.DATETIME,
+        ):
+            raise UnsupportedValue(
+                f"'{self._path}': only number, boolean, string and datetime fields can be copied; "
+                f"'{source._path}' is a {info.type.label}"
+            )
+        value = info.value.timestamp() if info.type is FieldType.DATETIME else info.value
+        self._obj._claim(self._path, info.type)
+        self._obj._enqueue(Operation(OpKind.ASSIGN, self._path, info.type, value))
 
     def _assign_atom(self, value: Any) -> None:
         obj = self._obj
@@ -168,97 +212,45 @@ class Handler:
         **kwargs: Any,
     ) -> None:
         """Append ``value`` to the series; a dict appends to a namespace of series."""
-        obj = self._obj
-        state = obj._series.get(self._path)
-        if state is not None and type(value) in V.FLOAT_TYPES and state.floats and not kwargs:
-            # The hot path of a training loop: no allocation beyond the point itself.
+        state = self._state
+        if (
+            state is not None
+            and state.floats
+            and type(value) in _FAST_FLOATS
+            and (step is None or type(step) in _FAST_FLOATS)
+            and not kwargs
+        ):
+            # The hot path of a training loop: a few appends to packed arrays, under a lock.
+            stamp = _now() if timestamp is None else V.timestamp_of(timestamp, self._path)
+            lock = state.lock
+            lock.acquire()
             if step is None:
                 step = state.next_step
             elif not step > state.last_step:
-                obj._drop_point(self._path, step, state.last_step)
+                last = state.last_step
+                lock.release()
+                self._obj._drop_point(self._path, step, last)
                 return
-            pipeline = obj._pipeline
-            with pipeline.lock:
-                buffer = pipeline.active.get(self._path) or pipeline.new_buffer(
-                    self._path, FieldType.FLOAT_SERIES
-                )
-                buffer.steps.append(step)
-                buffer.values.append(value)
-                buffer.times.append(time.time() if timestamp is None else V.timestamp_of(timestamp))
+            buffer = state.buffer or state.open_buffer()
+            buffer.steps.append(step)
+            buffer.values.append(value)
+            buffer.times.append(stamp)
             state.last_step = step
             state.next_step = step + 1.0
-            if wait or obj._sync:
-                obj._writer.after_call(wait)
+            lock.release()
+            if wait or self._obj._sync:
+                self._obj._writer.after_call(wait)
             return
-        self._append_slow(value, step, timestamp, wait, kwargs)
-
-    def _append_slow(
-        self, value: Any, step: Any, timestamp: Any, wait: bool, kwargs: dict[str, Any]
-    ) -> None:
         obj = self._obj
         obj._check_writable(self._path)
         if V.is_namespace_value(value):
-            for key, item in V.namespace_items(value):
-                self[key].append(item, step=step, timestamp=timestamp, **kwargs)
-            obj._writer.after_call(wait)
-            return
-        self._append_one(value, step, timestamp, kwargs)
+            batch = self._prepare_namespace(
+                value, lambda items: [items], [step], [timestamp], kwargs
+            )
+        else:
+            batch = self._prepared_batch([value], [step], [timestamp], kwargs)
+        obj._buffer_points(batch)
         obj._writer.after_call(wait)
-
-    def _append_one(self, value: Any, step: Any, timestamp: Any, kwargs: Mapping[str, Any]) -> None:
-        obj = self._obj
-        try:
-            ftype, stored = self._series_value(value, kwargs)
-        except _Skip as skipped:
-            warn_dropped(str(skipped))
-            return
-        state = obj._series_state(self._path, ftype)
-        if step is None:
-            step_value = state.next_step
-        else:
-            step_value = V.step_of(self._path, step)
-            if not step_value > state.last_step:
-                obj._drop_point(self._path, step_value, state.last_step)
-                return
-        stamp = V.timestamp_of(timestamp)
-        pipeline = obj._pipeline
-        with pipeline.lock:
-            buffer = pipeline.active.get(self._path) or pipeline.new_buffer(self._path, ftype)
-            buffer.steps.append(step_value)
-            buffer.values.append(stored)
-            buffer.times.append(stamp)
-        state.last_step = step_value
-        state.next_step = step_value + 1.0
-
-    def _series_value(self, value: Any, kwargs: Mapping[str, Any]) -> tuple[FieldType, Any]:
-        """The series type a value goes to, and its stored form (claiming the type)."""
-        obj = self._obj
-        existing = obj._types.get(self._path)
-        value = V.unwrap_scalar(value)
-        stored: Any
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            ftype, stored = FieldType.FLOAT_SERIES, float(value)
-        elif isinstance(value, str):
-            ftype, stored = FieldType.STRING_SERIES, V.truncate(self._path, value)
-        elif _is_file(value) or _is_image_like(value) or existing is FieldType.FILE_SERIES:
-            ftype = FieldType.FILE_SERIES
-            stored = obj._file_ref(_to_file(value, image=True), self._path)
-            for key in ("name", "description"):
-                if kwargs.get(key) is not None:
-                    stored[key] = str(kwargs[key])
-        else:
-            from nepnb.types.stringify import StringifyValue
-
-            if isinstance(value, StringifyValue):
-                ftype, stored = FieldType.STRING_SERIES, V.truncate(self._path, str(value.value))
-            else:
-                raise _Skip(
-                    f"'{self._path}': cannot append a {type(value).__name__}. Series take "
-                    "numbers (FloatSeries), strings (StringSeries) or images/File (FileSeries); "
-                    "a dict appends to one series per key."
-                )
-        obj._claim(self._path, ftype)
-        return ftype, stored
 
     def extend(
         self,
@@ -268,27 +260,113 @@ class Handler:
         wait: bool = False,
         **kwargs: Any,
     ) -> None:
-        """Append several values; a dict of lists extends one series per key."""
+        """Append several values; a dict of collections extends one series per key.
+
+        All values are checked first: if one cannot be stored, none is.
+        """
         obj = self._obj
         obj._check_writable(self._path)
+        step_list = None if steps is None else list(steps)
+        time_list = None if timestamps is None else list(timestamps)
         if V.is_namespace_value(values):
-            for key, items in V.namespace_items(values):
-                self[key].extend(items, steps=steps, timestamps=timestamps, **kwargs)
+            batch = self._prepare_namespace(
+                values, lambda items: _collection(self._path, items), step_list, time_list, kwargs
+            )
         else:
-            self._extend_series(values, steps, timestamps, **kwargs)
+            items = _collection(self._path, values)
+            batch = self._prepared_batch(items, step_list, time_list, kwargs)
+        obj._buffer_points(batch)
         obj._writer.after_call(wait)
 
-    def _extend_series(self, values: Any, steps: Any, timestamps: Any, **kwargs: Any) -> None:
-        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-            raise UnsupportedValue(
-                f"'{self._path}': extend() takes a collection of values, not "
-                f"{type(values).__name__}; use append() for one value"
+    def _prepare_namespace(
+        self,
+        values: Any,
+        as_items: Callable[[Any], list[Any]],
+        steps: list[Any] | None,
+        timestamps: list[Any] | None,
+        kwargs: Mapping[str, Any],
+    ) -> dict[str, PreparedPoints]:
+        """Prepared points for every leaf of a (nested) dict, keyed by field path."""
+        prepared: dict[str, PreparedPoints] = {}
+        for key, item in V.namespace_items(values):
+            child = self[key]
+            if V.is_namespace_value(item):
+                prepared.update(child._prepare_namespace(item, as_items, steps, timestamps, kwargs))
+            else:
+                prepared.update(child._prepared_batch(as_items(item), steps, timestamps, kwargs))
+        return prepared
+
+    def _prepared_batch(
+        self,
+        values: list[Any],
+        steps: list[Any] | None,
+        timestamps: list[Any] | None,
+        kwargs: Mapping[str, Any],
+    ) -> dict[str, PreparedPoints]:
+        points = self._prepare_points(values, steps, timestamps, kwargs)
+        return {} if points is None else {self._path: points}
+
+    def _prepare_points(
+        self,
+        values: list[Any],
+        steps: list[Any] | None,
+        timestamps: list[Any] | None,
+        kwargs: Mapping[str, Any],
+    ) -> PreparedPoints | None:
+        """Check and convert points for this series; None (with a warning) if they are skipped."""
+        step_list = _aligned(self._path, "steps", steps, len(values))
+        time_list = _aligned(self._path, "timestamps", timestamps, len(values))
+        ftype: FieldType | None = None
+        stored_values = []
+        for value in values:
+            try:
+                kind, stored = self._series_value(value, kwargs)
+            except _Skip as skipped:
+                warn_dropped(str(skipped))
+                return None
+            if ftype is None:
+                ftype = kind
+            elif kind is not ftype:
+                raise FieldTypeConflict(
+                    self._path, ftype.label, kind.label, hint="a series holds values of one type"
+                )
+            stored_values.append(stored)
+        if ftype is None:
+            return None
+        existing = self._obj._types.get(self._path)
+        if existing is not None and existing is not ftype:
+            raise FieldTypeConflict(
+                self._path, existing.label, ftype.label, hint=_series_hint(existing)
             )
-        items = list(values)
-        step_list = _aligned(self._path, "steps", steps, len(items))
-        time_list = _aligned(self._path, "timestamps", timestamps, len(items))
-        for i, item in enumerate(items):
-            self._append_one(item, step_list[i], time_list[i], kwargs)
+        step_values = [None if s is None else V.step_of(self._path, s) for s in step_list]
+        stamps = [V.timestamp_of(t, self._path) for t in time_list]
+        return PreparedPoints(ftype, stored_values, step_values, stamps)
+
+    def _series_value(self, value: Any, kwargs: Mapping[str, Any]) -> tuple[FieldType, Any]:
+        """The series type a value goes to, and its stored form."""
+        obj = self._obj
+        existing = obj._types.get(self._path)
+        value = V.unwrap_scalar(value)
+        stored: Any
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return FieldType.FLOAT_SERIES, float(value)
+        if isinstance(value, str):
+            return FieldType.STRING_SERIES, V.truncate(self._path, value)
+        if _is_file(value) or _is_image_like(value) or existing is FieldType.FILE_SERIES:
+            stored = obj._file_ref(_to_file(value, image=True), self._path)
+            for key in ("name", "description"):
+                if kwargs.get(key) is not None:
+                    stored[key] = str(kwargs[key])
+            return FieldType.FILE_SERIES, stored
+        from nepnb.types.stringify import StringifyValue
+
+        if isinstance(value, StringifyValue):
+            return FieldType.STRING_SERIES, V.truncate(self._path, str(value.value))
+        raise _Skip(
+            f"'{self._path}': cannot append a {type(value).__name__}. Series take numbers "
+            "(FloatSeries), strings (StringSeries) or images/File (FileSeries); a dict appends "
+            "to one series per key."
+        )
 
     def log(
         self, value: Any, step: Any = None, timestamp: Any = None, wait: bool = False, **kwargs: Any
@@ -513,6 +591,23 @@ class Handler:
 
 class _Skip(UnsupportedValue):
     """A value that is not stored, with a warning (as the Neptune client does)."""
+
+
+def _collection(path: str, values: Any) -> list[Any]:
+    if (
+        isinstance(values, (str, bytes))
+        or not isinstance(values, Iterable)
+        or _is_image_like(values)
+    ):
+        raise UnsupportedValue(
+            f"'{path}': extend() takes a collection of values, not {type(values).__name__}; "
+            "use append() for one value"
+        )
+    return list(values)
+
+
+def _series_hint(existing: FieldType) -> str:
+    return "assign with = to change the value" if not existing.is_series else ""
 
 
 def _aligned(path: str, name: str, given: Any, count: int) -> list[Any]:

@@ -51,10 +51,10 @@ class ModelVersion(NeptuneObject):
         """Move the version to ``stage`` ("none", "staging", "production", "archived")."""
         if stage not in STAGES:
             raise InvalidValue(f"stage {stage!r} is not one of {', '.join(STAGES)}")
-        self._check_writable("sys/stage")
         self.wait()
         self._internal_write = True
         try:
+            self._check_writable("sys/stage")
             self["sys/stage"]._assign_atom(stage)
         finally:
             self._internal_write = False
@@ -117,7 +117,14 @@ def init_model(
         no_progress_callback=async_no_progress_callback,  # type: ignore[arg-type]
         no_progress_threshold=async_no_progress_threshold,
     )  # fmt: skip
-    return Model(open_connection(request))
+    model = Model(open_connection(request))
+    if with_id is None and model._info is not None and not model._info.created:
+        model._writer.close()
+        raise InvalidValue(
+            f"a model with key {key!r} exists already ({model._sys_id}); open it with "
+            f"init_model(with_id={model._sys_id!r}), or pick another key"
+        )
+    return model
 
 
 def init_model_version(

@@ -11,12 +11,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from nepnb.client.handler import Handler, warn_dropped
+from nepnb.client.handler import Handler, PreparedPoints, warn_dropped
 from nepnb.client.paths import parents, validate_path
 from nepnb.client.queue import OperationQueue
-from nepnb.client.writer import Pipeline, Writer
+from nepnb.client.writer import Pipeline, SeriesState, Writer
 from nepnb.exceptions import (
     FieldTypeConflict,
     InactiveObject,
@@ -29,9 +29,6 @@ from nepnb.exceptions import (
 from nepnb.store.base import FieldInfo, ObjectInfo, ObjectKind, SeriesData, Store
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Operation, OpKind
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("nepnb")
 
@@ -56,23 +53,6 @@ FETCHABLE = frozenset(
 
 
 @dataclass
-class SeriesState:
-    """What the client knows of a series it writes: its type and last step."""
-
-    type: FieldType
-    last_step: float = float("-inf")
-    next_step: float = 0.0
-    floats: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.floats = self.type is FieldType.FLOAT_SERIES
-
-    def reset(self) -> None:
-        self.last_step = float("-inf")
-        self.next_step = 0.0
-
-
-@dataclass
 class Connection:
     """Where an object lives and how its writes get there (built by nepnb.client.init)."""
 
@@ -84,6 +64,7 @@ class Connection:
     make_writer: Callable[[NeptuneObject], Writer] | None
     queue: OperationQueue | None = None
     resumed: bool = False
+    initial_fields: list[Operation] = field(default_factory=list)  # when there is no store
 
 
 class NeptuneObject:
@@ -99,14 +80,19 @@ class NeptuneObject:
         self._queue = connection.queue
         self._types: dict[str, FieldType] = {}
         self._namespaces: set[str] = set()
-        self._series: dict[str, SeriesState] = {}
         self._handlers: dict[str, Handler] = {}
         self._pipeline = Pipeline()
+        self._series: dict[str, SeriesState] = self._pipeline.series
         self._state = "started"
         self._stop_lock = threading.Lock()
         self._sync = connection.mode == "sync"
-        if connection.resumed and self._store is not None and self._info is not None:
+        self._store_numbers_steps = connection.mode == "offline" and connection.resumed
+        if self._store is not None and self._info is not None:
             self._load_structure()
+        else:
+            for op in connection.initial_fields:
+                if op.type is not None:
+                    self._claim(op.path, op.type)
         self._writer: Writer = (
             connection.make_writer(self)
             if connection.make_writer is not None
@@ -181,7 +167,9 @@ class NeptuneObject:
             return
         for known in [p for p in self._types if p == path or p.startswith(prefix)]:
             del self._types[known]
-            self._series.pop(known, None)
+            state = self._series.pop(known, None)
+            if state is not None:
+                state.retire()
         self._namespaces = {ns for p in self._types for ns in parents(p)}
         self._enqueue(Operation(OpKind.DELETE, path))
         self._writer.after_call(wait)
@@ -253,6 +241,8 @@ class NeptuneObject:
                 self._before_stop()
             finally:
                 self._state = "stopped"
+                for state in self._series.values():
+                    state.retire()
                 self._series.clear()
                 _OPEN_OBJECTS.discard(self)
                 try:
@@ -289,7 +279,11 @@ class NeptuneObject:
                 f"{self._label()} is open in read-only mode; cannot write '{path}'. "
                 "Open it with mode='async' (the default) to write."
             )
-        if path.startswith("sys/") and path not in WRITABLE_SYS and not self._internal_write:
+        if (
+            (path == "sys" or path.startswith("sys/"))
+            and path not in WRITABLE_SYS
+            and not self._internal_write
+        ):
             raise InvalidPath(
                 f"'{path}' is set by nepnb and read-only; of sys/ you can write "
                 f"{', '.join(sorted(WRITABLE_SYS))}"
@@ -297,7 +291,35 @@ class NeptuneObject:
 
     _internal_write = False
 
-    def _claim(self, path: str, ftype: FieldType) -> None:
+    def _buffer_points(self, batch: dict[str, PreparedPoints]) -> None:
+        """Queue checked points of several series: all of them, or (on a type clash) none."""
+        for path, points in batch.items():
+            self._claim(path, points.type, dry_run=True)
+        for path, points in batch.items():
+            self._claim(path, points.type)
+            state = self._series_state(path, points.type)
+            self[path]._state = state
+            dropped: list[tuple[float, float]] = []
+            with state.lock:
+                buffer = state.buffer or state.open_buffer()
+                for value, step, stamp in zip(
+                    points.values, points.steps, points.timestamps, strict=True
+                ):
+                    if step is None:
+                        step = state.next_step  # NaN when the store numbers the steps
+                    elif not step > state.last_step:
+                        dropped.append((step, state.last_step))
+                        continue
+                    buffer.steps.append(step)
+                    buffer.values.append(value)
+                    buffer.times.append(stamp)
+                    if step == step:  # not NaN
+                        state.last_step = step
+                        state.next_step = step + 1.0
+            for step, last in dropped:
+                self._drop_point(path, step, last)
+
+    def _claim(self, path: str, ftype: FieldType, dry_run: bool = False) -> None:
         """Record that ``path`` holds ``ftype``; FieldTypeConflict if it holds something else."""
         existing = self._types.get(path)
         if existing is ftype:
@@ -318,13 +340,22 @@ class NeptuneObject:
                     f"namespace (for '{path}')",
                     hint=f"delete '{parent}' first",
                 )
+        if dry_run:
+            return
         self._types[path] = ftype
         self._namespaces.update(parents(path))
 
     def _series_state(self, path: str, ftype: FieldType) -> SeriesState:
         state = self._series.get(path)
         if state is None or state.type is not ftype:
-            state = SeriesState(ftype)
+            if state is not None:
+                state.retire()
+            state = SeriesState(self._pipeline, path, ftype)
+            if self._store_numbers_steps:
+                # An offline object opened with_id cannot know the stored steps: the store
+                # numbers points without a step when they are uploaded.
+                state.next_step = float("nan")
+                state.floats = False
             self._series[path] = state
         return state
 

@@ -70,7 +70,10 @@ def open_connection(request: OpenRequest) -> Connection:
         )
         return Connection(mode, settings.project, request.kind, store, info, None, resumed=True)
     if mode == "debug":
-        return Connection(mode, settings.project, request.kind, None, None, _debug_writer)
+        return Connection(
+            mode, settings.project, request.kind, None, None, _debug_writer,
+            initial_fields=list(request.new_fields),
+        )  # fmt: skip
     if mode == "offline":
         folder = new_queue_folder(settings.data_dir, "offline", request.with_id, request.kind.value)
         queue = OperationQueue(
@@ -93,6 +96,7 @@ def open_connection(request: OpenRequest) -> Connection:
         return Connection(
             mode, settings.project, request.kind, None, None,
             lambda obj: _queue_writer(obj, request, queue, None, None), queue=queue,
+            resumed=request.with_id is not None, initial_fields=list(fields),
         )  # fmt: skip
     store = store_for(settings)
     if request.with_id:

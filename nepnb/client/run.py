@@ -94,6 +94,9 @@ def init_run(
     Everything goes to the embedded local store (``$NEPNB_HOME``) unless the mode says
     otherwise: ``async`` (default), ``sync``, ``offline``, ``debug`` or ``read-only``.
     """
+    if kwargs:
+        name_ = next(iter(kwargs))
+        raise TypeError(f"init_run() got an unexpected keyword argument {name_!r}")
     settings = resolve_settings(project, api_token, mode)
     custom_run_id = custom_run_id or os.environ.get(CUSTOM_RUN_ID_ENV) or None
     if custom_run_id is not None and len(custom_run_id) > MAX_CUSTOM_RUN_ID_LENGTH:

@@ -66,7 +66,8 @@ def find_queues(data_dir: Path) -> tuple[list[QueuedObject], list[tuple[Path, st
                 broken.append((folder, f"{OBJECT_FILE} unreadable: {error}"))
                 continue
             batches = list((folder / BATCHES).glob("*.batch"))
-            if mode == "async" and not batches and not _alive(meta):
+            synced = mode == "async" or meta.get("uid") is not None
+            if synced and not batches and not _alive(meta):
                 shutil.rmtree(folder, ignore_errors=True)  # fully shipped leftovers
                 continue
             size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
@@ -77,7 +78,7 @@ def find_queues(data_dir: Path) -> tuple[list[QueuedObject], list[tuple[Path, st
 def _alive(meta: dict[str, Any]) -> bool:
     """Whether the process that writes this queue is still running (on this host)."""
     pid = meta.get("pid")
-    if not pid or meta.get("host") not in (None, socket.gethostname()):
+    if meta.get("closed") or not pid or meta.get("host") not in (None, socket.gethostname()):
         return False
     try:
         os.kill(int(pid), 0)

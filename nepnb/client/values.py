@@ -65,6 +65,13 @@ def atom_of(path: str, value: Any) -> tuple[FieldType, Any]:
     """
     from nepnb.types.stringify import StringifyValue
 
+    if isinstance(value, StringifyValue):
+        # stringify_unsupported(): store what has a type as such, and the rest as its text.
+        inner = unwrap_scalar(value.value)
+        if isinstance(inner, (bool, int, float, str, datetime)):
+            value = inner
+        else:
+            return FieldType.STRING, truncate(path, str(inner))
     value = unwrap_scalar(value)
     if isinstance(value, bool):
         return FieldType.BOOL, value
@@ -79,8 +86,6 @@ def atom_of(path: str, value: Any) -> tuple[FieldType, Any]:
         return FieldType.FLOAT, value
     if isinstance(value, str):
         return FieldType.STRING, truncate(path, value)
-    if isinstance(value, StringifyValue):
-        return FieldType.STRING, truncate(path, str(value.value))
     if isinstance(value, datetime):
         return FieldType.DATETIME, datetime_to_epoch(value)
     if isinstance(value, date):
@@ -135,7 +140,7 @@ def local_datetimes(seconds: np.ndarray) -> np.ndarray:
     return local.tz_localize(None).to_numpy()
 
 
-def timestamp_of(value: Any) -> float:
+def timestamp_of(value: Any, path: str = "") -> float:
     """A point's timestamp from None (now), a number (epoch seconds) or a datetime."""
     if value is None:
         return time.time()
@@ -144,8 +149,10 @@ def timestamp_of(value: Any) -> float:
     value = unwrap_scalar(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
+    where = f"'{path}': " if path else ""
     raise InvalidValue(
-        f"timestamp {value!r} is not a number of seconds since the epoch or a datetime"
+        f"{where}timestamp {value!r} is not a number of seconds since the epoch or a datetime; "
+        "pass timestamp=time.time() or a datetime"
     )
 
 

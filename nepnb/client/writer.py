@@ -14,6 +14,7 @@ appends and no allocation of Python floats). A :class:`Writer` drains the pipeli
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import shutil
@@ -39,14 +40,15 @@ log = logging.getLogger("nepnb")
 class SeriesBuffer:
     """Points appended to one series since the last flush."""
 
-    __slots__ = ("path", "steps", "times", "type", "values")
+    __slots__ = ("path", "state", "steps", "times", "type", "values")
 
-    def __init__(self, path: str, ftype: FieldType) -> None:
-        self.path = path
-        self.type = ftype
+    def __init__(self, state: SeriesState) -> None:
+        self.state = state
+        self.path = state.path
+        self.type = state.type
         self.steps = array("d")
         self.times = array("d")
-        self.values: Any = array("d") if ftype is FieldType.FLOAT_SERIES else []
+        self.values: Any = array("d") if state.type is FieldType.FLOAT_SERIES else []
 
     def to_operation(self) -> Operation:
         values = self.values
@@ -60,38 +62,71 @@ class SeriesBuffer:
         return Operation(OpKind.LOG, self.path, self.type, points)
 
 
+class SeriesState:
+    """A series the client writes: its type, last step and the buffer of its new points.
+
+    Handlers keep a reference to it, so the append hot path needs no lookup. A state that
+    is retired (field deleted, object stopped) has ``floats`` False and sends callers to
+    the slow path, which checks everything.
+    """
+
+    __slots__ = ("buffer", "floats", "last_step", "lock", "next_step", "path", "pipeline", "type")
+
+    def __init__(self, pipeline: Pipeline, path: str, ftype: FieldType) -> None:
+        self.pipeline = pipeline
+        self.lock = pipeline.lock
+        self.path = path
+        self.type = ftype
+        self.floats = ftype is FieldType.FLOAT_SERIES
+        self.buffer: SeriesBuffer | None = None
+        self.last_step = float("-inf")
+        self.next_step = 0.0
+
+    def reset(self) -> None:
+        self.last_step = float("-inf")
+        self.next_step = 0.0
+
+    def open_buffer(self) -> SeriesBuffer:
+        """A new buffer, queued after everything written so far. Call with the lock held."""
+        buffer = SeriesBuffer(self)
+        self.buffer = buffer
+        self.pipeline.pending.append(buffer)
+        return buffer
+
+    def retire(self) -> None:
+        self.floats = False
+        self.buffer = None
+
+
 class Pipeline:
     """Writes of one object, in call order, waiting for the writer."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.pending: list[Operation | SeriesBuffer] = []
-        self.active: dict[str, SeriesBuffer] = {}
+        self.series: dict[str, SeriesState] = {}
 
     def add(self, op: Operation) -> None:
         with self.lock:
             self._seal(op)
             self.pending.append(op)
 
-    def new_buffer(self, path: str, ftype: FieldType) -> SeriesBuffer:
-        """A buffer for ``path``, queued after everything written so far. Call with the lock held."""
-        buffer = SeriesBuffer(path, ftype)
-        self.active[path] = buffer
-        self.pending.append(buffer)
-        return buffer
-
     def _seal(self, op: Operation) -> None:
         # Points appended after this operation must be applied after it: start new buffers.
         if op.kind is OpKind.DELETE:
             prefix = op.path + "/"
-            for path in [p for p in self.active if p == op.path or p.startswith(prefix)]:
-                del self.active[path]
-        else:
-            self.active.pop(op.path, None)
+            for path, state in self.series.items():
+                if path == op.path or path.startswith(prefix):
+                    state.buffer = None
+        elif op.path in self.series:
+            self.series[op.path].buffer = None
 
     def drain(self) -> Batch | None:
         with self.lock:
-            pending, self.pending, self.active = self.pending, [], {}
+            pending, self.pending = self.pending, []
+            for item in pending:
+                if isinstance(item, SeriesBuffer) and item.state.buffer is item:
+                    item.state.buffer = None
         operations = [
             item if isinstance(item, Operation) else item.to_operation()
             for item in pending
@@ -291,6 +326,10 @@ class QueueWriter(Writer):
             if self.store is not None and not self.queue.pending():
                 # Everything reached the store: the queue folder has nothing left to sync.
                 shutil.rmtree(self.queue.folder, ignore_errors=True)
+            else:
+                # `nepnb sync` may take (and then remove) the folder once nobody writes to it.
+                with contextlib.suppress(OSError):  # synced and removed meanwhile
+                    self.queue.update_meta(closed=True)
 
     def put_blob(self, data: bytes) -> str:
         if self._blobs is not None:

@@ -48,6 +48,8 @@ from nepnb.store.operations import Batch, Operation, SeriesPoints
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 CHUNK_POINTS = 16_384
+#: Small chunks allowed at the end of a series before they are merged.
+TAIL_CHUNKS = 32
 _BUSY_RETRIES = 50
 _EMPTY_META: dict[str, Any] = {
     "count": 0,
@@ -55,6 +57,7 @@ _EMPTY_META: dict[str, Any] = {
     "last_step": None,
     "last_timestamp": None,
     "next_seq": 0,
+    "tail_seq": 0,
 }
 _SERIES_CONFIG = ("min", "max", "unit")
 
@@ -501,6 +504,8 @@ class _Applier:
         points: SeriesPoints = op.value
         steps = np.asarray(points.steps, dtype=np.float64)
         last_step = meta["last_step"]
+        if np.isnan(steps).any():
+            steps = _number_steps(steps, last_step)
         floor = -np.inf if last_step is None else last_step
         previous_max = np.maximum.accumulate(np.concatenate(([floor], steps)))[:-1]
         keep = steps > previous_max
@@ -536,47 +541,52 @@ class _Applier:
         values: Any,
         times: np.ndarray,
     ) -> None:
-        start = 0
         total = len(steps)
-        count = meta["count"]
-        # Fill the last chunk first, so small appends do not leave many tiny chunks.
-        last_fill = count % CHUNK_POINTS if count else 0
-        if last_fill:
-            seq = meta["next_seq"] - 1
-            row = self.con.execute(
-                "SELECT steps, vals, times FROM series_chunks WHERE object_uid = ? AND path = ? "
-                "AND seq = ?",
-                (self.uid, path, seq),
-            ).fetchone()
-            take = min(CHUNK_POINTS - last_fill, total)
-            old_steps = np.frombuffer(row[0], dtype=np.float64)
-            old_times = np.frombuffer(row[2], dtype=np.float64)
-            if ftype is FieldType.FLOAT_SERIES:
-                old_values: Any = np.frombuffer(row[1], dtype=np.float64)
-                merged_values: Any = np.concatenate((old_values, values[:take]))
-            else:
-                merged_values = json.loads(row[1]) + list(values[:take])
-            self._put_chunk(
-                path,
-                ftype,
-                seq,
-                np.concatenate((old_steps, steps[:take])),
-                merged_values,
-                np.concatenate((old_times, times[:take])),
-            )
-            start = take
         seq = meta["next_seq"]
-        while start < total:
+        for start in range(0, total, CHUNK_POINTS):
             end = min(start + CHUNK_POINTS, total)
             self._put_chunk(path, ftype, seq, steps[start:end], values[start:end], times[start:end])
             seq += 1
-            start = end
         meta["next_seq"] = seq
-        meta["count"] = count + total
+        meta["count"] += total
         last_value = values[total - 1]
         meta["last"] = float(last_value) if ftype is FieldType.FLOAT_SERIES else last_value
         meta["last_step"] = float(steps[-1])
         meta["last_timestamp"] = float(times[-1])
+        if total < CHUNK_POINTS:
+            tail = meta.setdefault("tail_seq", 0)
+            if seq - tail > TAIL_CHUNKS:
+                self._compact_tail(path, ftype, meta)
+        else:
+            # A full chunk was written last or only the last one is partial: the tail starts there.
+            meta["tail_seq"] = seq - 1
+
+    def _compact_tail(self, path: str, ftype: FieldType, meta: dict[str, Any]) -> None:
+        """Merge the small chunks that small appends left at the end of a series."""
+        tail = meta["tail_seq"]
+        rows = self.con.execute(
+            "SELECT steps, vals, times FROM series_chunks WHERE object_uid = ? AND path = ? "
+            "AND seq >= ? ORDER BY seq",
+            (self.uid, path, tail),
+        ).fetchall()
+        self.con.execute(
+            "DELETE FROM series_chunks WHERE object_uid = ? AND path = ? AND seq >= ?",
+            (self.uid, path, tail),
+        )
+        steps = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
+        times = np.concatenate([np.frombuffer(r[2], dtype=np.float64) for r in rows])
+        values: Any
+        if ftype is FieldType.FLOAT_SERIES:
+            values = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
+        else:
+            values = [v for r in rows for v in json.loads(r[1])]
+        seq = tail
+        for start in range(0, len(steps), CHUNK_POINTS):
+            end = min(start + CHUNK_POINTS, len(steps))
+            self._put_chunk(path, ftype, seq, steps[start:end], values[start:end], times[start:end])
+            seq += 1
+        meta["next_seq"] = seq
+        meta["tail_seq"] = seq - 1
 
     def _put_chunk(
         self,
@@ -619,8 +629,12 @@ class _Applier:
             self._set(op.path, ftype, meta)
         elif ftype is FieldType.STRING_SET:
             self._set(op.path, ftype, [])
+        elif ftype is FieldType.FILE_SET:
+            self._set(op.path, ftype, {})
         else:
-            return f"field is a {ftype.label}; only series and string sets can be cleared"
+            return (
+                f"field is a {ftype.label}; only series, string sets and file sets can be cleared"
+            )
         return None
 
     def _op_configure(self, op: Operation) -> str | None:
@@ -676,6 +690,18 @@ class _Applier:
             if path == op.path or path.startswith(prefix):
                 self.known[path] = None
         return None
+
+
+def _number_steps(steps: np.ndarray, last_step: float | None) -> np.ndarray:
+    """Steps with each NaN ("the next one") replaced by the previous step + 1."""
+    numbered = steps.copy()
+    previous = -1.0 if last_step is None else last_step
+    for i, step in enumerate(numbered):
+        if step != step:  # NaN
+            step = previous + 1.0
+            numbered[i] = step
+        previous = max(previous, step)
+    return numbered
 
 
 def _matches_file(name: str, pattern: str) -> bool:

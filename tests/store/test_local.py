@@ -48,3 +48,23 @@ def test_a_corrupt_database_gives_a_clear_error(tmp_path: Path) -> None:
     (home / "nepnb.db").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open the local store"):
         LocalStore(home)
+
+
+def test_small_appends_are_merged_into_few_chunks(tmp_path: Path) -> None:
+    import numpy as np
+
+    from nepnb.store.field_types import FieldType
+    from nepnb.store.local import TAIL_CHUNKS
+    from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
+
+    store = LocalStore(tmp_path / "home")
+    run = store.create_object("a/b", ObjectKind.RUN)
+    for step in range(500):
+        points = SeriesPoints(np.array([float(step)]), np.array([step * 0.5]), np.array([1.0]))
+        store.apply(run.uid, Batch([Operation(OpKind.LOG, "m", FieldType.FLOAT_SERIES, points)]))
+    data = store.read_series(run.uid, "m")
+    np.testing.assert_array_equal(data.steps, np.arange(500.0))
+    np.testing.assert_array_equal(data.values, np.arange(500.0) * 0.5)
+    with sqlite3.connect(store.db_path) as con:
+        (chunks,) = con.execute("SELECT count(*) FROM series_chunks").fetchone()
+    assert chunks <= TAIL_CHUNKS + 1
