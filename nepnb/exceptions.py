@@ -9,6 +9,9 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     ├── InvalidValue                   a value of the right type that is out of bounds (also ValueError)
     ├── MissingField                   fetching a field that does not exist (also KeyError)
     ├── ObjectNotFound                 `with_id` or `custom_run_id` that names no object
+    ├── CheckpointNotFound             a checkpoint id that names no checkpoint
+    ├── NotebookError                  a file that is not a usable notebook (also ValueError)
+    ├── NotebookIdentityConflict       a copied notebook: its id belongs to another file
     ├── ProjectNotFound                a project that does not exist (tracking server)
     ├── InvalidProjectName             a project name that is not ``workspace/project``
     ├── ReadOnlyMode                   a write through an object opened in read-only mode
@@ -33,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "CheckpointNotFound",
     "FieldTypeConflict",
     "InactiveObject",
     "InvalidPath",
@@ -44,6 +48,8 @@ __all__ = [
     "NepnbWarning",
     "NeptuneException",
     "NotAvailableInMode",
+    "NotebookError",
+    "NotebookIdentityConflict",
     "ObjectNotFound",
     "ProjectNotFound",
     "ReadOnlyMode",
@@ -103,6 +109,23 @@ class MissingField(NepnbError, KeyError):
 
 class ObjectNotFound(NepnbError, LookupError):
     """No object with the given id in the project."""
+
+
+class CheckpointNotFound(NepnbError, LookupError):
+    """No checkpoint with that id (or id prefix) in the project."""
+
+
+class NotebookError(NepnbError, ValueError):
+    """A file that cannot be used as a notebook: not JSON, not a notebook, unknown format."""
+
+
+class NotebookIdentityConflict(NepnbError):
+    """A notebook whose id belongs to another notebook file that still exists (a copy)."""
+
+    def __init__(self, message: str, *, notebook_id: str, other_path: str) -> None:
+        super().__init__(message)
+        self.notebook_id = notebook_id
+        self.other_path = other_path
 
 
 class ProjectNotFound(NepnbError, LookupError):

@@ -73,6 +73,42 @@ class SeriesData:
         return len(self.steps)
 
 
+@dataclass(frozen=True)
+class NotebookInfo:
+    """A notebook known to a project: its stable id and where it was last checkpointed."""
+
+    project: str
+    notebook_id: str
+    path: str
+    created: float
+    updated: float
+    checkpoints: int = 0
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """An immutable checkpoint of a notebook; ``manifest`` is the digest of its content."""
+
+    id: str
+    project: str
+    notebook_id: str
+    seq: int
+    parent_id: str | None
+    path: str
+    summary: str
+    body: str
+    author: str
+    created: float
+    manifest: str
+    runs: tuple[str, ...] = ()
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The whole message: summary line, blank line, body."""
+        return f"{self.summary}\n\n{self.body}" if self.body else self.summary
+
+
 @dataclass
 class ApplyResult:
     """What ``apply`` did not store, and why."""
@@ -180,6 +216,54 @@ class Store(ABC):
     @abstractmethod
     def copy_blob_to(self, digest: str, destination: Path) -> None:
         """Write blob ``digest`` to the file ``destination``."""
+
+    # notebook checkpoints -------------------------------------------------------------
+    @abstractmethod
+    def put_parts(self, parts: Mapping[str, bytes]) -> int:
+        """Store content-addressed parts (digest → bytes) not stored yet; returns how many were new."""
+
+    @abstractmethod
+    def missing_parts(self, digests: Iterable[str]) -> set[str]:
+        """Which of ``digests`` the store does not hold."""
+
+    @abstractmethod
+    def get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
+        """The parts with these digests (StoreError if one is missing)."""
+
+    @abstractmethod
+    def add_checkpoint(
+        self,
+        project: str,
+        notebook_id: str,
+        *,
+        path: str,
+        summary: str,
+        body: str,
+        author: str,
+        manifest: str,
+        runs: Iterable[str] = (),
+        stats: Mapping[str, Any] | None = None,
+    ) -> CheckpointInfo:
+        """Record a checkpoint whose parts are stored; its parent is the notebook's latest one.
+
+        Concurrent calls for one notebook are all stored, one after the other.
+        """
+
+    @abstractmethod
+    def list_checkpoints(self, project: str, notebook_id: str) -> list[CheckpointInfo]:
+        """The checkpoints of a notebook, newest first."""
+
+    @abstractmethod
+    def get_checkpoint(self, project: str, checkpoint_id: str) -> CheckpointInfo:
+        """A checkpoint by id or unique id prefix (at least 4 characters); CheckpointNotFound else."""
+
+    @abstractmethod
+    def list_notebooks(self, project: str) -> list[NotebookInfo]:
+        """The notebooks of a project that have checkpoints, most recently checkpointed first."""
+
+    @abstractmethod
+    def get_notebook(self, project: str, notebook_id: str) -> NotebookInfo | None:
+        """One notebook of the project, or None."""
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release connections."""

@@ -10,12 +10,14 @@ million points are written and read as a few dozen rows.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import re
 import sqlite3
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from nepnb.exceptions import (
+    CheckpointNotFound,
     MissingField,
     ObjectNotFound,
     ProjectNotFound,
@@ -34,7 +37,9 @@ from nepnb.exceptions import (
 )
 from nepnb.store.base import (
     ApplyResult,
+    CheckpointInfo,
     FieldInfo,
+    NotebookInfo,
     ObjectInfo,
     ObjectKind,
     ProjectInfo,
@@ -411,6 +416,154 @@ class LocalStore(Store):
 
     def copy_blob_to(self, digest: str, destination: Path) -> None:
         self.blobs.copy_to(digest, destination)
+
+    # notebook checkpoints -------------------------------------------------------------
+    def put_parts(self, parts: Mapping[str, bytes]) -> int:
+        if not parts:
+            return 0
+        missing = self.missing_parts(parts)
+        if not missing:
+            return 0
+        rows = [(d, len(parts[d]), zlib.compress(parts[d], 1)) for d in missing]
+        with self._write() as con:
+            con.executemany(
+                "INSERT OR IGNORE INTO parts (digest, size, data) VALUES (?, ?, ?)", rows
+            )
+        return len(rows)
+
+    def missing_parts(self, digests: Iterable[str]) -> set[str]:
+        wanted = set(digests)
+        con = self._connection()
+        for chunk in _chunks(sorted(wanted), 500):
+            rows = con.execute(
+                f"SELECT digest FROM parts WHERE digest IN ({','.join('?' * len(chunk))})", chunk
+            )
+            wanted.difference_update(digest for (digest,) in rows)
+        return wanted
+
+    def get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
+        wanted = set(digests)
+        con = self._connection()
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(sorted(wanted), 500):
+            rows = con.execute(
+                f"SELECT digest, data FROM parts WHERE digest IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((digest, zlib.decompress(data)) for digest, data in rows)
+        if len(found) != len(wanted):
+            missing = sorted(wanted - set(found))
+            raise StoreError(
+                f"{len(missing)} part(s) of a checkpoint are missing from {self.db_path} "
+                f"(e.g. {missing[0]}); the store is damaged"
+            )
+        return found
+
+    def add_checkpoint(
+        self,
+        project: str,
+        notebook_id: str,
+        *,
+        path: str,
+        summary: str,
+        body: str,
+        author: str,
+        manifest: str,
+        runs: Iterable[str] = (),
+        stats: Mapping[str, Any] | None = None,
+    ) -> CheckpointInfo:
+        self.get_project(project, create=True)
+        run_list = tuple(runs)
+        with self._write() as con:
+            project_id, _ = self._project_row(con, project)
+            now = time.time()
+            latest = con.execute(
+                "SELECT id, seq FROM checkpoints WHERE project_id = ? AND notebook_id = ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (project_id, notebook_id),
+            ).fetchone()
+            parent_id, seq = (latest[0], latest[1] + 1) if latest else (None, 1)
+            seed = f"{project}|{notebook_id}|{seq}|{manifest}|{now}|{uuid.uuid4().hex}"
+            checkpoint_id = hashlib.sha256(seed.encode()).hexdigest()[:12]
+            con.execute(
+                "INSERT INTO checkpoints (id, project_id, notebook_id, seq, parent_id, path, "
+                "summary, body, author, created, manifest, runs, stats) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    checkpoint_id, project_id, notebook_id, seq, parent_id, path, summary, body,
+                    author, now, manifest, json.dumps(list(run_list)), json.dumps(dict(stats or {})),
+                ),
+            )  # fmt: skip
+            con.execute(
+                "INSERT INTO notebooks (project_id, notebook_id, path, created, updated) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, notebook_id) "
+                "DO UPDATE SET path = excluded.path, updated = excluded.updated",
+                (project_id, notebook_id, path, now, now),
+            )
+        return CheckpointInfo(
+            checkpoint_id, project, notebook_id, seq, parent_id, path, summary, body, author,
+            now, manifest, run_list, dict(stats or {}),
+        )  # fmt: skip
+
+    _CHECKPOINT_COLUMNS = (
+        "c.id, c.notebook_id, c.seq, c.parent_id, c.path, c.summary, c.body, c.author, "
+        "c.created, c.manifest, c.runs, c.stats"
+    )
+
+    def _checkpoint(self, project: str, row: tuple[Any, ...]) -> CheckpointInfo:
+        cid, nid, seq, parent, path, summary, body, author, created, manifest, runs, stats = row
+        return CheckpointInfo(
+            cid, project, nid, seq, parent, path, summary, body, author, created, manifest,
+            tuple(json.loads(runs)), json.loads(stats),
+        )  # fmt: skip
+
+    def list_checkpoints(self, project: str, notebook_id: str) -> list[CheckpointInfo]:
+        rows = self._connection().execute(
+            f"SELECT {self._CHECKPOINT_COLUMNS} FROM checkpoints c JOIN projects p "
+            "ON p.id = c.project_id WHERE p.name = ? AND c.notebook_id = ? ORDER BY c.seq DESC",
+            (project, notebook_id),
+        )
+        return [self._checkpoint(project, row) for row in rows]
+
+    def get_checkpoint(self, project: str, checkpoint_id: str) -> CheckpointInfo:
+        prefix = checkpoint_id.strip().lower()
+        if len(prefix) < 4 or not re.fullmatch(r"[0-9a-f]+", prefix):
+            raise CheckpointNotFound(
+                f"{checkpoint_id!r} is not a checkpoint id: give at least 4 of its hex "
+                "characters (`nepnb checkpoint list NOTEBOOK` shows them)"
+            )
+        rows = (
+            self._connection()
+            .execute(
+                f"SELECT {self._CHECKPOINT_COLUMNS} FROM checkpoints c JOIN projects p "
+                "ON p.id = c.project_id WHERE p.name = ? AND c.id >= ? AND c.id < ? LIMIT 2",
+                (project, prefix, prefix + "g"),
+            )
+            .fetchall()
+        )
+        if not rows:
+            raise CheckpointNotFound(f"no checkpoint {checkpoint_id!r} in project {project!r}")
+        if len(rows) > 1:
+            raise CheckpointNotFound(
+                f"{checkpoint_id!r} matches several checkpoints; give more of its characters"
+            )
+        return self._checkpoint(project, rows[0])
+
+    def list_notebooks(self, project: str) -> list[NotebookInfo]:
+        rows = self._connection().execute(
+            "SELECT n.notebook_id, n.path, n.created, n.updated, (SELECT count(*) FROM "
+            "checkpoints c WHERE c.project_id = n.project_id AND c.notebook_id = n.notebook_id) "
+            "FROM notebooks n JOIN projects p ON p.id = n.project_id WHERE p.name = ? "
+            "ORDER BY n.updated DESC",
+            (project,),
+        )
+        return [NotebookInfo(project, *row) for row in rows]
+
+    def get_notebook(self, project: str, notebook_id: str) -> NotebookInfo | None:
+        for notebook in self.list_notebooks(project):
+            if notebook.notebook_id == notebook_id:
+                return notebook
+        return None
 
 
 class _Applier:

@@ -58,6 +58,38 @@ MIGRATIONS: list[str] = [
         applied REAL NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 1 -> 2: notebooks and their checkpoints; content-addressed parts (zlib-compressed)
+    """
+    CREATE TABLE parts (
+        digest TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE notebooks (
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        notebook_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        PRIMARY KEY (project_id, notebook_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE checkpoints (
+        id TEXT PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        notebook_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        parent_id TEXT,
+        path TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        body TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created REAL NOT NULL,
+        manifest TEXT NOT NULL,
+        runs TEXT NOT NULL,
+        stats TEXT NOT NULL,
+        UNIQUE (project_id, notebook_id, seq)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,211 @@
+"""Checkpoints of notebooks in a store: upload, history, content, compare, restore.
+
+This is the API the CLI, the Jupyter server extension and the kernel magic share; it knows
+nothing of HTTP or terminals.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nepnb.exceptions import InvalidValue, NotebookError, NotebookIdentityConflict
+from nepnb.notebooks.compare import (
+    CompareOptions,
+    NotebookDiff,
+    Side,
+    compare_notebooks,
+    side_of_manifest,
+    side_of_notebook,
+)
+from nepnb.notebooks.format import normalize_notebook
+from nepnb.notebooks.snapshot import rebuild, take_snapshot
+from nepnb.store.base import CheckpointInfo, NotebookInfo, Store
+
+#: Longest summary line of a checkpoint message, and longest body.
+MAX_SUMMARY = 512
+MAX_BODY = 65_536
+METADATA_KEY = "nepnb"
+
+#: Tells whether a notebook with this id still lives at that path: (path, notebook_id) -> bool.
+FileCheck = Callable[[str, str], bool]
+
+
+def notebook_id_of(notebook: dict[str, Any]) -> str | None:
+    """The stable id nepnb stored in the notebook's metadata, if any."""
+    value = notebook.get("metadata", {}).get(METADATA_KEY, {})
+    found = value.get("notebook_id") if isinstance(value, dict) else None
+    return found if isinstance(found, str) and found else None
+
+
+def with_notebook_id(notebook: dict[str, Any], notebook_id: str) -> dict[str, Any]:
+    """A copy of ``notebook`` carrying ``notebook_id`` in ``metadata.nepnb.notebook_id``."""
+    updated = dict(notebook)
+    metadata = dict(notebook.get("metadata", {}))
+    own = metadata.get(METADATA_KEY)
+    metadata[METADATA_KEY] = {**(own if isinstance(own, dict) else {}), "notebook_id": notebook_id}
+    updated["metadata"] = metadata
+    return updated
+
+
+def split_message(message: str, body: str | None = None) -> tuple[str, str]:
+    """(summary, body) from a Git-style message; InvalidValue when it breaks the limits."""
+    if not isinstance(message, str):
+        raise InvalidValue("the checkpoint message must be text")
+    text = message.replace("\r\n", "\n").strip("\n")
+    summary, _, rest = text.partition("\n")
+    summary = summary.strip()
+    full_body = "\n".join(part for part in (rest.strip("\n"), (body or "").strip("\n")) if part)
+    if not summary:
+        raise InvalidValue(
+            "the checkpoint message is empty: write a summary line, e.g. -m 'Try dropout 0.3'"
+        )
+    if len(summary) > MAX_SUMMARY:
+        raise InvalidValue(
+            f"the summary line has {len(summary)} characters; at most {MAX_SUMMARY} are allowed "
+            "(put the details in the body, after a blank line)"
+        )
+    if len(full_body) > MAX_BODY:
+        raise InvalidValue(
+            f"the message body has {len(full_body)} characters; at most {MAX_BODY} are allowed"
+        )
+    return summary, full_body
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What ``upload`` did: the checkpoint, and the notebook as it should now be saved."""
+
+    checkpoint: CheckpointInfo
+    notebook_id: str
+    id_assigned: bool  # the notebook had no id (or asked for a new one): save ``notebook``
+    notebook: dict[str, Any]
+    new_parts: int
+
+
+class Checkpoints:
+    """The checkpoints of ``project`` in ``store``."""
+
+    def __init__(self, store: Store, project: str) -> None:
+        self.store = store
+        self.project = project
+
+    def upload(
+        self,
+        notebook: dict[str, Any],
+        *,
+        path: str,
+        message: str,
+        body: str | None = None,
+        author: str,
+        runs: Iterable[str] = (),
+        file_check: FileCheck | None = None,
+        new_id: bool = False,
+        same_history: bool = False,
+    ) -> Upload:
+        """Store a checkpoint of ``notebook`` (found at ``path``).
+
+        A notebook without an id gets one. If its id belongs to another notebook file that
+        still exists (``file_check`` says so), it is a copy: NotebookIdentityConflict, unless
+        ``new_id`` (start its own history) or ``same_history`` (it was moved) is given.
+        """
+        summary, full_body = split_message(message, body)
+        notebook = normalize_notebook(notebook, path)
+        notebook_id = notebook_id_of(notebook)
+        assigned = False
+        if notebook_id is None or new_id:
+            notebook_id, assigned = uuid.uuid4().hex, True
+            notebook = with_notebook_id(notebook, notebook_id)
+        elif not same_history:
+            known = self.store.get_notebook(self.project, notebook_id)
+            if (
+                known is not None
+                and known.path != path
+                and file_check is not None
+                and file_check(known.path, notebook_id)
+            ):
+                raise NotebookIdentityConflict(
+                    f"{path} has the notebook id of {known.path}, which still exists: it "
+                    "looks like a copy. Give it its own history (new_id / --new-id), or say "
+                    "it is the same notebook moved (same_history / --same-history).",
+                    notebook_id=notebook_id,
+                    other_path=known.path,
+                )
+        snapshot = take_snapshot(notebook)
+        new_parts = self.store.put_parts(snapshot.parts)
+        stats = {
+            "cells": len(snapshot.cells),
+            "size": snapshot.size,
+            "new_parts": new_parts,
+        }
+        checkpoint = self.store.add_checkpoint(
+            self.project,
+            notebook_id,
+            path=path,
+            summary=summary,
+            body=full_body,
+            author=author,
+            manifest=snapshot.manifest,
+            runs=runs,
+            stats=stats,
+        )
+        return Upload(checkpoint, notebook_id, assigned, notebook, new_parts)
+
+    def history(self, notebook: dict[str, Any] | str) -> list[CheckpointInfo]:
+        """Checkpoints of a notebook (given as its dict or its id), newest first."""
+        notebook_id = notebook if isinstance(notebook, str) else notebook_id_of(notebook)
+        if notebook_id is None:
+            return []
+        return self.store.list_checkpoints(self.project, notebook_id)
+
+    def get(self, checkpoint_id: str) -> CheckpointInfo:
+        return self.store.get_checkpoint(self.project, checkpoint_id)
+
+    def content(self, checkpoint: CheckpointInfo | str) -> dict[str, Any]:
+        """The notebook stored in a checkpoint."""
+        info = checkpoint if isinstance(checkpoint, CheckpointInfo) else self.get(checkpoint)
+        return rebuild(info.manifest, self.store.get_parts)
+
+    def compare(
+        self,
+        a: CheckpointInfo | str | dict[str, Any],
+        b: CheckpointInfo | str | dict[str, Any],
+        options: CompareOptions | None = None,
+    ) -> NotebookDiff:
+        """Compare two checkpoints (ids or infos), or a checkpoint and a notebook dict."""
+        return compare_notebooks(self._side(a, "a"), self._side(b, "b"), options)
+
+    def _side(self, version: CheckpointInfo | str | dict[str, Any], name: str) -> Side:
+        if isinstance(version, dict):
+            return side_of_notebook(normalize_notebook(version), "current notebook")
+        info = version if isinstance(version, CheckpointInfo) else self.get(version)
+        label = f"checkpoint {info.id[:8]} ({info.summary})"
+        return side_of_manifest(info.manifest, self.store.get_parts, label)
+
+    def notebooks(self) -> list[NotebookInfo]:
+        return self.store.list_notebooks(self.project)
+
+    def restored_copy(self, checkpoint: CheckpointInfo | str) -> dict[str, Any]:
+        """The checkpoint's notebook, marked as restored from it (for a new file)."""
+        info = checkpoint if isinstance(checkpoint, CheckpointInfo) else self.get(checkpoint)
+        notebook = copy.deepcopy(self.content(info))
+        own = notebook["metadata"].setdefault(METADATA_KEY, {})
+        if isinstance(own, dict):
+            own["restored_from"] = info.id
+        return notebook
+
+
+def restored_name(original: str, checkpoint_id: str) -> str:
+    """``analysis.ipynb`` → ``analysis.checkpoint-1a2b3c4d.ipynb`` (same folder)."""
+    path = Path(original)
+    suffix = path.suffix or ".ipynb"
+    return str(path.with_name(f"{path.stem}.checkpoint-{checkpoint_id[:8]}{suffix}"))
+
+
+def ensure_notebook_path(path: str) -> None:
+    if not path.endswith(".ipynb"):
+        raise NotebookError(f"{path} is not a notebook (.ipynb) file")

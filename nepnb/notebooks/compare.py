@@ -1,0 +1,691 @@
+"""Compare two versions of a notebook: cells added, removed, moved and changed.
+
+Cells whose source and outputs have the same digests on both sides are matched first, by a
+longest-common-subsequence pass over the digests; they are never diffed again. Only the
+stretches in between go to nbdime's diff engine, which pairs changed cells and diffs their
+source lines. Outputs are compared by digest, text outputs line by line with bounded context,
+and images visually (how many pixels changed, and a picture of where).
+
+The result (:class:`NotebookDiff`) is plain data: ``to_json()`` for the UI, and
+:mod:`nepnb.notebooks.render` for the terminal.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nepnb.notebooks.snapshot import Snapshot, canonical, cell_from_entry, digest_of, take_snapshot
+
+#: Cell metadata that records how the cell was shown or run, not what it is.
+VOLATILE_METADATA = frozenset({"execution", "collapsed", "scrolled", "jupyter", "ExecuteTime"})
+#: Notebook metadata nepnb writes itself (the notebook id), left out of comparisons.
+NOTEBOOK_OWN_METADATA = frozenset({"nepnb"})
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+TEXT_TYPES = ("text/plain", "text/markdown", "text/latex", "application/json", "text/html")
+
+GetParts = Callable[[Iterable[str]], dict[str, bytes]]
+
+
+@dataclass
+class CompareOptions:
+    """How to compare: hide outputs, and how much unchanged context long diffs keep."""
+
+    outputs: bool = True
+    context: int = 3
+    max_lines: int = 400  # lines of one output diff before the rest is summarized
+    images: bool = True  # compare images visually (else only say they differ)
+
+
+# -- the two sides ------------------------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """One version of the notebook: its cell entries, and a way to fetch their parts."""
+
+    label: str
+    metadata: dict[str, Any]
+    entries: list[dict[str, Any]]
+    get_parts: GetParts
+
+    def key(self, index: int) -> str:
+        """What matches a cell to its unchanged self: type, source and output digests."""
+        entry = self.entries[index]
+        return digest_of(
+            canonical(
+                [
+                    entry["cell_type"],
+                    entry["source"],
+                    entry.get("outputs"),
+                    entry.get("attachments"),
+                ]
+            )
+        )
+
+    def cells(self, indices: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Full cells (source and outputs) for these indices, fetched in one round."""
+        wanted = list(indices)
+        digests: set[str] = set()
+        for i in wanted:
+            entry = self.entries[i]
+            digests.add(entry["source"])
+            if isinstance(entry.get("outputs"), list):
+                digests.update(entry["outputs"])
+        content = self.get_parts(digests) if digests else {}
+        return {i: cell_from_entry(self.entries[i], content) for i in wanted}
+
+
+def side_of_notebook(notebook: dict[str, Any], label: str) -> Side:
+    """A side for a notebook in memory (normalized, see nepnb.notebooks.format)."""
+    snapshot = take_snapshot(notebook)
+    return _side_of_snapshot(snapshot, label)
+
+
+def _side_of_snapshot(snapshot: Snapshot, label: str) -> Side:
+    parts = snapshot.parts
+    manifest = json.loads(parts[snapshot.manifest])
+    entries = [json.loads(parts[d]) for d in manifest["cells"]]
+    return Side(label, manifest["metadata"], entries, lambda ds: {d: parts[d] for d in ds})
+
+
+def side_of_manifest(manifest: str, get_parts: GetParts, label: str) -> Side:
+    """A side for a stored checkpoint: only the manifest and cell entries are read now."""
+    header = json.loads(get_parts([manifest])[manifest])
+    raw = get_parts(set(header["cells"]))
+    entries = [json.loads(raw[d]) for d in header["cells"]]
+    return Side(label, header["metadata"], entries, get_parts)
+
+
+# -- the result ---------------------------------------------------------------------------
+
+
+@dataclass
+class LineOp:
+    """A run of lines: ``equal``, ``delete`` (only in a), ``insert`` (only in b), or ``skip``
+    (that many equal lines left out)."""
+
+    op: str
+    lines: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        if self.op == "skip":
+            return {"op": "skip", "count": self.count}
+        return {"op": self.op, "lines": self.lines}
+
+
+@dataclass
+class OutputChange:
+    status: str  # unchanged, added, removed, changed
+    a_index: int | None
+    b_index: int | None
+    output_type: str
+    kind: str  # text, image, error, other
+    mime: str | None = None
+    text_diff: list[LineOp] | None = None
+    image: dict[str, Any] | None = None
+    preview: list[str] | None = None
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "status": self.status,
+            "a_index": self.a_index,
+            "b_index": self.b_index,
+            "output_type": self.output_type,
+            "kind": self.kind,
+            "mime": self.mime,
+        }
+        if self.text_diff is not None:
+            data["text_diff"] = [op.to_json() for op in self.text_diff]
+        if self.image is not None:
+            data["image"] = self.image
+        if self.preview is not None:
+            data["preview"] = self.preview
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+@dataclass
+class MetadataChange:
+    key: str
+    status: str  # added, removed, changed
+    a: Any = None
+    b: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "status": self.status, "a": self.a, "b": self.b}
+
+
+@dataclass
+class CellChange:
+    """One cell of the comparison (unchanged cells too, so a UI can lay out both sides)."""
+
+    status: str  # unchanged, added, removed, moved, changed
+    a_index: int | None
+    b_index: int | None
+    cell_type: str
+    cell_id: str | None = None
+    source_a: str | None = None
+    source_b: str | None = None
+    source_diff: list[LineOp] | None = None
+    outputs: list[OutputChange] = field(default_factory=list)
+    metadata: list[MetadataChange] = field(default_factory=list)
+    execution_count: tuple[Any, Any] | None = None
+    moved: bool = False  # also set on a moved cell that changed (status "changed")
+
+    @property
+    def changed_parts(self) -> list[str]:
+        parts = []
+        if self.source_diff:
+            parts.append("source")
+        if any(o.status != "unchanged" for o in self.outputs):
+            parts.append("outputs")
+        if self.metadata:
+            parts.append("metadata")
+        return parts
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "status": self.status,
+            "a_index": self.a_index,
+            "b_index": self.b_index,
+            "cell_type": self.cell_type,
+            "cell_id": self.cell_id,
+            "moved": self.moved,
+        }
+        if self.status == "unchanged":
+            return data
+        data.update(
+            {
+                "source_a": self.source_a,
+                "source_b": self.source_b,
+                "source_diff": None
+                if self.source_diff is None
+                else [op.to_json() for op in self.source_diff],
+                "outputs": [o.to_json() for o in self.outputs],
+                "metadata": [m.to_json() for m in self.metadata],
+                "execution_count": list(self.execution_count) if self.execution_count else None,
+                "changed_parts": self.changed_parts,
+            }
+        )
+        return data
+
+
+@dataclass
+class NotebookDiff:
+    a: str
+    b: str
+    cells: list[CellChange]
+    metadata: list[MetadataChange]
+    options: CompareOptions
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(("added", "removed", "moved", "changed", "unchanged"), 0)
+        for cell in self.cells:
+            counts[cell.status] += 1
+            if cell.moved and cell.status == "changed":
+                counts["moved"] += 1
+        counts["metadata"] = len(self.metadata)
+        return counts
+
+    @property
+    def identical(self) -> bool:
+        summary = self.summary
+        return summary["unchanged"] == len(self.cells) and not self.metadata
+
+    def summary_line(self) -> str:
+        s = self.summary
+        if self.identical:
+            return "no changes"
+        parts = [
+            f"{s[name]} {name}" for name in ("changed", "added", "removed", "moved") if s[name]
+        ]
+        if s["metadata"]:
+            parts.append(f"{s['metadata']} notebook metadata change(s)")
+        return ", ".join(parts) + f"; {s['unchanged']} unchanged"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "summary": self.summary,
+            "summary_line": self.summary_line(),
+            "outputs_compared": self.options.outputs,
+            "metadata": [m.to_json() for m in self.metadata],
+            "cells": [c.to_json() for c in self.cells],
+        }
+
+
+# -- comparing ----------------------------------------------------------------------------
+
+
+def compare_notebooks(a: Side, b: Side, options: CompareOptions | None = None) -> NotebookDiff:
+    """Compare side ``a`` (older) with side ``b`` (newer)."""
+    options = options or CompareOptions()
+    keys_a = [a.key(i) for i in range(len(a.entries))]
+    keys_b = [b.key(i) for i in range(len(b.entries))]
+    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    plan: list[tuple[str, int | None, int | None]] = []  # (kind, a index, b index)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            plan.extend(("same", i, j) for i, j in zip(range(i1, i2), range(j1, j2), strict=True))
+        else:
+            plan.extend(_align_region(a, b, i1, i2, j1, j2))
+    plan = _find_moves(plan, keys_a, keys_b, a, b)
+
+    needs_a = {i for kind, i, _ in plan if kind != "same" and i is not None}
+    needs_b = {j for kind, _, j in plan if kind != "same" and j is not None}
+    cells_a, cells_b = a.cells(needs_a), b.cells(needs_b)
+    changes = [
+        _cell_change(
+            kind,
+            i,
+            j,
+            a,
+            b,
+            None if i is None else cells_a.get(i),
+            None if j is None else cells_b.get(j),
+            options,
+        )
+        for kind, i, j in plan
+    ]
+    metadata = _dict_changes(a.metadata, b.metadata, NOTEBOOK_OWN_METADATA)
+    return NotebookDiff(a.label, b.label, changes, metadata, options)
+
+
+def _align_region(
+    a: Side, b: Side, i1: int, i2: int, j1: int, j2: int
+) -> list[tuple[str, int | None, int | None]]:
+    """Pair the cells of a stretch that differs, with nbdime's cell matching."""
+    if i1 == i2:
+        return [("added", None, j) for j in range(j1, j2)]
+    if j1 == j2:
+        return [("removed", i, None) for i in range(i1, i2)]
+    from nbdime.diffing.notebooks import diff_cells
+
+    region_a = a.cells(range(i1, i2))
+    region_b = b.cells(range(j1, j2))
+    cells_a = [_for_nbdime(region_a[i]) for i in range(i1, i2)]
+    cells_b = [_for_nbdime(region_b[j]) for j in range(j1, j2)]
+    plan: list[tuple[str, int | None, int | None]] = []
+    ai = bi = 0
+    for op in sorted(diff_cells(cells_a, cells_b), key=_op_order):
+        key = op["key"]
+        while ai < key:  # cells nbdime left alone: same to it, so pair them
+            plan.append(("paired", i1 + ai, j1 + bi))
+            ai, bi = ai + 1, bi + 1
+        if op["op"] == "addrange":
+            for _ in op["valuelist"]:
+                plan.append(("added", None, j1 + bi))
+                bi += 1
+        elif op["op"] == "removerange":
+            for _ in range(op["length"]):
+                plan.append(("removed", i1 + ai, None))
+                ai += 1
+        elif op["op"] == "patch":
+            plan.append(("paired", i1 + ai, j1 + bi))
+            ai, bi = ai + 1, bi + 1
+    while ai < i2 - i1 and bi < j2 - j1:
+        plan.append(("paired", i1 + ai, j1 + bi))
+        ai, bi = ai + 1, bi + 1
+    plan.extend(("removed", i1 + k, None) for k in range(ai, i2 - i1))
+    plan.extend(("added", None, j1 + k) for k in range(bi, j2 - j1))
+    return plan
+
+
+def _op_order(op: dict[str, Any]) -> tuple[int, int]:
+    return op["key"], {"removerange": 0, "addrange": 1, "patch": 2}[op["op"]]
+
+
+def _for_nbdime(cell: dict[str, Any]) -> dict[str, Any]:
+    from nbformat import from_dict
+
+    return from_dict(cell)  # type: ignore[no-any-return]
+
+
+def _find_moves(
+    plan: list[tuple[str, int | None, int | None]],
+    keys_a: list[str],
+    keys_b: list[str],
+    a: Side,
+    b: Side,
+) -> list[tuple[str, int | None, int | None]]:
+    """A removed cell that reappears elsewhere (same content, or same cell id) was moved."""
+    removed = [i for kind, i, _ in plan if kind == "removed" and i is not None]
+    added = [j for kind, _, j in plan if kind == "added" and j is not None]
+    if not removed or not added:
+        return plan
+    by_key: dict[str, list[int]] = {}
+    for i in removed:
+        by_key.setdefault(keys_a[i], []).append(i)
+    by_id = {a.entries[i].get("id"): i for i in removed if a.entries[i].get("id")}
+    moved_to: dict[int, tuple[str, int]] = {}  # b index -> (kind, a index)
+    taken: set[int] = set()
+    for j in added:
+        candidates = [i for i in by_key.get(keys_b[j], []) if i not in taken]
+        if candidates:
+            moved_to[j] = ("moved", candidates[0])
+            taken.add(candidates[0])
+    for target in added:
+        cell_id = b.entries[target].get("id")
+        if target not in moved_to and cell_id in by_id and by_id[cell_id] not in taken:
+            moved_to[target] = ("moved_changed", by_id[cell_id])
+            taken.add(by_id[cell_id])
+    result: list[tuple[str, int | None, int | None]] = []
+    for kind, a_index, b_index in plan:
+        if kind == "removed" and a_index in taken:
+            continue
+        if kind == "added" and b_index is not None and b_index in moved_to:
+            move_kind, source = moved_to[b_index]
+            result.append((move_kind, source, b_index))
+            continue
+        result.append((kind, a_index, b_index))
+    return result
+
+
+def _cell_change(
+    kind: str,
+    i: int | None,
+    j: int | None,
+    a: Side,
+    b: Side,
+    cell_a: dict[str, Any] | None,
+    cell_b: dict[str, Any] | None,
+    options: CompareOptions,
+) -> CellChange:
+    entry = b.entries[j] if j is not None else a.entries[i]  # type: ignore[index]
+    change = CellChange(
+        "unchanged", i, j, entry["cell_type"], entry.get("id"), moved=kind.startswith("moved")
+    )
+    if kind == "same":
+        _compare_details(change, a.entries[i], b.entries[j], None, None, options)  # type: ignore[index]
+        return change
+    if kind == "added":
+        assert cell_b is not None
+        change.status, change.source_b = "added", cell_b["source"]
+        change.outputs = _output_list(cell_b, "added", options)
+        return change
+    if kind == "removed":
+        assert cell_a is not None
+        change.status, change.source_a = "removed", cell_a["source"]
+        change.outputs = _output_list(cell_a, "removed", options)
+        return change
+    assert cell_a is not None and cell_b is not None
+    change.source_a, change.source_b = cell_a["source"], cell_b["source"]
+    _compare_details(change, a.entries[i], b.entries[j], cell_a, cell_b, options)  # type: ignore[index]
+    if kind == "moved" and change.status == "unchanged":
+        change.status = "moved"
+    return change
+
+
+def _compare_details(
+    change: CellChange,
+    entry_a: dict[str, Any],
+    entry_b: dict[str, Any],
+    cell_a: dict[str, Any] | None,
+    cell_b: dict[str, Any] | None,
+    options: CompareOptions,
+) -> None:
+    """Fill in what differs between two paired cells; status "changed" if anything does."""
+    if entry_a["cell_type"] != entry_b["cell_type"]:
+        change.metadata.append(
+            MetadataChange("cell_type", "changed", entry_a["cell_type"], entry_b["cell_type"])
+        )
+    if cell_a is not None and cell_b is not None and entry_a["source"] != entry_b["source"]:
+        change.source_diff = line_diff(cell_a["source"], cell_b["source"], context=None)
+    if options.outputs:
+        change.outputs = _output_changes(entry_a, entry_b, cell_a, cell_b, options)
+    change.metadata.extend(
+        _dict_changes(entry_a.get("metadata", {}), entry_b.get("metadata", {}), VOLATILE_METADATA)
+    )
+    counts = (entry_a.get("execution_count"), entry_b.get("execution_count"))
+    if counts[0] != counts[1]:
+        change.execution_count = counts
+    if change.changed_parts:
+        change.status = "changed"
+
+
+def _output_list(cell: dict[str, Any], status: str, options: CompareOptions) -> list[OutputChange]:
+    if not options.outputs or not isinstance(cell.get("outputs"), list):
+        return []
+    result = []
+    for index, output in enumerate(cell["outputs"]):
+        kind, mime, text = _describe_output(output)
+        a_index, b_index = (index, None) if status == "removed" else (None, index)
+        preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
+        result.append(
+            OutputChange(status, a_index, b_index, _type_of(output), kind, mime, preview=preview)
+        )
+    return result
+
+
+def _output_changes(
+    entry_a: dict[str, Any],
+    entry_b: dict[str, Any],
+    cell_a: dict[str, Any] | None,
+    cell_b: dict[str, Any] | None,
+    options: CompareOptions,
+) -> list[OutputChange]:
+    digests_a: list[str] = entry_a["outputs"] if isinstance(entry_a.get("outputs"), list) else []
+    digests_b: list[str] = entry_b["outputs"] if isinstance(entry_b.get("outputs"), list) else []
+    if digests_a == digests_b:
+        return [OutputChange("unchanged", k, k, "", "other") for k in range(len(digests_a or []))]
+    assert cell_a is not None and cell_b is not None
+    outputs_a, outputs_b = cell_a.get("outputs", []), cell_b.get("outputs", [])
+    result: list[OutputChange] = []
+    matcher = difflib.SequenceMatcher(None, digests_a, digests_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            result.extend(
+                OutputChange(
+                    "unchanged", i, j, _type_of(outputs_a[i]), _describe_output(outputs_a[i])[0]
+                )
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            )
+            continue
+        pairs = min(i2 - i1, j2 - j1)
+        for k in range(pairs):
+            result.append(
+                _compare_output(i1 + k, j1 + k, outputs_a[i1 + k], outputs_b[j1 + k], options)
+            )
+        for i in range(i1 + pairs, i2):
+            kind, mime, text = _describe_output(outputs_a[i])
+            preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
+            result.append(
+                OutputChange(
+                    "removed", i, None, _type_of(outputs_a[i]), kind, mime, preview=preview
+                )
+            )
+        for j in range(j1 + pairs, j2):
+            kind, mime, text = _describe_output(outputs_b[j])
+            preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
+            result.append(
+                OutputChange("added", None, j, _type_of(outputs_b[j]), kind, mime, preview=preview)
+            )
+    return result
+
+
+def _compare_output(
+    i: int, j: int, out_a: Any, out_b: Any, options: CompareOptions
+) -> OutputChange:
+    kind_a, mime_a, text_a = _describe_output(out_a)
+    kind_b, mime_b, text_b = _describe_output(out_b)
+    change = OutputChange("changed", i, j, _type_of(out_b), kind_b, mime_b)
+    if kind_a == kind_b == "image" and mime_a and mime_b:
+        if options.images:
+            from nepnb.notebooks.images import compare_images
+
+            comparison = compare_images(out_a["data"][mime_a], out_b["data"][mime_b])
+            change.image = comparison.to_json()
+            if not comparison.changed:
+                change.status = "unchanged"
+                change.note = "same pixels, different encoding"
+        else:
+            change.note = "image differs"
+        return change
+    if text_a is not None and text_b is not None:
+        change.text_diff = line_diff(
+            text_a, text_b, context=options.context, max_lines=options.max_lines
+        )
+        if all(op.op in ("equal", "skip") for op in change.text_diff):
+            change.status = "unchanged"
+            change.note = "same text, other details (metadata or type) differ"
+        return change
+    change.note = f"{mime_a or kind_a} → {mime_b or kind_b}"
+    return change
+
+
+def _type_of(output: Any) -> str:
+    return str(output.get("output_type", "?")) if isinstance(output, dict) else "?"
+
+
+def _describe_output(output: Any) -> tuple[str, str | None, str | None]:
+    """(kind, main mime type, text if it is textual) of one output."""
+    if not isinstance(output, dict):
+        return "other", None, json.dumps(output)
+    output_type = output.get("output_type")
+    if output_type == "stream":
+        text = output.get("text", "")
+        return (
+            "text",
+            f"stream/{output.get('name', 'stdout')}",
+            text if isinstance(text, str) else str(text),
+        )
+    if output_type == "error":
+        lines = output.get("traceback") or [f"{output.get('ename')}: {output.get('evalue')}"]
+        return "error", None, _strip_ansi("\n".join(str(line) for line in lines))
+    data = output.get("data")
+    if isinstance(data, dict):
+        for mime in IMAGE_TYPES:
+            if mime in data:
+                return "image", mime, None
+        for mime in TEXT_TYPES:
+            if mime in data:
+                value = data[mime]
+                text = (
+                    value if isinstance(value, str) else json.dumps(value, indent=1, sort_keys=True)
+                )
+                return "text", mime, text
+        first = next(iter(data), None)
+        return "other", first, None
+    return "other", None, None
+
+
+def _strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+
+
+def _bounded(lines: list[str], limit: int) -> list[str]:
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"… {len(lines) - limit} more lines"]
+
+
+def line_diff(
+    a: str, b: str, *, context: int | None = 3, max_lines: int | None = None
+) -> list[LineOp]:
+    """Line runs of equal/deleted/inserted text (nbdime's sequence diff), equal runs longer
+    than twice ``context`` cut to a ``skip`` (``context=None`` keeps them all)."""
+    from nbdime.diffing.generic import diff
+
+    lines_a, lines_b = a.splitlines(), b.splitlines()
+    ops: list[LineOp] = []
+    position = 0
+    for entry in sorted(diff(lines_a, lines_b), key=_op_order):
+        key = entry["key"]
+        if key > position:
+            ops.append(LineOp("equal", lines_a[position:key]))
+            position = key
+        if entry["op"] == "removerange":
+            ops.append(LineOp("delete", lines_a[key : key + entry["length"]]))
+            position = key + entry["length"]
+        elif entry["op"] == "addrange":
+            ops.append(LineOp("insert", list(entry["valuelist"])))
+    if position < len(lines_a):
+        ops.append(LineOp("equal", lines_a[position:]))
+    ops = _merge(ops)
+    if context is not None:
+        ops = _with_context(ops, context)
+    if max_lines is not None:
+        ops = _truncate(ops, max_lines)
+    return ops
+
+
+def _merge(ops: list[LineOp]) -> list[LineOp]:
+    merged: list[LineOp] = []
+    for op in ops:
+        if merged and merged[-1].op == op.op and op.op != "skip":
+            merged[-1].lines.extend(op.lines)
+        elif op.lines or op.op == "skip":
+            merged.append(op)
+    return merged
+
+
+def _with_context(ops: list[LineOp], context: int) -> list[LineOp]:
+    result: list[LineOp] = []
+    for k, op in enumerate(ops):
+        if op.op != "equal":
+            result.append(op)
+            continue
+        head = context if k > 0 else 0
+        tail = context if k < len(ops) - 1 else 0
+        if len(op.lines) <= head + tail + 1:
+            result.append(op)
+            continue
+        if head:
+            result.append(LineOp("equal", op.lines[:head]))
+        result.append(LineOp("skip", count=len(op.lines) - head - tail))
+        if tail:
+            result.append(LineOp("equal", op.lines[-tail:]))
+    return result
+
+
+def _truncate(ops: list[LineOp], max_lines: int) -> list[LineOp]:
+    shown = 0
+    result: list[LineOp] = []
+    for k, op in enumerate(ops):
+        if op.op == "skip":
+            result.append(op)
+            continue
+        room = max_lines - shown
+        if room <= 0:
+            rest = sum(len(o.lines) if o.op != "skip" else o.count for o in ops[k:])
+            result.append(LineOp("skip", count=rest))
+            break
+        if len(op.lines) > room:
+            result.append(LineOp(op.op, op.lines[:room]))
+            rest = (
+                len(op.lines)
+                - room
+                + sum(len(o.lines) if o.op != "skip" else o.count for o in ops[k + 1 :])
+            )
+            result.append(LineOp("skip", count=rest))
+            break
+        result.append(op)
+        shown += len(op.lines)
+    return result
+
+
+def _dict_changes(
+    a: dict[str, Any], b: dict[str, Any], ignore: frozenset[str] = frozenset()
+) -> list[MetadataChange]:
+    changes = []
+    for key in sorted(set(a) | set(b)):
+        if key in ignore:
+            continue
+        if key not in b:
+            changes.append(MetadataChange(key, "removed", a=a[key]))
+        elif key not in a:
+            changes.append(MetadataChange(key, "added", b=b[key]))
+        elif canonical(a[key]) != canonical(b[key]):
+            changes.append(MetadataChange(key, "changed", a[key], b[key]))
+    return changes

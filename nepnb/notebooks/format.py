@@ -1,0 +1,151 @@
+"""Reading notebooks: parse, check, upgrade and normalize, with clear errors for bad files.
+
+Notebooks are handled as plain dicts in the in-memory form of nbformat (multi-line strings
+joined), whether they come from a file, from a Jupyter contents manager or from a browser.
+Outputs are kept as they are, even when broken: a checkpoint stores what the user had.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from nepnb.exceptions import NotebookError
+
+#: The format nepnb stores; older notebooks are upgraded to it.
+NBFORMAT = 4
+CELL_TYPES = ("code", "markdown", "raw")
+
+
+def read_notebook(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read, check and normalize the notebook file at ``path``."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotebookError(f"no notebook at {path}: the file does not exist") from None
+    except IsADirectoryError:
+        raise NotebookError(f"{path} is a folder, not a notebook file") from None
+    except OSError as error:
+        raise NotebookError(f"cannot read {path}: {error.strerror}") from None
+    return parse_notebook(data, str(path))
+
+
+def parse_notebook(data: str | bytes, source: str = "the notebook") -> dict[str, Any]:
+    """A notebook dict from its JSON text; NotebookError saying what is wrong otherwise."""
+    try:
+        notebook = json.loads(data)
+    except UnicodeDecodeError:
+        raise NotebookError(f"{source} is not a notebook: it is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise NotebookError(
+            f"{source} is not a notebook: invalid JSON at line {error.lineno}, column "
+            f"{error.colno} ({error.msg})"
+        ) from None
+    return normalize_notebook(notebook, source)
+
+
+def normalize_notebook(notebook: Any, source: str = "the notebook") -> dict[str, Any]:
+    """Check the structure, upgrade to nbformat 4 and join multi-line strings (a new dict)."""
+    if not isinstance(notebook, dict):
+        raise NotebookError(f"{source} is not a notebook: its JSON is not an object")
+    version = notebook.get("nbformat")
+    if not isinstance(version, int):
+        raise NotebookError(f"{source} is not a notebook: it has no 'nbformat' version")
+    if version > NBFORMAT:
+        raise NotebookError(
+            f"{source} uses nbformat {version}, newer than nepnb knows ({NBFORMAT}); upgrade nepnb"
+        )
+    if version < NBFORMAT:
+        notebook = _upgrade(notebook, source)
+    cells = notebook.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookError(f"{source} is not a notebook: it has no list of 'cells'")
+    normalized_cells = [_normalize_cell(cell, i, source) for i, cell in enumerate(cells)]
+    metadata = notebook.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise NotebookError(f"{source}: the notebook 'metadata' is not an object")
+    return {
+        "nbformat": NBFORMAT,
+        "nbformat_minor": int(notebook.get("nbformat_minor", 0) or 0),
+        "metadata": metadata,
+        "cells": normalized_cells,
+    }
+
+
+def _upgrade(notebook: dict[str, Any], source: str) -> dict[str, Any]:
+    import nbformat
+
+    try:
+        upgraded = nbformat.convert(nbformat.from_dict(notebook), NBFORMAT)
+    except Exception as error:
+        raise NotebookError(
+            f"{source} uses nbformat {notebook.get('nbformat')} and could not be upgraded to "
+            f"{NBFORMAT}: {error}"
+        ) from None
+    return json.loads(json.dumps(upgraded))
+
+
+def _joined(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return "".join(value)
+    return value
+
+
+def _normalize_cell(cell: Any, index: int, source: str) -> dict[str, Any]:
+    if not isinstance(cell, dict):
+        raise NotebookError(f"{source}: cell {index} is not an object")
+    cell_type = cell.get("cell_type")
+    if cell_type not in CELL_TYPES:
+        raise NotebookError(
+            f"{source}: cell {index} has cell_type {cell_type!r}; expected one of "
+            f"{', '.join(CELL_TYPES)}"
+        )
+    text = _joined(cell.get("source", ""))
+    if not isinstance(text, str):
+        raise NotebookError(f"{source}: cell {index} has a source that is not text")
+    normalized = dict(cell)
+    normalized["source"] = text
+    normalized.setdefault("metadata", {})
+    if cell_type == "code":
+        normalized.setdefault("execution_count", None)
+        outputs = cell.get("outputs", [])
+        normalized["outputs"] = (
+            [_normalize_output(o) for o in outputs] if isinstance(outputs, list) else outputs
+        )
+    return normalized
+
+
+def _normalize_output(output: Any) -> Any:
+    if not isinstance(output, dict):
+        return output  # a broken output is kept as it is
+    normalized = dict(output)
+    if "text" in normalized:
+        normalized["text"] = _joined(normalized["text"])
+    data = normalized.get("data")
+    if isinstance(data, dict):
+        normalized["data"] = {
+            mime: value if mime.endswith("json") else _joined(value) for mime, value in data.items()
+        }
+    return normalized
+
+
+def notebook_json(notebook: dict[str, Any]) -> str:
+    """The notebook as .ipynb text (nbformat's layout: multi-line strings split into lines)."""
+    import nbformat
+
+    node = nbformat.from_dict(notebook)
+    return nbformat.writes(node, version=NBFORMAT)
+
+
+def free_path(wanted: Path) -> Path:
+    """``wanted``, or ``name-1.ipynb``, ``name-2.ipynb`` … if it exists: never overwrite."""
+    if not wanted.exists():
+        return wanted
+    for number in range(1, 10_000):
+        candidate = wanted.with_name(f"{wanted.stem}-{number}{wanted.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise NotebookError(f"too many files named like {wanted}")

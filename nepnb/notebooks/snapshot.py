@@ -1,0 +1,115 @@
+"""A notebook as content-addressed parts: one per cell source, per output and per cell.
+
+The manifest lists the cells' digests; a cell lists its source and outputs digests. So a
+checkpoint that changes one cell stores that cell's new parts and a new manifest, and an
+image output repeated in a hundred checkpoints is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT = 1
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical(value: Any) -> bytes:
+    """Stable JSON bytes of a value (sorted keys, no spaces)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass
+class Snapshot:
+    """The parts of one notebook and the digest of its manifest."""
+
+    manifest: str
+    parts: dict[str, bytes] = field(default_factory=dict)
+    cells: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return sum(len(data) for data in self.parts.values())
+
+
+def take_snapshot(notebook: dict[str, Any]) -> Snapshot:
+    """Split a normalized notebook into parts."""
+    parts: dict[str, bytes] = {}
+
+    def put(data: bytes) -> str:
+        digest = digest_of(data)
+        parts[digest] = data
+        return digest
+
+    cell_digests = []
+    for cell in notebook["cells"]:
+        entry = {key: value for key, value in cell.items() if key not in ("source", "outputs")}
+        entry["source"] = put(cell["source"].encode())
+        if "outputs" in cell:
+            outputs = cell["outputs"]
+            if isinstance(outputs, list):
+                # An execute_result's count changes on every run while its data rarely does:
+                # keep the count in the cell entry so the output part stays the same.
+                counts = {}
+                digests = []
+                for i, output in enumerate(outputs):
+                    if isinstance(output, dict) and "execution_count" in output:
+                        counts[str(i)] = output["execution_count"]
+                        output = {k: v for k, v in output.items() if k != "execution_count"}
+                    digests.append(put(canonical(output)))
+                entry["outputs"] = digests
+                if counts:
+                    entry["output_counts"] = counts
+            else:
+                entry["outputs"] = outputs  # broken, kept as it is
+        cell_digests.append(put(canonical(entry)))
+    manifest = {
+        "format": FORMAT,
+        "nbformat": notebook["nbformat"],
+        "nbformat_minor": notebook["nbformat_minor"],
+        "metadata": notebook["metadata"],
+        "cells": cell_digests,
+    }
+    return Snapshot(put(canonical(manifest)), parts, cell_digests)
+
+
+def rebuild(
+    manifest: str, get_parts: Callable[[Iterable[str]], dict[str, bytes]]
+) -> dict[str, Any]:
+    """The notebook whose manifest digest is ``manifest``, fetching parts in three rounds."""
+    header = json.loads(get_parts([manifest])[manifest])
+    entries_raw = get_parts(set(header["cells"]))
+    entries = [json.loads(entries_raw[d]) for d in header["cells"]]
+    wanted = {e["source"] for e in entries}
+    for entry in entries:
+        if isinstance(entry.get("outputs"), list):
+            wanted.update(entry["outputs"])
+    content = get_parts(wanted)
+    return {
+        "nbformat": header["nbformat"],
+        "nbformat_minor": header["nbformat_minor"],
+        "metadata": header["metadata"],
+        "cells": [cell_from_entry(entry, content) for entry in entries],
+    }
+
+
+def cell_from_entry(entry: dict[str, Any], content: dict[str, bytes]) -> dict[str, Any]:
+    """A notebook cell from its entry and the parts it names."""
+    cell = {k: v for k, v in entry.items() if k != "output_counts"}
+    cell["source"] = content[entry["source"]].decode()
+    if isinstance(entry.get("outputs"), list):
+        counts = entry.get("output_counts", {})
+        outputs = []
+        for i, digest in enumerate(entry["outputs"]):
+            output = json.loads(content[digest])
+            if str(i) in counts:
+                output["execution_count"] = counts[str(i)]
+            outputs.append(output)
+        cell["outputs"] = outputs
+    return cell
