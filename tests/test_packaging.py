@@ -14,7 +14,7 @@ import pytest
 
 import nepnb
 from tests.conftest import REPO_ROOT
-from tests.notebooks import error_of, execute, stream_text
+from tests.nbrun import error_of, execute, stream_text
 from tests.servers import free_port, wait_until_up
 
 BIN = Path(sys.executable).parent
@@ -115,7 +115,12 @@ def test_readme_start_command_serves_lab_with_nepnb(tmp_path: Path) -> None:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(f"{base}/api/status?token={token}", process, log, timeout=300)
             health = httpx.get(f"{base}/nepnb/api/health", params={"token": token}).json()
-            assert health == {"version": nepnb.__version__, "store": "local", "location": str(home)}
+            assert health == {
+                "version": nepnb.__version__,
+                "store": "local",
+                "location": str(home),
+                "project": "local/default",
+            }
             lab = httpx.get(f"{base}/lab", params={"token": token})
             assert lab.status_code == 200 and '"name": "nepnb"' in lab.text.replace('":"', '": "')
             example = httpx.get(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode, default
 
+from nepnb.client.config import DEFAULT_PROJECT, PROJECT_ENV
 from nepnb.config import default_home
 from nepnb.jupyter.handlers import ROUTES
+from nepnb.store.base import validate_project_name
+from nepnb.store.local import LocalStore
 
 
 class NepnbExtensionApp(ExtensionApp):
@@ -26,9 +30,20 @@ class NepnbExtensionApp(ExtensionApp):
     def _default_home(self) -> str:
         return str(default_home())
 
+    project = Unicode(
+        help="Project of checkpoints when a request names none (default: $NEPTUNE_PROJECT, "
+        "else local/default).",
+    ).tag(config=True)
+
+    @default("project")
+    def _default_project(self) -> str:
+        return os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
+
     def initialize_settings(self) -> None:
-        self.settings["nepnb"] = {"home": Path(self.home)}
-        self.log.info("nepnb: local store at %s", self.home)
+        validate_project_name(self.project)
+        store = LocalStore(Path(self.home))
+        self.settings["nepnb"] = {"home": Path(self.home), "store": store, "project": self.project}
+        self.log.info("nepnb: local store at %s, project %s", self.home, self.project)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(ROUTES)

@@ -1,18 +1,66 @@
-"""HTTP handlers of the server extension; each one only translates HTTP."""
+"""HTTP handlers of the server extension; each one only translates HTTP.
+
+The work is done by :mod:`nepnb.notebooks` over the store; handlers read notebooks through
+the server's contents manager (so any contents manager works), run store calls in a worker
+thread (they touch SQLite and the disk), and turn nepnb's errors into JSON replies.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import nbformat
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import ensure_async
 from tornado import web
 
 from nepnb import __version__
+from nepnb.exceptions import (
+    CheckpointNotFound,
+    InvalidProjectName,
+    InvalidValue,
+    NepnbError,
+    NotebookError,
+    NotebookIdentityConflict,
+    ObjectNotFound,
+    ProjectNotFound,
+)
+from nepnb.notebooks import (
+    Checkpoints,
+    CompareOptions,
+    normalize_notebook,
+    notebook_id_of,
+    restored_name,
+)
+from nepnb.notebooks.format import notebook_json
+from nepnb.store.base import CheckpointInfo, validate_project_name
 
 #: The URL prefix of every nepnb endpoint (after the server's base_url).
 API_PREFIX = "nepnb/api"
+_ID = r"(?P<checkpoint_id>[0-9a-fA-F]{4,64})"
+
+T = TypeVar("T")
+
+_STATUS: list[tuple[type[Exception], int]] = [
+    (NotebookIdentityConflict, 409),
+    (CheckpointNotFound, 404),
+    (ObjectNotFound, 404),
+    (ProjectNotFound, 404),
+    (InvalidProjectName, 400),
+    (InvalidValue, 400),
+    (NotebookError, 400),
+]
+
+
+def status_of(error: NepnbError) -> int:
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 500
 
 
 class NepnbAPIHandler(APIHandler):
@@ -29,6 +77,100 @@ class NepnbAPIHandler(APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data))
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, NepnbError):
+            body: dict[str, Any] = {"message": str(error), "reason": type(error).__name__}
+            if isinstance(error, NotebookIdentityConflict):
+                body.update(notebook_id=error.notebook_id, other_path=error.other_path)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps(body))
+            return
+        super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, NepnbError) and status_of(value) < 500:
+            return  # a user mistake, answered with its message: no traceback in the log
+        super().log_exception(typ, value, tb)
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, NepnbError):
+            self.log_exception(type(e), e, e.__traceback__)
+            self.send_error(status_of(e), exc_info=(type(e), e, e.__traceback__))
+            return
+        super()._handle_request_exception(e)  # type: ignore[arg-type]
+
+    async def in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """Run a store call off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, work, *args)
+
+    def checkpoints(self, project: str | None = None) -> Checkpoints:
+        name = project or self.get_query_argument("project", None) or self.nepnb["project"]
+        validate_project_name(name)
+        return Checkpoints(self.nepnb["store"], name)
+
+    def body(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except json.JSONDecodeError as error:
+            raise InvalidValue(f"the request body is not JSON: {error.msg}") from None
+        if not isinstance(data, dict):
+            raise InvalidValue("the request body must be a JSON object")
+        return data
+
+    def author(self) -> str:
+        user = self.current_user
+        for attribute in ("display_name", "name", "username"):
+            value = getattr(user, attribute, None)
+            if value:
+                return str(value)
+        return "anonymous"
+
+    async def read_notebook(self, path: str) -> dict[str, Any]:
+        """The notebook at ``path`` through the contents manager (its errors pass through)."""
+        if not path.endswith(".ipynb"):
+            raise NotebookError(f"{path} is not a notebook (.ipynb) file")
+        model = await ensure_async(self.contents_manager.get(path, content=True, type="notebook"))
+        return normalize_notebook(json.loads(json.dumps(model["content"])), path)
+
+    async def notebook_has_id(self, path: str, notebook_id: str) -> bool:
+        try:
+            if not await ensure_async(self.contents_manager.file_exists(path)):
+                return False
+            return notebook_id_of(await self.read_notebook(path)) == notebook_id
+        except (web.HTTPError, NepnbError):
+            return False
+
+    async def save_notebook(self, notebook: dict[str, Any], path: str) -> None:
+        model = {"type": "notebook", "format": "json", "content": nbformat.from_dict(notebook)}
+        await ensure_async(self.contents_manager.save(model, path))
+
+    async def free_path(self, wanted: str) -> str:
+        """``wanted`` or ``name-1.ipynb``, ``name-2.ipynb`` …: a path where nothing exists."""
+        stem, dot, suffix = wanted.rpartition(".")
+        candidate, number = wanted, 0
+        while await ensure_async(self.contents_manager.exists(candidate)):
+            number += 1
+            candidate = f"{stem}-{number}{dot}{suffix}"
+        return candidate
+
+
+def checkpoint_json(info: CheckpointInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "project": info.project,
+        "notebook_id": info.notebook_id,
+        "seq": info.seq,
+        "parent_id": info.parent_id,
+        "path": info.path,
+        "summary": info.summary,
+        "body": info.body,
+        "author": info.author,
+        "created": info.created,
+        "runs": list(info.runs),
+        "stats": dict(info.stats),
+    }
+
 
 class HealthHandler(NepnbAPIHandler):
     """``GET /nepnb/api/health``: the version and where the store is."""
@@ -36,11 +178,205 @@ class HealthHandler(NepnbAPIHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
+        store = self.nepnb["store"]
         self.write_json(
-            {"version": __version__, "store": "local", "location": str(self.nepnb["home"])}
+            {
+                "version": __version__,
+                "store": store.kind,
+                "location": store.location,
+                "project": self.nepnb["project"],
+            }
         )
+
+
+class CheckpointsHandler(NepnbAPIHandler):
+    """``POST`` a checkpoint of a notebook; ``GET ?path=`` a notebook's checkpoints."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.body()
+        path = str(body.get("path") or "")
+        if not path:
+            raise InvalidValue('give the notebook\'s path: {"path": "folder/analysis.ipynb"}')
+        checkpoints = self.checkpoints(body.get("project"))
+        notebook = await self.read_notebook(path)
+        runs = body.get("runs") or []
+        if not isinstance(runs, list) or not all(isinstance(r, str) for r in runs):
+            raise InvalidValue('runs must be a list of run ids, e.g. ["CLS-12"]')
+        known_copy = await self._other_file_holds_id(checkpoints, notebook, path)
+        upload = await self.in_thread(
+            lambda: checkpoints.upload(
+                notebook,
+                path=path,
+                message=str(body.get("message") or ""),
+                body=body.get("body"),
+                author=self.author(),
+                runs=runs,
+                file_check=lambda _path, _id: known_copy,
+                new_id=bool(body.get("new_id")),
+                same_history=bool(body.get("same_history")),
+            )
+        )
+        if upload.id_assigned and body.get("write_id", True):
+            await self.save_notebook(upload.notebook, path)
+        self.write_json(
+            {
+                "checkpoint": checkpoint_json(upload.checkpoint),
+                "notebook_id": upload.notebook_id,
+                "id_assigned": upload.id_assigned,
+                "new_parts": upload.new_parts,
+            },
+            status=201,
+        )
+
+    async def _other_file_holds_id(
+        self, checkpoints: Checkpoints, notebook: dict[str, Any], path: str
+    ) -> bool:
+        notebook_id = notebook_id_of(notebook)
+        if notebook_id is None:
+            return False
+        known = await self.in_thread(
+            checkpoints.store.get_notebook, checkpoints.project, notebook_id
+        )
+        if known is None or known.path == path:
+            return False
+        return await self.notebook_has_id(known.path, notebook_id)
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.get_query_argument("path", "")
+        if not path:
+            raise InvalidValue("give the notebook's path: ?path=folder/analysis.ipynb")
+        checkpoints = self.checkpoints()
+        notebook = await self.read_notebook(path)
+        history = await self.in_thread(checkpoints.history, notebook)
+        self.write_json(
+            {
+                "path": path,
+                "notebook_id": notebook_id_of(notebook),
+                "checkpoints": [checkpoint_json(c) for c in history],
+            }
+        )
+
+
+class CheckpointHandler(NepnbAPIHandler):
+    """``GET /checkpoints/<id>``: one checkpoint (``?content=1`` adds its notebook)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, checkpoint_id: str) -> None:
+        checkpoints = self.checkpoints()
+        info = await self.in_thread(checkpoints.get, checkpoint_id)
+        data = checkpoint_json(info)
+        if self.get_query_argument("content", "0") in ("1", "true"):
+            data["notebook"] = await self.in_thread(checkpoints.content, info)
+        self.write_json(data)
+
+
+class CheckpointNotebookHandler(NepnbAPIHandler):
+    """``GET /checkpoints/<id>/notebook``: the checkpoint as an .ipynb download."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, checkpoint_id: str) -> None:
+        checkpoints = self.checkpoints()
+        info = await self.in_thread(checkpoints.get, checkpoint_id)
+        notebook = await self.in_thread(checkpoints.restored_copy, info)
+        name = restored_name(info.path.rsplit("/", 1)[-1], info.id)
+        self.set_header("Content-Type", "application/x-ipynb+json")
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.finish(notebook_json(notebook))
+
+
+class RestoreHandler(NepnbAPIHandler):
+    """``POST /checkpoints/<id>/restore``: write the checkpoint to a new notebook file."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, checkpoint_id: str) -> None:
+        body = self.body()
+        checkpoints = self.checkpoints(body.get("project"))
+        info = await self.in_thread(checkpoints.get, checkpoint_id)
+        original = str(body.get("path") or info.path)
+        target = str(body.get("to") or "")
+        if target:
+            if await ensure_async(self.contents_manager.exists(target)):
+                raise InvalidValue(
+                    f"{target} exists; nepnb never overwrites it. Choose another path."
+                )
+        else:
+            target = await self.free_path(restored_name(original, info.id))
+        notebook = await self.in_thread(checkpoints.restored_copy, info)
+        await self.save_notebook(notebook, target)
+        self.write_json({"path": target, "checkpoint": checkpoint_json(info)}, status=201)
+
+
+class CompareHandler(NepnbAPIHandler):
+    """``GET /compare?a=<id>&b=<id>|current&path=…&outputs=1&context=3``."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        checkpoints = self.checkpoints()
+        first = self.get_query_argument("a", "")
+        second = self.get_query_argument("b", "current")
+        if not first:
+            raise InvalidValue("give the checkpoints to compare: ?a=<id>&b=<id or current>")
+        options = CompareOptions(
+            outputs=self.get_query_argument("outputs", "1") not in ("0", "false"),
+            context=_int_argument(self, "context", 3),
+        )
+        newer: str | dict[str, Any] = second
+        if second == "current":
+            path = self.get_query_argument("path", "")
+            if not path:
+                raise InvalidValue("comparing with the current notebook needs its ?path=")
+            newer = await self.read_notebook(path)
+        diff = await self.in_thread(checkpoints.compare, first, newer, options)
+        self.write_json(diff.to_json())
+
+
+class NotebooksHandler(NepnbAPIHandler):
+    """``GET /notebooks``: the project's notebooks that have checkpoints."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        checkpoints = self.checkpoints()
+        notebooks = await self.in_thread(checkpoints.notebooks)
+        self.write_json(
+            {
+                "project": checkpoints.project,
+                "notebooks": [
+                    {
+                        "notebook_id": n.notebook_id,
+                        "path": n.path,
+                        "created": n.created,
+                        "updated": n.updated,
+                        "checkpoints": n.checkpoints,
+                    }
+                    for n in notebooks
+                ],
+            }
+        )
+
+
+def _int_argument(handler: NepnbAPIHandler, name: str, default: int) -> int:
+    raw = handler.get_query_argument(name, str(default))
+    try:
+        return max(int(raw), 0)
+    except ValueError:
+        raise InvalidValue(f"?{name}= must be a whole number, not {raw!r}") from None
 
 
 ROUTES: list[tuple[str, type[NepnbAPIHandler]]] = [
     (rf"/{API_PREFIX}/health", HealthHandler),
+    (rf"/{API_PREFIX}/checkpoints", CheckpointsHandler),
+    (rf"/{API_PREFIX}/checkpoints/{_ID}", CheckpointHandler),
+    (rf"/{API_PREFIX}/checkpoints/{_ID}/notebook", CheckpointNotebookHandler),
+    (rf"/{API_PREFIX}/checkpoints/{_ID}/restore", RestoreHandler),
+    (rf"/{API_PREFIX}/compare", CompareHandler),
+    (rf"/{API_PREFIX}/notebooks", NotebooksHandler),
 ]

@@ -15,7 +15,7 @@ from nepnb.jupyter.handlers import ROUTES
 
 def _concrete_url(pattern: str) -> str:
     """A URL that `pattern` matches: each regex group replaced by a plausible segment."""
-    return re.sub(r"\(\?P<\w+>[^)]*\)|\([^)]*\)", "x", pattern).lstrip("/")
+    return re.sub(r"\(\?P<\w+>[^)]*\)|\([^)]*\)", "abcd1234", pattern).lstrip("/")
 
 
 async def test_health_reports_version_and_store(jp_fetch, nepnb_home: Path) -> None:
@@ -23,12 +23,20 @@ async def test_health_reports_version_and_store(jp_fetch, nepnb_home: Path) -> N
     assert response.code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     body = json.loads(response.body)
-    assert body == {"version": nepnb.__version__, "store": "local", "location": str(nepnb_home)}
+    assert body == {
+        "version": nepnb.__version__,
+        "store": "local",
+        "location": str(nepnb_home),
+        "project": "local/default",
+    }
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
-@pytest.mark.parametrize("pattern", [pattern for pattern, _ in ROUTES])
-async def test_no_handler_answers_without_authentication(jp_fetch, pattern: str, method: str):
+@pytest.mark.parametrize(("pattern", "handler"), ROUTES, ids=[p for p, _ in ROUTES])
+async def test_no_handler_answers_without_authentication(
+    jp_fetch, pattern: str, handler: type, method: str
+) -> None:
+    assert handler.__dict__.keys() & {"get", "post"}, "every route serves GET or POST"
     body = "{}" if method in {"POST", "PUT", "PATCH"} else None
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch(
@@ -38,10 +46,11 @@ async def test_no_handler_answers_without_authentication(jp_fetch, pattern: str,
             headers={"Authorization": "token not-the-right-one"},
             allow_nonstandard_methods=True,
         )
-    # 403 for an unauthenticated API request; 405 only for verbs a handler lacks,
-    # which tornado checks before authentication and which reveal nothing.
-    assert caught.value.code in ({403} if method == "GET" else {403, 405})
-    assert b"health" not in (caught.value.response.body or b"")
+    # 403 for every verb the handler serves; tornado may answer 405 for a verb it does not
+    # serve before authentication, which reveals nothing.
+    served = method.lower() in handler.__dict__
+    assert caught.value.code in ({403} if served else {403, 405})
+    assert b"checkpoint" not in (caught.value.response.body or b"")
 
 
 async def test_handlers_use_the_nepnb_authorization_resource(

@@ -36,7 +36,12 @@ def test_plugin_activates_and_health_answers_through_the_page_session(
     )
     assert health == {
         "status": 200,
-        "body": {"version": nepnb.__version__, "store": "local", "location": str(jupyter_lab.home)},
+        "body": {
+            "version": nepnb.__version__,
+            "store": "local",
+            "location": str(jupyter_lab.home),
+            "project": "local/default",
+        },
     }
     assert f"nepnb {nepnb.__version__} is active (local store at {jupyter_lab.home})" in messages
 
