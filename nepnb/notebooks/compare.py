@@ -18,7 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nepnb.notebooks.snapshot import Snapshot, canonical, cell_from_entry, digest_of, take_snapshot
+from nepnb.notebooks.snapshot import (
+    Snapshot,
+    canonical,
+    cell_from_entry,
+    digest_of,
+    load_entries,
+    take_snapshot,
+)
 
 #: Cell metadata that records how the cell was shown or run, not what it is.
 VOLATILE_METADATA = frozenset({"execution", "collapsed", "scrolled", "jupyter", "ExecuteTime"})
@@ -87,16 +94,12 @@ def side_of_notebook(notebook: dict[str, Any], label: str) -> Side:
 
 def _side_of_snapshot(snapshot: Snapshot, label: str) -> Side:
     parts = snapshot.parts
-    manifest = json.loads(parts[snapshot.manifest])
-    entries = [json.loads(parts[d]) for d in manifest["cells"]]
-    return Side(label, manifest["metadata"], entries, lambda ds: {d: parts[d] for d in ds})
+    return side_of_manifest(snapshot.manifest, lambda ds: {d: parts[d] for d in ds}, label)
 
 
 def side_of_manifest(manifest: str, get_parts: GetParts, label: str) -> Side:
     """A side for a stored checkpoint: only the manifest and cell entries are read now."""
-    header = json.loads(get_parts([manifest])[manifest])
-    raw = get_parts(set(header["cells"]))
-    entries = [json.loads(raw[d]) for d in header["cells"]]
+    header, entries = load_entries(manifest, get_parts)
     return Side(label, header["metadata"], entries, get_parts)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FORMAT = 1
+GROUP_SPACING = 16
+MAX_GROUP = 64
 
 
 def digest_of(data: bytes) -> str:
@@ -74,18 +76,45 @@ def take_snapshot(notebook: dict[str, Any]) -> Snapshot:
         "nbformat": notebook["nbformat"],
         "nbformat_minor": notebook["nbformat_minor"],
         "metadata": notebook["metadata"],
-        "cells": cell_digests,
+        "groups": [put(canonical(group)) for group in _groups(cell_digests)],
     }
     return Snapshot(put(canonical(manifest)), parts, cell_digests)
+
+
+def _groups(digests: list[str]) -> list[list[str]]:
+    """The cell list cut where a cell's digest says so (about every 16 cells, at most 64).
+
+    Cuts depend on content, not position, so inserting or deleting a cell changes one or two
+    groups and the manifests of a slowly changing notebook share most of their groups.
+    """
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for digest in digests:
+        current.append(digest)
+        if int(digest[:2], 16) % GROUP_SPACING == 0 or len(current) >= MAX_GROUP:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
+
+
+def load_entries(
+    manifest: str, get_parts: Callable[[Iterable[str]], dict[str, bytes]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The manifest of a snapshot and its cell entries (without sources and outputs)."""
+    header = json.loads(get_parts([manifest])[manifest])
+    groups_raw = get_parts(set(header["groups"]))
+    cell_digests = [d for g in header["groups"] for d in json.loads(groups_raw[g])]
+    entries_raw = get_parts(set(cell_digests))
+    return header, [json.loads(entries_raw[d]) for d in cell_digests]
 
 
 def rebuild(
     manifest: str, get_parts: Callable[[Iterable[str]], dict[str, bytes]]
 ) -> dict[str, Any]:
-    """The notebook whose manifest digest is ``manifest``, fetching parts in three rounds."""
-    header = json.loads(get_parts([manifest])[manifest])
-    entries_raw = get_parts(set(header["cells"]))
-    entries = [json.loads(entries_raw[d]) for d in header["cells"]]
+    """The notebook whose manifest digest is ``manifest``."""
+    header, entries = load_entries(manifest, get_parts)
     wanted = {e["source"] for e in entries}
     for entry in entries:
         if isinstance(entry.get("outputs"), list):

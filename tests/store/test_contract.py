@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -321,3 +322,82 @@ def test_fields_of_many_objects(store: Store) -> None:
     fields = store.get_fields_of([r.uid for r in runs], ["acc", "sys/id"])
     assert [fields[r.uid]["acc"].value for r in runs] == [0.0, 0.1, 0.2]
     assert [fields[r.uid]["sys/id"].value for r in runs] == ["CLS-1", "CLS-2", "CLS-3"]
+
+
+# notebook checkpoints ---------------------------------------------------------------------
+
+
+def test_parts_are_stored_once_and_read_back(store: Store) -> None:
+    parts = {"a" * 64: b"first", "b" * 64: b"second" * 1000}
+    assert store.missing_parts(parts) == set(parts)
+    assert store.put_parts(parts) == 2
+    assert store.put_parts(parts) == 0
+    assert store.missing_parts([*parts, "c" * 64]) == {"c" * 64}
+    assert store.get_parts(parts) == parts
+
+
+def test_reading_a_missing_part_is_a_store_error(store: Store) -> None:
+    from nepnb.exceptions import StoreError
+
+    with pytest.raises(StoreError, match="missing"):
+        store.get_parts(["d" * 64])
+
+
+def test_checkpoints_chain_and_are_found_by_id_prefix(store_factory) -> None:
+    from nepnb.exceptions import CheckpointNotFound
+
+    store = store_factory()
+    first = store.add_checkpoint(
+        PROJECT, "nb1", path="a.ipynb", summary="one", body="", author="ada", manifest="m1"
+    )
+    second = store_factory().add_checkpoint(
+        PROJECT, "nb1", path="b.ipynb", summary="two", body="more", author="bob",
+        manifest="m2", runs=["CLS-1"], stats={"cells": 3},
+    )  # fmt: skip
+    other = store.add_checkpoint(
+        PROJECT, "nb2", path="c.ipynb", summary="x", body="", author="ada", manifest="m3"
+    )
+    assert (first.seq, first.parent_id) == (1, None)
+    assert (second.seq, second.parent_id) == (2, first.id)
+    assert other.seq == 1
+    assert [c.id for c in store.list_checkpoints(PROJECT, "nb1")] == [second.id, first.id]
+    found = store.get_checkpoint(PROJECT, second.id[:6].upper())
+    assert found == second
+    assert found.runs == ("CLS-1",) and found.stats == {"cells": 3}
+    assert found.message == "two\n\nmore"
+    with pytest.raises(CheckpointNotFound, match="at least 4"):
+        store.get_checkpoint(PROJECT, "ab")
+    with pytest.raises(CheckpointNotFound, match="no checkpoint"):
+        store.get_checkpoint(PROJECT, "ffffffffffff")
+    with pytest.raises(CheckpointNotFound):
+        store.get_checkpoint("team/other", second.id)
+    notebooks = store.list_notebooks(PROJECT)
+    assert [(n.notebook_id, n.path, n.checkpoints) for n in notebooks] == [
+        ("nb2", "c.ipynb", 1),
+        ("nb1", "b.ipynb", 2),
+    ]
+    assert store.get_notebook(PROJECT, "nb1").path == "b.ipynb"
+    assert store.get_notebook(PROJECT, "nope") is None
+
+
+def test_checkpoints_added_at_once_are_all_stored_in_order(store_factory) -> None:
+    import threading
+
+    results = []
+
+    def add(n: int) -> None:
+        results.append(
+            store_factory().add_checkpoint(
+                PROJECT, "nb", path="a.ipynb", summary=f"s{n}", body="", author="a", manifest="m"
+            )
+        )
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    history = store_factory().list_checkpoints(PROJECT, "nb")
+    assert [c.seq for c in history] == list(range(8, 0, -1))
+    for newer, older in itertools.pairwise(history):
+        assert newer.parent_id == older.id
