@@ -31,6 +31,8 @@ from nepnb.notebooks.snapshot import (
 VOLATILE_METADATA = frozenset({"execution", "collapsed", "scrolled", "jupyter", "ExecuteTime"})
 #: Notebook metadata nepnb writes itself (the notebook id), left out of comparisons.
 NOTEBOOK_OWN_METADATA = frozenset({"nepnb"})
+#: Longer sources are diffed with difflib: nbdime's line matching grows with the square.
+NBDIME_MAX_LINES = 2_000
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 TEXT_TYPES = ("text/plain", "text/markdown", "text/latex", "application/json", "text/html")
 
@@ -108,16 +110,17 @@ def side_of_manifest(manifest: str, get_parts: GetParts, label: str) -> Side:
 
 @dataclass
 class LineOp:
-    """A run of lines: ``equal``, ``delete`` (only in a), ``insert`` (only in b), or ``skip``
-    (that many equal lines left out)."""
+    """A run of lines: ``equal``, ``delete`` (only in a), ``insert`` (only in b), ``skip``
+    (that many equal lines left out) or ``omitted`` (that many more lines, changed ones
+    among them, cut to keep the diff short)."""
 
     op: str
     lines: list[str] = field(default_factory=list)
     count: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        if self.op == "skip":
-            return {"op": "skip", "count": self.count}
+        if self.op in ("skip", "omitted"):
+            return {"op": self.op, "count": self.count}
         return {"op": self.op, "lines": self.lines}
 
 
@@ -181,6 +184,7 @@ class CellChange:
     metadata: list[MetadataChange] = field(default_factory=list)
     execution_count: tuple[Any, Any] | None = None
     moved: bool = False  # also set on a moved cell that changed (status "changed")
+    attachments_changed: bool = False
 
     @property
     def changed_parts(self) -> list[str]:
@@ -191,6 +195,8 @@ class CellChange:
             parts.append("outputs")
         if self.metadata:
             parts.append("metadata")
+        if self.attachments_changed:
+            parts.append("attachments")
         return parts
 
     def to_json(self) -> dict[str, Any]:
@@ -423,7 +429,7 @@ def _cell_change(
     assert cell_a is not None and cell_b is not None
     change.source_a, change.source_b = cell_a["source"], cell_b["source"]
     _compare_details(change, a.entries[i], b.entries[j], cell_a, cell_b, options)  # type: ignore[index]
-    if kind == "moved" and change.status == "unchanged":
+    if change.moved and change.status == "unchanged":
         change.status = "moved"
     return change
 
@@ -443,6 +449,8 @@ def _compare_details(
         )
     if cell_a is not None and cell_b is not None and entry_a["source"] != entry_b["source"]:
         change.source_diff = line_diff(cell_a["source"], cell_b["source"], context=None)
+    if canonical(entry_a.get("attachments")) != canonical(entry_b.get("attachments")):
+        change.attachments_changed = True
     if options.outputs:
         change.outputs = _output_changes(entry_a, entry_b, cell_a, cell_b, options)
     change.metadata.extend(
@@ -479,7 +487,17 @@ def _output_changes(
     digests_a: list[str] = entry_a["outputs"] if isinstance(entry_a.get("outputs"), list) else []
     digests_b: list[str] = entry_b["outputs"] if isinstance(entry_b.get("outputs"), list) else []
     if digests_a == digests_b:
-        return [OutputChange("unchanged", k, k, "", "other") for k in range(len(digests_a or []))]
+        known = cell_b.get("outputs", []) if cell_b is not None else []
+        return [
+            OutputChange(
+                "unchanged",
+                k,
+                k,
+                _type_of(known[k]) if k < len(known) else "",
+                _describe_output(known[k])[0] if k < len(known) else "other",
+            )
+            for k in range(len(digests_a))
+        ]
     assert cell_a is not None and cell_b is not None
     outputs_a, outputs_b = cell_a.get("outputs", []), cell_b.get("outputs", [])
     result: list[OutputChange] = []
@@ -535,7 +553,7 @@ def _compare_output(
         return change
     if text_a is not None and text_b is not None:
         change.text_diff = line_diff(
-            text_a, text_b, context=options.context, max_lines=options.max_lines
+            text_a, text_b, context=options.context, max_lines=options.max_lines, engine="difflib"
         )
         if all(op.op in ("equal", "skip") for op in change.text_diff):
             change.status = "unchanged"
@@ -594,13 +612,34 @@ def _bounded(lines: list[str], limit: int) -> list[str]:
 
 
 def line_diff(
-    a: str, b: str, *, context: int | None = 3, max_lines: int | None = None
+    a: str,
+    b: str,
+    *,
+    context: int | None = 3,
+    max_lines: int | None = None,
+    engine: str = "nbdime",
 ) -> list[LineOp]:
-    """Line runs of equal/deleted/inserted text (nbdime's sequence diff), equal runs longer
-    than twice ``context`` cut to a ``skip`` (``context=None`` keeps them all)."""
+    """Line runs of equal/deleted/inserted text, equal runs longer than twice ``context`` cut
+    to a ``skip`` (``context=None`` keeps them all).
+
+    ``engine`` "nbdime" uses nbdime's sequence diff (as for cell sources); "difflib" is for
+    long outputs, where nbdime's all-pairs line matching takes seconds.
+    """
+    lines_a, lines_b = a.splitlines(), b.splitlines()
+    if engine == "nbdime" and len(lines_a) + len(lines_b) > NBDIME_MAX_LINES:
+        engine = "difflib"
+    ops = _nbdime_ops(lines_a, lines_b) if engine == "nbdime" else _difflib_ops(lines_a, lines_b)
+    ops = _merge(ops)
+    if context is not None:
+        ops = _with_context(ops, context)
+    if max_lines is not None:
+        ops = _truncate(ops, max_lines)
+    return ops
+
+
+def _nbdime_ops(lines_a: list[str], lines_b: list[str]) -> list[LineOp]:
     from nbdime.diffing.generic import diff
 
-    lines_a, lines_b = a.splitlines(), b.splitlines()
     ops: list[LineOp] = []
     position = 0
     for entry in sorted(diff(lines_a, lines_b), key=_op_order):
@@ -615,11 +654,20 @@ def line_diff(
             ops.append(LineOp("insert", list(entry["valuelist"])))
     if position < len(lines_a):
         ops.append(LineOp("equal", lines_a[position:]))
-    ops = _merge(ops)
-    if context is not None:
-        ops = _with_context(ops, context)
-    if max_lines is not None:
-        ops = _truncate(ops, max_lines)
+    return ops
+
+
+def _difflib_ops(lines_a: list[str], lines_b: list[str]) -> list[LineOp]:
+    ops: list[LineOp] = []
+    matcher = difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            ops.append(LineOp("equal", lines_a[i1:i2]))
+            continue
+        if i2 > i1:
+            ops.append(LineOp("delete", lines_a[i1:i2]))
+        if j2 > j1:
+            ops.append(LineOp("insert", lines_b[j1:j2]))
     return ops
 
 
@@ -653,6 +701,7 @@ def _with_context(ops: list[LineOp], context: int) -> list[LineOp]:
 
 
 def _truncate(ops: list[LineOp], max_lines: int) -> list[LineOp]:
+    """At most ``max_lines`` shown lines; the rest is one ``omitted`` run."""
     shown = 0
     result: list[LineOp] = []
     for k, op in enumerate(ops):
@@ -660,18 +709,15 @@ def _truncate(ops: list[LineOp], max_lines: int) -> list[LineOp]:
             result.append(op)
             continue
         room = max_lines - shown
-        if room <= 0:
-            rest = sum(len(o.lines) if o.op != "skip" else o.count for o in ops[k:])
-            result.append(LineOp("skip", count=rest))
-            break
         if len(op.lines) > room:
-            result.append(LineOp(op.op, op.lines[:room]))
+            if room > 0:
+                result.append(LineOp(op.op, op.lines[:room]))
             rest = (
                 len(op.lines)
-                - room
-                + sum(len(o.lines) if o.op != "skip" else o.count for o in ops[k + 1 :])
+                - max(room, 0)
+                + sum(o.count if o.op == "skip" else len(o.lines) for o in ops[k + 1 :])
             )
-            result.append(LineOp("skip", count=rest))
+            result.append(LineOp("omitted", count=rest))
             break
         result.append(op)
         shown += len(op.lines)

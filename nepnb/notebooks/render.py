@@ -93,6 +93,8 @@ def _line_ops(ops: list[LineOp], paint: _Painter, indent: str = "") -> list[str]
     for op in ops:
         if op.op == "skip":
             lines.append(paint("dim", f"{indent}  … {op.count} unchanged line(s)"))
+        elif op.op == "omitted":
+            lines.append(paint("dim", f"{indent}  … {op.count} more line(s) not shown"))
         elif op.op == "equal":
             lines.extend(f"{indent}  {line}" for line in op.lines)
         elif op.op == "delete":

@@ -1,0 +1,560 @@
+"""`nepnb checkpoint upload|list|diff|restore` as real subprocesses on real notebook files.
+
+Every command that writes a notebook or diffs changed cells imports nbformat, which takes
+seconds here; so most notebooks are written with a notebook id already in their metadata
+(as a notebook checkpointed from Jupyter has) and only the tests about the first upload
+start without one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from nepnb.notebooks import Checkpoints, read_notebook
+from nepnb.store.local import LocalStore
+from tests.cli.test_cli import run_cli
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def make_notebook(*sources: str, outputs: list[list[dict[str, Any]]] | None = None) -> dict:
+    """An nbformat 4.5 notebook with one code cell per source (ids c0, c1, …)."""
+    cells = []
+    for index, source in enumerate(sources):
+        cell_outputs = outputs[index] if outputs and index < len(outputs) else []
+        cells.append(
+            {
+                "cell_type": "code",
+                "id": f"c{index}",
+                "metadata": {},
+                "execution_count": index + 1 if cell_outputs else None,
+                "source": source,
+                "outputs": cell_outputs,
+            }
+        )
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "cells": cells,
+    }
+
+
+def stream(text: str) -> dict[str, Any]:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+SIMPLE = make_notebook(
+    "import math\nx = 1",
+    "print(x)",
+    "y = math.sqrt(x)\nprint(y)",
+    outputs=[[], [stream("1\n")], [stream("1.0\n")]],
+)
+
+
+def with_id(notebook: dict[str, Any]) -> dict[str, Any]:
+    """The notebook with a nepnb notebook id in its metadata, as after a first checkpoint."""
+    copy = json.loads(json.dumps(notebook))
+    copy["metadata"]["nepnb"] = {"notebook_id": uuid.uuid4().hex}
+    return copy
+
+
+def write_notebook(path: Path, notebook: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return path
+
+
+def on_disk(path: Path) -> dict[str, Any]:
+    """The notebook in the file as nbformat reads it (multi-line strings joined)."""
+    return json.loads(json.dumps(nbformat.read(path, as_version=4)))
+
+
+def file_id(path: Path) -> str | None:
+    metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    return metadata.get("nepnb", {}).get("notebook_id")
+
+
+def edit(path: Path, index: int, source: str | None = None, outputs: list | None = None) -> None:
+    """Change one cell of the notebook file, as a user saving it would."""
+    notebook = on_disk(path)
+    if source is not None:
+        notebook["cells"][index]["source"] = source
+    if outputs is not None:
+        notebook["cells"][index]["outputs"] = outputs
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+
+
+def ok(*args: str) -> subprocess.CompletedProcess[str]:
+    result = run_cli(*args)
+    assert result.returncode == 0, (args, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def upload(path: Path, message: str, *extra: str) -> str:
+    """Upload a checkpoint with the CLI; the checkpoint id it printed."""
+    result = ok("checkpoint", "upload", str(path), "-m", message, "--author", "ada", *extra)
+    found = re.match(r"Checkpoint ([0-9a-f]{12}) of ", result.stdout)
+    assert found, result.stdout
+    return found.group(1)
+
+
+def failed(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
+    """Check a clean failure: exit 1, one line `nepnb: error: ...` naming ``fragments``."""
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("nepnb: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+def list_ids(path: Path) -> list[dict[str, Any]]:
+    return json.loads(ok("checkpoint", "list", str(path), "--json").stdout)
+
+
+@pytest.fixture(autouse=True)
+def _default_project(nepnb_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEPTUNE_PROJECT", raising=False)
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    return folder
+
+
+# -- upload and list ------------------------------------------------------------------------
+
+
+def test_upload_writes_the_id_into_the_file_and_prints_the_checkpoint_id(work: Path) -> None:
+    path = write_notebook(work / "analysis.ipynb", SIMPLE)
+    result = ok(
+        "checkpoint", "upload", str(path), "-m", "Baseline\n\nNo dropout yet.", "--run", "CLS-7"
+    )
+    found = re.match(r"Checkpoint ([0-9a-f]{12}) of .*analysis\.ipynb: Baseline\n", result.stdout)
+    assert found, result.stdout
+    first = found.group(1)
+    notebook_id = file_id(path)
+    assert notebook_id and re.fullmatch(r"[0-9a-f]{32}", notebook_id)
+    assert f"notebook id {notebook_id} written to" in result.stdout
+    assert "the first checkpoint" in result.stdout
+    assert "linked runs: CLS-7" in result.stdout
+    assert on_disk(path)["cells"] == SIMPLE["cells"], "only the id is added to the file"
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+    before = path.read_bytes()
+    result = ok("checkpoint", "upload", str(path), "-m", "Again", "--author", "bob")
+    assert f"follows {first}" in result.stdout
+    assert "written to" not in result.stdout
+    assert path.read_bytes() == before, "a notebook with an id is not rewritten"
+
+    [newest, oldest] = list_ids(path)
+    assert oldest["id"] == first
+    assert (oldest["summary"], oldest["body"], oldest["runs"]) == (
+        "Baseline",
+        "No dropout yet.",
+        ["CLS-7"],
+    )
+    assert oldest["author"]  # git user.name or the login name
+    assert (newest["seq"], newest["parent_id"], newest["author"]) == (2, first, "bob")
+    assert newest["path"] == str(path.resolve())
+
+
+def test_list_shows_newest_first(work: Path) -> None:
+    path = write_notebook(work / "nb.ipynb", with_id(SIMPLE))
+    result = ok("checkpoint", "list", str(path))
+    assert "No checkpoints" in result.stdout
+
+    ids = []
+    for number in range(3):
+        ids.append(upload(path, f"Step {number}"))
+        edit(path, 1, source=f"print(x + {number})")
+
+    lines = ok("checkpoint", "list", str(path)).stdout.strip().splitlines()
+    assert len(lines) == 3
+    assert [line.split()[0] for line in lines] == ids[::-1]
+    assert [line.rsplit("  ", 1)[-1] for line in lines] == ["Step 2", "Step 1", "Step 0"]
+    assert all("ada" in line for line in lines)
+    listed = list_ids(path)
+    assert [c["id"] for c in listed] == ids[::-1]
+    assert [c["seq"] for c in listed] == [3, 2, 1]
+    assert [c["parent_id"] for c in listed] == [ids[1], ids[0], None]
+
+
+# -- diff -----------------------------------------------------------------------------------
+
+
+def test_diff_two_checkpoints_against_the_file_colored_without_outputs_and_as_json(
+    work: Path,
+) -> None:
+    path = write_notebook(work / "cmp.ipynb", with_id(SIMPLE))
+    first = upload(path, "Before")
+    edit(path, 2, source="y = math.sqrt(x) * 2\nprint(y)", outputs=[stream("2.0\n")])
+    edit(path, 1, outputs=[stream("1\nagain\n")])  # an output-only change
+    second = upload(path, "After")
+
+    plain = ok("checkpoint", "diff", str(path), first, second).stdout
+    assert not ANSI.search(plain), "no color when stdout is not a terminal"
+    assert f"--- checkpoint {first[:8]} (Before)" in plain
+    assert f"+++ checkpoint {second[:8]} (After)" in plain
+    assert "Summary: 2 changed; 1 unchanged" in plain
+    assert "## cell 2 [code] changed (outputs)" in plain
+    assert "## cell 3 [code] changed (source, outputs)" in plain
+    assert "cell 1 " not in plain, "unchanged cells are left out"
+    lines = plain.splitlines()
+    assert "- y = math.sqrt(x)" in lines
+    assert "+ y = math.sqrt(x) * 2" in lines
+    assert "  print(y)" in lines
+    assert "    - 1.0" in lines
+    assert "    + 2.0" in lines
+    assert "    + again" in lines
+
+    colored = ok("checkpoint", "diff", str(path), first, second, "--color", "always").stdout
+    assert "\x1b[31m- y = math.sqrt(x)\x1b[0m" in colored
+    assert "\x1b[32m+ y = math.sqrt(x) * 2\x1b[0m" in colored
+    assert ANSI.sub("", colored) == plain
+
+    hidden = ok("checkpoint", "diff", str(path), first[:5], second[:5], "--no-outputs").stdout
+    assert "(outputs not compared)" in hidden
+    assert "Summary: 1 changed; 2 unchanged" in hidden
+    assert "## cell 3 [code] changed (source)" in hidden
+    assert "cell 2 " not in hidden, "the output-only change is hidden"
+    assert "2.0" not in hidden
+
+    # Against the notebook on disk, edited since the last checkpoint; as JSON.
+    edit(path, 0, source="import math\nx = 4")
+    data = json.loads(ok("checkpoint", "diff", str(path), second, "--json").stdout)
+    assert data["b"] == "current notebook"
+    assert data["outputs_compared"] is True
+    assert data["summary"] == {
+        "added": 0,
+        "removed": 0,
+        "moved": 0,
+        "changed": 1,
+        "unchanged": 2,
+        "metadata": 0,
+    }
+    [cell] = [c for c in data["cells"] if c["status"] != "unchanged"]
+    assert (cell["a_index"], cell["b_index"], cell["changed_parts"]) == (0, 0, ["source"])
+    ops = {op["op"]: op.get("lines") for op in cell["source_diff"]}
+    assert (ops["delete"], ops["insert"]) == (["x = 1"], ["x = 4"])
+
+    # Nothing changed since a checkpoint.
+    third = upload(path, "Third")
+    assert "Summary: no changes" in ok("checkpoint", "diff", str(path), third).stdout
+
+
+# -- restore --------------------------------------------------------------------------------
+
+
+def test_restore_writes_a_new_file_and_never_overwrites(work: Path) -> None:
+    path = write_notebook(work / "model.ipynb", with_id(SIMPLE))
+    checkpoint_id = upload(path, "Before the change")
+    stored = on_disk(path)
+    edit(path, 0, source="import math\nx = 2")
+    current = path.read_bytes()
+
+    result = ok("checkpoint", "restore", str(path), checkpoint_id[:6])
+    first = work / f"model.checkpoint-{checkpoint_id[:8]}.ipynb"
+    assert str(first) in result.stdout
+    assert first.exists()
+    restored = on_disk(first)
+    assert restored["cells"] == stored["cells"]
+    assert restored["metadata"]["nepnb"]["restored_from"] == checkpoint_id
+    assert path.read_bytes() == current, "the original is left alone"
+    first_bytes = first.read_bytes()
+
+    result = ok("checkpoint", "restore", str(path), checkpoint_id)
+    others = sorted(set(work.glob("model.checkpoint-*.ipynb")) - {first})
+    assert len(others) == 1, others
+    assert str(others[0]) in result.stdout
+    assert first.read_bytes() == first_bytes
+    assert on_disk(others[0])["cells"] == stored["cells"]
+
+
+def test_restore_to_an_existing_file_fails_cleanly(work: Path) -> None:
+    path = write_notebook(work / "keep.ipynb", with_id(SIMPLE))
+    checkpoint_id = upload(path, "Keep")
+    precious = write_notebook(work / "precious.ipynb", make_notebook("precious = True"))
+    before = precious.read_bytes()
+    original = path.read_bytes()
+
+    for target in (precious, path):
+        result = run_cli("checkpoint", "restore", str(path), checkpoint_id, "--to", str(target))
+        failed(result, str(target), "exists", "never overwrites")
+        assert result.stdout == ""
+    assert precious.read_bytes() == before
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in work.iterdir()) == ["keep.ipynb", "precious.ipynb"]
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+
+def _upload(name: str, *extra: str) -> Any:
+    return lambda w: ["checkpoint", "upload", str(w / name), "-m", "m", *extra]
+
+
+BAD_INPUT: dict[str, tuple[Any, list[str]]] = {
+    "missing file": (_upload("nowhere.ipynb"), ["nowhere.ipynb", "does not exist"]),
+    "missing file for list": (
+        lambda w: ["checkpoint", "list", str(w / "nowhere.ipynb")],
+        ["nowhere.ipynb", "does not exist"],
+    ),
+    "missing file for diff": (
+        lambda w: ["checkpoint", "diff", str(w / "nowhere.ipynb"), "abcd"],
+        ["nowhere.ipynb"],
+    ),
+    "not .ipynb": (_upload("notes.txt"), ["notes.txt", "not a notebook (.ipynb)"]),
+    "a folder": (_upload("folder.ipynb"), ["folder.ipynb", "folder"]),
+    "invalid JSON": (_upload("broken.ipynb"), ["broken.ipynb", "invalid JSON", "line 1"]),
+    "not UTF-8": (_upload("binary.ipynb"), ["binary.ipynb", "UTF-8"]),
+    "JSON that is not a notebook": (_upload("list.ipynb"), ["list.ipynb", "not a notebook"]),
+    "a future nbformat": (_upload("future.ipynb"), ["future.ipynb", "nbformat 5"]),
+    "empty message": (
+        lambda w: ["checkpoint", "upload", str(w / "good.ipynb"), "-m", ""],
+        ["message is empty"],
+    ),
+    "blank message": (
+        lambda w: ["checkpoint", "upload", str(w / "good.ipynb"), "-m", "  \n  "],
+        ["message is empty"],
+    ),
+    "huge summary": (
+        lambda w: ["checkpoint", "upload", str(w / "good.ipynb"), "-m", "s" * 600],
+        ["600", "512"],
+    ),
+    "huge body": (_upload("good.ipynb", "--body", "b" * 70_000), ["65536"]),
+    "bad project": (_upload("good.ipynb", "--project", "flat"), ["workspace/project"]),
+    "unknown id (restore)": (
+        lambda w: ["checkpoint", "restore", str(w / "good.ipynb"), "0123456789ab"],
+        ["no checkpoint", "0123456789ab"],
+    ),
+    "unknown id (diff)": (
+        lambda w: ["checkpoint", "diff", str(w / "good.ipynb"), "deadbeef"],
+        ["no checkpoint", "deadbeef"],
+    ),
+    "short id": (
+        lambda w: ["checkpoint", "restore", str(w / "good.ipynb"), "abc"],
+        ["'abc'", "at least 4"],
+    ),
+    "not a hex id": (
+        lambda w: ["checkpoint", "diff", str(w / "good.ipynb"), "zzzzzz"],
+        ["'zzzzzz'", "at least 4"],
+    ),
+}
+
+
+@pytest.fixture
+def bad_files(work: Path) -> Path:
+    (work / "notes.txt").write_text("not a notebook", encoding="utf-8")
+    (work / "folder.ipynb").mkdir()
+    (work / "broken.ipynb").write_text('{"cells": [', encoding="utf-8")
+    (work / "binary.ipynb").write_bytes(b'{"cells": "\xe9\xff"}')
+    (work / "list.ipynb").write_text("[1, 2]", encoding="utf-8")
+    write_notebook(work / "future.ipynb", {**SIMPLE, "nbformat": 5})
+    write_notebook(work / "good.ipynb", SIMPLE)
+    return work
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_is_a_one_line_error(bad_files: Path, nepnb_home: Path, case: str) -> None:
+    args, fragments = BAD_INPUT[case]
+    files_before = {p: p.read_bytes() for p in bad_files.iterdir() if p.is_file()}
+    result = run_cli(*args(bad_files))
+    failed(result, *fragments)
+    assert result.stdout == ""
+    # Nothing was written: no id in a notebook, no new file, no checkpoint.
+    assert {p: p.read_bytes() for p in bad_files.iterdir() if p.is_file()} == files_before
+    assert Checkpoints(LocalStore(nepnb_home), "local/default").notebooks() == []
+
+
+def test_an_ambiguous_id_prefix_is_refused(nepnb_home: Path, work: Path) -> None:
+    path = write_notebook(work / "many.ipynb", with_id(SIMPLE))
+    checkpoints = Checkpoints(LocalStore(nepnb_home), "local/default")
+    notebook = read_notebook(path)
+    seen: dict[str, str] = {}
+    for number in range(5000):
+        made = checkpoints.upload(notebook, path=str(path), message=f"n{number}", author="t")
+        prefix = made.checkpoint.id[:4]
+        if prefix in seen:
+            break
+        seen[prefix] = made.checkpoint.id
+    else:
+        pytest.fail("5000 checkpoints without two ids sharing their first 4 characters")
+
+    result = run_cli("checkpoint", "restore", str(path), prefix)
+    failed(result, repr(prefix), "several checkpoints", "more of its characters")
+    assert not list(work.glob("*.checkpoint-*"))
+    # The whole id picks one.
+    result = ok("checkpoint", "diff", str(path), seen[prefix])
+    assert f"--- checkpoint {seen[prefix][:8]}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["checkpoint", "upload", "x.ipynb"], "-m/--message"),
+        (["checkpoint", "diff", "x.ipynb", "abcd", "--color", "sometimes"], "--color"),
+        (["checkpoint", "diff", "x.ipynb", "abcd", "--context", "many"], "--context"),
+        (["checkpoint", "restore", "x.ipynb"], "ID"),
+        (["checkpoint", "frobnicate"], "frobnicate"),
+        (["checkpoint"], "ACTION"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], fragment: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("usage: nepnb checkpoint")
+    last = result.stderr.strip().splitlines()[-1]
+    assert "error:" in last
+    assert fragment in last
+
+
+# -- odd but valid notebooks ----------------------------------------------------------------
+
+
+def test_an_old_nbformat_is_upgraded(work: Path) -> None:
+    old = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": "old"},
+        "worksheets": [
+            {
+                "metadata": {},
+                "cells": [
+                    {"cell_type": "markdown", "metadata": {}, "source": "# Old"},
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "input": "print('hi')",
+                        "language": "python",
+                        "prompt_number": 1,
+                        "outputs": [{"output_type": "stream", "stream": "stdout", "text": "hi\n"}],
+                    },
+                ],
+            }
+        ],
+    }
+    path = write_notebook(work / "old.ipynb", old)
+    checkpoint_id = upload(path, "From 2014")
+    target = work / "restored" / "old.ipynb"
+    ok("checkpoint", "restore", str(path), checkpoint_id, "--to", str(target))
+    restored = on_disk(target)
+    assert restored["nbformat"] == 4
+    assert [c["source"] for c in restored["cells"]] == ["# Old", "print('hi')"]
+    assert restored["cells"][1]["outputs"] == [stream("hi\n")]
+    assert restored["cells"][1]["execution_count"] == 1
+
+
+def test_a_notebook_with_broken_outputs_is_stored_as_is(nepnb_home: Path, work: Path) -> None:
+    broken = with_id(
+        make_notebook(
+            "print('odd')",
+            "1 + 1",
+            outputs=[
+                [{"output_type": "hologram", "data": {"text/plain": "?"}, "extra": [1, 2]}],
+                [{"output_type": "stream", "name": "stdout", "text": 42}],
+            ],
+        )
+    )
+    path = write_notebook(work / "broken.ipynb", broken)
+    checkpoint_id = upload(path, "Broken outputs")
+    stored = Checkpoints(LocalStore(nepnb_home), "local/default").content(checkpoint_id)
+    assert stored == broken
+
+    ok("checkpoint", "restore", str(path), checkpoint_id, "--to", str(work / "back.ipynb"))
+    back = json.loads((work / "back.ipynb").read_text(encoding="utf-8"))
+    assert [c["outputs"] for c in back["cells"]] == [c["outputs"] for c in broken["cells"]]
+    assert ["".join(c["source"]) for c in back["cells"]] == ["print('odd')", "1 + 1"]
+
+
+def test_two_uploads_at_once_are_both_stored_in_order(work: Path) -> None:
+    path = write_notebook(work / "race.ipynb", with_id(SIMPLE))
+    first = upload(path, "First")
+    exe = shutil.which("nepnb", path=str(Path(sys.executable).parent))
+    assert exe
+    processes = [
+        subprocess.Popen(
+            [exe, "checkpoint", "upload", str(path), "-m", f"At once {n}", "--author", "ci"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(3)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 0, stderr
+    listed = list_ids(path)
+    assert [c["seq"] for c in listed] == [4, 3, 2, 1]
+    assert [c["parent_id"] for c in listed] == [c["id"] for c in listed[1:]] + [None]
+    assert listed[-1]["id"] == first
+    assert {c["summary"] for c in listed[:3]} == {"At once 0", "At once 1", "At once 2"}
+
+
+# -- copies and moves -----------------------------------------------------------------------
+
+
+def test_a_copied_notebook_is_detected_then_given_its_own_history(work: Path) -> None:
+    original = write_notebook(work / "orig.ipynb", with_id(SIMPLE))
+    first = upload(original, "Original")
+    notebook_id = file_id(original)
+    copy = work / "copy.ipynb"
+    shutil.copy(original, copy)
+    copy_before = copy.read_bytes()
+
+    result = run_cli("checkpoint", "upload", str(copy), "-m", "Mine", "--author", "ada")
+    failed(result, "looks like a copy", "orig.ipynb", "--new-id")
+    assert copy.read_bytes() == copy_before
+    assert [c["id"] for c in list_ids(original)] == [first]
+
+    result = ok("checkpoint", "upload", str(copy), "-m", "Mine", "--new-id", "--author", "ada")
+    assert "the first checkpoint" in result.stdout
+    new_id = file_id(copy)
+    assert new_id and new_id != notebook_id
+    assert f"notebook id {new_id} written" in result.stdout
+    assert file_id(original) == notebook_id
+    assert [c["summary"] for c in list_ids(copy)] == ["Mine"]
+
+    # Both histories go on separately.
+    second = upload(original, "Original again")
+    assert [c["id"] for c in list_ids(original)] == [second, first]
+    assert len(list_ids(copy)) == 1
+
+
+def test_a_moved_notebook_keeps_its_history(work: Path) -> None:
+    original = write_notebook(work / "before.ipynb", with_id(SIMPLE))
+    first = upload(original, "Before the move")
+    notebook_id = file_id(original)
+    moved = work / "sub" / "after.ipynb"
+    moved.parent.mkdir()
+    original.rename(moved)
+
+    result = ok("checkpoint", "upload", str(moved), "-m", "After the move", "--author", "ada")
+    assert f"follows {first}" in result.stdout
+    assert file_id(moved) == notebook_id
+
+    lines = ok("checkpoint", "list", str(moved)).stdout.strip().splitlines()
+    assert [line.rsplit("  ", 1)[-1] for line in lines] == ["After the move", "Before the move"]
+    listed = list_ids(moved)
+    assert [c["path"] for c in listed] == [str(moved.resolve()), str(original.resolve())]
+    assert "Summary: no changes" in ok("checkpoint", "diff", str(moved), first).stdout
