@@ -1,4 +1,4 @@
-"""Synthetic notebooks for bench/checkpoints.py: realistic cells, outputs and plots, of a chosen size.
+"""Synthetic notebooks for bench/checkpoints.py: realistic cells, outputs and plots, any size.
 
 A notebook is a list of cell specs (seeds and counters) from which the cells are built, so a
 change ("edit 10 cells and re-run them") only rebuilds those cells. Everything is deterministic
@@ -218,7 +218,8 @@ def _stream_text(spec: CellSpec, rng: random.Random) -> str:
         loss *= rng.uniform(0.9, 1.0)
         out.append(
             f"epoch {epoch + 1:3d}/{n}  loss={loss:.4f}  val_loss={loss * rng.uniform(1, 1.2):.4f}"
-            f"  acc={1 - loss / 4 + rng.uniform(-0.01, 0.01):.4f}  lr={rng.choice([1e-3, 3e-4]):.1e}"
+            f"  acc={1 - loss / 4 + rng.uniform(-0.01, 0.01):.4f}"
+            f"  lr={rng.choice([1e-3, 3e-4]):.1e}"
             f"  {rng.uniform(5, 60):.1f}s"
         )
     return "\n".join(out) + "\n"
@@ -239,7 +240,7 @@ def _table(spec: CellSpec, rng: random.Random) -> tuple[str, str]:
         "        vertical-align: middle;\n    }\n</style>\n"
         '<table border="1" class="dataframe">\n  <thead>\n    <tr style="text-align: right;">\n'
         f"      <th></th>\n{head}    </tr>\n  </thead>\n  <tbody>\n{body}  </tbody>\n</table>\n"
-        f"<p>{spec.rows} rows × {len(columns)} columns</p>\n</div>"  # noqa: RUF001 (as pandas writes it)
+        f"<p>{spec.rows} rows × {len(columns)} columns</p>\n</div>"  # noqa: RUF001 (as pandas)
     )
     text = "    " + "".join(f"{c:>10}" for c in columns) + "\n"
     text += "\n".join(f"{i:<4}" + "".join(f"{v:>10.4f}" for v in row) for i, row in enumerate(rows))

@@ -1,6 +1,6 @@
 """Notebook checkpoints: upload time, store growth, and compare time against nbdime, in one command.
 
-    .venv/bin/python bench/checkpoints.py                  # full size (about 3 minutes)
+    .venv/bin/python bench/checkpoints.py                  # full size (about 2 minutes)
     .venv/bin/python bench/checkpoints.py --scale 0.1      # a quick try on smaller notebooks
     .venv/bin/python bench/checkpoints.py --json out.json  # also save every figure
     .venv/bin/python bench/checkpoints.py --profile        # also cProfile nepnb's side
@@ -44,6 +44,7 @@ import shutil
 import sqlite3
 import statistics
 import tempfile
+import textwrap
 import time
 import zlib
 from collections.abc import Callable
@@ -87,6 +88,11 @@ TARGETS: dict[str, tuple[str, float, str]] = {
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def note(text: str) -> None:
+    """A paragraph under the table, wrapped to 100 columns."""
+    print(textwrap.fill(text, 100, subsequent_indent="   ", break_on_hyphens=False))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,7 +369,8 @@ def w2_series(
 def w3_compare(args: argparse.Namespace, tmp: Path, profiles: Profiles) -> dict[str, Any]:
     sizes = Sizes(args.scale)
     log(
-        f"3: generating two {sizes.cells:,}-cell notebooks of about {sizes.compare_size / MB:.1f} MB"
+        f"3: generating two {sizes.cells:,}-cell notebooks of about "
+        f"{sizes.compare_size / MB:.1f} MB"
     )
     gen_a = _notebooks.SyntheticNotebook(sizes.cells, sizes.compare_size, seed=3)
     gen_b = gen_a.copy()
@@ -556,12 +563,13 @@ def profile(setup: Callable[[], Callable[[], Any]], top: int) -> dict[str, Any]:
     profiler.disable()
     wall = time.perf_counter() - t0
     stats = pstats.Stats(profiler)
-    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][3], reverse=True)  # type: ignore[attr-defined]
+    entries = stats.stats.items()  # type: ignore[attr-defined]
+    rows = sorted(entries, key=lambda kv: kv[1][3], reverse=True)
     table = [
         {"where": _where(key), "ncalls": nc, "tottime": tt, "cumtime": ct}
         for key, (_, nc, tt, ct, _) in rows[:top]
     ]
-    by_self = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)  # type: ignore[attr-defined]
+    by_self = sorted(entries, key=lambda kv: kv[1][2], reverse=True)
     self_table = [
         {"where": _where(key), "ncalls": nc, "tottime": tt, "cumtime": ct}
         for key, (_, nc, tt, ct, _) in by_self[: max(10, top // 2)]
@@ -589,6 +597,10 @@ def fmt_s(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:.3f}" if value < 100 else f"{value:,.0f}"
+
+
+def spread(values: list[float]) -> str:
+    return f"min {min(values):.3f} / median {median(values):.3f} / max {max(values):.3f} s"
 
 
 def fmt_mb(value: float) -> str:
@@ -702,7 +714,8 @@ def build_rows(r: dict[str, Any]) -> list[list[str]]:
             "",
         ],
         [
-            f"4 notebook: {w4['cells']:,} cells, one plot each; {w4['images_rerendered']} re-rendered",
+            f"4 notebook: {w4['cells']:,} cells, one plot each; "
+            f"{w4['images_rerendered']} re-rendered",
             fmt_mb(w4["file_size"]),
             "",
             "",
@@ -817,14 +830,22 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
     print(render(header, rows))
     print()
     made = w3["made"]
-    print(
+    w1 = results["w1"]
+    note(
+        f"1: {args.repeat} runs, each into a new empty store: upload "
+        f"{spread(w1['samples']['upload_s'])}"
+        f"; read_notebook {spread(w1['samples']['read_s'])}. The first upload gives the notebook "
+        f"its id ({w1['new_parts']:,} parts stored); the unchanged one stores "
+        f"{w1['new_parts_again']} new parts."
+    )
+    note(
         f"2: each checkpoint edits the source of {w2['cells_changed_each']} code cell(s) and "
-        f"re-runs them (new execution counts, new numbers in their logs and tables); each plot of a "
-        f"re-run cell is re-rendered with probability {IMAGE_RERENDER:g} "
+        f"re-runs them (new execution counts, new numbers in their logs and tables); each plot "
+        f"of a re-run cell is re-rendered with probability {IMAGE_RERENDER:g} "
         f"({w2['changed_total']['images_rerendered']} plots re-rendered, "
         f"{w2['changed_total']['images_kept']} unchanged over the run)."
     )
-    print(
+    note(
         "   'store grew by' is all files in NEPNB_HOME (nepnb.db after PRAGMA "
         "wal_checkpoint(TRUNCATE), its -wal and -shm, blobs/), against the notebook's file size. "
         "The target is checked on the growth over the checkpoints AFTER the first one; the first "
@@ -833,8 +854,8 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
         + ("also" if w2["growth_all_ratio"] < 1.2 else "NOT")
         + " under 1.2x)."
     )
-    print("   " + growth_breakdown(w2))
-    print(
+    note("   " + growth_breakdown(w2))
+    note(
         f"3: b = a with {made['changed']['cells']} cells changed ({made['changed']['code']} code "
         f"cells edited and re-run, {made['changed']['markdown']} markdown edited, "
         f"{made['changed']['images_rerendered']} plots re-rendered), {made['inserted']} inserted, "
@@ -843,14 +864,15 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
     )
     summary = w3["summary"]
     ops = w3["nbdime_cell_ops"]
-    print(
+    note(
         f"   nepnb found {summary['changed']} changed, {summary['added']} added, "
         f"{summary['removed']} removed, {summary['moved']} moved, {summary['unchanged']} "
         f"unchanged; nbdime: {ops['patch']} patched, {ops['added']} added, {ops['removed']} "
         f"removed cells. First (warm-up) calls: nepnb {w3['first_call_s']['ours']:.3f} s, "
-        f"nbdime {w3['first_call_s']['nbdime']:.3f} s (not in the medians)."
+        f"nbdime {w3['first_call_s']['nbdime']:.3f} s (not in the medians). Runs: nepnb "
+        f"{spread(w3['samples']['ours'])}; nbdime {spread(w3['samples']['nbdime'])}."
     )
-    print(
+    note(
         f"4: {w4['images_rerendered']} plots re-rendered with new data; nepnb compared them "
         f"visually and found {w4['images_found_changed']} changed ({w4['summary']['changed']} "
         "changed cells). nbdime's figure is from one call."

@@ -150,10 +150,15 @@ class NotAvailableInMode(NepnbError):
 
 @dataclass(frozen=True)
 class RejectedOperation:
-    """One write the store refused: where, and why."""
+    """One write the store refused: where, and why.
+
+    ``dropped`` marks points the store left out as the Neptune client does (non-increasing
+    steps): reported as a ValueDropped warning rather than an error.
+    """
 
     path: str
     reason: str
+    dropped: bool = False
 
 
 class RejectedOperations(NepnbError):

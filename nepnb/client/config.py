@@ -6,13 +6,13 @@ import base64
 import json
 import os
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from nepnb.config import default_home
 from nepnb.exceptions import InvalidValue, NepnbError, NepnbWarning
 from nepnb.store.base import Store, validate_project_name
+from nepnb.warn import warn_user
 
 PROJECT_ENV = "NEPTUNE_PROJECT"
 API_TOKEN_ENV = "NEPTUNE_API_TOKEN"
@@ -65,11 +65,10 @@ def _check_token(token: str | None) -> None:
     except (ValueError, TypeError, AttributeError):
         address = ""
     if "neptune.ai" in address:
-        warnings.warn(
+        warn_user(
             "NEPTUNE_API_TOKEN points at neptune.ai, which has shut down; nepnb uses its local "
             "store instead. Unset NEPTUNE_API_TOKEN to silence this warning.",
             NepnbWarning,
-            stacklevel=4,
         )
         return
     raise NepnbError(

@@ -6,7 +6,6 @@ import glob
 import hashlib
 import os
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from nepnb.exceptions import (
 )
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Operation, OpKind
+from nepnb.warn import warn_user
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 
 _FAST_FLOATS = V.FLOAT_TYPES
+_INF = float("inf")
 _now = time.time
 
 
@@ -217,28 +218,28 @@ class Handler:
             state is not None
             and state.floats
             and type(value) in _FAST_FLOATS
-            and (step is None or type(step) in _FAST_FLOATS)
+            and (step is None or (type(step) in _FAST_FLOATS and -_INF < step < _INF))
             and not kwargs
         ):
-            # The hot path of a training loop: a few appends to packed arrays, under a lock.
+            # The hot path of a training loop: one call adds the point under the lock.
+            try:
+                number = float(value)
+            except OverflowError:
+                raise InvalidValue(V.too_large(self._path, value)) from None
             stamp = _now() if timestamp is None else V.timestamp_of(timestamp, self._path)
-            lock = state.lock
-            lock.acquire()
-            if step is None:
-                step = state.next_step
-            elif not step > state.last_step:
+            with state.lock:
+                point_step = state.next_step if step is None else step
+                stored = step is None or step > state.last_step
+                if stored:
+                    (state.buffer or state.open_buffer()).data.extend((point_step, number, stamp))
+                    if point_step == point_step:  # not NaN (NaN: the store numbers it)
+                        state.last_step = point_step
+                        if not state.numbered:
+                            state.next_step = point_step + 1.0
                 last = state.last_step
-                lock.release()
+            if not stored:
                 self._obj._drop_point(self._path, step, last)
-                return
-            buffer = state.buffer or state.open_buffer()
-            buffer.steps.append(step)
-            buffer.values.append(value)
-            buffer.times.append(stamp)
-            state.last_step = step
-            state.next_step = step + 1.0
-            lock.release()
-            if wait or self._obj._sync:
+            elif wait or self._obj._sync:
                 self._obj._writer.after_call(wait)
             return
         obj = self._obj
@@ -678,4 +679,4 @@ def _file_sha256(path: Path) -> str:
 
 
 def warn_dropped(message: str) -> None:
-    warnings.warn(message, ValueDropped, stacklevel=4)
+    warn_user(message, ValueDropped)

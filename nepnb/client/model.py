@@ -117,14 +117,7 @@ def init_model(
         no_progress_callback=async_no_progress_callback,  # type: ignore[arg-type]
         no_progress_threshold=async_no_progress_threshold,
     )  # fmt: skip
-    model = Model(open_connection(request))
-    if with_id is None and model._info is not None and not model._info.created:
-        model._writer.close()
-        raise InvalidValue(
-            f"a model with key {key!r} exists already ({model._sys_id}); open it with "
-            f"init_model(with_id={model._sys_id!r}), or pick another key"
-        )
-    return model
+    return Model(open_connection(request))
 
 
 def init_model_version(

@@ -65,6 +65,7 @@ class Connection:
     queue: OperationQueue | None = None
     resumed: bool = False
     initial_fields: list[Operation] = field(default_factory=list)  # when there is no store
+    shared: bool = False  # other processes may write this object (custom_run_id)
 
 
 class NeptuneObject:
@@ -86,7 +87,12 @@ class NeptuneObject:
         self._state = "started"
         self._stop_lock = threading.Lock()
         self._sync = connection.mode == "sync"
-        self._store_numbers_steps = connection.mode == "offline" and connection.resumed
+        # Points appended without a step are numbered by the store when other processes
+        # may write the same series (custom_run_id), or when the stored steps are unknown
+        # (an offline object opened with with_id).
+        self._store_numbers_steps = connection.shared or (
+            connection.mode == "offline" and connection.resumed
+        )
         if self._store is not None and self._info is not None:
             self._load_structure()
         else:
@@ -301,21 +307,11 @@ class NeptuneObject:
             self[path]._state = state
             dropped: list[tuple[float, float]] = []
             with state.lock:
-                buffer = state.buffer or state.open_buffer()
                 for value, step, stamp in zip(
                     points.values, points.steps, points.timestamps, strict=True
                 ):
-                    if step is None:
-                        step = state.next_step  # NaN when the store numbers the steps
-                    elif not step > state.last_step:
-                        dropped.append((step, state.last_step))
-                        continue
-                    buffer.steps.append(step)
-                    buffer.values.append(value)
-                    buffer.times.append(stamp)
-                    if step == step:  # not NaN
-                        state.last_step = step
-                        state.next_step = step + 1.0
+                    if state.add(step, value, stamp) is None:
+                        dropped.append((step, state.last_step))  # type: ignore[arg-type]
             for step, last in dropped:
                 self._drop_point(path, step, last)
 
@@ -346,18 +342,14 @@ class NeptuneObject:
         self._namespaces.update(parents(path))
 
     def _series_state(self, path: str, ftype: FieldType) -> SeriesState:
-        state = self._series.get(path)
-        if state is None or state.type is not ftype:
-            if state is not None:
-                state.retire()
-            state = SeriesState(self._pipeline, path, ftype)
-            if self._store_numbers_steps:
-                # An offline object opened with_id cannot know the stored steps: the store
-                # numbers points without a step when they are uploaded.
-                state.next_step = float("nan")
-                state.floats = False
-            self._series[path] = state
-        return state
+        with self._pipeline.lock:  # two threads appending first must share one state
+            state = self._series.get(path)
+            if state is None or state.type is not ftype:
+                if state is not None:
+                    state.retire()
+                state = SeriesState(self._pipeline, path, ftype, self._store_numbers_steps)
+                self._series[path] = state
+            return state
 
     def _enqueue(self, op: Operation) -> None:
         self._pipeline.add(op)

@@ -54,6 +54,7 @@ def open_connection(request: OpenRequest) -> Connection:
     """Find or create the object of ``request`` according to its mode."""
     settings = request.settings
     mode = settings.mode
+    shared = request.custom_run_id is not None
     if mode == "read-only":
         if request.kind is not ObjectKind.PROJECT and not (
             request.with_id or request.custom_run_id
@@ -63,11 +64,11 @@ def open_connection(request: OpenRequest) -> Connection:
                 "pass with_id='KEY-123'"
             )
         store = store_for(settings)
-        info = (
-            _find(request, store)
-            if request.kind is not ObjectKind.PROJECT
-            else _project(request, store)
-        )
+        if request.kind is ObjectKind.PROJECT:
+            store.get_project(settings.project)  # read-only: a missing project is an error
+            info = _project(request, store)
+        else:
+            info = _find(request, store)
         return Connection(mode, settings.project, request.kind, store, info, None, resumed=True)
     if mode == "debug":
         return Connection(
@@ -96,7 +97,7 @@ def open_connection(request: OpenRequest) -> Connection:
         return Connection(
             mode, settings.project, request.kind, None, None,
             lambda obj: _queue_writer(obj, request, queue, None, None), queue=queue,
-            resumed=request.with_id is not None, initial_fields=list(fields),
+            resumed=request.with_id is not None, initial_fields=list(fields), shared=shared,
         )  # fmt: skip
     store = store_for(settings)
     if request.with_id:
@@ -116,6 +117,11 @@ def open_connection(request: OpenRequest) -> Connection:
             initial=Batch(list(request.new_fields)),
         )
         resumed = not info.created
+        if resumed and request.kind is ObjectKind.MODEL:
+            raise InvalidValue(
+                f"a model with key {request.model_key!r} exists already ({info.sys_id}); open "
+                f"it with init_model(with_id={info.sys_id!r}), or pick another key"
+            )
         if resumed:
             store.apply(info.uid, Batch(list(request.resume_fields)))
     if mode == "sync":
@@ -123,7 +129,10 @@ def open_connection(request: OpenRequest) -> Connection:
         def make(obj: NeptuneObject) -> Writer:
             return SyncWriter(obj._pipeline, obj._label, store, info.uid)
 
-        return Connection(mode, settings.project, request.kind, store, info, make, resumed=resumed)
+        return Connection(
+            mode, settings.project, request.kind, store, info, make, resumed=resumed,
+            shared=shared,
+        )  # fmt: skip
     folder = new_queue_folder(settings.data_dir, "async", info.sys_id, request.kind.value)
     queue = OperationQueue(
         folder,
@@ -142,6 +151,7 @@ def open_connection(request: OpenRequest) -> Connection:
     return Connection(
         mode, settings.project, request.kind, store, info,
         lambda obj: _queue_writer(obj, request, queue, store, info.uid), queue=queue, resumed=resumed,
+        shared=shared,
     )  # fmt: skip
 
 

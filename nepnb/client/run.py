@@ -99,6 +99,11 @@ def init_run(
         raise TypeError(f"init_run() got an unexpected keyword argument {name_!r}")
     settings = resolve_settings(project, api_token, mode)
     custom_run_id = custom_run_id or os.environ.get(CUSTOM_RUN_ID_ENV) or None
+    if with_id is not None and custom_run_id is not None:
+        raise InvalidValue(
+            f"with_id={with_id!r} and custom_run_id={custom_run_id!r} (argument or "
+            f"${CUSTOM_RUN_ID_ENV}) both name a run to resume; give only one"
+        )
     if custom_run_id is not None and len(custom_run_id) > MAX_CUSTOM_RUN_ID_LENGTH:
         raise InvalidValue(
             f"custom_run_id has {len(custom_run_id)} characters; at most "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 import time
-import warnings
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
@@ -14,6 +13,7 @@ import numpy as np
 
 from nepnb.exceptions import InvalidValue, UnsupportedValue, ValueTruncated
 from nepnb.store.field_types import FieldType
+from nepnb.warn import warn_user
 
 #: The longest String value; longer ones are cut with a warning.
 MAX_STRING_LENGTH = 16_384
@@ -47,12 +47,11 @@ def namespace_items(value: Any) -> list[tuple[str, Any]]:
 
 def truncate(path: str, text: str) -> str:
     if len(text) > MAX_STRING_LENGTH:
-        warnings.warn(
+        warn_user(
             f"'{path}': the string has {len(text)} characters; only the first "
             f"{MAX_STRING_LENGTH} are stored. Upload long text as a file: "
             "run[path].upload(File.from_content(text))",
             ValueTruncated,
-            stacklevel=4,
         )
         return text[:MAX_STRING_LENGTH]
     return text
@@ -160,4 +159,14 @@ def step_of(path: str, step: Any) -> float:
     step = unwrap_scalar(step)
     if isinstance(step, bool) or not isinstance(step, (int, float)):
         raise InvalidValue(f"'{path}': step {step!r} is not a number; pass step=<int or float>")
-    return float(step)
+    try:
+        number = float(step)
+    except OverflowError:
+        raise InvalidValue(too_large(path, step)) from None
+    if not math.isfinite(number):
+        raise InvalidValue(f"'{path}': step {step!r} is not finite; steps are numbers like 0, 1, 2")
+    return number
+
+
+def too_large(path: str, value: Any) -> str:
+    return f"'{path}': {str(value)[:30]}… is too large for a float series (over 1.8e308)"

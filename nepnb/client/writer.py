@@ -28,63 +28,82 @@ from typing import Any
 import numpy as np
 
 from nepnb.client.queue import OperationQueue
-from nepnb.exceptions import RejectedOperation, RejectedOperations, StoreError
+from nepnb.exceptions import RejectedOperation, RejectedOperations, StoreError, ValueDropped
 from nepnb.store.base import Store
 from nepnb.store.blobs import BlobStore
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
+from nepnb.warn import warn_user
 
 log = logging.getLogger("nepnb")
 
 
 class SeriesBuffer:
-    """Points appended to one series since the last flush."""
+    """Points appended to one series since the last flush.
 
-    __slots__ = ("path", "state", "steps", "times", "type", "values")
+    Float points go to one ``array('d')`` as (step, value, timestamp) triples, other points to
+    a list of tuples: each point is added by one call, so an interrupt (Ctrl-C) never leaves
+    half a point behind.
+    """
+
+    __slots__ = ("data", "path", "state", "type")
 
     def __init__(self, state: SeriesState) -> None:
         self.state = state
         self.path = state.path
         self.type = state.type
-        self.steps = array("d")
-        self.times = array("d")
-        self.values: Any = array("d") if state.type is FieldType.FLOAT_SERIES else []
+        self.data: Any = array("d") if state.type is FieldType.FLOAT_SERIES else []
+
+    def __len__(self) -> int:
+        return len(self.data) // 3 if self.type is FieldType.FLOAT_SERIES else len(self.data)
 
     def to_operation(self) -> Operation:
-        values = self.values
         if self.type is FieldType.FLOAT_SERIES:
-            values = np.frombuffer(values, dtype=np.float64)
-        points = SeriesPoints(
-            np.frombuffer(self.steps, dtype=np.float64),
-            values,
-            np.frombuffer(self.times, dtype=np.float64),
-        )
+            triples = np.frombuffer(self.data, dtype=np.float64).reshape(-1, 3)
+            points = SeriesPoints(
+                np.ascontiguousarray(triples[:, 0]),
+                np.ascontiguousarray(triples[:, 1]),
+                np.ascontiguousarray(triples[:, 2]),
+            )
+        else:
+            steps, values, times = zip(*self.data, strict=True) if self.data else ((), (), ())
+            points = SeriesPoints(
+                np.asarray(steps, dtype=np.float64),
+                list(values),
+                np.asarray(times, dtype=np.float64),
+            )
         return Operation(OpKind.LOG, self.path, self.type, points)
 
 
 class SeriesState:
     """A series the client writes: its type, last step and the buffer of its new points.
 
-    Handlers keep a reference to it, so the append hot path needs no lookup. A state that
-    is retired (field deleted, object stopped) has ``floats`` False and sends callers to
-    the slow path, which checks everything.
+    Handlers keep a reference to it, so the append hot path needs no lookup. ``numbered``:
+    the store numbers points appended without a step (``next_step`` is NaN), because other
+    processes write the same series or the stored steps are unknown (offline). A retired
+    state (field deleted, object stopped) has ``floats`` False and sends callers to the slow
+    path, which checks everything.
     """
 
-    __slots__ = ("buffer", "floats", "last_step", "lock", "next_step", "path", "pipeline", "type")
+    __slots__ = (
+        "buffer", "floats", "last_step", "lock", "next_step", "numbered", "path", "pipeline",
+        "type",
+    )  # fmt: skip
 
-    def __init__(self, pipeline: Pipeline, path: str, ftype: FieldType) -> None:
+    def __init__(self, pipeline: Pipeline, path: str, ftype: FieldType, numbered: bool) -> None:
         self.pipeline = pipeline
         self.lock = pipeline.lock
         self.path = path
         self.type = ftype
         self.floats = ftype is FieldType.FLOAT_SERIES
+        self.numbered = numbered
         self.buffer: SeriesBuffer | None = None
         self.last_step = float("-inf")
-        self.next_step = 0.0
+        self.next_step = float("nan") if numbered else 0.0
 
     def reset(self) -> None:
         self.last_step = float("-inf")
-        self.next_step = 0.0
+        self.next_step = float("nan") if self.numbered else 0.0
 
     def open_buffer(self) -> SeriesBuffer:
         """A new buffer, queued after everything written so far. Call with the lock held."""
@@ -92,6 +111,24 @@ class SeriesState:
         self.buffer = buffer
         self.pipeline.pending.append(buffer)
         return buffer
+
+    def add(self, step: float | None, value: Any, stamp: float) -> float | None:
+        """Buffer one checked point; returns the step it got, or None (with the lock released)
+        when an explicit step does not increase. Call with the lock held."""
+        if step is None:
+            step = self.next_step
+        elif not step > self.last_step:
+            return None
+        buffer = self.buffer or self.open_buffer()
+        if self.type is FieldType.FLOAT_SERIES:
+            buffer.data.extend((step, value, stamp))
+        else:
+            buffer.data.append((step, value, stamp))
+        if step == step:  # not NaN
+            self.last_step = step
+            if not self.numbered:
+                self.next_step = step + 1.0
+        return step
 
     def retire(self) -> None:
         self.floats = False
@@ -130,13 +167,13 @@ class Pipeline:
         operations = [
             item if isinstance(item, Operation) else item.to_operation()
             for item in pending
-            if isinstance(item, Operation) or len(item.steps)
+            if isinstance(item, Operation) or len(item)
         ]
         return Batch(operations) if operations else None
 
     def size(self) -> int:
         """Operations and points waiting (approximate while others write)."""
-        return sum(1 if isinstance(i, Operation) else len(i.steps) for i in list(self.pending))
+        return sum(1 if isinstance(i, Operation) else len(i) for i in list(self.pending))
 
 
 class Writer:
@@ -176,9 +213,13 @@ class Writer:
     def queued(self) -> int:
         return self.pipeline.size()
 
-    def _raise_rejected(self, rejected: list[RejectedOperation]) -> None:
-        if rejected:
-            raise RejectedOperations(self._object_id(), rejected)
+    def _report(self, rejected: list[RejectedOperation]) -> None:
+        """Warn about dropped points, raise for writes the store refused."""
+        refused = [r for r in rejected if not r.dropped]
+        for dropped in (r for r in rejected if r.dropped):
+            warn_user(f"'{dropped.path}': {dropped.reason}", ValueDropped)
+        if refused:
+            raise RejectedOperations(self._object_id(), refused)
 
 
 class SyncWriter(Writer):
@@ -201,7 +242,7 @@ class SyncWriter(Writer):
         with self._lock:
             batch = self.pipeline.drain()
             if batch is not None:
-                self._raise_rejected(self.store.apply(self.uid, batch).rejected)
+                self._report(self.store.apply(self.uid, batch).rejected)
 
     def put_blob(self, data: bytes) -> str:
         return self.store.put_blob(data)
@@ -211,8 +252,9 @@ class SyncWriter(Writer):
 
 
 class QueueWriter(Writer):
-    """async and offline: a background thread moves the pipeline to the disk queue, and (async)
-    ships the queue to the store."""
+    """async and offline: a background thread moves the pipeline to the disk queue every
+    ``flush_period``; in async mode a second one ships the queue to the store, so a busy store
+    never keeps writes in memory."""
 
     def __init__(
         self,
@@ -237,57 +279,73 @@ class QueueWriter(Writer):
         self.rejected: list[RejectedOperation] = []
         self.ship_error: BaseException | None = None
         self._blobs = None if store is not None else BlobStore(queue.blob_folder())
-        self._io_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = False
+        self._push_lock = threading.Lock()
+        self._ship_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._shippable = threading.Event()
         self._last_progress = time.monotonic()
         self._lag_callback, self._lag_threshold = lag_callback, lag_threshold
         self._no_progress_callback = no_progress_callback
         self._no_progress_threshold = no_progress_threshold
-        self._thread = threading.Thread(target=self._run, name="nepnb-writer", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._push_loop, name="nepnb-queue", daemon=True)]
+        if store is not None:
+            self._threads.append(
+                threading.Thread(target=self._ship_loop, name="nepnb-ship", daemon=True)
+            )
+        for thread in self._threads:
+            thread.start()
 
     # background ----------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stopping:
-            self._wake.wait(self.flush_period)
-            self._wake.clear()
-            if self._stopping:
-                break
+    def _push_loop(self) -> None:
+        while not self._stopping.wait(self.flush_period):
             try:
-                self._flush()
-            except Exception as error:  # the thread must survive anything; wait() reports it
-                self.ship_error = error
-                log.warning("nepnb: could not ship queued writes (will retry): %s", error)
+                self._push()
+            except Exception as error:  # the disk is full …: keep the writes in memory
+                log.warning("nepnb: could not queue writes on disk (will retry): %s", error)
             self._check_lag()
 
-    def _flush(self) -> None:
-        with self._io_lock:
+    def _ship_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._shippable.wait(self.flush_period)
+            self._shippable.clear()
+            if self._stopping.is_set():
+                break
+            try:
+                self._ship()
+            except Exception as error:  # the store is down …: the queue keeps the writes
+                self.ship_error = error
+                log.warning("nepnb: could not ship queued writes (will retry): %s", error)
+
+    def _push(self) -> None:
+        with self._push_lock:
             batch = self.pipeline.drain()
             if batch is not None:
                 self.queue.push(batch)
-            if self.store is not None:
-                self._ship()
+                self._shippable.set()
 
     def _ship(self) -> None:
-        assert self.store is not None and self.uid is not None
-        for path in self.queue.pending():
-            try:
-                batch = self.queue.load(path)
-            except FileNotFoundError:  # shipped meanwhile by `nepnb sync`
-                continue
-            except Exception as error:
-                bad = path.with_suffix(".unreadable")
-                path.rename(bad)
-                self.rejected.append(
-                    RejectedOperation("(batch)", f"queued batch {bad} could not be read: {error}")
-                )
-                continue
-            result = self.store.apply(self.uid, batch)
-            self.rejected.extend(result.rejected)
-            self.queue.remove(path)
-            self._last_progress = time.monotonic()
-        self.ship_error = None
+        if self.store is None or self.uid is None:
+            return
+        with self._ship_lock:
+            for path in self.queue.pending():
+                try:
+                    batch = self.queue.load(path)
+                except FileNotFoundError:  # shipped meanwhile by `nepnb sync`
+                    continue
+                except Exception as error:
+                    bad = path.with_suffix(".damaged")
+                    path.rename(bad)
+                    self.rejected.append(
+                        RejectedOperation(
+                            "(batch)", f"queued batch {bad} could not be read: {error}"
+                        )
+                    )
+                    continue
+                result = self.store.apply(self.uid, batch)
+                self.rejected.extend(result.rejected)
+                self.queue.remove(path)
+                self._last_progress = time.monotonic()
+            self.ship_error = None
 
     def _check_lag(self) -> None:
         pending = self.queue.pending()
@@ -305,7 +363,8 @@ class QueueWriter(Writer):
     # foreground ----------------------------------------------------------------------
     def wait(self) -> None:
         try:
-            self._flush()
+            self._push()
+            self._ship()
         except StoreError:
             raise
         except Exception as error:
@@ -314,12 +373,13 @@ class QueueWriter(Writer):
                 f"safe in {self.queue.folder} and `nepnb sync` will upload them"
             ) from error
         rejected, self.rejected = self.rejected, []
-        self._raise_rejected(rejected)
+        self._report(rejected)
 
     def close(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        self._thread.join()
+        self._stopping.set()
+        self._shippable.set()
+        for thread in self._threads:
+            thread.join()
         try:
             self.wait()
         finally:

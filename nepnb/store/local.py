@@ -578,7 +578,23 @@ class _Applier:
         self._load([op.path for op in batch.operations])
         rejected = []
         for op in batch.operations:
-            reason = self._apply(op)
+            # Each operation is all or nothing: a savepoint undoes a half-applied one, so a
+            # bad operation never blocks the ones after it (or the queue it came from).
+            self.con.execute("SAVEPOINT op")
+            known = dict(self.known)
+            try:
+                reason = self._apply(op)
+            except _Dropped as dropped:
+                self.con.execute("RELEASE op")
+                rejected.append(RejectedOperation(op.path, str(dropped), dropped=True))
+                continue
+            except Exception as error:
+                self.con.execute("ROLLBACK TO op")
+                self.con.execute("RELEASE op")
+                self.known = known
+                rejected.append(RejectedOperation(op.path, f"could not be stored: {error!r}"))
+                continue
+            self.con.execute("RELEASE op")
             if reason:
                 rejected.append(RejectedOperation(op.path, reason))
         return rejected
@@ -655,6 +671,11 @@ class _Applier:
             return reason
         meta = dict(_EMPTY_META) if meta is None else dict(meta)
         points: SeriesPoints = op.value
+        if not len(points.steps) == len(points.values) == len(points.timestamps):
+            return (
+                f"malformed points: {len(points.steps)} steps, {len(points.values)} values, "
+                f"{len(points.timestamps)} timestamps"
+            )
         steps = np.asarray(points.steps, dtype=np.float64)
         last_step = meta["last_step"]
         if np.isnan(steps).any():
@@ -679,7 +700,7 @@ class _Applier:
             self._write_points(op.path, op.type, meta, steps, values, times)
         self._set(op.path, op.type, meta)
         if dropped:
-            return (
+            raise _Dropped(
                 f"{dropped} point(s) not stored: steps must increase "
                 f"(the series was at step {_format_step(last_step)})"
             )
@@ -845,8 +866,16 @@ class _Applier:
         return None
 
 
+class _Dropped(Exception):
+    """Points of a LOG operation left out (the others are stored)."""
+
+
 def _number_steps(steps: np.ndarray, last_step: float | None) -> np.ndarray:
     """Steps with each NaN ("the next one") replaced by the previous step + 1."""
+    start = 0.0 if last_step is None else last_step + 1.0
+    missing = np.isnan(steps)
+    if missing.all():
+        return start + np.arange(len(steps), dtype=np.float64)
     numbered = steps.copy()
     previous = -1.0 if last_step is None else last_step
     for i, step in enumerate(numbered):

@@ -205,57 +205,64 @@ def test_list_shows_newest_first(work: Path) -> None:
 def test_diff_two_checkpoints_against_the_file_colored_without_outputs_and_as_json(
     work: Path,
 ) -> None:
+    # Three diff runs only: each one takes seconds to import nbdime.
     path = write_notebook(work / "cmp.ipynb", with_id(SIMPLE))
     first = upload(path, "Before")
     edit(path, 2, source="y = math.sqrt(x) * 2\nprint(y)", outputs=[stream("2.0\n")])
     edit(path, 1, outputs=[stream("1\nagain\n")])  # an output-only change
     second = upload(path, "After")
 
-    plain = ok("checkpoint", "diff", str(path), first, second).stdout
-    assert not ANSI.search(plain), "no color when stdout is not a terminal"
-    assert f"--- checkpoint {first[:8]} (Before)" in plain
-    assert f"+++ checkpoint {second[:8]} (After)" in plain
-    assert "Summary: 2 changed; 1 unchanged" in plain
-    assert "## cell 2 [code] changed (outputs)" in plain
-    assert "## cell 3 [code] changed (source, outputs)" in plain
-    assert "cell 1 " not in plain, "unchanged cells are left out"
-    lines = plain.splitlines()
-    assert "- y = math.sqrt(x)" in lines
-    assert "+ y = math.sqrt(x) * 2" in lines
-    assert "  print(y)" in lines
-    assert "    - 1.0" in lines
-    assert "    + 2.0" in lines
-    assert "    + again" in lines
+    data = json.loads(ok("checkpoint", "diff", str(path), first, second, "--json").stdout)
+    assert data["summary"] == {
+        "added": 0,
+        "removed": 0,
+        "moved": 0,
+        "changed": 2,
+        "unchanged": 1,
+        "metadata": 0,
+    }
+    assert data["outputs_compared"] is True
+    assert (data["a"], data["b"]) == (
+        f"checkpoint {first[:8]} (Before)",
+        f"checkpoint {second[:8]} (After)",
+    )
+    changed = [c for c in data["cells"] if c["status"] != "unchanged"]
+    assert [(c["b_index"], c["changed_parts"]) for c in changed] == [
+        (1, ["outputs"]),
+        (2, ["source", "outputs"]),
+    ]
+    ops = {op["op"]: op.get("lines") for op in changed[1]["source_diff"]}
+    assert (ops["delete"], ops["insert"]) == (["y = math.sqrt(x)"], ["y = math.sqrt(x) * 2"])
 
-    colored = ok("checkpoint", "diff", str(path), first, second, "--color", "always").stdout
+    colored = ok(
+        "checkpoint", "diff", str(path), first[:5], second[:5], "--no-outputs", "--color", "always"
+    ).stdout
     assert "\x1b[31m- y = math.sqrt(x)\x1b[0m" in colored
     assert "\x1b[32m+ y = math.sqrt(x) * 2\x1b[0m" in colored
-    assert ANSI.sub("", colored) == plain
-
-    hidden = ok("checkpoint", "diff", str(path), first[:5], second[:5], "--no-outputs").stdout
+    hidden = ANSI.sub("", colored)
     assert "(outputs not compared)" in hidden
     assert "Summary: 1 changed; 2 unchanged" in hidden
     assert "## cell 3 [code] changed (source)" in hidden
     assert "cell 2 " not in hidden, "the output-only change is hidden"
     assert "2.0" not in hidden
 
-    # Against the notebook on disk, edited since the last checkpoint; as JSON.
+    # Against the notebook on disk, edited since the last checkpoint.
     edit(path, 0, source="import math\nx = 4")
-    data = json.loads(ok("checkpoint", "diff", str(path), second, "--json").stdout)
-    assert data["b"] == "current notebook"
-    assert data["outputs_compared"] is True
-    assert data["summary"] == {
-        "added": 0,
-        "removed": 0,
-        "moved": 0,
-        "changed": 1,
-        "unchanged": 2,
-        "metadata": 0,
-    }
-    [cell] = [c for c in data["cells"] if c["status"] != "unchanged"]
-    assert (cell["a_index"], cell["b_index"], cell["changed_parts"]) == (0, 0, ["source"])
-    ops = {op["op"]: op.get("lines") for op in cell["source_diff"]}
-    assert (ops["delete"], ops["insert"]) == (["x = 1"], ["x = 4"])
+    edit(path, 2, outputs=[stream("2.0\n4.0\n")])
+    plain = ok("checkpoint", "diff", str(path), second).stdout
+    assert not ANSI.search(plain), "no color when stdout is not a terminal"
+    assert f"--- checkpoint {second[:8]} (After)" in plain
+    assert "+++ current notebook" in plain
+    assert "Summary: 2 changed; 1 unchanged" in plain
+    assert "## cell 1 [code] changed (source)" in plain
+    assert "## cell 3 [code] changed (outputs)" in plain
+    assert "cell 2 " not in plain, "unchanged cells are left out"
+    lines = plain.splitlines()
+    assert "- x = 1" in lines
+    assert "+ x = 4" in lines
+    assert "  import math" in lines
+    assert "    + 4.0" in lines
+    assert "    - 2.0" not in lines
 
     # Nothing changed since a checkpoint.
     third = upload(path, "Third")
@@ -304,6 +311,16 @@ def test_restore_to_an_existing_file_fails_cleanly(work: Path) -> None:
     assert precious.read_bytes() == before
     assert path.read_bytes() == original
     assert sorted(p.name for p in work.iterdir()) == ["keep.ipynb", "precious.ipynb"]
+
+
+def test_restore_to_a_path_that_cannot_be_written_fails_cleanly(work: Path) -> None:
+    path = write_notebook(work / "keep.ipynb", with_id(SIMPLE))
+    checkpoint_id = upload(path, "Keep")
+    # A --to inside a regular file: a one-line error naming the path, not a traceback.
+    inside_a_file = path / "restored.ipynb"
+    result = run_cli("checkpoint", "restore", str(path), checkpoint_id, "--to", str(inside_a_file))
+    failed(result, "keep.ipynb")
+    assert result.stdout == ""
 
 
 # -- bad input ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import nepnb as neptune
-from nepnb.exceptions import NepnbError
+from nepnb.exceptions import NepnbError, ProjectNotFound
 
 from .conftest import QUIET
 
@@ -282,7 +282,9 @@ def test_columns_with_sort_by(project: Any) -> None:
 
 
 def test_empty_project(objects: list[Any]) -> None:
-    empty = neptune.init_project(project="team/empty", mode="read-only")
+    with pytest.raises(ProjectNotFound, match="team/empty"):
+        neptune.init_project(project="team/empty", mode="read-only")
+    empty = neptune.init_project(project="team/empty")  # opened to write: created
     objects.append(empty)
     table = empty.fetch_runs_table()
     assert len(table) == 0

@@ -252,6 +252,30 @@ async def test_download_is_an_ipynb_attachment(jp_fetch, jp_root_dir: Path) -> N
     assert response.headers["Content-Type"].startswith("application/x-ipynb+json")
 
 
+async def test_paths_with_spaces_and_non_latin_letters(jp_fetch, jp_root_dir: Path) -> None:
+    name = "Отчёты 2024/分析 (v2).ipynb"
+    path = write_notebook(jp_root_dir, name, SIMPLE)
+    done = await upload(jp_fetch, name, "Unicode path")
+    checkpoint_id = done["checkpoint"]["id"]
+    assert done["checkpoint"]["path"] == name
+    assert file_id(path) == done["notebook_id"]
+    listed = await listing(jp_fetch, name)
+    assert [c["id"] for c in listed["checkpoints"]] == [checkpoint_id]
+
+    response = await call(jp_fetch, "checkpoints", checkpoint_id, "restore", method="POST")
+    assert response.code == 201, response.body
+    restored = reply(response)["path"]
+    assert restored == f"Отчёты 2024/分析 (v2).checkpoint-{checkpoint_id[:8]}.ipynb"
+    assert on_disk(jp_root_dir / restored)["cells"] == SIMPLE["cells"]
+
+    # The download names the file too, whatever letters it has.
+    response = await call(jp_fetch, "checkpoints", checkpoint_id, "notebook")
+    assert response.code == 200, response.body
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert checkpoint_id[:8] in response.headers["Content-Disposition"]
+    assert json.loads(response.body)["cells"][0]["source"] == ["import math\n", "x = 1"]
+
+
 # -- restore ------------------------------------------------------------------------------
 
 
@@ -569,9 +593,29 @@ async def test_a_missing_path_or_message_is_400(jp_fetch, jp_root_dir: Path) -> 
     assert "JSON object" in message
     message = error_message(await call(jp_fetch, "checkpoints"), 400)
     assert "path" in message
+    response = await call(
+        jp_fetch,
+        "checkpoints",
+        method="POST",
+        body={"path": "nb.ipynb", "message": "m", "runs": "CLS-1"},
+    )
+    assert "runs must be a list" in error_message(response, 400)
     # Nothing was stored, and no id was written to the file.
     assert file_id(jp_root_dir / "nb.ipynb") is None
     assert reply(await call(jp_fetch, "notebooks"))["notebooks"] == []
+
+
+async def test_a_message_body_that_is_not_text_is_400(jp_fetch, jp_root_dir: Path) -> None:
+    write_notebook(jp_root_dir, "nb.ipynb", SIMPLE)
+    for body in (5, ["a list"], {"an": "object"}):
+        response = await call(
+            jp_fetch,
+            "checkpoints",
+            method="POST",
+            body={"path": "nb.ipynb", "message": "m", "body": body},
+        )
+        assert "body" in error_message(response, 400), body
+    assert file_id(jp_root_dir / "nb.ipynb") is None
 
 
 async def test_a_huge_message_is_refused_with_the_limit_named(jp_fetch, jp_root_dir) -> None:
