@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from nepnb.client.config import DEFAULT_PROJECT, PROJECT_ENV
@@ -20,6 +21,8 @@ from nepnb.notebooks import (
     notebook_id_of,
     read_notebook,
     restored_name,
+    split_message,
+    with_notebook_id,
 )
 from nepnb.notebooks.format import notebook_json
 from nepnb.notebooks.render import render_diff
@@ -139,6 +142,13 @@ def run_upload(args: argparse.Namespace) -> int:
     if notebook_path.suffix != ".ipynb":
         raise NotebookError(f"{args.notebook} is not a notebook (.ipynb) file")
     notebook = read_notebook(notebook_path)
+    split_message(args.message, args.body)  # a bad message fails before the file is touched
+    new_id = None
+    if notebook_id_of(notebook) is None or args.new_id:
+        # Write the id into the file first: if that fails, nothing is stored.
+        new_id = uuid.uuid4().hex
+        notebook = with_notebook_id(notebook, new_id)
+        notebook_path.write_text(notebook_json(notebook), encoding="utf-8")
     upload = checkpoints.upload(
         notebook,
         path=str(notebook_path),
@@ -147,11 +157,8 @@ def run_upload(args: argparse.Namespace) -> int:
         author=args.author or default_author(),
         runs=args.run,
         file_check=_file_check,
-        new_id=args.new_id,
-        same_history=args.same_history,
+        same_history=args.same_history or new_id is not None,
     )
-    if upload.id_assigned:
-        notebook_path.write_text(notebook_json(upload.notebook), encoding="utf-8")
     info = upload.checkpoint
     stats = info.stats
     print(
@@ -159,11 +166,7 @@ def run_upload(args: argparse.Namespace) -> int:
         f"  {stats.get('cells', 0)} cells, {upload.new_parts} new part(s) stored"
         + (f"; follows {info.parent_id}" if info.parent_id else "; the first checkpoint")
         + (f"\n  linked runs: {', '.join(info.runs)}" if info.runs else "")
-        + (
-            f"\n  notebook id {upload.notebook_id} written to {args.notebook}"
-            if upload.id_assigned
-            else ""
-        )
+        + (f"\n  notebook id {new_id} written to {args.notebook}" if new_id else "")
     )
     return 0
 

@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NepnbError as error:
         print(f"nepnb: error: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a file that cannot be read or written: say which, no traceback
+        where = f": {error.filename}" if error.filename else ""
+        print(f"nepnb: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("nepnb: interrupted", file=sys.stderr)
         return 130

@@ -164,11 +164,7 @@ class AutoLogger:
             run[f"{ns}/pid"] = str(os.getpid())
             run[f"{ns}/tid"] = str(threading.get_ident())
         if not self.resumed:
-            run._internal_write = True
-            try:
-                run["sys/hostname"] = socket.gethostname()
-            finally:
-                run._internal_write = False
+            run._assign_internal("sys/hostname", FieldType.STRING, socket.gethostname())
         for name in ("stdout", "stderr"):
             if self.capture[name]:
                 tee = _Tee(run, f"{ns}/{name}", getattr(sys, name))
@@ -208,10 +204,7 @@ class AutoLogger:
     def _log_git(self, folder: Path) -> None:
         info = git_info(folder)
         if info is not None:
-            self.run._claim("source_code/git", FieldType.GIT_REF)
-            from nepnb.store.operations import Operation, OpKind
-
-            self.run._enqueue(Operation(OpKind.ASSIGN, "source_code/git", FieldType.GIT_REF, info))
+            self.run._assign_internal("source_code/git", FieldType.GIT_REF, info)
 
     def _log_dependencies(self) -> None:
         from nepnb.types.file import File
@@ -275,11 +268,7 @@ class AutoLogger:
         text = "".join(traceback.format_exception(exc_type, exc, tb))
         run[f"{self.namespace}/traceback"].append(text)
         if self.fail_on_exception:
-            run._internal_write = True
-            try:
-                run["sys/failed"] = True
-            finally:
-                run._internal_write = False
+            run._assign_internal("sys/failed", FieldType.BOOL, True)
 
     # stop ----------------------------------------------------------------------------
     def stop(self) -> None:
@@ -296,7 +285,10 @@ class AutoLogger:
 
 
 def git_info(folder: Path) -> dict[str, Any] | None:
-    """Commit, branch, dirty flag and remotes of the repository holding ``folder``; None if none."""
+    """Commit, branch, dirty flag and remotes of the repository holding ``folder`` (or the
+    file ``folder`` names); None if there is none."""
+    if folder.is_file():
+        folder = folder.parent
 
     def git(*args: str) -> str:
         return subprocess.run(

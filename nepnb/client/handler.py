@@ -22,6 +22,7 @@ from nepnb.exceptions import (
     UnsupportedValue,
     ValueDropped,
 )
+from nepnb.store.blobs import file_digest
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Operation, OpKind
 from nepnb.warn import warn_user
@@ -138,7 +139,7 @@ class Handler:
             obj._enqueue(
                 Operation(OpKind.SET_ADD, self._path, FieldType.STRING_SET, sorted(value.values))
             )
-        elif _is_file(value):
+        elif _is_file(value) or _is_chart(value):
             self.upload(value)
             return
         else:
@@ -180,8 +181,7 @@ class Handler:
             info = git_info(folder) if folder is not None else None
             if info is None:
                 raise InvalidValue(f"'{self._path}': {folder} is not in a git repository")
-            obj._claim(self._path, FieldType.GIT_REF)
-            obj._enqueue(Operation(OpKind.ASSIGN, self._path, FieldType.GIT_REF, info))
+            obj._assign_internal(self._path, FieldType.GIT_REF, info)
             return
         if isinstance(value, Atom):
             value = getattr(value, "value", value)
@@ -483,7 +483,7 @@ class Handler:
             raise InvalidValue(f"'{self._path}': nothing to track at {path!r}; check the path")
         entries = []
         for name, source in _expand_files(matched):
-            digest = _file_sha256(source)
+            digest, _ = file_digest(source)
             entries.append(
                 {
                     "file_path": join(destination or "", name),
@@ -628,6 +628,13 @@ def _is_file(value: Any) -> bool:
     return isinstance(value, File)
 
 
+def _is_chart(value: Any) -> bool:
+    """Figures, images and charts: ``run["x"] = fig`` stores them as a File."""
+    from nepnb.types.file import File
+
+    return File.is_convertable_to_image(value) or File.is_convertable_to_html(value)
+
+
 def _is_image_like(value: Any) -> bool:
     module = type(value).__module__ or ""
     if isinstance(value, np.ndarray):
@@ -636,6 +643,8 @@ def _is_image_like(value: Any) -> bool:
 
 
 def _to_file(value: Any, *, image: bool) -> Any:
+    """A File for ``value``: a File, a path, or an object File.create_from converts
+    (figures and images to PNG, charts and DataFrames to HTML)."""
     from nepnb.types.file import File
 
     if isinstance(value, File):
@@ -644,38 +653,31 @@ def _to_file(value: Any, *, image: bool) -> Any:
         return File.from_path(os.fspath(value))
     if image and _is_image_like(value):
         return File.as_image(value)
-    raise UnsupportedValue(
-        f"cannot upload a {type(value).__name__}; pass a path, a File, or an image "
-        "(PIL image, numpy array, matplotlib figure)"
-    )
+    return File.create_from(value)
 
 
 def _expand_files(matched: Iterable[str]) -> list[tuple[str, Path]]:
-    """(name in the set, file) for every file in ``matched``, folders walked recursively."""
-    cwd = Path.cwd().resolve()
-    found: list[tuple[str, Path]] = []
+    """(name in the set, file) for every file in ``matched``, folders walked recursively.
+
+    Names are relative to the current folder when every file is under it, else to the
+    deepest folder the files share, so two files never get the same name.
+    """
+    files: list[Path] = []
     for item in matched:
         source = Path(item)
-        files = (
-            [p for p in sorted(source.rglob("*")) if p.is_file()] if source.is_dir() else [source]
-        )
-        for file in files:
-            resolved = file.resolve()
-            try:
-                name = resolved.relative_to(cwd).as_posix()
-            except ValueError:
-                base = source.parent
-                name = resolved.relative_to(base.resolve()).as_posix()
-            found.append((name, file))
-    return found
-
-
-def _file_sha256(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+        if source.is_dir():
+            files.extend(p.resolve() for p in sorted(source.rglob("*")) if p.is_file())
+        else:
+            files.append(source.resolve())
+    files = list(dict.fromkeys(files))
+    if not files:
+        return []
+    cwd = Path.cwd().resolve()
+    if all(f.is_relative_to(cwd) for f in files):
+        root = cwd
+    else:
+        root = Path(os.path.commonpath([f.parent for f in files]))
+    return [(f.relative_to(root).as_posix(), f) for f in files]
 
 
 def warn_dropped(message: str) -> None:

@@ -51,13 +51,10 @@ class ModelVersion(NeptuneObject):
         """Move the version to ``stage`` ("none", "staging", "production", "archived")."""
         if stage not in STAGES:
             raise InvalidValue(f"stage {stage!r} is not one of {', '.join(STAGES)}")
+        if self._mode == "read-only":
+            self._check_writable("sys/stage")  # raises, saying how to open it for writing
         self.wait()
-        self._internal_write = True
-        try:
-            self._check_writable("sys/stage")
-            self["sys/stage"]._assign_atom(stage)
-        finally:
-            self._internal_write = False
+        self._assign_internal("sys/stage", FieldType.STRING, stage)
         self._writer.after_call(True)
 
 

@@ -285,17 +285,19 @@ class NeptuneObject:
                 f"{self._label()} is open in read-only mode; cannot write '{path}'. "
                 "Open it with mode='async' (the default) to write."
             )
-        if (
-            (path == "sys" or path.startswith("sys/"))
-            and path not in WRITABLE_SYS
-            and not self._internal_write
-        ):
+        if (path == "sys" or path.startswith("sys/")) and path not in WRITABLE_SYS:
             raise InvalidPath(
                 f"'{path}' is set by nepnb and read-only; of sys/ you can write "
                 f"{', '.join(sorted(WRITABLE_SYS))}"
             )
 
-    _internal_write = False
+    def _assign_internal(self, path: str, ftype: FieldType, value: Any) -> None:
+        """A write nepnb makes itself (sys/state, sys/failed, source_code/git …): no check of
+        the sys/ rules, which are for users."""
+        if self._state == "stopped" or self._mode == "read-only":
+            return
+        self._claim(path, ftype)
+        self._enqueue(Operation(OpKind.ASSIGN, path, ftype, value))
 
     def _buffer_points(self, batch: dict[str, PreparedPoints]) -> None:
         """Queue checked points of several series: all of them, or (on a type clash) none."""
@@ -361,9 +363,12 @@ class NeptuneObject:
         )
 
     def _file_ref(self, file: Any, path: str) -> dict[str, Any]:
-        data = file.read_bytes() if hasattr(file, "read_bytes") else file.content
-        digest = self._writer.put_blob(data)
-        return {"digest": digest, "size": len(data), "extension": file.extension or ""}
+        if file.is_path_based:  # streamed: a large file is never read into memory at once
+            digest, size = self._writer.put_blob_file(Path(file.path))
+        else:
+            data = file.read_bytes()
+            digest, size = self._writer.put_blob(data), len(data)
+        return {"digest": digest, "size": size, "extension": file.extension or ""}
 
     # reads ---------------------------------------------------------------------------
     def _readable(self) -> tuple[Store, str]:

@@ -26,12 +26,21 @@ class Run(NeptuneObject):
     def __init__(self, connection: Connection, autolog: dict[str, Any] | None = None) -> None:
         super().__init__(connection)
         self._started = time.monotonic()
+        self._running_time_before = self._stored_running_time() if connection.resumed else 0.0
         self._autolog = None
         if autolog is not None and self._mode not in ("read-only",):
             from nepnb.client.autolog import AutoLogger
 
             self._autolog = AutoLogger(self, **autolog)
             self._autolog.start()
+
+    def _stored_running_time(self) -> float:
+        """sys/running_time of a resumed run, so that it adds up over sessions."""
+        if self._store is None or self._info is None:
+            return 0.0
+        info = self._store.get_fields(self._info.uid, ["sys/running_time"]).get("sys/running_time")
+        value = info.value if info is not None else None
+        return float(value) if isinstance(value, (int, float)) else 0.0
 
     def _on_exception(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self._autolog is not None and self._autolog.traceback:
@@ -42,14 +51,10 @@ class Run(NeptuneObject):
             return
         if self._autolog is not None:
             self._autolog.stop()
-        self._internal_write = True
-        try:
-            elapsed = time.monotonic() - self._started
-            self._enqueue(assign("sys/state", FieldType.RUN_STATE, "inactive"))
-            self._enqueue(assign("sys/ping_time", FieldType.DATETIME, time.time()))
-            self._enqueue(assign("sys/running_time", FieldType.FLOAT, round(elapsed, 3)))
-        finally:
-            self._internal_write = False
+        running = self._running_time_before + time.monotonic() - self._started
+        self._assign_internal("sys/state", FieldType.RUN_STATE, "inactive")
+        self._assign_internal("sys/ping_time", FieldType.DATETIME, time.time())
+        self._assign_internal("sys/running_time", FieldType.FLOAT, round(running, 3))
 
 
 def _tags(tags: str | Iterable[str] | None) -> list[str]:

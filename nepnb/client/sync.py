@@ -49,6 +49,7 @@ class SyncResult:
     batches: int = 0
     rejected: list[RejectedOperation] = field(default_factory=list)
     removed: bool = False
+    damaged: list[str] = field(default_factory=list)
 
 
 def find_queues(data_dir: Path) -> tuple[list[QueuedObject], list[tuple[Path, str]]]:
@@ -113,19 +114,35 @@ def sync_queue(
         except FileNotFoundError:  # shipped meanwhile by its own writer
             continue
         except Exception as error:
-            raise SyncError(
-                f"{result.name}: batch {path.name} is damaged ({error}); it was not uploaded. "
-                f"The rest of the run is stored; remove {path} to stop seeing this."
-            ) from error
+            damaged = path.with_suffix(".damaged")
+            path.rename(damaged)
+            result.damaged.append(f"{damaged} ({error})")
+            continue
         result.rejected.extend(store.apply(uid, batch).rejected)
         queue.remove(path)
         result.batches += 1
         if progress is not None:
             progress(done, len(pending))
+    if not _alive(meta) and not meta.get("closed") and not meta.get("custom_run_id"):
+        # Its process died without stop(): say so in the run, as stop() would have.
+        ended = [
+            Operation(OpKind.ASSIGN, "sys/state", FieldType.RUN_STATE, "inactive"),
+        ]
+        if kind_of(meta) is ObjectKind.RUN:
+            store.apply(uid, Batch(ended))
+    if result.damaged:
+        raise SyncError(
+            f"{result.name}: {len(result.damaged)} damaged batch(es) could not be uploaded and "
+            f"were kept as {', '.join(result.damaged)}; everything else was uploaded"
+        )
     if not queue.pending() and not _alive(meta):
         shutil.rmtree(queued.folder, ignore_errors=True)
         result.removed = True
     return result
+
+
+def kind_of(meta: dict[str, Any]) -> ObjectKind:
+    return ObjectKind(meta.get("kind", "run"))
 
 
 def _register(
@@ -135,7 +152,7 @@ def _register(
     target = project or meta.get("project")
     if not target:
         raise SyncError(f"{queue.folder.name} names no project; pass --project workspace/project")
-    kind = ObjectKind(meta.get("kind", "run"))
+    kind = kind_of(meta)
     try:
         if meta.get("with_id"):
             info = store.find_object(target, sys_id=meta["with_id"])

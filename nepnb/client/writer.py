@@ -30,7 +30,7 @@ import numpy as np
 from nepnb.client.queue import OperationQueue
 from nepnb.exceptions import RejectedOperation, RejectedOperations, StoreError, ValueDropped
 from nepnb.store.base import Store
-from nepnb.store.blobs import BlobStore
+from nepnb.store.blobs import BlobStore, file_digest
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
 from nepnb.warn import warn_user
@@ -202,13 +202,7 @@ class Writer:
         return hashlib.sha256(data).hexdigest()
 
     def put_blob_file(self, source: Path) -> tuple[str, int]:
-        hasher = hashlib.sha256()
-        size = 0
-        with open(source, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                hasher.update(chunk)
-                size += len(chunk)
-        return hasher.hexdigest(), size
+        return file_digest(source)
 
     def queued(self) -> int:
         return self.pipeline.size()

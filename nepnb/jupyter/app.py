@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections import defaultdict
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
@@ -42,7 +44,12 @@ class NepnbExtensionApp(ExtensionApp):
     def initialize_settings(self) -> None:
         validate_project_name(self.project)
         store = LocalStore(Path(self.home))
-        self.settings["nepnb"] = {"home": Path(self.home), "store": store, "project": self.project}
+        self.settings["nepnb"] = {
+            "home": Path(self.home),
+            "store": store,
+            "project": self.project,
+            "path_locks": defaultdict(asyncio.Lock),
+        }
         self.log.info("nepnb: local store at %s, project %s", self.home, self.project)
 
     def initialize_handlers(self) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import nbformat
 from jupyter_server.auth.decorator import authorized
@@ -200,6 +201,12 @@ class CheckpointsHandler(NepnbAPIHandler):
         if not path:
             raise InvalidValue('give the notebook\'s path: {"path": "folder/analysis.ipynb"}')
         checkpoints = self.checkpoints(body.get("project"))
+        # One upload of a notebook at a time: the first one gives it its id, and a second one
+        # must see that id (and follow the first) rather than start another history.
+        async with self.nepnb["path_locks"][path]:
+            await self._upload(checkpoints, path, body)
+
+    async def _upload(self, checkpoints: Checkpoints, path: str, body: dict[str, Any]) -> None:
         notebook = await self.read_notebook(path)
         runs = body.get("runs") or []
         if not isinstance(runs, list) or not all(isinstance(r, str) for r in runs):
@@ -214,11 +221,11 @@ class CheckpointsHandler(NepnbAPIHandler):
                 author=self.author(),
                 runs=runs,
                 file_check=lambda _path, _id: known_copy,
-                new_id=bool(body.get("new_id")),
-                same_history=bool(body.get("same_history")),
+                new_id=body.get("new_id") is True,
+                same_history=body.get("same_history") is True,
             )
         )
-        if upload.id_assigned and body.get("write_id", True):
+        if upload.id_assigned and body.get("write_id", True) is not False:
             await self.save_notebook(upload.notebook, path)
         self.write_json(
             {
@@ -285,9 +292,12 @@ class CheckpointNotebookHandler(NepnbAPIHandler):
         info = await self.in_thread(checkpoints.get, checkpoint_id)
         notebook = await self.in_thread(checkpoints.restored_copy, info)
         name = restored_name(info.path.rsplit("/", 1)[-1], info.id)
-        self.set_header("Content-Type", "application/x-ipynb+json")
-        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
-        self.finish(notebook_json(notebook))
+        fallback = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+        self.set_header(
+            "Content-Disposition",
+            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}",
+        )
+        self.finish(notebook_json(notebook), set_content_type="application/x-ipynb+json")
 
 
 class RestoreHandler(NepnbAPIHandler):

@@ -56,6 +56,8 @@ def split_message(message: str, body: str | None = None) -> tuple[str, str]:
     """(summary, body) from a Git-style message; InvalidValue when it breaks the limits."""
     if not isinstance(message, str):
         raise InvalidValue("the checkpoint message must be text")
+    if body is not None and not isinstance(body, str):
+        raise InvalidValue(f"the checkpoint body must be text, not {type(body).__name__}")
     text = message.replace("\r\n", "\n").strip("\n")
     summary, _, rest = text.partition("\n")
     summary = summary.strip()

@@ -17,6 +17,8 @@ from nepnb.exceptions import NotebookError
 #: The format nepnb stores; older notebooks are upgraded to it.
 NBFORMAT = 4
 CELL_TYPES = ("code", "markdown", "raw")
+#: Notebook metadata that nbformat drops when it saves a file (see nbformat.strip_transient).
+TRANSIENT_NOTEBOOK_METADATA = frozenset({"signature", "orig_nbformat", "orig_nbformat_minor"})
 
 
 def read_notebook(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -67,6 +69,7 @@ def normalize_notebook(notebook: Any, source: str = "the notebook") -> dict[str,
     metadata = notebook.get("metadata", {})
     if not isinstance(metadata, dict):
         raise NotebookError(f"{source}: the notebook 'metadata' is not an object")
+    metadata = {k: v for k, v in metadata.items() if k not in TRANSIENT_NOTEBOOK_METADATA}
     return {
         "nbformat": NBFORMAT,
         "nbformat_minor": int(notebook.get("nbformat_minor", 0) or 0),
@@ -108,7 +111,11 @@ def _normalize_cell(cell: Any, index: int, source: str) -> dict[str, Any]:
         raise NotebookError(f"{source}: cell {index} has a source that is not text")
     normalized = dict(cell)
     normalized["source"] = text
-    normalized.setdefault("metadata", {})
+    metadata = cell.get("metadata", {})
+    if isinstance(metadata, dict) and "trusted" in metadata:
+        # Jupyter marks cells trusted while a notebook is open; nbformat never saves it.
+        metadata = {k: v for k, v in metadata.items() if k != "trusted"}
+    normalized["metadata"] = metadata
     if cell_type == "code":
         normalized.setdefault("execution_count", None)
         outputs = cell.get("outputs", [])

@@ -14,6 +14,17 @@ from nepnb.exceptions import StoreError
 _CHUNK = 1 << 20
 
 
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 hex digest and size of a file, read in chunks."""
+    hasher = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            hasher.update(chunk)
+            size += len(chunk)
+    return hasher.hexdigest(), size
+
+
 class BlobStore:
     """Blobs under ``root/ab/cdef…``; writes are atomic (temp file + rename), so safe across processes."""
 
@@ -37,13 +48,7 @@ class BlobStore:
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Store the file at ``source``; returns its digest and size."""
-        hasher = hashlib.sha256()
-        size = 0
-        with open(source, "rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                hasher.update(chunk)
-                size += len(chunk)
-        digest = hasher.hexdigest()
+        digest, size = file_digest(source)
         if not self.exists(digest):
 
             def copy(out: BinaryIO) -> None:

@@ -58,13 +58,16 @@ MIGRATIONS: list[str] = [
         applied REAL NOT NULL
     ) WITHOUT ROWID;
     """,
-    # 1 -> 2: notebooks and their checkpoints; content-addressed parts (zlib-compressed)
+    # 1 -> 2: notebooks and their checkpoints; content-addressed parts (encoding 0: as is,
+    # 1: zlib). A rowid table: parts are often large, and keyed by random digests.
     """
     CREATE TABLE parts (
-        digest TEXT PRIMARY KEY,
+        id INTEGER PRIMARY KEY,
+        digest TEXT NOT NULL UNIQUE,
         size INTEGER NOT NULL,
+        encoding INTEGER NOT NULL,
         data BLOB NOT NULL
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE notebooks (
         project_id INTEGER NOT NULL REFERENCES projects(id),
         notebook_id TEXT NOT NULL,

@@ -98,7 +98,8 @@ def test_a_damaged_run_is_skipped_and_the_others_sync(env: dict[str, str]) -> No
     victim.write_bytes(b"not a pickle")
     result = run_cli("sync")
     assert result.returncode == 1
-    assert "is damaged" in result.stderr and victim.name in result.stderr
+    assert "damaged batch(es) could not be uploaded" in result.stderr
+    assert victim.with_suffix(".damaged").name in result.stderr
     assert "Traceback" not in result.stderr
     assert "uploaded as" in result.stdout
     ids = nepnb.init_project(mode="read-only").fetch_runs_table().to_pandas()
