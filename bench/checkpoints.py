@@ -177,14 +177,15 @@ def parts_by_kind(store: LocalStore, skip: set[str]) -> dict[str, dict[str, int]
             for digest, size, data in con.execute("SELECT digest, size, data FROM parts")
             if digest not in skip
         ]
+        decoded = store.get_parts([digest for digest, _, _ in rows])
         manifests = {m for (m,) in con.execute("SELECT manifest FROM checkpoints")}
     finally:
         con.close()
     values: dict[str, Any] = {}
     sources: set[str] = set()
-    for digest, _, data in rows:
+    for digest, _, _ in rows:
         try:
-            values[digest] = value = json.loads(zlib.decompress(data))
+            values[digest] = value = json.loads(decoded[digest])
         except ValueError:
             continue
         if isinstance(value, dict) and "cell_type" in value:

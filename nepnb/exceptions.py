@@ -35,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nepnb.store.field_types import with_article
+
 __all__ = [
     "CheckpointNotFound",
     "FieldTypeConflict",
@@ -78,7 +80,8 @@ class FieldTypeConflict(NepnbError, TypeError):
     def __init__(self, path: str, existing: str, attempted: str, hint: str = "") -> None:
         self.path, self.existing, self.attempted = path, existing, attempted
         message = (
-            f"field '{path}' is a {existing}; cannot store a {attempted} there. "
+            f"field '{path}' is {with_article(existing)}; cannot store "
+            f"{with_article(attempted)} there. "
             f"Nothing was stored. Write the {attempted} to another path"
         )
         super().__init__(message + (f", or {hint}." if hint else "."))

@@ -12,7 +12,6 @@ import uuid
 from pathlib import Path
 
 from nepnb.client.config import DEFAULT_PROJECT, PROJECT_ENV
-from nepnb.config import default_home
 from nepnb.exceptions import NepnbError, NotebookError
 from nepnb.notebooks import (
     Checkpoints,
@@ -106,12 +105,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _checkpoints(args: argparse.Namespace) -> Checkpoints:
+    from nepnb.client.config import local_store
     from nepnb.store.base import validate_project_name
-    from nepnb.store.local import LocalStore
 
     project = args.project or os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
     validate_project_name(project)
-    return Checkpoints(LocalStore(default_home()), project)
+    return Checkpoints(local_store(), project)
 
 
 def default_author() -> str:

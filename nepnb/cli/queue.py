@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 from nepnb.cli.output import ProgressLine, human_size
-from nepnb.client.config import DATA_DIRECTORY_ENV
+from nepnb.client.config import DATA_DIRECTORY_ENV, default_data_dir, local_store
 from nepnb.client.sync import QueuedObject, find_queues, remove_queue, sync_queue
-from nepnb.config import default_home
 from nepnb.exceptions import NepnbError
-
-
-def default_data_dir() -> Path:
-    configured = os.environ.get(DATA_DIRECTORY_ENV)
-    return Path(configured).expanduser().resolve() if configured else default_home() / "queue"
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -100,8 +93,6 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    from nepnb.store.local import LocalStore
-
     data_dir, found = _queues(args)
     if args.offline_only:
         found = [item for item in found if item.mode == "offline"]
@@ -120,7 +111,7 @@ def run_sync(args: argparse.Namespace) -> int:
     if not found:
         print(f"Nothing to sync in {data_dir}.")
         return 0
-    store = LocalStore(default_home())
+    store = local_store()
     failures = 0
     for item in found:
         progress = ProgressLine(f"Syncing {item.name}")

@@ -50,9 +50,13 @@ def resolve_settings(project: str | None, api_token: str | None, mode: str | Non
     _check_token(api_token or os.environ.get(API_TOKEN_ENV))
     name = project or os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
     validate_project_name(name)
-    home = default_home()
-    data_dir = Path(os.environ.get(DATA_DIRECTORY_ENV) or home / "queue").expanduser().resolve()
-    return Settings(project=name, mode=mode, home=home, data_dir=data_dir)
+    return Settings(project=name, mode=mode, home=default_home(), data_dir=default_data_dir())
+
+
+def default_data_dir() -> Path:
+    """Where queued writes wait: ``$NEPTUNE_DATA_DIRECTORY``, else ``<store>/queue``."""
+    configured = os.environ.get(DATA_DIRECTORY_ENV)
+    return Path(configured or default_home() / "queue").expanduser().resolve()
 
 
 def _check_token(token: str | None) -> None:
@@ -83,11 +87,18 @@ _stores_lock = threading.Lock()
 
 def store_for(settings: Settings) -> Store:
     """The store of ``settings``, shared by the objects of this process."""
+    return local_store(settings.home)
+
+
+def local_store(home: Path | None = None) -> Store:
+    """The local store in ``home`` (default: $NEPNB_HOME, else the user data dir), one per
+    folder and process."""
     from nepnb.store.local import LocalStore
 
+    folder = home or default_home()
     with _stores_lock:
-        store = _stores.get(settings.home)
+        store = _stores.get(folder)
         if store is None:
-            store = LocalStore(settings.home)
-            _stores[settings.home] = store
+            store = LocalStore(folder)
+            _stores[folder] = store
         return store

@@ -349,8 +349,11 @@ class Handler:
         existing = obj._types.get(self._path)
         value = V.unwrap_scalar(value)
         stored: Any
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return FieldType.FLOAT_SERIES, float(value)
+        if isinstance(value, (int, float)):  # a bool is logged as 1.0 / 0.0, as in Neptune
+            try:
+                return FieldType.FLOAT_SERIES, float(value)
+            except OverflowError:
+                raise InvalidValue(V.too_large(self._path, value)) from None
         if isinstance(value, str):
             return FieldType.STRING_SERIES, V.truncate(self._path, value)
         if _is_file(value) or _is_image_like(value) or existing is FieldType.FILE_SERIES:
@@ -374,7 +377,14 @@ class Handler:
     ) -> None:
         """Deprecated in Neptune 1.x: ``append`` for one value, ``extend`` for a collection."""
         if isinstance(value, (list, tuple, np.ndarray)) and not _is_image_like(value):
-            self.extend(value, steps=step, timestamps=timestamp, wait=wait, **kwargs)
+            if step is not None and len(value) != 1:
+                raise InvalidValue(
+                    f"'{self._path}': log() of {len(value)} values cannot take one step; pass "
+                    "extend(values, steps=[...]) with a step per value"
+                )
+            steps = None if step is None else [step]
+            stamps = None if timestamp is None else [timestamp] * len(value)
+            self.extend(value, steps=steps, timestamps=stamps, wait=wait, **kwargs)
         else:
             self.append(value, step=step, timestamp=timestamp, wait=wait, **kwargs)
 
@@ -406,7 +416,15 @@ class Handler:
     def _set_op(self, kind: OpKind, values: str | Iterable[str], wait: bool) -> None:
         obj = self._obj
         obj._check_writable(self._path)
-        items = [values] if isinstance(values, str) else list(values)
+        if isinstance(values, str):
+            items = [values]
+        elif isinstance(values, Iterable):
+            items = list(values)
+        else:
+            raise UnsupportedValue(
+                f"'{self._path}': a StringSet takes a string or a collection of strings, not "
+                f"{type(values).__name__} {values!r}"
+            )
         for item in items:
             if not isinstance(item, str):
                 raise UnsupportedValue(
@@ -445,17 +463,19 @@ class Handler:
         obj = self._obj
         obj._check_writable(self._path)
         patterns = [value] if isinstance(value, (str, os.PathLike)) else list(value)
-        files: dict[str, Any] = {}
+        matched: list[str] = []
         for pattern in patterns:
-            matched = glob.glob(os.fspath(pattern), recursive=True)
-            if not matched:
+            found = glob.glob(os.fspath(pattern), recursive=True)
+            if not found:
                 raise InvalidValue(
                     f"'{self._path}': no file matches {os.fspath(pattern)!r} "
                     f"(from {os.getcwd()}); check the path"
                 )
-            for name, source in _expand_files(matched):
-                digest, size = obj._writer.put_blob_file(source)
-                files[name] = {"digest": digest, "size": size, "mtime": source.stat().st_mtime}
+            matched.extend(found)
+        files: dict[str, Any] = {}
+        for name, source in _expand_files(matched):
+            digest, size = obj._writer.put_blob_file(source)
+            files[name] = {"digest": digest, "size": size, "mtime": source.stat().st_mtime}
         obj._claim(self._path, FieldType.FILE_SET)
         obj._enqueue(Operation(OpKind.FILES_UPLOAD, self._path, FieldType.FILE_SET, files))
         obj._writer.after_call(wait)
@@ -528,10 +548,7 @@ class Handler:
             raise FieldTypeConflict(
                 self._path, info.type.label, "series read (fetch_last)", hint="use fetch()"
             )
-        last = info.value.get("last")
-        if info.type is FieldType.FILE_SERIES:
-            return last
-        return last
+        return info.value.get("last")
 
     def fetch_values(
         self, include_timestamp: bool = True, progress_bar: Any = None

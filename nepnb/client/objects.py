@@ -82,6 +82,7 @@ class NeptuneObject:
         self._types: dict[str, FieldType] = {}
         self._namespaces: set[str] = set()
         self._handlers: dict[str, Handler] = {}
+        self._pid = os.getpid()
         self._pipeline = Pipeline()
         self._series: dict[str, SeriesState] = self._pipeline.series
         self._state = "started"
@@ -99,10 +100,11 @@ class NeptuneObject:
             for op in connection.initial_fields:
                 if op.type is not None:
                     self._claim(op.path, op.type)
+        # Read-only objects get the base writer: writes are refused before they reach it.
         self._writer: Writer = (
             connection.make_writer(self)
             if connection.make_writer is not None
-            else _ReadOnlyWriter(self)
+            else Writer(self._pipeline, self._label)
         )
         _OPEN_OBJECTS.add(self)
 
@@ -169,8 +171,7 @@ class NeptuneObject:
         self._check_writable(path)
         prefix = path + "/"
         if path not in self._types and not any(p.startswith(prefix) for p in self._types):
-            self._writer.after_call(wait)
-            return
+            raise MissingField(path, self._label())
         for known in [p for p in self._types if p == path or p.startswith(prefix)]:
             del self._types[known]
             state = self._series.pop(known, None)
@@ -199,7 +200,13 @@ class NeptuneObject:
 
     def get_structure(self) -> dict[str, Any]:
         """The fields as a nested dict of handlers."""
-        return self._tree(self._all_fields(), lambda info: self[info.path])
+        return self._tree(self._structure(), lambda info: self[info.path])
+
+    def _structure(self) -> dict[str, FieldInfo]:
+        """Every field with its type: from the store, or (offline, debug) as written here."""
+        if self._store is None or self._info is None:
+            return {path: FieldInfo(path, ftype, None) for path, ftype in self._types.items()}
+        return self._all_fields()
 
     def print_structure(self) -> None:
         """Print the namespaces and fields with their types."""
@@ -213,7 +220,7 @@ class NeptuneObject:
                 else:
                     print("    " * indent + f"'{key}': {value}")
 
-        show(self._tree(self._all_fields(), lambda info: info.type.label), 0)
+        show(self._tree(self._structure(), lambda info: info.type.label), 0)
 
     @staticmethod
     def _tree(fields: dict[str, FieldInfo], leaf: Callable[[FieldInfo], Any]) -> dict[str, Any]:
@@ -274,7 +281,16 @@ class NeptuneObject:
         """Subclass hook: an exception left the ``with`` block."""
 
     # used by handlers ----------------------------------------------------------------
+    def _check_forked(self) -> None:
+        if self._pid != os.getpid():
+            raise InactiveObject(
+                f"{self._label()} was opened in process {self._pid}, and this is a forked "
+                f"process ({os.getpid()}); open the run again here, e.g. with "
+                f"with_id='{self._sys_id}' or the same custom_run_id"
+            )
+
     def _check_writable(self, path: str) -> None:
+        self._check_forked()
         if self._state == "stopped":
             raise InactiveObject(
                 f"{self._label()} was stopped; cannot write '{path}'. Open it again with "
@@ -372,6 +388,7 @@ class NeptuneObject:
 
     # reads ---------------------------------------------------------------------------
     def _readable(self) -> tuple[Store, str]:
+        self._check_forked()
         if self._store is None or self._info is None:
             raise NotAvailableInMode(
                 f"cannot read from a {self._mode} {self._kind_label}: its data is not in a store. "
@@ -489,14 +506,8 @@ class NeptuneObject:
                 last = info.value.get("last_step")
                 if last is not None:
                     state.last_step = last
-                    state.next_step = last + 1.0
-
-
-class _ReadOnlyWriter(Writer):
-    """Writer of read-only objects: nothing reaches it (writes are refused before)."""
-
-    def __init__(self, obj: NeptuneObject) -> None:
-        super().__init__(obj._pipeline, obj._label)
+                    if not state.numbered:
+                        state.next_step = last + 1.0
 
 
 def _target_file(destination: str | None, default_name: str) -> Path:
@@ -534,6 +545,16 @@ def _stop_all_at_exit() -> None:
             print(f"nepnb: while stopping {obj._label()}: {error}", file=sys.stderr)
 
 
+def _forget_in_child() -> None:
+    # The parent's objects are the parent's: a forked child must not stop them at its exit,
+    # and its appends must take the slow path, which says to open the run again.
+    for obj in list(_OPEN_OBJECTS):
+        for state in obj._series.values():
+            state.retire()
+    _OPEN_OBJECTS.clear()
+
+
 import atexit  # noqa: E402
 
 atexit.register(_stop_all_at_exit)
+os.register_at_fork(after_in_child=_forget_in_child)

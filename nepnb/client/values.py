@@ -122,21 +122,26 @@ def epoch_to_datetime(seconds: float) -> datetime:
 
 
 def local_datetimes(seconds: np.ndarray) -> np.ndarray:
-    """Epoch seconds as naive local-time ``datetime64[ns]`` (what Neptune's fetch_values gives)."""
+    """Epoch seconds as naive local-time ``datetime64[ns]`` (what Neptune's fetch_values gives).
+
+    The UTC offset is looked up once per hour the series spans, so a series across a
+    daylight-saving change reads back right on both sides.
+    """
     if len(seconds) == 0:
         return np.empty(0, dtype="datetime64[ns]")
-    first, last = (
-        datetime.fromtimestamp(float(t)).astimezone().utcoffset() for t in (seconds[0], seconds[-1])
-    )
-    if first == last:  # one UTC offset for the whole series: plain arithmetic
-        offset = first.total_seconds() if first is not None else 0.0
-        return ((seconds + offset) * 1e9).astype(np.int64).astype("datetime64[ns]")
-    import pandas as pd  # a daylight-saving change inside the series
-
-    local = pd.to_datetime(seconds, unit="s", utc=True).tz_convert(
-        datetime.now().astimezone().tzinfo
-    )
-    return local.tz_localize(None).to_numpy()
+    hours = np.floor(seconds / 3600.0)
+    first = float(hours.min())
+    span = int(float(hours.max()) - first) + 1
+    if span <= 200_000:
+        offsets = np.array(
+            [time.localtime((first + h) * 3600).tm_gmtoff for h in range(span)], dtype=np.float64
+        )
+        local = seconds + offsets[(hours - first).astype(np.int64)]
+    else:  # a series spanning decades: one lookup per distinct hour
+        unique, where = np.unique(hours, return_inverse=True)
+        offsets = np.array([time.localtime(h * 3600).tm_gmtoff for h in unique], dtype=np.float64)
+        local = seconds + offsets[where]
+    return (local * 1e9).astype(np.int64).astype("datetime64[ns]")
 
 
 def timestamp_of(value: Any, path: str = "") -> float:

@@ -57,3 +57,8 @@ _LABELS = {
     FieldType.ARTIFACT: "Artifact",
     FieldType.RUN_STATE: "RunState",
 }
+
+
+def with_article(noun: str) -> str:
+    """``noun`` with its indefinite article: "a Float", "an Integer"."""
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -48,7 +49,7 @@ from nepnb.store.base import (
     validate_project_name,
 )
 from nepnb.store.blobs import BlobStore
-from nepnb.store.field_types import FieldType
+from nepnb.store.field_types import FieldType, with_article
 from nepnb.store.operations import Batch, Operation, SeriesPoints
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -86,6 +87,7 @@ class LocalStore(Store):
         self.db_path = self.home / "nepnb.db"
         self.blobs = BlobStore(self.home / "blobs")
         self._local = threading.local()
+        self._pid = os.getpid()
         self._migrate()
 
     @property
@@ -97,6 +99,10 @@ class LocalStore(Store):
 
     # connections and transactions ------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            # A forked child must not use its parent's SQLite connections: open its own.
+            self._local = threading.local()
+            self._pid = os.getpid()
         con = getattr(self._local, "con", None)
         if con is None:
             try:
@@ -637,7 +643,8 @@ class _Applier:
             existing = self._field(parent)
             if existing is not None:
                 return (
-                    f"'{parent}' is a {existing[0].label} field, so nothing can be stored under it"
+                    f"'{parent}' is {with_article(existing[0].label)} field, so nothing can be "
+                    "stored under it"
                 )
         child = self.con.execute(
             "SELECT path FROM fields WHERE object_uid = ? AND path >= ? AND path < ? LIMIT 1",
@@ -656,7 +663,9 @@ class _Applier:
             return None, conflict or ""
         if existing[0] not in wanted_types:
             label = " or ".join(t.label for t in wanted_types)
-            return None, f"field is a {existing[0].label}; cannot store a {label} there"
+            return None, (
+                f"field is {with_article(existing[0].label)}; cannot store {with_article(label)} there"
+            )
         return existing[1], ""
 
     def _apply(self, op: Operation) -> str | None:
