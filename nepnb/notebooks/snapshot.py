@@ -7,6 +7,8 @@ image output repeated in a hundred checkpoints is stored once.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -64,7 +66,7 @@ def take_snapshot(notebook: dict[str, Any]) -> Snapshot:
                     if isinstance(output, dict) and "execution_count" in output:
                         counts[str(i)] = output["execution_count"]
                         output = {k: v for k, v in output.items() if k != "execution_count"}
-                    digests.append(put(canonical(output)))
+                    digests.append(put(canonical(_images_apart(output, put))))
                 entry["outputs"] = digests
                 if counts:
                     entry["output_counts"] = counts
@@ -115,30 +117,87 @@ def rebuild(
 ) -> dict[str, Any]:
     """The notebook whose manifest digest is ``manifest``."""
     header, entries = load_entries(manifest, get_parts)
-    wanted = {e["source"] for e in entries}
-    for entry in entries:
-        if isinstance(entry.get("outputs"), list):
-            wanted.update(entry["outputs"])
-    content = get_parts(wanted)
     return {
         "nbformat": header["nbformat"],
         "nbformat_minor": header["nbformat_minor"],
         "metadata": header["metadata"],
-        "cells": [cell_from_entry(entry, content) for entry in entries],
+        "cells": load_cells(entries, get_parts),
     }
 
 
-def cell_from_entry(entry: dict[str, Any], content: dict[str, bytes]) -> dict[str, Any]:
-    """A notebook cell from its entry and the parts it names."""
-    cell = {k: v for k, v in entry.items() if k != "output_counts"}
-    cell["source"] = content[entry["source"]].decode()
-    if isinstance(entry.get("outputs"), list):
-        counts = entry.get("output_counts", {})
-        outputs = []
-        for i, digest in enumerate(entry["outputs"]):
-            output = json.loads(content[digest])
-            if str(i) in counts:
-                output["execution_count"] = counts[str(i)]
-            outputs.append(output)
-        cell["outputs"] = outputs
-    return cell
+def load_cells(
+    entries: list[dict[str, Any]], get_parts: Callable[[Iterable[str]], dict[str, bytes]]
+) -> list[dict[str, Any]]:
+    """Full cells for cell entries: sources and outputs in one round, images in a second."""
+    wanted = {e["source"] for e in entries}
+    for entry in entries:
+        if isinstance(entry.get("outputs"), list):
+            wanted.update(entry["outputs"])
+    content = get_parts(wanted) if wanted else {}
+    outputs = {d: json.loads(content[d]) for e in entries for d in _output_digests(e)}
+    images = {ref for output in outputs.values() for ref in _image_refs(output)}
+    pictures = get_parts(images) if images else {}
+    cells = []
+    for entry in entries:
+        cell = {k: v for k, v in entry.items() if k != "output_counts"}
+        cell["source"] = content[entry["source"]].decode()
+        if isinstance(entry.get("outputs"), list):
+            counts = entry.get("output_counts", {})
+            rebuilt = []
+            for i, digest in enumerate(entry["outputs"]):
+                output = _images_back(outputs[digest], pictures)
+                if str(i) in counts:
+                    output["execution_count"] = counts[str(i)]
+                rebuilt.append(output)
+            cell["outputs"] = rebuilt
+        cells.append(cell)
+    return cells
+
+
+def _output_digests(entry: dict[str, Any]) -> list[str]:
+    outputs = entry.get("outputs")
+    return outputs if isinstance(outputs, list) else []
+
+
+#: Images in outputs are stored as their bytes, not their base64 text: a third smaller, and
+#: not worth compressing. The output keeps a reference to the part.
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+_REF = "$nepnb_part"
+
+
+def _images_apart(output: Any, put: Callable[[bytes], str]) -> Any:
+    data = output.get("data") if isinstance(output, dict) else None
+    if not isinstance(data, dict) or not any(m in data for m in IMAGE_MIMES):
+        return output
+    moved = dict(data)
+    for mime in IMAGE_MIMES:
+        text = data.get(mime)
+        if not isinstance(text, str):
+            continue
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (ValueError, binascii.Error):
+            continue
+        if base64.b64encode(raw).decode() == text:  # only when it comes back exactly
+            moved[mime] = {_REF: put(raw)}
+    return {**output, "data": moved}
+
+
+def _image_refs(output: Any) -> list[str]:
+    data = output.get("data") if isinstance(output, dict) else None
+    if not isinstance(data, dict):
+        return []
+    return [v[_REF] for v in data.values() if isinstance(v, dict) and _REF in v]
+
+
+def _images_back(output: Any, pictures: dict[str, bytes]) -> Any:
+    refs = _image_refs(output)
+    if not refs:
+        return output
+    data = {
+        mime: base64.b64encode(pictures[v[_REF]]).decode()
+        if isinstance(v, dict) and _REF in v
+        else v
+        for mime, v in output["data"].items()
+    }
+    return {**output, "data": data}

@@ -90,7 +90,8 @@ def test_repeated_checkpoints_of_a_slowly_changing_notebook_cost_little(
         # group boundary) and the manifest
         assert result.new_parts in (4, 5)
     per_checkpoint = (stored_bytes() - first) / 20
-    assert per_checkpoint < 2_500, per_checkpoint
+    # a group of cells (up to 64 digests), the manifest, a cell entry and a source line
+    assert per_checkpoint < 4_000, per_checkpoint
 
 
 def test_a_moved_notebook_keeps_its_history(checkpoints: Checkpoints) -> None:
