@@ -37,7 +37,6 @@ import cProfile
 import gc
 import json
 import math
-import platform
 import pstats
 import random
 import shutil
@@ -53,6 +52,7 @@ from typing import Any
 
 import _notebooks
 import nbformat
+from _report import machine_info, render
 from nbdime.diffing.notebooks import diff_notebooks
 
 from nepnb.config import NEPNB_HOME_ENV, default_home
@@ -738,43 +738,6 @@ def build_rows(r: dict[str, Any]) -> list[list[str]]:
         ],
     ]
     return rows
-
-
-def render(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
-        return "  ".join([first, *rest]).rstrip()
-
-    out = [line(header), "  ".join("-" * w for w in widths)]
-    previous = None
-    for row in rows:
-        section = row[0].split(" ", 1)[0]
-        if previous is not None and section != previous:
-            out.append("")
-        previous = section
-        out.append(line(row))
-    return "\n".join(out)
-
-
-def machine_info() -> dict[str, Any]:
-    model = ""
-    try:
-        for text_line in Path("/proc/cpuinfo").read_text().splitlines():
-            if text_line.startswith("model name"):
-                model = text_line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "cpu_model": model or platform.processor(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 def versions() -> dict[str, str]:

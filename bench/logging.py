@@ -22,17 +22,19 @@ if sys.path and os.path.realpath(sys.path[0] or os.curdir) == os.path.dirname(
     os.path.realpath(__file__)
 ):
     sys.path.pop(0)
+    sys.path.append(os.path.dirname(os.path.realpath(__file__)))  # for _report, after the stdlib
 
 import argparse
 import json
 import math
-import platform
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _report import machine_info, render
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -385,43 +387,6 @@ def build_table(
             row.append(text)
         rows.append(row)
     return header, rows, verdicts
-
-
-def render(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
-        return "  ".join([first, *rest]).rstrip()
-
-    out = [line(header), "  ".join("-" * w for w in widths)]
-    previous = None
-    for row in rows:
-        workload = row[0].split(" ", 1)[0]
-        if previous is not None and workload != previous:
-            out.append("")
-        previous = workload
-        out.append(line(row))
-    return "\n".join(out)
-
-
-def machine_info() -> dict[str, Any]:
-    model = ""
-    try:
-        for text_line in Path("/proc/cpuinfo").read_text().splitlines():
-            if text_line.startswith("model name"):
-                model = text_line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "cpu_model": model or platform.processor(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 def report(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -45,3 +46,28 @@ def error_of(cell: NotebookNode) -> tuple[str, str] | None:
         if out.output_type == "error":
             return out.ename, out.evalue
     return None
+
+
+def notebook_dict(*sources: str, outputs: list[list[dict[str, Any]]] | None = None) -> dict:
+    """An nbformat 4.5 notebook (a plain dict) with one code cell per source (ids c0, c1 …)."""
+    cells = []
+    for index, source in enumerate(sources):
+        cell_outputs = outputs[index] if outputs and index < len(outputs) else []
+        cells.append(
+            {
+                "cell_type": "code",
+                "id": f"c{index}",
+                "metadata": {},
+                "execution_count": index + 1 if cell_outputs else None,
+                "source": source,
+                "outputs": cell_outputs,
+            }
+        )
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "cells": cells,
+    }

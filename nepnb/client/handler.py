@@ -213,7 +213,25 @@ class Handler:
         **kwargs: Any,
     ) -> None:
         """Append ``value`` to the series; a dict appends to a namespace of series."""
-        state = self._state
+        state = self._state  # a float series' state, None once retired
+        if (
+            state is not None
+            and type(value) is float
+            and step is None
+            and timestamp is None
+            and not kwargs
+        ):
+            # The hot path of a training loop: one call adds the point under the lock.
+            stamp = _now()
+            with state.lock:
+                point_step = state.next_step
+                (state.buffer or state.open_buffer()).data.extend((point_step, value, stamp))
+                if point_step == point_step:  # not NaN (NaN: the store numbers it)
+                    state.last_step = point_step
+                    state.next_step = point_step + 1.0
+            if wait or state.sync:
+                self._obj._writer.after_call(wait)
+            return
         if (
             state is not None
             and state.floats
@@ -221,25 +239,22 @@ class Handler:
             and (step is None or (type(step) in _FAST_FLOATS and -_INF < step < _INF))
             and not kwargs
         ):
-            # The hot path of a training loop: one call adds the point under the lock.
-            try:
-                number = float(value)
-            except OverflowError:
-                raise InvalidValue(V.too_large(self._path, value)) from None
+            # A given step or timestamp: the same, with the step checked.
+            number = self._float(value)
             stamp = _now() if timestamp is None else V.timestamp_of(timestamp, self._path)
             with state.lock:
                 point_step = state.next_step if step is None else step
                 stored = step is None or step > state.last_step
                 if stored:
                     (state.buffer or state.open_buffer()).data.extend((point_step, number, stamp))
-                    if point_step == point_step:  # not NaN (NaN: the store numbers it)
+                    if point_step == point_step:
                         state.last_step = point_step
                         if not state.numbered:
                             state.next_step = point_step + 1.0
                 last = state.last_step
             if not stored:
                 self._obj._drop_point(self._path, step, last)
-            elif wait or self._obj._sync:
+            elif wait or state.sync:
                 self._obj._writer.after_call(wait)
             return
         obj = self._obj
@@ -342,6 +357,12 @@ class Handler:
         step_values = [None if s is None else V.step_of(self._path, s) for s in step_list]
         stamps = [V.timestamp_of(t, self._path) for t in time_list]
         return PreparedPoints(ftype, stored_values, step_values, stamps)
+
+    def _float(self, value: Any) -> float:
+        try:
+            return float(value)
+        except OverflowError:
+            raise InvalidValue(V.too_large(self._path, value)) from None
 
     def _series_value(self, value: Any, kwargs: Mapping[str, Any]) -> tuple[FieldType, Any]:
         """The series type a value goes to, and its stored form."""

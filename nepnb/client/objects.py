@@ -176,7 +176,7 @@ class NeptuneObject:
             del self._types[known]
             state = self._series.pop(known, None)
             if state is not None:
-                state.retire()
+                self._retire(state)
         self._namespaces = {ns for p in self._types for ns in parents(p)}
         self._enqueue(Operation(OpKind.DELETE, path))
         self._writer.after_call(wait)
@@ -255,7 +255,7 @@ class NeptuneObject:
             finally:
                 self._state = "stopped"
                 for state in self._series.values():
-                    state.retire()
+                    self._retire(state)
                 self._series.clear()
                 _OPEN_OBJECTS.discard(self)
                 try:
@@ -322,7 +322,8 @@ class NeptuneObject:
         for path, points in batch.items():
             self._claim(path, points.type)
             state = self._series_state(path, points.type)
-            self[path]._state = state
+            if state.floats:  # only float series take the handler's hot path
+                self[path]._state = state
             dropped: list[tuple[float, float]] = []
             with state.lock:
                 for value, step, stamp in zip(
@@ -359,13 +360,22 @@ class NeptuneObject:
         self._types[path] = ftype
         self._namespaces.update(parents(path))
 
+    def _retire(self, state: SeriesState) -> None:
+        """A series state no longer in use: its handler leaves the hot path."""
+        state.retire()
+        handler = self._handlers.get(state.path)
+        if handler is not None and handler._state is state:
+            handler._state = None
+
     def _series_state(self, path: str, ftype: FieldType) -> SeriesState:
         with self._pipeline.lock:  # two threads appending first must share one state
             state = self._series.get(path)
             if state is None or state.type is not ftype:
                 if state is not None:
-                    state.retire()
-                state = SeriesState(self._pipeline, path, ftype, self._store_numbers_steps)
+                    self._retire(state)
+                state = SeriesState(
+                    self._pipeline, path, ftype, self._store_numbers_steps, sync=self._sync
+                )
                 self._series[path] = state
             return state
 
@@ -379,7 +389,8 @@ class NeptuneObject:
         )
 
     def _file_ref(self, file: Any, path: str) -> dict[str, Any]:
-        if file.is_path_based:  # streamed: a large file is never read into memory at once
+        if file.is_path_based and Path(file.path).is_file():
+            # Streamed: a large file is never read into memory at once.
             digest, size = self._writer.put_blob_file(Path(file.path))
         else:
             data = file.read_bytes()
@@ -550,7 +561,7 @@ def _forget_in_child() -> None:
     # and its appends must take the slow path, which says to open the run again.
     for obj in list(_OPEN_OBJECTS):
         for state in obj._series.values():
-            state.retire()
+            obj._retire(state)
     _OPEN_OBJECTS.clear()
 
 

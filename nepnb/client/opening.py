@@ -79,18 +79,14 @@ def open_connection(request: OpenRequest) -> Connection:
         folder = new_queue_folder(settings.data_dir, "offline", request.with_id, request.kind.value)
         queue = OperationQueue(
             folder,
-            {
-                "project": settings.project,
-                "kind": request.kind.value,
-                "with_id": request.with_id,
-                "custom_run_id": request.custom_run_id,
-                "model_key": request.model_key,
-                "model_id": request.model_id,
-                "created_at": time.time(),
-                "mode": "offline",
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-            },
+            _queue_meta(
+                request,
+                "offline",
+                with_id=request.with_id,
+                custom_run_id=request.custom_run_id,
+                model_key=request.model_key,
+                model_id=request.model_id,
+            ),
         )
         fields = request.resume_fields if request.with_id else request.new_fields
         queue.push(Batch(list(fields)))
@@ -136,23 +132,28 @@ def open_connection(request: OpenRequest) -> Connection:
     folder = new_queue_folder(settings.data_dir, "async", info.sys_id, request.kind.value)
     queue = OperationQueue(
         folder,
-        {
-            "project": settings.project,
-            "kind": request.kind.value,
-            "uid": info.uid,
-            "sys_id": info.sys_id,
-            "custom_run_id": info.custom_run_id,
-            "created_at": time.time(),
-            "mode": "async",
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-        },
+        _queue_meta(
+            request, "async", uid=info.uid, sys_id=info.sys_id, custom_run_id=info.custom_run_id
+        ),
     )
     return Connection(
         mode, settings.project, request.kind, store, info,
         lambda obj: _queue_writer(obj, request, queue, store, info.uid), queue=queue, resumed=resumed,
         shared=shared,
     )  # fmt: skip
+
+
+def _queue_meta(request: OpenRequest, mode: str, **ids: Any) -> dict[str, Any]:
+    """What a queue folder's object.json says: which object, and which process writes it."""
+    return {
+        "project": request.settings.project,
+        "kind": request.kind.value,
+        **ids,
+        "created_at": time.time(),
+        "mode": mode,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+    }
 
 
 def _find(request: OpenRequest, store: Any) -> ObjectInfo:

@@ -54,7 +54,8 @@ class SeriesBuffer:
         self.type = state.type
         self.data: Any = array("d") if state.type is FieldType.FLOAT_SERIES else []
 
-    def __len__(self) -> int:
+    # Not __len__: the hot path tests a buffer with `state.buffer or …`, which would call it.
+    def points(self) -> int:
         return len(self.data) // 3 if self.type is FieldType.FLOAT_SERIES else len(self.data)
 
     def to_operation(self) -> Operation:
@@ -87,11 +88,14 @@ class SeriesState:
 
     __slots__ = (
         "buffer", "floats", "last_step", "lock", "next_step", "numbered", "path", "pipeline",
-        "type",
+        "sync", "type",
     )  # fmt: skip
 
-    def __init__(self, pipeline: Pipeline, path: str, ftype: FieldType, numbered: bool) -> None:
+    def __init__(
+        self, pipeline: Pipeline, path: str, ftype: FieldType, numbered: bool, sync: bool = False
+    ) -> None:
         self.pipeline = pipeline
+        self.sync = sync  # every write goes to the store at once (sync mode)
         self.lock = pipeline.lock
         self.path = path
         self.type = ftype
@@ -167,13 +171,13 @@ class Pipeline:
         operations = [
             item if isinstance(item, Operation) else item.to_operation()
             for item in pending
-            if isinstance(item, Operation) or len(item)
+            if isinstance(item, Operation) or item.points()
         ]
         return Batch(operations) if operations else None
 
     def size(self) -> int:
         """Operations and points waiting (approximate while others write)."""
-        return sum(1 if isinstance(i, Operation) else len(i) for i in list(self.pending))
+        return sum(1 if isinstance(i, Operation) else i.points() for i in list(self.pending))
 
 
 class Writer:

@@ -23,6 +23,7 @@ import pytest
 from nepnb.notebooks import Checkpoints, read_notebook
 from nepnb.store.local import LocalStore
 from tests.cli.test_cli import run_cli
+from tests.nbrun import notebook_dict
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -30,34 +31,11 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # -- helpers --------------------------------------------------------------------------------
 
 
-def make_notebook(*sources: str, outputs: list[list[dict[str, Any]]] | None = None) -> dict:
-    """An nbformat 4.5 notebook with one code cell per source (ids c0, c1, …)."""
-    cells = []
-    for index, source in enumerate(sources):
-        cell_outputs = outputs[index] if outputs and index < len(outputs) else []
-        cells.append(
-            {
-                "cell_type": "code",
-                "id": f"c{index}",
-                "metadata": {},
-                "execution_count": index + 1 if cell_outputs else None,
-                "source": source,
-                "outputs": cell_outputs,
-            }
-        )
-    return {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "cells": cells,
-    }
-
-
 def stream(text: str) -> dict[str, Any]:
     return {"output_type": "stream", "name": "stdout", "text": text}
 
 
-SIMPLE = make_notebook(
+SIMPLE = notebook_dict(
     "import math\nx = 1",
     "print(x)",
     "y = math.sqrt(x)\nprint(y)",
@@ -300,7 +278,7 @@ def test_restore_writes_a_new_file_and_never_overwrites(work: Path) -> None:
 def test_restore_to_an_existing_file_fails_cleanly(work: Path) -> None:
     path = write_notebook(work / "keep.ipynb", with_id(SIMPLE))
     checkpoint_id = upload(path, "Keep")
-    precious = write_notebook(work / "precious.ipynb", make_notebook("precious = True"))
+    precious = write_notebook(work / "precious.ipynb", notebook_dict("precious = True"))
     before = precious.read_bytes()
     original = path.read_bytes()
 
@@ -484,7 +462,7 @@ def test_an_old_nbformat_is_upgraded(work: Path) -> None:
 
 def test_a_notebook_with_broken_outputs_is_stored_as_is(nepnb_home: Path, work: Path) -> None:
     broken = with_id(
-        make_notebook(
+        notebook_dict(
             "print('odd')",
             "1 + 1",
             outputs=[

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nepnb as neptune
-from nepnb.exceptions import FieldTypeConflict, ValueDropped
+from nepnb.exceptions import FieldTypeConflict, MissingField, ValueDropped
 
 from .conftest import QUIET, structure_types
 
@@ -131,9 +131,12 @@ class Model:
         target.value = target.value | set(values) if add else target.value - set(values)
         return True
 
-    def pop(self, path: str) -> None:
-        for known in [p for p in self.fields if p == path or p.startswith(path + "/")]:
-            del self.fields[known]
+    def pop(self, path: str) -> bool:
+        """Delete a field or namespace; False if there is nothing at ``path`` (an error)."""
+        known = [p for p in self.fields if p == path or p.startswith(path + "/")]
+        for p in known:
+            del self.fields[p]
+        return bool(known)
 
 
 def apply(run: Any, model: Model, op: tuple[Any, ...]) -> None:
@@ -175,9 +178,11 @@ def apply(run: Any, model: Model, op: tuple[Any, ...]) -> None:
         else:
             with pytest.raises(FieldTypeConflict):
                 getattr(run[target], kind)(op[2])
-    else:
-        model.pop(target)
+    elif model.pop(target):
         run.pop(target)
+    else:
+        with pytest.raises(MissingField):
+            run.pop(target)
 
 
 def same(a: Any, b: Any) -> bool:

@@ -17,42 +17,19 @@ import nbformat
 import pytest
 from tornado.httpclient import HTTPResponse
 
+from tests.nbrun import notebook_dict
+
 API = ("nepnb", "api")
 
 
 # -- helpers --------------------------------------------------------------------------------
 
 
-def make_notebook(*sources: str, outputs: list[list[dict[str, Any]]] | None = None) -> dict:
-    """An nbformat 4.5 notebook with one code cell per source (ids c0, c1, …)."""
-    cells = []
-    for index, source in enumerate(sources):
-        cell_outputs = outputs[index] if outputs and index < len(outputs) else []
-        cells.append(
-            {
-                "cell_type": "code",
-                "id": f"c{index}",
-                "metadata": {},
-                "execution_count": index + 1 if cell_outputs else None,
-                "source": source,
-                "outputs": cell_outputs,
-            }
-        )
-    return {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "cells": cells,
-    }
-
-
 def stream(text: str) -> dict[str, Any]:
     return {"output_type": "stream", "name": "stdout", "text": text}
 
 
-SIMPLE = make_notebook(
+SIMPLE = notebook_dict(
     "import math\nx = 1",
     "print(x)",
     "y = math.sqrt(x)\nprint(y)",
@@ -316,7 +293,7 @@ async def test_restore_to_an_existing_file_is_refused(jp_fetch, jp_root_dir: Pat
     path = write_notebook(jp_root_dir, "keep.ipynb", SIMPLE)
     done = await upload(jp_fetch, "keep.ipynb", "Keep")
     before = path.read_bytes()
-    other = write_notebook(jp_root_dir, "other.ipynb", make_notebook("precious = True"))
+    other = write_notebook(jp_root_dir, "other.ipynb", notebook_dict("precious = True"))
     other_before = other.read_bytes()
 
     for target in ("keep.ipynb", "other.ipynb"):
@@ -434,7 +411,7 @@ async def test_compare_outputs_only_change_disappears_when_outputs_are_hidden(
 
 async def test_notebooks_lists_the_projects_notebooks(jp_fetch, jp_root_dir: Path) -> None:
     write_notebook(jp_root_dir, "one.ipynb", SIMPLE)
-    write_notebook(jp_root_dir, "two/two.ipynb", make_notebook("print(2)"))
+    write_notebook(jp_root_dir, "two/two.ipynb", notebook_dict("print(2)"))
     one = await upload(jp_fetch, "one.ipynb", "One")
     await upload(jp_fetch, "one.ipynb", "One again")
     two = await upload(jp_fetch, "two/two.ipynb", "Two")
@@ -805,7 +782,7 @@ async def test_two_uploads_of_a_checkpointed_notebook_at_once_are_both_stored_in
 
 
 async def test_a_notebook_with_broken_outputs_is_stored_as_is(jp_fetch, jp_root_dir) -> None:
-    broken = make_notebook(
+    broken = notebook_dict(
         "print('odd')",
         "1 + 1",
         "plot()",
