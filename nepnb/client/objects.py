@@ -137,11 +137,12 @@ class NeptuneObject:
 
     # fields --------------------------------------------------------------------------
     def __getitem__(self, path: str) -> Handler:
-        handler = self._handlers.get(path)
-        if handler is None:
+        try:
+            return self._handlers[path]  # the hot path: a dict lookup, no call
+        except KeyError:
             handler = Handler(self, validate_path(path))
             self._handlers[path] = handler
-        return handler
+            return handler
 
     def __setitem__(self, path: str, value: Any) -> None:
         self[path].assign(value)
