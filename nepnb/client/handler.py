@@ -222,13 +222,19 @@ class Handler:
             and not kwargs
         ):
             # The hot path of a training loop: one call adds the point under the lock.
+            # (acquire/try/finally is a little faster than `with`, and as safe on Ctrl-C: the
+            # interrupt is raised at a call, inside the try.)
             stamp = _now()
-            with state.lock:
+            lock = state.lock
+            lock.acquire()
+            try:
                 point_step = state.next_step
                 (state.buffer or state.open_buffer()).data.extend((point_step, value, stamp))
                 if point_step == point_step:  # not NaN (NaN: the store numbers it)
                     state.last_step = point_step
                     state.next_step = point_step + 1.0
+            finally:
+                lock.release()
             if wait or state.sync:
                 self._obj._writer.after_call(wait)
             return
