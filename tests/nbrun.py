@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,21 @@ def notebook_dict(*sources: str, outputs: list[list[dict[str, Any]]] | None = No
         },
         "cells": cells,
     }
+
+
+def write_notebook(path: Path, notebook: dict[str, Any]) -> Path:
+    """Write ``notebook`` as JSON to ``path`` (folders made), as a user's file would be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return path
+
+
+def on_disk(path: Path) -> dict[str, Any]:
+    """The notebook in the file as nbformat reads it (multi-line strings joined), plain dicts."""
+    return json.loads(json.dumps(nbformat.read(path, as_version=4)))
+
+
+def file_id(path: Path) -> str | None:
+    """The nepnb notebook id stored in the file, if any."""
+    metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    return metadata.get("nepnb", {}).get("notebook_id")

@@ -23,7 +23,7 @@ import pytest
 from nepnb.notebooks import Checkpoints, read_notebook
 from nepnb.store.local import LocalStore
 from tests.cli.test_cli import run_cli
-from tests.nbrun import notebook_dict
+from tests.nbrun import file_id, notebook_dict, on_disk, write_notebook
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -48,22 +48,6 @@ def with_id(notebook: dict[str, Any]) -> dict[str, Any]:
     copy = json.loads(json.dumps(notebook))
     copy["metadata"]["nepnb"] = {"notebook_id": uuid.uuid4().hex}
     return copy
-
-
-def write_notebook(path: Path, notebook: dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-    return path
-
-
-def on_disk(path: Path) -> dict[str, Any]:
-    """The notebook in the file as nbformat reads it (multi-line strings joined)."""
-    return json.loads(json.dumps(nbformat.read(path, as_version=4)))
-
-
-def file_id(path: Path) -> str | None:
-    metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
-    return metadata.get("nepnb", {}).get("notebook_id")
 
 
 def edit(path: Path, index: int, source: str | None = None, outputs: list | None = None) -> None:

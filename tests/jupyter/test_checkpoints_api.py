@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from tests.nbrun import notebook_dict
+from tests.nbrun import file_id, notebook_dict, on_disk, write_notebook
 
 API = ("nepnb", "api")
 
@@ -35,24 +35,6 @@ SIMPLE = notebook_dict(
     "y = math.sqrt(x)\nprint(y)",
     outputs=[[], [stream("1\n")], [stream("1.0\n")]],
 )
-
-
-def write_notebook(root: Path, name: str, notebook: dict[str, Any]) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-    return path
-
-
-def on_disk(path: Path) -> dict[str, Any]:
-    """The notebook in the file as nbformat reads it (multi-line strings joined), plain dicts."""
-    return json.loads(json.dumps(nbformat.read(path, as_version=4)))
-
-
-def file_id(path: Path) -> str | None:
-    return (
-        json.loads(path.read_text(encoding="utf-8"))["metadata"].get("nepnb", {}).get("notebook_id")
-    )
 
 
 def with_source(notebook: dict[str, Any], index: int, source: str) -> dict[str, Any]:
@@ -118,7 +100,7 @@ async def content_of(jp_fetch: Any, checkpoint_id: str, **params: str) -> dict[s
 async def test_upload_assigns_an_id_written_back_through_the_contents_manager(
     jp_fetch, jp_root_dir: Path
 ) -> None:
-    path = write_notebook(jp_root_dir, "analysis.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "analysis.ipynb", SIMPLE)
     first = await upload(jp_fetch, "analysis.ipynb", "Baseline model\n\nFirst try, no dropout.")
 
     checkpoint = first["checkpoint"]
@@ -147,7 +129,7 @@ async def test_upload_assigns_an_id_written_back_through_the_contents_manager(
 
 
 async def test_list_is_newest_first(jp_fetch, jp_root_dir: Path) -> None:
-    path = write_notebook(jp_root_dir, "sub/folder/nb.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "sub/folder/nb.ipynb", SIMPLE)
     ids = []
     for number in range(3):
         done = await upload(jp_fetch, "sub/folder/nb.ipynb", f"Step {number}")
@@ -166,7 +148,7 @@ async def test_list_is_newest_first(jp_fetch, jp_root_dir: Path) -> None:
 
 
 async def test_list_of_a_notebook_without_checkpoints_is_empty(jp_fetch, jp_root_dir) -> None:
-    write_notebook(jp_root_dir, "fresh.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "fresh.ipynb", SIMPLE)
     listed = await listing(jp_fetch, "fresh.ipynb")
     assert listed["notebook_id"] is None
     assert listed["checkpoints"] == []
@@ -175,7 +157,7 @@ async def test_list_of_a_notebook_without_checkpoints_is_empty(jp_fetch, jp_root
 async def test_get_by_id_and_prefix_and_content_is_the_exact_notebook(
     jp_fetch, jp_root_dir: Path
 ) -> None:
-    path = write_notebook(jp_root_dir, "exact.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "exact.ipynb", SIMPLE)
     done = await upload(jp_fetch, "exact.ipynb", "Exact")
     checkpoint_id = done["checkpoint"]["id"]
 
@@ -194,7 +176,7 @@ async def test_get_by_id_and_prefix_and_content_is_the_exact_notebook(
 async def test_an_unchanged_notebook_checkpointed_again_stores_nothing_new(
     jp_fetch, jp_root_dir: Path
 ) -> None:
-    write_notebook(jp_root_dir, "same.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "same.ipynb", SIMPLE)
     first = await upload(jp_fetch, "same.ipynb", "First")
     second = await upload(jp_fetch, "same.ipynb", "Nothing changed since")
 
@@ -211,7 +193,7 @@ async def test_an_unchanged_notebook_checkpointed_again_stores_nothing_new(
 
 
 async def test_download_is_an_ipynb_attachment(jp_fetch, jp_root_dir: Path) -> None:
-    path = write_notebook(jp_root_dir, "down.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "down.ipynb", SIMPLE)
     done = await upload(jp_fetch, "down.ipynb", "To download")
     checkpoint_id = done["checkpoint"]["id"]
 
@@ -231,7 +213,7 @@ async def test_download_is_an_ipynb_attachment(jp_fetch, jp_root_dir: Path) -> N
 
 async def test_paths_with_spaces_and_non_latin_letters(jp_fetch, jp_root_dir: Path) -> None:
     name = "Отчёты 2024/分析 (v2).ipynb"
-    path = write_notebook(jp_root_dir, name, SIMPLE)
+    path = write_notebook(jp_root_dir / name, SIMPLE)
     done = await upload(jp_fetch, name, "Unicode path")
     checkpoint_id = done["checkpoint"]["id"]
     assert done["checkpoint"]["path"] == name
@@ -257,7 +239,7 @@ async def test_paths_with_spaces_and_non_latin_letters(jp_fetch, jp_root_dir: Pa
 
 
 async def test_restore_writes_a_new_file_and_never_overwrites(jp_fetch, jp_root_dir) -> None:
-    path = write_notebook(jp_root_dir, "work/model.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "work/model.ipynb", SIMPLE)
     done = await upload(jp_fetch, "work/model.ipynb", "Before the change")
     checkpoint_id = done["checkpoint"]["id"]
     stored = on_disk(path)
@@ -290,10 +272,10 @@ async def test_restore_writes_a_new_file_and_never_overwrites(jp_fetch, jp_root_
 
 
 async def test_restore_to_an_existing_file_is_refused(jp_fetch, jp_root_dir: Path) -> None:
-    path = write_notebook(jp_root_dir, "keep.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "keep.ipynb", SIMPLE)
     done = await upload(jp_fetch, "keep.ipynb", "Keep")
     before = path.read_bytes()
-    other = write_notebook(jp_root_dir, "other.ipynb", notebook_dict("precious = True"))
+    other = write_notebook(jp_root_dir / "other.ipynb", notebook_dict("precious = True"))
     other_before = other.read_bytes()
 
     for target in ("keep.ipynb", "other.ipynb"):
@@ -330,7 +312,7 @@ async def test_restore_to_an_existing_file_is_refused(jp_fetch, jp_root_dir: Pat
 async def test_compare_two_checkpoints_and_with_the_current_notebook(
     jp_fetch, jp_root_dir: Path
 ) -> None:
-    path = write_notebook(jp_root_dir, "cmp.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "cmp.ipynb", SIMPLE)
     first = (await upload(jp_fetch, "cmp.ipynb", "Before"))["checkpoint"]["id"]
     changed = with_source(on_disk(path), 2, "y = math.sqrt(x) * 2\nprint(y)")
     changed["cells"][2]["outputs"] = [stream("2.0\n")]
@@ -385,7 +367,7 @@ async def test_compare_two_checkpoints_and_with_the_current_notebook(
 async def test_compare_outputs_only_change_disappears_when_outputs_are_hidden(
     jp_fetch, jp_root_dir: Path
 ) -> None:
-    path = write_notebook(jp_root_dir, "out.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "out.ipynb", SIMPLE)
     first = (await upload(jp_fetch, "out.ipynb", "Before"))["checkpoint"]["id"]
     changed = on_disk(path)
     changed["cells"][1]["outputs"] = [stream("1\nand more\n")]
@@ -410,8 +392,8 @@ async def test_compare_outputs_only_change_disappears_when_outputs_are_hidden(
 
 
 async def test_notebooks_lists_the_projects_notebooks(jp_fetch, jp_root_dir: Path) -> None:
-    write_notebook(jp_root_dir, "one.ipynb", SIMPLE)
-    write_notebook(jp_root_dir, "two/two.ipynb", notebook_dict("print(2)"))
+    write_notebook(jp_root_dir / "one.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "two/two.ipynb", notebook_dict("print(2)"))
     one = await upload(jp_fetch, "one.ipynb", "One")
     await upload(jp_fetch, "one.ipynb", "One again")
     two = await upload(jp_fetch, "two/two.ipynb", "Two")
@@ -427,7 +409,7 @@ async def test_notebooks_lists_the_projects_notebooks(jp_fetch, jp_root_dir: Pat
 
 
 async def test_project_parameter_selects_another_project(jp_fetch, jp_root_dir: Path) -> None:
-    write_notebook(jp_root_dir, "team.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "team.ipynb", SIMPLE)
     done = await upload(jp_fetch, "team.ipynb", "In the team project", project="team/cls")
     checkpoint = done["checkpoint"]
     assert checkpoint["project"] == "team/cls"
@@ -502,7 +484,7 @@ async def test_an_nbformat_3_notebook_is_upgraded_and_stored(jp_fetch, jp_root_d
             }
         ],
     }
-    write_notebook(jp_root_dir, "old.ipynb", old)
+    write_notebook(jp_root_dir / "old.ipynb", old)
     done = await upload(jp_fetch, "old.ipynb", "From 2014")
     assert done["checkpoint"]["stats"]["cells"] == 2
 
@@ -518,7 +500,7 @@ async def test_an_nbformat_3_notebook_is_upgraded_and_stored(jp_fetch, jp_root_d
 
 async def test_a_path_outside_the_root_is_refused(jp_fetch, jp_root_dir: Path) -> None:
     # A real notebook just outside the root: the refusal is not only "not found".
-    outside = write_notebook(jp_root_dir.parent, "x.ipynb", SIMPLE)
+    outside = write_notebook(jp_root_dir.parent / "x.ipynb", SIMPLE)
     before = outside.read_bytes()
     for path in ("../x.ipynb", "sub/../../x.ipynb"):
         response = await call(
@@ -553,7 +535,7 @@ async def test_a_missing_file_is_404(jp_fetch, jp_root_dir: Path) -> None:
 
 
 async def test_a_missing_path_or_message_is_400(jp_fetch, jp_root_dir: Path) -> None:
-    write_notebook(jp_root_dir, "nb.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "nb.ipynb", SIMPLE)
     message = error_message(
         await call(jp_fetch, "checkpoints", method="POST", body={"message": "m"}), 400
     )
@@ -583,7 +565,7 @@ async def test_a_missing_path_or_message_is_400(jp_fetch, jp_root_dir: Path) -> 
 
 
 async def test_a_message_body_that_is_not_text_is_400(jp_fetch, jp_root_dir: Path) -> None:
-    write_notebook(jp_root_dir, "nb.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "nb.ipynb", SIMPLE)
     for body in (5, ["a list"], {"an": "object"}):
         response = await call(
             jp_fetch,
@@ -596,7 +578,7 @@ async def test_a_message_body_that_is_not_text_is_400(jp_fetch, jp_root_dir: Pat
 
 
 async def test_a_huge_message_is_refused_with_the_limit_named(jp_fetch, jp_root_dir) -> None:
-    write_notebook(jp_root_dir, "nb.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "nb.ipynb", SIMPLE)
     response = await call(
         jp_fetch, "checkpoints", method="POST", body={"path": "nb.ipynb", "message": "s" * 600}
     )
@@ -630,7 +612,7 @@ async def test_a_huge_message_is_refused_with_the_limit_named(jp_fetch, jp_root_
 
 
 async def test_unknown_checkpoint_ids_are_404(jp_fetch, jp_root_dir: Path) -> None:
-    write_notebook(jp_root_dir, "nb.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "nb.ipynb", SIMPLE)
     await upload(jp_fetch, "nb.ipynb", "Exists")
     unknown = "0123456789ab"
     for parts, method in (
@@ -655,7 +637,7 @@ async def test_unknown_checkpoint_ids_are_404(jp_fetch, jp_root_dir: Path) -> No
 
 
 async def test_bad_compare_parameters_are_400(jp_fetch, jp_root_dir: Path) -> None:
-    write_notebook(jp_root_dir, "nb.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "nb.ipynb", SIMPLE)
     checkpoint_id = (await upload(jp_fetch, "nb.ipynb", "Base"))["checkpoint"]["id"]
     message = error_message(
         await call(
@@ -679,7 +661,7 @@ async def test_bad_compare_parameters_are_400(jp_fetch, jp_root_dir: Path) -> No
 async def test_a_copied_notebook_is_detected_then_given_its_own_history(
     jp_fetch, jp_root_dir: Path
 ) -> None:
-    original = write_notebook(jp_root_dir, "orig.ipynb", SIMPLE)
+    original = write_notebook(jp_root_dir / "orig.ipynb", SIMPLE)
     first = await upload(jp_fetch, "orig.ipynb", "Original")
     notebook_id = first["notebook_id"]
     copy = jp_root_dir / "copy.ipynb"
@@ -713,7 +695,7 @@ async def test_a_copied_notebook_is_detected_then_given_its_own_history(
 
 
 async def test_a_moved_notebook_keeps_its_history(jp_fetch, jp_root_dir: Path) -> None:
-    original = write_notebook(jp_root_dir, "before.ipynb", SIMPLE)
+    original = write_notebook(jp_root_dir / "before.ipynb", SIMPLE)
     first = await upload(jp_fetch, "before.ipynb", "Before the move")
     (jp_root_dir / "moved").mkdir()
     original.rename(jp_root_dir / "moved" / "after.ipynb")
@@ -736,7 +718,7 @@ async def test_a_moved_notebook_keeps_its_history(jp_fetch, jp_root_dir: Path) -
 async def test_two_uploads_of_a_new_notebook_at_once_are_both_stored_in_order(
     jp_fetch, jp_root_dir: Path
 ) -> None:
-    path = write_notebook(jp_root_dir, "race.ipynb", SIMPLE)
+    path = write_notebook(jp_root_dir / "race.ipynb", SIMPLE)
     responses = await asyncio.gather(
         *(
             call(
@@ -760,7 +742,7 @@ async def test_two_uploads_of_a_new_notebook_at_once_are_both_stored_in_order(
 async def test_two_uploads_of_a_checkpointed_notebook_at_once_are_both_stored_in_order(
     jp_fetch, jp_root_dir: Path
 ) -> None:
-    write_notebook(jp_root_dir, "race.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "race.ipynb", SIMPLE)
     first = await upload(jp_fetch, "race.ipynb", "First")
     responses = await asyncio.gather(
         *(
@@ -795,7 +777,7 @@ async def test_a_notebook_with_broken_outputs_is_stored_as_is(jp_fetch, jp_root_
             ],
         ],
     )
-    path = write_notebook(jp_root_dir, "broken.ipynb", broken)
+    path = write_notebook(jp_root_dir / "broken.ipynb", broken)
     done = await upload(jp_fetch, "broken.ipynb", "Broken outputs")
     stored = await content_of(jp_fetch, done["checkpoint"]["id"])
 
@@ -834,7 +816,7 @@ def set_cookies(response: HTTPResponse) -> dict[str, str]:
 async def test_cookie_authenticated_post_needs_the_xsrf_header(
     jp_fetch, jp_serverapp, jp_root_dir: Path
 ) -> None:
-    write_notebook(jp_root_dir, "xsrf.ipynb", SIMPLE)
+    write_notebook(jp_root_dir / "xsrf.ipynb", SIMPLE)
     no_token = {"Authorization": ""}
     # As a browser: the login page hands out the _xsrf cookie, the token in the URL once
     # gives the login cookie; after that only cookies are sent.
@@ -930,7 +912,7 @@ class TestAnyContentsManager:
         self, jp_fetch, jp_serverapp, jp_root_dir: Path, manager: str
     ) -> None:
         assert type(jp_serverapp.contents_manager).__name__ == manager.rsplit(".", 1)[1]
-        path = write_notebook(jp_root_dir, "cm.ipynb", SIMPLE)
+        path = write_notebook(jp_root_dir / "cm.ipynb", SIMPLE)
         first = await upload(jp_fetch, "cm.ipynb", "Through another manager")
         assert file_id(path) == first["notebook_id"]
         second = await upload(jp_fetch, "cm.ipynb", "Again")

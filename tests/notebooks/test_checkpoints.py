@@ -22,6 +22,7 @@ def make_notebook(cells: int = 5) -> dict[str, Any]:
         outputs = [nbformat.v4.new_output("stream", text=f"out {i}\n" * 20)]
         cell = nbformat.v4.new_code_cell(f"value_{i} = {i}\nprint(value_{i})", outputs=outputs)
         cell.execution_count = i + 1
+        cell.id = f"cell-{i}"  # fixed ids: the same notebook makes the same parts every run
         notebook.cells.append(cell)
     return normalize_notebook(nbformat.from_dict(notebook))
 
@@ -86,9 +87,9 @@ def test_repeated_checkpoints_of_a_slowly_changing_notebook_cost_little(
         notebook = copy.deepcopy(notebook)
         notebook["cells"][round_ * 7]["source"] += f"\n# edit {round_}"
         result = upload(checkpoints, notebook, message=f"edit {round_}")
-        # the new source, the new cell entry, its group of cells (two when the edit moves a
-        # group boundary) and the manifest
-        assert result.new_parts in (4, 5)
+        # the new source, the new cell entry, its group of cells (up to three when the edit
+        # moves a group boundary) and the manifest
+        assert 4 <= result.new_parts <= 6
     per_checkpoint = (stored_bytes() - first) / 20
     # a group of cells (up to 64 digests), the manifest, a cell entry and a source line
     assert per_checkpoint < 4_000, per_checkpoint
