@@ -279,3 +279,39 @@ def test_nepnb_sync_marks_a_killed_run_inactive(run_script: Any, tmp_path: Path)
     run = neptune.init_run(with_id="DEF-1", mode="read-only")
     assert run["sys/state"].fetch() == "Inactive"
     assert run["m"].fetch_last() == 1.0
+
+
+def test_hardware_metrics_are_sampled_while_the_run_is_open(
+    new_run: Any, reopen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from nepnb.client import autolog
+
+    monkeypatch.setattr(autolog, "HARDWARE_PERIOD", 0.05)
+    run = new_run(
+        capture_hardware_metrics=True, capture_stdout=False, capture_stderr=False, git_ref=False
+    )
+    time.sleep(0.5)
+    run.stop()
+    ro = reopen(run._sys_id)
+    [namespace] = ro.get_structure()["monitoring"]
+    cpu = ro[f"monitoring/{namespace}/cpu"].fetch_values()
+    memory = ro[f"monitoring/{namespace}/memory"].fetch_values()
+    assert len(cpu) >= 3 and len(memory) >= 3
+    assert ((cpu["value"] >= 0) & (cpu["value"] <= 100)).all()
+    assert (memory["value"] > 0).all()
+    assert cpu["step"].tolist() == list(range(len(cpu)))
+
+
+def test_dependencies_infer_uploads_the_installed_packages(
+    new_run: Any, reopen: Any, tmp_path: Path
+) -> None:
+    run = new_run(dependencies="infer", **QUIET)
+    run.stop()
+    target = tmp_path / "requirements.txt"
+    reopen(run._sys_id)["source_code/requirements"].download(str(target))
+    lines = target.read_text().splitlines()
+    assert f"nepnb=={neptune.__version__}" in lines
+    assert any(line.startswith("numpy==") for line in lines)
+    assert lines == sorted(lines, key=str.lower)
