@@ -221,20 +221,14 @@ class Handler:
             and timestamp is None
             and not kwargs
         ):
-            # The hot path of a training loop: one call adds the point under the lock.
-            # (acquire/try/finally is a little faster than `with`, and as safe on Ctrl-C: the
-            # interrupt is raised at a call, inside the try.)
+            # The hot path of a training loop: one call adds the point, under the lock (`with`:
+            # a Ctrl-C anywhere still releases it). Series numbered by the store never get here.
             stamp = _now()
-            lock = state.lock
-            lock.acquire()
-            try:
+            with state.lock:
                 point_step = state.next_step
-                (state.buffer or state.open_buffer()).data.extend((point_step, value, stamp))
-                if point_step == point_step:  # not NaN (NaN: the store numbers it)
-                    state.last_step = point_step
-                    state.next_step = point_step + 1.0
-            finally:
-                lock.release()
+                (state.data or state.open_buffer()).extend((point_step, value, stamp))
+                state.last_step = point_step
+                state.next_step = point_step + 1.0
             if wait or state.sync:
                 self._obj._writer.after_call(wait)
             return
@@ -252,7 +246,7 @@ class Handler:
                 point_step = state.next_step if step is None else step
                 stored = step is None or step > state.last_step
                 if stored:
-                    (state.buffer or state.open_buffer()).data.extend((point_step, number, stamp))
+                    (state.data or state.open_buffer()).extend((point_step, number, stamp))
                     if point_step == point_step:
                         state.last_step = point_step
                         if not state.numbered:

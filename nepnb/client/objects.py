@@ -323,7 +323,7 @@ class NeptuneObject:
         for path, points in batch.items():
             self._claim(path, points.type)
             state = self._series_state(path, points.type)
-            if state.floats:  # only float series take the handler's hot path
+            if state.floats and not state.numbered:  # the handler's hot path
                 self[path]._state = state
             dropped: list[tuple[float, float]] = []
             with state.lock:

@@ -54,7 +54,6 @@ class SeriesBuffer:
         self.type = state.type
         self.data: Any = array("d") if state.type is FieldType.FLOAT_SERIES else []
 
-    # Not __len__: the hot path tests a buffer with `state.buffer or …`, which would call it.
     def points(self) -> int:
         return len(self.data) // 3 if self.type is FieldType.FLOAT_SERIES else len(self.data)
 
@@ -87,8 +86,8 @@ class SeriesState:
     """
 
     __slots__ = (
-        "buffer", "floats", "last_step", "lock", "next_step", "numbered", "path", "pipeline",
-        "sync", "type",
+        "buffer", "data", "floats", "last_step", "lock", "next_step", "numbered", "path",
+        "pipeline", "sync", "type",
     )  # fmt: skip
 
     def __init__(
@@ -102,6 +101,7 @@ class SeriesState:
         self.floats = ftype is FieldType.FLOAT_SERIES
         self.numbered = numbered
         self.buffer: SeriesBuffer | None = None
+        self.data: Any = None  # the open buffer's points, for the hot path (None: sealed)
         self.last_step = float("-inf")
         self.next_step = float("nan") if numbered else 0.0
 
@@ -109,12 +109,19 @@ class SeriesState:
         self.last_step = float("-inf")
         self.next_step = float("nan") if self.numbered else 0.0
 
-    def open_buffer(self) -> SeriesBuffer:
-        """A new buffer, queued after everything written so far. Call with the lock held."""
+    def open_buffer(self) -> Any:
+        """The points of a new buffer, queued after everything written so far. Call with the
+        lock held, and add a point at once (an empty buffer reads as sealed)."""
         buffer = SeriesBuffer(self)
         self.buffer = buffer
+        self.data = buffer.data
         self.pipeline.pending.append(buffer)
-        return buffer
+        return buffer.data
+
+    def seal(self) -> None:
+        """Points added from now on go to a new buffer (queued after what came before)."""
+        self.buffer = None
+        self.data = None
 
     def add(self, step: float | None, value: Any, stamp: float) -> float | None:
         """Buffer one checked point; returns the step it got, or None (with the lock released)
@@ -123,11 +130,11 @@ class SeriesState:
             step = self.next_step
         elif not step > self.last_step:
             return None
-        buffer = self.buffer or self.open_buffer()
+        data = self.data or self.open_buffer()
         if self.type is FieldType.FLOAT_SERIES:
-            buffer.data.extend((step, value, stamp))
+            data.extend((step, value, stamp))
         else:
-            buffer.data.append((step, value, stamp))
+            data.append((step, value, stamp))
         if step == step:  # not NaN
             self.last_step = step
             if not self.numbered:
@@ -136,7 +143,7 @@ class SeriesState:
 
     def retire(self) -> None:
         self.floats = False
-        self.buffer = None
+        self.seal()
 
 
 class Pipeline:
@@ -158,16 +165,16 @@ class Pipeline:
             prefix = op.path + "/"
             for path, state in self.series.items():
                 if path == op.path or path.startswith(prefix):
-                    state.buffer = None
+                    state.seal()
         elif op.path in self.series:
-            self.series[op.path].buffer = None
+            self.series[op.path].seal()
 
     def drain(self) -> Batch | None:
         with self.lock:
             pending, self.pending = self.pending, []
             for item in pending:
                 if isinstance(item, SeriesBuffer) and item.state.buffer is item:
-                    item.state.buffer = None
+                    item.state.seal()
         operations = [
             item if isinstance(item, Operation) else item.to_operation()
             for item in pending

@@ -54,6 +54,8 @@ from nepnb.store.operations import Batch, Operation, SeriesPoints
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 CHUNK_POINTS = 16_384
+#: Computed when read (never stored): the bytes an object takes.
+SIZE_FIELD = "sys/size"
 #: Bytes of a large part compressed to see whether compressing it is worth it.
 PART_SAMPLE = 8_192
 #: Small chunks allowed at the end of a series before they are merged.
@@ -383,7 +385,36 @@ class LocalStore(Store):
                 for obj, path, ftype, raw in con.execute(sql + extra, args + extra_args):
                     kind = FieldType(ftype)
                     result.setdefault(obj, {})[path] = FieldInfo(path, kind, _decode(kind, raw))
+            wants_size = (path_list is None or SIZE_FIELD in path_list) and (
+                prefix is None or SIZE_FIELD.startswith(prefix + "/")
+            )
+            if wants_size:
+                for obj, size in self._sizes(con, uid_chunk).items():
+                    info = FieldInfo(SIZE_FIELD, FieldType.FLOAT, float(size))
+                    result.setdefault(obj, {})[SIZE_FIELD] = info
         return result
+
+    @staticmethod
+    def _sizes(con: sqlite3.Connection, uids: list[str]) -> dict[str, int]:
+        """sys/size of objects, computed when read: bytes of their values, series and files."""
+        marks = ",".join("?" * len(uids))
+        sizes = dict.fromkeys(uids, 0)
+        queries = (
+            # the values users logged (sys/ fields change on every write: not counted)
+            f"SELECT object_uid, SUM(length(value)) FROM fields WHERE object_uid IN ({marks}) "
+            "AND NOT (path >= 'sys/' AND path < 'sys0') GROUP BY object_uid",
+            "SELECT object_uid, SUM(length(steps) + length(vals) + length(times)) FROM "
+            f"series_chunks WHERE object_uid IN ({marks}) GROUP BY object_uid",
+            "SELECT object_uid, SUM(json_extract(value, '$.size')) FROM fields WHERE type = 'file' "
+            f"AND object_uid IN ({marks}) GROUP BY object_uid",
+            "SELECT f.object_uid, SUM(json_extract(e.value, '$.size')) FROM fields f, "
+            f"json_each(f.value) e WHERE f.type = 'fileSet' AND f.object_uid IN ({marks}) "
+            "GROUP BY f.object_uid",
+        )
+        for query in queries:
+            for uid, size in con.execute(query, uids):
+                sizes[uid] += int(size or 0)
+        return sizes
 
     def read_series(self, uid: str, path: str) -> SeriesData:
         con = self._connection()
