@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import subprocess
 import sys
 import time
-import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from nepnb.client.config import DEFAULT_PROJECT, PROJECT_ENV
@@ -16,14 +18,14 @@ from nepnb.exceptions import NepnbError, NotebookError
 from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
+    ensure_notebook_id,
     free_path,
     notebook_id_of,
     read_notebook,
     restored_name,
     split_message,
-    with_notebook_id,
 )
-from nepnb.notebooks.format import notebook_json
+from nepnb.notebooks.format import notebook_json, replace_file, write_new_file
 from nepnb.notebooks.render import render_diff
 
 
@@ -128,11 +130,30 @@ def default_author() -> str:
     return owner()
 
 
-def _file_check(path: str, notebook_id: str) -> bool:
-    try:
-        return notebook_id_of(read_notebook(path)) == notebook_id
-    except NotebookError:
-        return False
+def _file_check(current: Path) -> Callable[[str, str], bool]:
+    """Whether another file (not ``current`` itself, however it is written) holds the id."""
+
+    def check(other: str, notebook_id: str) -> bool:
+        other_path = Path(other).expanduser()
+        if other_path.resolve() == current or not other_path.is_file():
+            return False
+        try:
+            return notebook_id_of(read_notebook(other_path)) == notebook_id
+        except NotebookError:
+            return False
+
+    return check
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (other `nepnb checkpoint upload`s of it wait)."""
+    with open(path, "rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def run_upload(args: argparse.Namespace) -> int:
@@ -140,24 +161,24 @@ def run_upload(args: argparse.Namespace) -> int:
     notebook_path = args.notebook.expanduser().resolve()
     if notebook_path.suffix != ".ipynb":
         raise NotebookError(f"{args.notebook} is not a notebook (.ipynb) file")
-    notebook = read_notebook(notebook_path)
     split_message(args.message, args.body)  # a bad message fails before the file is touched
-    new_id = None
-    if notebook_id_of(notebook) is None or args.new_id:
-        # Write the id into the file first: if that fails, nothing is stored.
-        new_id = uuid.uuid4().hex
-        notebook = with_notebook_id(notebook, new_id)
-        notebook_path.write_text(notebook_json(notebook), encoding="utf-8")
-    upload = checkpoints.upload(
-        notebook,
-        path=str(notebook_path),
-        message=args.message,
-        body=args.body,
-        author=args.author or default_author(),
-        runs=args.run,
-        file_check=_file_check,
-        same_history=args.same_history or new_id is not None,
-    )
+    if not notebook_path.is_file():
+        read_notebook(notebook_path)  # raises the error that says what is wrong
+    with _locked(notebook_path):  # two first uploads at once must not make two histories
+        notebook = read_notebook(notebook_path)
+        notebook, id_given = ensure_notebook_id(notebook, new=args.new_id)
+        if id_given:  # written first: if that fails, nothing is stored
+            replace_file(notebook_path, notebook_json(notebook))
+        upload = checkpoints.upload(
+            notebook,
+            path=str(notebook_path),
+            message=args.message,
+            body=args.body,
+            author=args.author or default_author(),
+            runs=args.run,
+            file_check=_file_check(notebook_path),
+            same_history=args.same_history or id_given,
+        )
     info = upload.checkpoint
     stats = info.stats
     print(
@@ -165,29 +186,26 @@ def run_upload(args: argparse.Namespace) -> int:
         f"  {stats.get('cells', 0)} cells, {upload.new_parts} new part(s) stored"
         + (f"; follows {info.parent_id}" if info.parent_id else "; the first checkpoint")
         + (f"\n  linked runs: {', '.join(info.runs)}" if info.runs else "")
-        + (f"\n  notebook id {new_id} written to {args.notebook}" if new_id else "")
+        + (f"\n  notebook id {upload.notebook_id} written to {args.notebook}" if id_given else "")
     )
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
     checkpoints = _checkpoints(args)
-    notebook = read_notebook(args.notebook)
-    history = checkpoints.history(notebook)
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": c.id, "seq": c.seq, "created": c.created, "author": c.author,
-                        "summary": c.summary, "body": c.body, "path": c.path,
-                        "parent_id": c.parent_id, "runs": list(c.runs),
-                    }
-                    for c in history
-                ],
-                indent=1,
+    path = args.notebook.expanduser().resolve()
+    if path.exists():
+        history = checkpoints.history(read_notebook(path))
+    else:  # deleted or moved: its history is still in the store, under its last path
+        known = checkpoints.notebook_at(str(path))
+        if known is None:
+            raise NotebookError(
+                f"no notebook at {args.notebook}: the file does not exist, and no checkpoints "
+                "were taken at that path"
             )
-        )  # fmt: skip
+        history = checkpoints.history(known.notebook_id)
+    if args.json:
+        print(json.dumps([c.to_json() for c in history], indent=1))
         return 0
     if not history:
         print(f"No checkpoints of {args.notebook} yet (`nepnb checkpoint upload` makes one).")
@@ -221,13 +239,16 @@ def run_restore(args: argparse.Namespace) -> int:
     notebook = checkpoints.restored_copy(info)
     if args.to is not None:
         target = args.to.expanduser()
-        if target.exists():
-            raise NepnbError(
-                f"{target} exists; nepnb never overwrites it. Choose another --to path."
-            )
+        if target.suffix != ".ipynb":
+            raise NepnbError(f"--to {target} must be a .ipynb file")
     else:
         target = free_path(Path(restored_name(str(args.notebook), info.id)))
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(notebook_json(notebook), encoding="utf-8")
+    try:
+        write_new_file(target, notebook_json(notebook))
+    except FileExistsError:
+        raise NepnbError(
+            f"{target} exists; nepnb never overwrites it. Choose another --to path."
+        ) from None
     print(f"Restored checkpoint {info.id[:12]} ({info.summary}) to {target}")
     return 0

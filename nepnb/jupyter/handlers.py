@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import posixpath
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -33,12 +35,14 @@ from nepnb.exceptions import (
 from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
+    ensure_notebook_id,
+    split_message,
     normalize_notebook,
     notebook_id_of,
     restored_name,
 )
 from nepnb.notebooks.format import notebook_json
-from nepnb.store.base import CheckpointInfo, validate_project_name
+from nepnb.store.base import validate_project_name
 
 #: The URL prefix of every nepnb endpoint (after the server's base_url).
 API_PREFIX = "nepnb/api"
@@ -127,6 +131,27 @@ class NepnbAPIHandler(APIHandler):
                 return str(value)
         return "anonymous"
 
+    def notebook_path(self, path: Any) -> str:
+        """A notebook path as the contents manager wants it: relative, normalized."""
+        if not isinstance(path, str) or not path.strip():
+            raise InvalidValue('give the notebook\'s path: "folder/analysis.ipynb"')
+        normalized = posixpath.normpath(path.strip().lstrip("/"))
+        if not normalized.endswith(".ipynb"):
+            raise NotebookError(f"{path} is not a notebook (.ipynb) file")
+        return normalized
+
+    def server_path(self, recorded: str) -> str | None:
+        """A path a checkpoint recorded, as a path of this server (None if outside its root).
+
+        The CLI records absolute paths; the server, paths relative to its root."""
+        if not os.path.isabs(recorded):
+            return posixpath.normpath(recorded)
+        root = getattr(self.contents_manager, "root_dir", None)
+        if not root:
+            return None
+        relative = os.path.relpath(os.path.realpath(recorded), os.path.realpath(root))
+        return None if relative.startswith("..") else relative.replace(os.sep, "/")
+
     async def read_notebook(self, path: str) -> dict[str, Any]:
         """The notebook at ``path`` through the contents manager (its errors pass through)."""
         if not path.endswith(".ipynb"):
@@ -156,23 +181,6 @@ class NepnbAPIHandler(APIHandler):
         return candidate
 
 
-def checkpoint_json(info: CheckpointInfo) -> dict[str, Any]:
-    return {
-        "id": info.id,
-        "project": info.project,
-        "notebook_id": info.notebook_id,
-        "seq": info.seq,
-        "parent_id": info.parent_id,
-        "path": info.path,
-        "summary": info.summary,
-        "body": info.body,
-        "author": info.author,
-        "created": info.created,
-        "runs": list(info.runs),
-        "stats": dict(info.stats),
-    }
-
-
 class HealthHandler(NepnbAPIHandler):
     """``GET /nepnb/api/health``: the version and where the store is."""
 
@@ -197,41 +205,51 @@ class CheckpointsHandler(NepnbAPIHandler):
     @authorized
     async def post(self) -> None:
         body = self.body()
-        path = str(body.get("path") or "")
-        if not path:
-            raise InvalidValue('give the notebook\'s path: {"path": "folder/analysis.ipynb"}')
-        checkpoints = self.checkpoints(body.get("project"))
-        # One upload of a notebook at a time: the first one gives it its id, and a second one
-        # must see that id (and follow the first) rather than start another history.
-        async with self.nepnb["path_locks"][path]:
-            await self._upload(checkpoints, path, body)
-
-    async def _upload(self, checkpoints: Checkpoints, path: str, body: dict[str, Any]) -> None:
-        notebook = await self.read_notebook(path)
+        path = self.notebook_path(body.get("path"))
+        message = body.get("message", "")
+        if not isinstance(message, str):
+            raise InvalidValue("the checkpoint message must be text")
+        split_message(message, body.get("body"))  # refused before the file is touched
         runs = body.get("runs") or []
         if not isinstance(runs, list) or not all(isinstance(r, str) for r in runs):
             raise InvalidValue('runs must be a list of run ids, e.g. ["CLS-12"]')
-        known_copy = await self._other_file_holds_id(checkpoints, notebook, path)
-        upload = await self.in_thread(
-            lambda: checkpoints.upload(
-                notebook,
-                path=path,
-                message=str(body.get("message") or ""),
-                body=body.get("body"),
-                author=self.author(),
-                runs=runs,
-                file_check=lambda _path, _id: known_copy,
-                new_id=body.get("new_id") is True,
-                same_history=body.get("same_history") is True,
+        flags = {
+            "new_id": body.get("new_id", False),
+            "same_history": body.get("same_history", False),
+            "write_id": body.get("write_id", True),
+        }
+        for key, value in flags.items():
+            if not isinstance(value, bool):
+                raise InvalidValue(f"{key} must be true or false, not {value!r}")
+        checkpoints = self.checkpoints(body.get("project"))
+        await self.in_thread(_check_runs, checkpoints, runs)
+        # One upload of a notebook at a time: the first one gives it its id, and a second one
+        # must see that id (and follow the first) rather than start another history.
+        async with self.nepnb["path_locks"][path]:
+            notebook = await self.read_notebook(path)
+            notebook, id_given = ensure_notebook_id(notebook, new=flags["new_id"])
+            if id_given and flags["write_id"]:
+                await self.save_notebook(notebook, path)  # first: a failed save stores nothing
+            copy_of_other = not id_given and await self._other_file_holds_id(
+                checkpoints, notebook, path
             )
-        )
-        if upload.id_assigned and body.get("write_id", True) is not False:
-            await self.save_notebook(upload.notebook, path)
+            upload = await self.in_thread(
+                lambda: checkpoints.upload(
+                    notebook,
+                    path=path,
+                    message=message,
+                    body=body.get("body"),
+                    author=self.author(),
+                    runs=runs,
+                    file_check=lambda _path, _id: copy_of_other,
+                    same_history=flags["same_history"] or id_given,
+                )
+            )
         self.write_json(
             {
-                "checkpoint": checkpoint_json(upload.checkpoint),
+                "checkpoint": upload.checkpoint.to_json(),
                 "notebook_id": upload.notebook_id,
-                "id_assigned": upload.id_assigned,
+                "id_assigned": id_given,
                 "new_parts": upload.new_parts,
             },
             status=201,
@@ -246,24 +264,28 @@ class CheckpointsHandler(NepnbAPIHandler):
         known = await self.in_thread(
             checkpoints.store.get_notebook, checkpoints.project, notebook_id
         )
-        if known is None or known.path == path:
+        if known is None:
             return False
-        return await self.notebook_has_id(known.path, notebook_id)
+        other = self.server_path(known.path)
+        if other is None or other == path:
+            return False
+        return await self.notebook_has_id(other, notebook_id)
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        path = self.get_query_argument("path", "")
-        if not path:
-            raise InvalidValue("give the notebook's path: ?path=folder/analysis.ipynb")
         checkpoints = self.checkpoints()
-        notebook = await self.read_notebook(path)
-        history = await self.in_thread(checkpoints.history, notebook)
+        notebook_id = self.get_query_argument("notebook_id", "")
+        path = ""
+        if not notebook_id:  # by the file; ?notebook_id= finds the history of a deleted one
+            path = self.notebook_path(self.get_query_argument("path", ""))
+            notebook_id = notebook_id_of(await self.read_notebook(path)) or ""
+        history = await self.in_thread(checkpoints.history, notebook_id) if notebook_id else []
         self.write_json(
             {
                 "path": path,
-                "notebook_id": notebook_id_of(notebook),
-                "checkpoints": [checkpoint_json(c) for c in history],
+                "notebook_id": notebook_id or None,
+                "checkpoints": [c.to_json() for c in history],
             }
         )
 
@@ -276,7 +298,7 @@ class CheckpointHandler(NepnbAPIHandler):
     async def get(self, checkpoint_id: str) -> None:
         checkpoints = self.checkpoints()
         info = await self.in_thread(checkpoints.get, checkpoint_id)
-        data = checkpoint_json(info)
+        data = info.to_json()
         if self.get_query_argument("content", "0") in ("1", "true"):
             data["notebook"] = await self.in_thread(checkpoints.content, info)
         self.write_json(data)
@@ -309,18 +331,25 @@ class RestoreHandler(NepnbAPIHandler):
         body = self.body()
         checkpoints = self.checkpoints(body.get("project"))
         info = await self.in_thread(checkpoints.get, checkpoint_id)
-        original = str(body.get("path") or info.path)
-        target = str(body.get("to") or "")
-        if target:
+        original = self.notebook_path(
+            body.get("path") or self.server_path(info.path) or posixpath.basename(info.path)
+        )
+        if body.get("to"):
+            target = self.notebook_path(body["to"])
+            folder = posixpath.dirname(target)
+            if folder and not await ensure_async(self.contents_manager.dir_exists(folder)):
+                raise InvalidValue(f"there is no folder {folder} to restore into")
             if await ensure_async(self.contents_manager.exists(target)):
-                raise InvalidValue(
-                    f"{target} exists; nepnb never overwrites it. Choose another path."
+                raise NotebookIdentityConflict(
+                    f"{target} exists; nepnb never overwrites it. Choose another path.",
+                    notebook_id=info.notebook_id,
+                    other_path=target,
                 )
         else:
             target = await self.free_path(restored_name(original, info.id))
         notebook = await self.in_thread(checkpoints.restored_copy, info)
         await self.save_notebook(notebook, target)
-        self.write_json({"path": target, "checkpoint": checkpoint_json(info)}, status=201)
+        self.write_json({"path": target, "checkpoint": info.to_json()}, status=201)
 
 
 class CompareHandler(NepnbAPIHandler):
@@ -343,7 +372,7 @@ class CompareHandler(NepnbAPIHandler):
             path = self.get_query_argument("path", "")
             if not path:
                 raise InvalidValue("comparing with the current notebook needs its ?path=")
-            newer = await self.read_notebook(path)
+            newer = await self.read_notebook(self.notebook_path(path))
         diff = await self.in_thread(checkpoints.compare, first, newer, options)
         self.write_json(diff.to_json())
 
@@ -371,6 +400,12 @@ class NotebooksHandler(NepnbAPIHandler):
                 ],
             }
         )
+
+
+def _check_runs(checkpoints: Checkpoints, runs: list[str]) -> None:
+    """Every linked run must exist in the project."""
+    for run in runs:
+        checkpoints.store.find_object(checkpoints.project, sys_id=run)
 
 
 def _int_argument(handler: NepnbAPIHandler, name: str, default: int) -> int:

@@ -12,6 +12,7 @@ The API the CLI, the Jupyter server extension and the kernel magic share::
 from nepnb.notebooks.checkpoints import (
     Checkpoints,
     Upload,
+    ensure_notebook_id,
     notebook_id_of,
     restored_name,
     split_message,
@@ -25,6 +26,7 @@ __all__ = [
     "CompareOptions",
     "NotebookDiff",
     "Upload",
+    "ensure_notebook_id",
     "free_path",
     "normalize_notebook",
     "notebook_id_of",

@@ -6,14 +6,13 @@ nothing of HTTP or terminals.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nepnb.exceptions import InvalidValue, NotebookError, NotebookIdentityConflict
+from nepnb.exceptions import InvalidValue, NotebookIdentityConflict
 from nepnb.notebooks.compare import (
     CompareOptions,
     NotebookDiff,
@@ -50,6 +49,15 @@ def with_notebook_id(notebook: dict[str, Any], notebook_id: str) -> dict[str, An
     metadata[METADATA_KEY] = {**(own if isinstance(own, dict) else {}), "notebook_id": notebook_id}
     updated["metadata"] = metadata
     return updated
+
+
+def ensure_notebook_id(notebook: dict[str, Any], new: bool = False) -> tuple[dict[str, Any], bool]:
+    """The notebook with a nepnb id (a new one when it has none, or when ``new``), and whether
+    it was given one now. Callers save the notebook with its id *before* uploading, so that a
+    failed save leaves nothing stored under an id the file does not have."""
+    if notebook_id_of(notebook) is not None and not new:
+        return notebook, False
+    return with_notebook_id(notebook, uuid.uuid4().hex), True
 
 
 def split_message(message: str, body: str | None = None) -> tuple[str, str]:
@@ -191,13 +199,23 @@ class Checkpoints:
     def notebooks(self) -> list[NotebookInfo]:
         return self.store.list_notebooks(self.project)
 
+    def notebook_at(self, path: str) -> NotebookInfo | None:
+        """The notebook last checkpointed at ``path`` (to find the history of a deleted file)."""
+        return next((n for n in self.notebooks() if n.path == path), None)
+
     def restored_copy(self, checkpoint: CheckpointInfo | str) -> dict[str, Any]:
         """The checkpoint's notebook, marked as restored from it (for a new file)."""
         info = checkpoint if isinstance(checkpoint, CheckpointInfo) else self.get(checkpoint)
-        notebook = copy.deepcopy(self.content(info))
-        own = notebook["metadata"].setdefault(METADATA_KEY, {})
-        if isinstance(own, dict):
-            own["restored_from"] = info.id
+        notebook = self.content(info)
+        # The restored file is a new notebook next to the original: its own id (so that its
+        # first checkpoint is not taken for a copy), and where it came from.
+        own = notebook["metadata"].get(METADATA_KEY)
+        notebook["metadata"][METADATA_KEY] = {
+            **(own if isinstance(own, dict) else {}),
+            "notebook_id": uuid.uuid4().hex,
+            "restored_from": info.id,
+            "restored_from_notebook": info.notebook_id,
+        }
         return notebook
 
 
@@ -206,8 +224,3 @@ def restored_name(original: str, checkpoint_id: str) -> str:
     path = Path(original)
     suffix = path.suffix or ".ipynb"
     return str(path.with_name(f"{path.stem}.checkpoint-{checkpoint_id[:8]}{suffix}"))
-
-
-def ensure_notebook_path(path: str) -> None:
-    if not path.endswith(".ipynb"):
-        raise NotebookError(f"{path} is not a notebook (.ipynb) file")

@@ -555,31 +555,75 @@ def _output_changes(
 def _compare_output(
     i: int, j: int, out_a: Any, out_b: Any, options: CompareOptions
 ) -> OutputChange:
-    kind_a, mime_a, text_a = _describe_output(out_a)
-    kind_b, mime_b, text_b = _describe_output(out_b)
-    change = OutputChange("changed", i, j, _type_of(out_b), kind_b, mime_b)
-    if kind_a == kind_b == "image" and mime_a and mime_b:
+    """Two outputs at matching places whose digests differ: what differs, and how much.
+
+    Every MIME type is compared (not only the one shown first): an unchanged text/plain next to
+    changed JSON, SVG or HTML is a change. It is "unchanged" only when nothing but the encoding
+    of an image differs.
+    """
+    kind, mime, _ = _describe_output(out_b)
+    change = OutputChange("changed", i, j, _type_of(out_b), kind, mime)
+    if not (isinstance(out_a, dict) and isinstance(out_b, dict)):
+        change.text_diff = _text_diff(_as_text(out_a), _as_text(out_b), options)
+        return change
+    data_a, data_b = out_a.get("data"), out_b.get("data")
+    rest_differs = canonical(_without(out_a, "data")) != canonical(_without(out_b, "data"))
+    if not (isinstance(data_a, dict) and isinstance(data_b, dict)):
+        _, _, text_a = _describe_output(out_a)
+        _, _, text_b = _describe_output(out_b)
+        change.text_diff = _text_diff(text_a or "", text_b or "", options)
+        if text_a == text_b and rest_differs:
+            change.note = "output details changed (" + _changed_keys(out_a, out_b) + ")"
+        return change
+    changed = [
+        m
+        for m in sorted(set(data_a) | set(data_b))
+        if canonical(data_a.get(m)) != canonical(data_b.get(m))
+    ]
+    images = [m for m in changed if m in IMAGE_TYPES and m in data_a and m in data_b]
+    others = [m for m in changed if m not in images]
+    same_pixels = True
+    if images:
+        change.mime = images[0]
         if options.images:
             from nepnb.notebooks.images import compare_images
 
-            comparison = compare_images(out_a["data"][mime_a], out_b["data"][mime_b])
+            comparison = compare_images(data_a[images[0]], data_b[images[0]])
             change.image = comparison.to_json()
-            if not comparison.changed:
-                change.status = "unchanged"
-                change.note = "same pixels, different encoding"
+            same_pixels = not comparison.changed and len(images) == 1
         else:
+            same_pixels = False
             change.note = "image differs"
-        return change
-    if text_a is not None and text_b is not None:
-        change.text_diff = line_diff(
-            text_a, text_b, context=options.context, max_lines=options.max_lines, engine="difflib"
+    if others:
+        change.mime = others[0]
+        change.text_diff = _text_diff(
+            _as_text(data_a.get(others[0], "")), _as_text(data_b.get(others[0], "")), options
         )
-        if all(op.op in ("equal", "skip") for op in change.text_diff):
-            change.status = "unchanged"
-            change.note = "same text, other details (metadata or type) differ"
-        return change
-    change.note = f"{mime_a or kind_a} → {mime_b or kind_b}"
+        if len(others) > 1:
+            change.note = f"also changed: {', '.join(others[1:])}"
+    if not others and same_pixels and not rest_differs:
+        change.status = "unchanged"
+        change.note = "same pixels, different encoding" if images else ""
+    elif not others and not images and rest_differs:
+        change.note = "output details changed (" + _changed_keys(out_a, out_b) + ")"
     return change
+
+
+def _text_diff(a: str, b: str, options: CompareOptions) -> list[LineOp]:
+    return line_diff(a, b, context=options.context, max_lines=options.max_lines, engine="difflib")
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, indent=1, sort_keys=True)
+
+
+def _without(output: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in output.items() if k != key}
+
+
+def _changed_keys(a: dict[str, Any], b: dict[str, Any]) -> str:
+    keys = [k for k in sorted(set(a) | set(b)) if canonical(a.get(k)) != canonical(b.get(k))]
+    return ", ".join(keys)
 
 
 def _type_of(output: Any) -> str:

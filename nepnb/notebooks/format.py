@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -140,11 +141,34 @@ def _normalize_output(output: Any) -> Any:
 
 
 def notebook_json(notebook: dict[str, Any]) -> str:
-    """The notebook as .ipynb text (nbformat's layout: multi-line strings split into lines)."""
+    """The notebook as .ipynb text (nbformat's layout: multi-line strings split into lines).
+
+    A notebook nbformat cannot write (a broken output) is written as plain JSON, as it is.
+    """
     import nbformat
 
-    node = nbformat.from_dict(notebook)
-    return nbformat.writes(node, version=NBFORMAT)
+    try:
+        return nbformat.writes(nbformat.from_dict(notebook), version=NBFORMAT)
+    except Exception:
+        return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_new_file(path: Path, text: str) -> None:
+    """Create ``path`` with ``text``; FileExistsError rather than overwrite anything."""
+    with open(path, "x", encoding="utf-8") as out:
+        out.write(text)
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Replace ``path``'s content atomically (a temporary file renamed over it)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def free_path(wanted: Path) -> Path:

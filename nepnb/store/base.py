@@ -108,6 +108,23 @@ class CheckpointInfo:
         """The whole message: summary line, blank line, body."""
         return f"{self.summary}\n\n{self.body}" if self.body else self.summary
 
+    def to_json(self) -> dict[str, Any]:
+        """The checkpoint as JSON data (the REST API and `nepnb checkpoint list --json`)."""
+        return {
+            "id": self.id,
+            "project": self.project,
+            "notebook_id": self.notebook_id,
+            "seq": self.seq,
+            "parent_id": self.parent_id,
+            "path": self.path,
+            "summary": self.summary,
+            "body": self.body,
+            "author": self.author,
+            "created": self.created,
+            "runs": list(self.runs),
+            "stats": dict(self.stats),
+        }
+
 
 @dataclass
 class ApplyResult:

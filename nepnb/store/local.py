@@ -594,20 +594,23 @@ class LocalStore(Store):
         return self._checkpoint(project, rows[0])
 
     def list_notebooks(self, project: str) -> list[NotebookInfo]:
+        return self._notebooks(project)
+
+    def get_notebook(self, project: str, notebook_id: str) -> NotebookInfo | None:
+        return next(iter(self._notebooks(project, notebook_id)), None)
+
+    def _notebooks(self, project: str, notebook_id: str | None = None) -> list[NotebookInfo]:
+        where, args = (
+            ("AND n.notebook_id = ?", (project, notebook_id)) if notebook_id else ("", (project,))
+        )
         rows = self._connection().execute(
             "SELECT n.notebook_id, n.path, n.created, n.updated, (SELECT count(*) FROM "
             "checkpoints c WHERE c.project_id = n.project_id AND c.notebook_id = n.notebook_id) "
-            "FROM notebooks n JOIN projects p ON p.id = n.project_id WHERE p.name = ? "
+            f"FROM notebooks n JOIN projects p ON p.id = n.project_id WHERE p.name = ? {where} "
             "ORDER BY n.updated DESC",
-            (project,),
+            args,
         )
         return [NotebookInfo(project, *row) for row in rows]
-
-    def get_notebook(self, project: str, notebook_id: str) -> NotebookInfo | None:
-        for notebook in self.list_notebooks(project):
-            if notebook.notebook_id == notebook_id:
-                return notebook
-        return None
 
 
 class _Applier:

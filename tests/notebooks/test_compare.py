@@ -1177,3 +1177,32 @@ def check_cell(cell: CellChange, cells_a: list[Any], cells_b: list[Any]) -> None
         assert cell.moved
     if cell.status == "unchanged":
         assert not cell.moved
+
+
+def test_a_changed_json_output_behind_the_same_text_is_a_change() -> None:
+    def with_data(data: dict[str, Any]) -> dict[str, Any]:
+        return normalize_notebook(
+            {
+                "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                "cells": [{
+                    "cell_type": "code", "source": "show()", "metadata": {}, "execution_count": 1,
+                    "outputs": [{"output_type": "display_data", "metadata": {}, "data": data}],
+                }],
+            }
+        )  # fmt: skip
+
+    for a, b, mime in (
+        ({"application/json": {"a": 1}}, {"application/json": {"a": 2}}, "application/json"),
+        ({"image/svg+xml": "<svg>1</svg>"}, {"image/svg+xml": "<svg>2</svg>"}, "image/svg+xml"),
+        ({"text/html": "<b>1</b>"}, {"text/html": "<b>2</b>"}, "text/html"),
+    ):
+        placeholder = {"text/plain": "<IPython.core.display.Object>"}
+        diff = compare_notebooks(
+            side_of_notebook(with_data({**placeholder, **a}), "A"),
+            side_of_notebook(with_data({**placeholder, **b}), "B"),
+        )
+        assert diff.summary_line() == "1 changed; 0 unchanged"
+        [output] = diff.cells[0].outputs
+        assert output.status == "changed" and output.mime == mime
+        assert output.text_diff is not None
+        assert any(op.op == "insert" for op in output.text_diff)
