@@ -36,10 +36,10 @@ from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
     ensure_notebook_id,
-    split_message,
     normalize_notebook,
     notebook_id_of,
     restored_name,
+    split_message,
 )
 from nepnb.notebooks.format import notebook_json
 from nepnb.store.base import validate_project_name
