@@ -107,17 +107,40 @@ class LocalStore(Store):
             self._pid = os.getpid()
         con = getattr(self._local, "con", None)
         if con is None:
+            con = self._open()
+            self._local.con = con
+        return con
+
+    def _open(self) -> sqlite3.Connection:
+        """A new connection in WAL mode. Switching a new database to WAL needs a moment alone
+        with it, and SQLite does not wait for that by itself: several processes opening a new
+        store at once retry here instead of failing with "database is locked"."""
+        for attempt in range(_BUSY_RETRIES):
+            con = None
             try:
                 con = sqlite3.connect(
                     self.db_path, timeout=60, isolation_level=None, check_same_thread=False
                 )
-                con.execute("PRAGMA journal_mode=WAL")
-                con.execute("PRAGMA synchronous=NORMAL")
                 con.execute("PRAGMA busy_timeout=60000")
+                if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    con.execute("PRAGMA journal_mode=WAL")
+                con.execute("PRAGMA synchronous=NORMAL")
+                return con
+            except sqlite3.OperationalError as error:
+                if con is not None:
+                    con.close()
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise StoreError(
+                        f"cannot open the local store {self.db_path}: {error}"
+                    ) from None
+                time.sleep(min(0.02 * (attempt + 1), 0.5))
             except sqlite3.DatabaseError as error:
+                if con is not None:
+                    con.close()
                 raise StoreError(f"cannot open the local store {self.db_path}: {error}") from None
-            self._local.con = con
-        return con
+        raise StoreError(
+            f"the local store {self.db_path} stayed locked by another process; is one stuck?"
+        )
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

@@ -68,3 +68,32 @@ def test_small_appends_are_merged_into_few_chunks(tmp_path: Path) -> None:
     with sqlite3.connect(store.db_path) as con:
         (chunks,) = con.execute("SELECT count(*) FROM series_chunks").fetchone()
     assert chunks <= TAIL_CHUNKS + 1
+
+
+def test_many_processes_can_open_a_new_store_at_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from nepnb.store.local import LocalStore\n"
+        "from nepnb.store.base import ObjectKind\n"
+        "LocalStore(sys.argv[1]).create_object('a/b', ObjectKind.RUN)\n"
+    )
+    for round_ in range(4):  # a race: a few fresh stores, sixteen processes each
+        home = tmp_path / f"home-{round_}"
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, str(home)],
+                stderr=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ),
+            )
+            for _ in range(16)
+        ]
+        for worker in workers:
+            _, err = worker.communicate(timeout=120)
+            assert worker.returncode == 0, err
+        store = LocalStore(home)
+        assert len(store.list_objects("a/b", ObjectKind.RUN)) == 16
