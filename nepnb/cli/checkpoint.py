@@ -90,6 +90,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     diff.add_argument("--all", action="store_true", help="also list unchanged cells")
     diff.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    diff.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit with 1 when the versions differ (as `git diff --exit-code`), for scripts and CI",
+    )
     common(diff)
     diff.set_defaults(handler=run_diff)
 
@@ -227,10 +232,10 @@ def run_diff(args: argparse.Namespace) -> int:
         diff = checkpoints.compare(args.a, args.b, options)
     if args.json:
         print(json.dumps(diff.to_json(), indent=1))
-        return 0
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    sys.stdout.write(render_diff(diff, color=color, show_unchanged=args.all))
-    return 0
+    else:
+        color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+        sys.stdout.write(render_diff(diff, color=color, show_unchanged=args.all))
+    return 1 if args.exit_code and not diff.identical else 0
 
 
 def run_restore(args: argparse.Namespace) -> int:

@@ -537,3 +537,18 @@ def test_a_moved_notebook_keeps_its_history(work: Path) -> None:
     listed = list_ids(moved)
     assert [c["path"] for c in listed] == [str(moved.resolve()), str(original.resolve())]
     assert "Summary: no changes" in ok("checkpoint", "diff", str(moved), first).stdout
+
+
+def test_diff_exit_code_says_whether_versions_differ(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "ci.ipynb", notebook_dict("x = 1"))
+    first = run_cli("checkpoint", "upload", str(path), "-m", "First")
+    assert first.returncode == 0, first.stderr
+    checkpoint_id = first.stdout.split()[1]
+    same = run_cli("checkpoint", "diff", str(path), checkpoint_id, "--exit-code")
+    assert same.returncode == 0 and "no changes" in same.stdout
+    notebook = json.loads(path.read_text())
+    notebook["cells"][0]["source"] = "x = 2"
+    path.write_text(json.dumps(notebook))
+    changed = run_cli("checkpoint", "diff", str(path), checkpoint_id, "--exit-code")
+    assert changed.returncode == 1 and "+ x = 2" in changed.stdout
+    assert run_cli("checkpoint", "diff", str(path), checkpoint_id).returncode == 0
