@@ -90,3 +90,29 @@ def file_id(path: Path) -> str | None:
     """The nepnb notebook id stored in the file, if any."""
     metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
     return metadata.get("nepnb", {}).get("notebook_id")
+
+
+def nbformat3_notebook(markdown: str = "# Old", code: str = "print('hi')") -> dict[str, Any]:
+    """An nbformat 3 notebook (worksheets, `input`, `prompt_number`): one markdown and one code
+    cell that printed ``hi``."""
+    return {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": "old"},
+        "worksheets": [
+            {
+                "metadata": {},
+                "cells": [
+                    {"cell_type": "markdown", "metadata": {}, "source": markdown},
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "input": code,
+                        "language": "python",
+                        "prompt_number": 1,
+                        "outputs": [{"output_type": "stream", "stream": "stdout", "text": "hi\n"}],
+                    },
+                ],
+            }
+        ],
+    }

@@ -23,7 +23,7 @@ import pytest
 from nepnb.notebooks import Checkpoints, read_notebook
 from nepnb.store.local import LocalStore
 from tests.cli.test_cli import run_cli
-from tests.nbrun import file_id, notebook_dict, on_disk, write_notebook
+from tests.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -412,27 +412,7 @@ def test_usage_errors_exit_2(args: list[str], fragment: str) -> None:
 
 
 def test_an_old_nbformat_is_upgraded(work: Path) -> None:
-    old = {
-        "nbformat": 3,
-        "nbformat_minor": 0,
-        "metadata": {"name": "old"},
-        "worksheets": [
-            {
-                "metadata": {},
-                "cells": [
-                    {"cell_type": "markdown", "metadata": {}, "source": "# Old"},
-                    {
-                        "cell_type": "code",
-                        "metadata": {},
-                        "input": "print('hi')",
-                        "language": "python",
-                        "prompt_number": 1,
-                        "outputs": [{"output_type": "stream", "stream": "stdout", "text": "hi\n"}],
-                    },
-                ],
-            }
-        ],
-    }
+    old = nbformat3_notebook()
     path = write_notebook(work / "old.ipynb", old)
     checkpoint_id = upload(path, "From 2014")
     target = work / "restored" / "old.ipynb"

@@ -18,7 +18,7 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 import nepnb
-from tests.nbrun import file_id, notebook_dict, on_disk, write_notebook
+from tests.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
 
 API = ("nepnb", "api")
 
@@ -468,30 +468,7 @@ async def test_invalid_json_is_refused_and_the_file_left_alone(jp_fetch, jp_root
 
 
 async def test_an_nbformat_3_notebook_is_upgraded_and_stored(jp_fetch, jp_root_dir) -> None:
-    old = {
-        "nbformat": 3,
-        "nbformat_minor": 0,
-        "metadata": {"name": "old"},
-        "worksheets": [
-            {
-                "metadata": {},
-                "cells": [
-                    {"cell_type": "markdown", "metadata": {}, "source": "# An old notebook"},
-                    {
-                        "cell_type": "code",
-                        "metadata": {},
-                        "input": "print('hello')",
-                        "language": "python",
-                        "prompt_number": 1,
-                        "outputs": [
-                            {"output_type": "stream", "stream": "stdout", "text": "hello\n"}
-                        ],
-                        "collapsed": False,
-                    },
-                ],
-            }
-        ],
-    }
+    old = nbformat3_notebook("# An old notebook", "print('hello')")
     write_notebook(jp_root_dir / "old.ipynb", old)
     done = await upload(jp_fetch, "old.ipynb", "From 2014")
     assert done["checkpoint"]["stats"]["cells"] == 2
@@ -502,7 +479,7 @@ async def test_an_nbformat_3_notebook_is_upgraded_and_stored(jp_fetch, jp_root_d
     assert [c["source"] for c in stored["cells"]] == ["# An old notebook", "print('hello')"]
     code = stored["cells"][1]
     assert code["execution_count"] == 1
-    assert code["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "hello\n"}]
+    assert code["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "hi\n"}]
     nbformat.validate(nbformat.from_dict(stored))
 
 

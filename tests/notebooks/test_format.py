@@ -10,6 +10,7 @@ import pytest
 
 from nepnb.exceptions import NotebookError
 from nepnb.notebooks.format import free_path, notebook_json, parse_notebook, read_notebook
+from tests.nbrun import nbformat3_notebook
 
 
 def test_a_notebook_is_read_with_its_multiline_strings_joined(tmp_path: Path) -> None:
@@ -63,30 +64,12 @@ def test_missing_files_and_folders(tmp_path: Path) -> None:
 
 
 def test_an_nbformat_3_notebook_is_upgraded(tmp_path: Path) -> None:
-    v3 = {
-        "nbformat": 3,
-        "nbformat_minor": 0,
-        "metadata": {"name": "old"},
-        "worksheets": [
-            {
-                "cells": [
-                    {
-                        "cell_type": "code",
-                        "input": "print(1)",
-                        "language": "python",
-                        "outputs": [{"output_type": "stream", "stream": "stdout", "text": "1\n"}],
-                        "prompt_number": 1,
-                    },
-                    {"cell_type": "markdown", "source": "hello"},
-                ]
-            }
-        ],
-    }
+    v3 = nbformat3_notebook(markdown="hello", code="print(1)")
     notebook = parse_notebook(json.dumps(v3), "old.ipynb")
     assert notebook["nbformat"] == 4
-    code, markdown = notebook["cells"]
+    markdown, code = notebook["cells"]
     assert code["source"] == "print(1)" and code["execution_count"] == 1
-    assert code["outputs"][0]["text"] == "1\n"
+    assert code["outputs"][0]["text"] == "hi\n"
     assert markdown["source"] == "hello"
 
 
