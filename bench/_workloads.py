@@ -457,6 +457,21 @@ def _timed_open(client: Client) -> float:
     return time.perf_counter() - t0
 
 
+def _loop_figures(
+    points: int, open_s: float, t_first: int, t_end: int, closed: dict[str, Any], rss_before: float
+) -> dict[str, Any]:
+    """What every logging workload reports: its loop's cost per point, and until durable."""
+    return {
+        "n": points,
+        "open_s": open_s,
+        "loop_s": (t_end - t_first) / 1e9,
+        "us_per_point": (t_end - t_first) / 1000 / max(points, 1),
+        **closed,
+        "durable_us_per_point": closed["durable_s"] * 1e6 / max(points, 1),
+        "rss_before_mb": rss_before,
+    }
+
+
 def w1(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     n = spec["n"] // 100 * 100
     vals = _values(n, spec["seed"])
@@ -470,18 +485,12 @@ def w1(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     lat = _dist_us(samples)
     blk = _dist_us(blocks, per=100)
     return {
-        "n": done,
-        "open_s": open_s,
-        "loop_s": (t_end - t_first) / 1e9,
-        "us_per_point": (t_end - t_first) / 1000 / max(done, 1),
+        **_loop_figures(done, open_s, t_first, t_end, closed, rss_before),
         "lat_median_us": lat["median"],
         "lat_p99_us": lat["p99"],
         "block_median_us": blk["median"],
         "block_p99_us": blk["p99"],
         "latency_samples": len(samples),
-        **closed,
-        "durable_us_per_point": closed["durable_s"] * 1e6 / max(done, 1),
-        "rss_before_mb": rss_before,
     }
 
 
@@ -498,16 +507,10 @@ def w1b(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     closed = _timed_close(client, t_first)
     call = _dist_us(calls)
     return {
-        "n": done,
+        **_loop_figures(done, open_s, t_first, t_end, closed, rss_before),
         "batch": W1B_BATCH,
-        "open_s": open_s,
-        "loop_s": (t_end - t_first) / 1e9,
-        "us_per_point": (t_end - t_first) / 1000 / max(done, 1),
         "call_median_us": call["median"],
         "call_p99_us": call["p99"],
-        **closed,
-        "durable_us_per_point": closed["durable_s"] * 1e6 / max(done, 1),
-        "rss_before_mb": rss_before,
     }
 
 
@@ -523,17 +526,11 @@ def w2(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     points = done * nser
     step = _dist_us(per_step)
     return {
-        "n": points,
+        **_loop_figures(points, open_s, t_first, t_end, closed, rss_before),
         "steps": done,
         "series": nser,
-        "open_s": open_s,
-        "loop_s": (t_end - t_first) / 1e9,
-        "us_per_point": (t_end - t_first) / 1000 / max(points, 1),
         "step_median_us": step["median"],
         "step_p99_us": step["p99"],
-        **closed,
-        "durable_us_per_point": closed["durable_s"] * 1e6 / max(points, 1),
-        "rss_before_mb": rss_before,
     }
 
 
