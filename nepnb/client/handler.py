@@ -221,17 +221,22 @@ class Handler:
             and timestamp is None
             and not kwargs
         ):
-            # The hot path of a training loop: one call adds the point, under the lock (`with`:
-            # a Ctrl-C anywhere still releases it). Series numbered by the store never get here.
-            stamp = _now()
-            with state.lock:
-                point_step = state.next_step
-                (state.data or state.open_buffer()).extend((point_step, value, stamp))
-                state.last_step = point_step
-                state.next_step = point_step + 1.0
-            if wait or state.sync:
-                self._obj._writer.after_call(wait)
-            return
+            # The hot path of a training loop: no lock (see writer.Column). An append that
+            # meets a frozen column (a flush sealed the buffer meanwhile) takes the lock.
+            values = state.values
+            if values is not None:
+                try:
+                    values.append(value)
+                except BufferError:
+                    pass
+                else:
+                    try:  # noqa: SIM105 (contextlib.suppress costs more than the append)
+                        values.stamps.append(_now())
+                    except BufferError:
+                        pass  # frozen just now: stamped with the time of the freeze
+                    if wait or state.sync:
+                        self._obj._writer.after_call(wait)
+                    return
         if (
             state is not None
             and state.floats
@@ -239,20 +244,13 @@ class Handler:
             and (step is None or (type(step) in _FAST_FLOATS and -_INF < step < _INF))
             and not kwargs
         ):
-            # A given step or timestamp: the same, with the step checked.
+            # A given step or timestamp, or no open buffer: the same under the lock.
             number = self._float(value)
             stamp = _now() if timestamp is None else V.timestamp_of(timestamp, self._path)
             with state.lock:
-                point_step = state.next_step if step is None else step
-                stored = step is None or step > state.last_step
-                if stored:
-                    (state.data or state.open_buffer()).extend((point_step, number, stamp))
-                    if point_step == point_step:
-                        state.last_step = point_step
-                        if not state.numbered:
-                            state.next_step = point_step + 1.0
-                last = state.last_step
-            if not stored:
+                point_step = state.add(step, number, stamp)
+                last = state.last()
+            if point_step is None:
                 self._obj._drop_point(self._path, step, last)
             elif wait or state.sync:
                 self._obj._writer.after_call(wait)

@@ -331,7 +331,7 @@ class NeptuneObject:
                     points.values, points.steps, points.timestamps, strict=True
                 ):
                     if state.add(step, value, stamp) is None:
-                        dropped.append((step, state.last_step))  # type: ignore[arg-type]
+                        dropped.append((step, state.last()))  # type: ignore[arg-type]
             for step, last in dropped:
                 self._drop_point(path, step, last)
 
@@ -518,8 +518,6 @@ class NeptuneObject:
                 last = info.value.get("last_step")
                 if last is not None:
                     state.last_step = last
-                    if not state.numbered:
-                        state.next_step = last + 1.0
 
 
 def _target_file(destination: str | None, default_name: str) -> Path:

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import logging
 import shutil
+import sys
 import threading
 import time
 from array import array
@@ -37,28 +38,93 @@ from nepnb.warn import warn_user
 
 log = logging.getLogger("nepnb")
 
+_INF = float("inf")
+_NAN = float("nan")
+
+
+# Under a GIL an ``array.append`` of a float is atomic; without one (free-threaded builds)
+# every append takes the pipeline's lock.
+LOCK_FREE = getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+class Column(array):  # type: ignore[type-arg]
+    """An ``array('d')`` that can be frozen: once it is, growing it raises ``BufferError``.
+
+    The append hot path writes to the open buffer's columns without the lock. Whoever seals a
+    buffer freezes its columns first, so an append that raced with the seal either landed
+    before the freeze (and is shipped) or fails and is retried under the lock: never lost.
+    The column holds its own export, so it stays frozen as long as anyone can reach it.
+    """
+
+    __slots__ = ("frozen", "stamps")
+    frozen: memoryview
+    stamps: Column
+
+    def freeze(self) -> None:
+        self.frozen = memoryview(self)
+
 
 class SeriesBuffer:
     """Points appended to one series since the last flush.
 
-    Float points go to one ``array('d')`` as (step, value, timestamp) triples, other points to
-    a list of tuples: each point is added by one call, so an interrupt (Ctrl-C) never leaves
-    half a point behind.
+    Three layouts, each point added by one call (an interrupt never leaves half a point):
+
+    - ``values``: float points with consecutive steps from ``first_step``, the hot path's:
+      values in one :class:`Column`, their timestamps in ``values.stamps``;
+    - ``data`` as ``array('d')`` of (step, value, timestamp) triples: float points with steps;
+    - ``data`` as a list of (step, value, timestamp) tuples: other series.
     """
 
-    __slots__ = ("data", "path", "state", "type")
+    __slots__ = ("data", "first_step", "frozen_at", "path", "state", "type", "values")
 
-    def __init__(self, state: SeriesState) -> None:
+    def __init__(self, state: SeriesState, first_step: float | None = None) -> None:
         self.state = state
         self.path = state.path
         self.type = state.type
-        self.data: Any = array("d") if state.type is FieldType.FLOAT_SERIES else []
+        self.first_step = first_step
+        self.frozen_at = 0.0
+        self.values: Column | None = None
+        self.data: Any = None
+        if first_step is not None:
+            self.values = Column("d")
+            self.values.stamps = Column("d")
+        elif state.type is FieldType.FLOAT_SERIES:
+            self.data = array("d")
+        else:
+            self.data = []
 
     def points(self) -> int:
+        if self.values is not None:
+            return len(self.values)
         return len(self.data) // 3 if self.type is FieldType.FLOAT_SERIES else len(self.data)
 
+    def last_step(self) -> float | None:
+        """The step of the last point of a ``values`` buffer (None when empty or not one)."""
+        if self.values is None or self.first_step is None or not len(self.values):
+            return None
+        return self.first_step + (len(self.values) - 1)
+
+    def freeze(self) -> None:
+        """No point can be added any more (values first: a point whose value got in before
+        the freeze but whose timestamp did not is stamped when converted)."""
+        if self.values is not None and not self.frozen_at:
+            self.frozen_at = time.time()
+            self.values.freeze()
+            self.values.stamps.freeze()
+
     def to_operation(self) -> Operation:
-        if self.type is FieldType.FLOAT_SERIES:
+        if self.values is not None:
+            assert self.first_step is not None
+            count = len(self.values)
+            stamps = np.frombuffer(self.values.stamps, dtype=np.float64)[:count]
+            if len(stamps) < count:
+                stamps = np.concatenate((stamps, np.full(count - len(stamps), self.frozen_at)))
+            points = SeriesPoints(
+                self.first_step + np.arange(count, dtype=np.float64),
+                np.frombuffer(self.values, dtype=np.float64).copy(),
+                stamps.copy(),
+            )
+        elif self.type is FieldType.FLOAT_SERIES:
             triples = np.frombuffer(self.data, dtype=np.float64).reshape(-1, 3)
             points = SeriesPoints(
                 np.ascontiguousarray(triples[:, 0]),
@@ -78,16 +144,18 @@ class SeriesBuffer:
 class SeriesState:
     """A series the client writes: its type, last step and the buffer of its new points.
 
-    Handlers keep a reference to it, so the append hot path needs no lookup. ``numbered``:
-    the store numbers points appended without a step (``next_step`` is NaN), because other
-    processes write the same series or the stored steps are unknown (offline). A retired
-    state (field deleted, object stopped) has ``floats`` False and sends callers to the slow
-    path, which checks everything.
+    Handlers keep a reference to it, so the append hot path needs no lookup: while a buffer
+    of consecutive steps is open, ``values`` is its :class:`Column` and an append without a
+    step is one ``values.append`` (and one of its timestamp), with no lock. ``numbered``: the
+    store numbers points appended without a step (they are stored with a NaN step), because
+    other processes write the same series or the stored steps are unknown (offline). A
+    retired state (field deleted, object stopped) has ``floats`` False and sends callers to
+    the slow path, which checks everything.
     """
 
     __slots__ = (
-        "buffer", "data", "floats", "last_step", "lock", "next_step", "numbered", "path",
-        "pipeline", "sync", "type",
+        "buffer", "floats", "last_step", "lock", "numbered", "path", "pipeline", "sync",
+        "type", "values",
     )  # fmt: skip
 
     def __init__(
@@ -101,45 +169,74 @@ class SeriesState:
         self.floats = ftype is FieldType.FLOAT_SERIES
         self.numbered = numbered
         self.buffer: SeriesBuffer | None = None
-        self.data: Any = None  # the open buffer's points, for the hot path (None: sealed)
-        self.last_step = float("-inf")
-        self.next_step = float("nan") if numbered else 0.0
+        self.values: Column | None = None  # the open buffer's values, for the hot path
+        self.last_step = -_INF  # of the points before the open buffer's, or in it
 
     def reset(self) -> None:
-        self.last_step = float("-inf")
-        self.next_step = float("nan") if self.numbered else 0.0
+        with self.lock:
+            self.seal()
+            self.last_step = -_INF
 
-    def open_buffer(self) -> Any:
-        """The points of a new buffer, queued after everything written so far. Call with the
-        lock held, and add a point at once (an empty buffer reads as sealed)."""
-        buffer = SeriesBuffer(self)
-        self.buffer = buffer
-        self.data = buffer.data
-        self.pipeline.pending.append(buffer)
-        return buffer.data
+    def last(self) -> float:
+        """The last step given to a point (-inf: none yet). Call with the lock held."""
+        buffer = self.buffer
+        if buffer is not None and buffer.values is not None:
+            last = buffer.last_step()
+            if last is not None:
+                return last
+        return self.last_step
+
+    def next_step(self) -> float:
+        if self.numbered:
+            return _NAN
+        last = self.last()
+        return 0.0 if last == -_INF else last + 1.0
 
     def seal(self) -> None:
-        """Points added from now on go to a new buffer (queued after what came before)."""
+        """Points added from now on go to a new buffer (queued after what came before).
+        Call with the lock held."""
+        buffer = self.buffer
+        if buffer is not None:
+            buffer.freeze()
+            last = buffer.last_step()
+            if last is not None:
+                self.last_step = last
         self.buffer = None
-        self.data = None
+        self.values = None
 
     def add(self, step: float | None, value: Any, stamp: float) -> float | None:
-        """Buffer one checked point; returns the step it got, or None (with the lock released)
-        when an explicit step does not increase. Call with the lock held."""
+        """Buffer one checked point; returns the step it got, or None when an explicit step
+        does not increase. Call with the lock held."""
+        buffer = self.buffer
         if step is None:
-            step = self.next_step
-        elif not step > self.last_step:
+            step = self.next_step()
+            if buffer is None and self.floats and not self.numbered and LOCK_FREE:
+                buffer = self._open(step)
+            if buffer is not None and buffer.values is not None:
+                buffer.values.append(value)
+                buffer.values.stamps.append(stamp)
+                return step
+        elif not step > self.last():
             return None
-        data = self.data or self.open_buffer()
+        if buffer is None or buffer.values is not None:
+            buffer = self._open(None)
         if self.type is FieldType.FLOAT_SERIES:
-            data.extend((step, value, stamp))
+            buffer.data.extend((step, value, stamp))
         else:
-            data.append((step, value, stamp))
+            buffer.data.append((step, value, stamp))
         if step == step:  # not NaN
             self.last_step = step
-            if not self.numbered:
-                self.next_step = step + 1.0
         return step
+
+    def _open(self, first_step: float | None) -> SeriesBuffer:
+        """A new buffer, queued after everything written so far (``first_step``: one of
+        consecutive steps, for the hot path)."""
+        self.seal()
+        buffer = SeriesBuffer(self, first_step)
+        self.buffer = buffer
+        self.values = buffer.values
+        self.pipeline.pending.append(buffer)
+        return buffer
 
     def retire(self) -> None:
         self.floats = False

@@ -696,6 +696,77 @@ def test_threads_appending_to_one_series_lose_nothing(new_run: Any, reopen: Any)
     assert sorted(log_values) == sorted(f"{w}-{i}" for w in range(THREADS) for i in range(POINTS))
 
 
+def test_appends_racing_with_flushes_are_stored_once_each(new_run: Any, reopen: Any) -> None:
+    # The hot path appends without a lock while flushes seal (freeze) its buffer from other
+    # threads: an append that meets a frozen buffer is retried under the lock, never lost
+    # and never stored twice.
+    run = new_run(mode="async", flush_period=0.001)
+    sys_id = run["sys/id"].fetch()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def flush() -> None:
+        try:
+            while not stop.is_set():
+                run.wait()
+        except Exception as error:
+            errors.append(error)
+
+    def work(worker: int) -> None:
+        try:
+            for i in range(POINTS):
+                run["loss"].append(float(worker * POINTS + i))
+        except Exception as error:
+            errors.append(error)
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        flusher = threading.Thread(target=flush)
+        flusher.start()
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stop.set()
+        flusher.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert errors == []
+    run.stop()
+    frame = reopen(sys_id)["loss"].fetch_values()
+    assert frame["step"].tolist() == [float(i) for i in range(4 * POINTS)]
+    assert sorted(frame["value"].tolist()) == [float(i) for i in range(4 * POINTS)]
+    assert frame["timestamp"].notna().all()
+
+
+def test_a_frozen_buffer_refuses_late_appends_and_stamps_what_got_in() -> None:
+    from nepnb.client.writer import Pipeline, SeriesState
+    from nepnb.store.field_types import FieldType
+
+    pipeline = Pipeline()
+    state = SeriesState(pipeline, "loss", FieldType.FLOAT_SERIES, numbered=False)
+    with state.lock:
+        state.add(None, 1.0, 100.0)
+    late = state.values
+    assert late is not None
+    late.append(2.0)  # a value whose timestamp comes after the flush froze the buffer
+    batch = pipeline.drain()
+    assert state.values is None
+    with pytest.raises(BufferError):
+        late.append(3.0)
+    with pytest.raises(BufferError):
+        late.stamps.append(300.0)
+    assert batch is not None
+    (points,) = [op.value for op in batch.operations]
+    assert points.steps.tolist() == [0.0, 1.0]
+    assert points.values.tolist() == [1.0, 2.0]
+    assert points.timestamps[0] == 100.0 and points.timestamps[1] > 100.0
+    with state.lock:
+        assert state.add(None, 3.0, 300.0) == 2.0  # the retried append continues the steps
+
+
 def test_wait_true_returns_after_the_store_has_the_write(new_run: Any, reopen: Any) -> None:
     run = new_run(mode="async", flush_period=60)
     ro = reopen(run["sys/id"].fetch())
