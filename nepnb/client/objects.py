@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 import zipfile
 from collections.abc import Callable
@@ -314,7 +315,21 @@ class NeptuneObject:
         if self._state == "stopped" or self._mode == "read-only":
             return
         self._claim(path, ftype)
+        self._pipeline.internal += 1
         self._enqueue(Operation(OpKind.ASSIGN, path, ftype, value))
+
+    def _log_internal(self, path: str, ftype: FieldType, value: Any, step: float) -> bool:
+        """A series point nepnb logs itself (cell capture); False if ``step`` does not
+        increase. Raises FieldTypeConflict if the user keeps something else at ``path``."""
+        if self._state == "stopped" or self._mode == "read-only":
+            return False
+        self._claim(path, ftype)
+        state = self._series_state(path, ftype)
+        with state.lock:
+            if state.add(step, value, time.time()) is None:
+                return False
+            self._pipeline.internal += 1
+        return True
 
     def _buffer_points(self, batch: dict[str, PreparedPoints]) -> None:
         """Queue checked points of several series: all of them, or (on a type clash) none."""

@@ -250,6 +250,8 @@ class Pipeline:
         self.lock = threading.Lock()
         self.pending: list[Operation | SeriesBuffer] = []
         self.series: dict[str, SeriesState] = {}
+        self.drained = 0  # operations and points handed to the writer so far
+        self.internal = 0  # of all writes, those nepnb made itself (sys/ fields, cell capture)
 
     def add(self, op: Operation) -> None:
         with self.lock:
@@ -277,7 +279,15 @@ class Pipeline:
             for item in pending
             if isinstance(item, Operation) or item.points()
         ]
+        self.drained += sum(
+            len(op.value.steps) if op.kind is OpKind.LOG else 1 for op in operations
+        )
         return Batch(operations) if operations else None
+
+    def user_writes(self) -> int:
+        """How many writes (operations and points) the user made so far: it changes when the
+        object is written to, whoever writes, except nepnb itself."""
+        return self.drained + self.size() - self.internal
 
     def size(self) -> int:
         """Operations and points waiting (approximate while others write)."""
