@@ -6,10 +6,9 @@ import argparse
 import fcntl
 import json
 import os
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,9 +17,10 @@ from nepnb.exceptions import NepnbError, NotebookError
 from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
+    default_author,
     ensure_notebook_id,
     free_path,
-    notebook_id_of,
+    other_file_holds_id,
     read_notebook,
     restored_name,
     split_message,
@@ -120,36 +120,6 @@ def _checkpoints(args: argparse.Namespace) -> Checkpoints:
     return Checkpoints(local_store(), project)
 
 
-def default_author() -> str:
-    """git's user.name (with its email), else the login name."""
-    try:
-        name = subprocess.run(
-            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        name = ""
-    if name:
-        return name
-    from nepnb.client.opening import owner
-
-    return owner()
-
-
-def _file_check(current: Path) -> Callable[[str, str], bool]:
-    """Whether another file (not ``current`` itself, however it is written) holds the id."""
-
-    def check(other: str, notebook_id: str) -> bool:
-        other_path = Path(other).expanduser()
-        if other_path.resolve() == current or not other_path.is_file():
-            return False
-        try:
-            return notebook_id_of(read_notebook(other_path)) == notebook_id
-        except NotebookError:
-            return False
-
-    return check
-
-
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (other `nepnb checkpoint upload`s of it wait)."""
@@ -181,7 +151,7 @@ def run_upload(args: argparse.Namespace) -> int:
             body=args.body,
             author=args.author or default_author(),
             runs=args.run,
-            file_check=_file_check(notebook_path),
+            file_check=other_file_holds_id(notebook_path),
             same_history=args.same_history or id_given,
         )
     info = upload.checkpoint

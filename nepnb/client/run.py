@@ -171,6 +171,10 @@ def init_run(
         )
     run = Run(connection, autolog)
     _announce(run)
+    if settings.mode != "read-only":
+        from nepnb.kernel.session import run_opened
+
+        run_opened(run)  # in a notebook: cell capture and a linked checkpoint
     return run
 
 

@@ -6,13 +6,14 @@ nothing of HTTP or terminals.
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nepnb.exceptions import InvalidValue, NotebookIdentityConflict
+from nepnb.exceptions import InvalidValue, NotebookError, NotebookIdentityConflict
 from nepnb.notebooks.compare import (
     CompareOptions,
     NotebookDiff,
@@ -21,7 +22,7 @@ from nepnb.notebooks.compare import (
     side_of_manifest,
     side_of_notebook,
 )
-from nepnb.notebooks.format import normalize_notebook
+from nepnb.notebooks.format import normalize_notebook, read_notebook
 from nepnb.notebooks.snapshot import rebuild, take_snapshot
 from nepnb.store.base import CheckpointInfo, NotebookInfo, Store
 
@@ -58,6 +59,37 @@ def ensure_notebook_id(notebook: dict[str, Any], new: bool = False) -> tuple[dic
     if notebook_id_of(notebook) is not None and not new:
         return notebook, False
     return with_notebook_id(notebook, uuid.uuid4().hex), True
+
+
+def default_author() -> str:
+    """git's user.name, else the login name."""
+    try:
+        name = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    if name:
+        return name
+    from nepnb.client.opening import owner
+
+    return owner()
+
+
+def other_file_holds_id(current: Path) -> FileCheck:
+    """A FileCheck: whether another file (not ``current`` itself, however it is written)
+    still holds the notebook id."""
+
+    def check(other: str, notebook_id: str) -> bool:
+        other_path = Path(other).expanduser()
+        if other_path.resolve() == current or not other_path.is_file():
+            return False
+        try:
+            return notebook_id_of(read_notebook(other_path)) == notebook_id
+        except NotebookError:
+            return False
+
+    return check
 
 
 def split_message(message: str, body: str | None = None) -> tuple[str, str]:
@@ -127,6 +159,13 @@ class Checkpoints:
         notebook = normalize_notebook(notebook, path)
         notebook_id = notebook_id_of(notebook)
         assigned = False
+        if notebook_id is None and not new_id:
+            # No id (a kernel cannot write one into a file the user has open, and tools
+            # such as nbstripout remove it): the notebook last checkpointed here goes on.
+            known = self.notebook_at(path) if path else None
+            if known is not None:
+                notebook_id, assigned = known.notebook_id, True
+                notebook = with_notebook_id(notebook, notebook_id)
         if notebook_id is None or new_id:
             notebook_id, assigned = uuid.uuid4().hex, True
             notebook = with_notebook_id(notebook, notebook_id)

@@ -1,0 +1,210 @@
+"""The notebook a kernel runs: its live model from the frontend, or its saved file.
+
+**The frontend comm** (target ``nepnb``). The JupyterLab extension opens it when a notebook's
+kernel starts (and after every restart) and sends, just before it executes a cell that opens
+a run or takes a checkpoint, the notebook as the user sees it (unsaved edits and outputs
+included). Comm messages travel on the shell channel ahead of the execute request, so the
+model is here when the cell runs. Messages, all dicts with a ``type``:
+
+- frontend → kernel: ``{"type": "model", "path": <server path>, "notebook": <nbformat dict>}``;
+  ``{"type": "stop", "run": <sys/id>}`` (the stop button: stops the run, never the kernel);
+  ``{"type": "status"}`` (asks for a ``runs`` message).
+- kernel → frontend: ``{"type": "notebook_id", "path", "notebook_id"}`` (set it in the model's
+  metadata, so the next save keeps the history together); ``{"type": "runs", "runs": [...]}``
+  (the open runs, for the status bar).
+
+Without a frontend (VS Code, nbclient, papermill, an old Lab) the saved file is used, found by
+:func:`nepnb.kernel.locate.find_notebook`; the kernel never writes into it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nepnb.kernel.session import KernelSession, OpenRun
+    from nepnb.store.base import CheckpointInfo
+
+COMM_TARGET = "nepnb"
+LIVE_MODEL_FRESH_SECONDS = 30.0
+
+
+@dataclass
+class NotebookVersion:
+    """The notebook to checkpoint: its content and where it lives."""
+
+    content: dict[str, Any]
+    path: str
+    found_by: str
+
+
+class Frontend:
+    """The comm to the JupyterLab extension, if one opened it."""
+
+    def __init__(self, session: KernelSession) -> None:
+        self.session = session
+        self.comm: Any = None
+        self.path: str | None = None
+        self.model: dict[str, Any] | None = None
+        self.model_path: str | None = None
+        self.model_time = 0.0
+
+    def register(self) -> None:
+        """Accept the extension's comm (quietly nothing outside a Jupyter kernel)."""
+        try:
+            from comm import get_comm_manager
+
+            manager = get_comm_manager()
+        except Exception:
+            return
+        if manager is not None and hasattr(manager, "register_target"):
+            manager.register_target(COMM_TARGET, self._opened)
+
+    def _opened(self, comm: Any, message: dict[str, Any]) -> None:
+        self.comm = comm
+        data = message.get("content", {}).get("data", {}) or {}
+        self.path = data.get("path") or self.path
+        comm.on_msg(self._received)
+        self.send_runs()
+
+    def _received(self, message: dict[str, Any]) -> None:
+        with self.session.guard("reading a message from JupyterLab"):
+            data = message.get("content", {}).get("data", {}) or {}
+            kind = data.get("type")
+            if kind == "model" and isinstance(data.get("notebook"), dict):
+                self.model = data["notebook"]
+                self.model_path = data.get("path") or self.path
+                self.model_time = time.monotonic()
+            elif kind == "stop":
+                self.session.stop_by_label(str(data.get("run", "")), "stopped from JupyterLab")
+            elif kind == "status":
+                self.send_runs()
+
+    def live_model(self) -> tuple[dict[str, Any], str] | None:
+        """The model the frontend sent just before this cell, if it is fresh."""
+        if self.model is None or self.model_path is None:
+            return None
+        if time.monotonic() - self.model_time > LIVE_MODEL_FRESH_SECONDS:
+            return None
+        return self.model, self.model_path
+
+    def send(self, data: dict[str, Any]) -> None:
+        if self.comm is not None:
+            with self.session.guard("talking to JupyterLab"):
+                self.comm.send(data)
+
+    def send_runs(self) -> None:
+        if self.comm is not None:
+            self.send({"type": "runs", "runs": self.session.status()})
+
+
+def current_notebook(session: KernelSession, cell_source: str) -> NotebookVersion | None:
+    """The live model if the frontend sent one, else the saved file, else None."""
+    from nepnb.notebooks.format import read_notebook
+
+    live = session.frontend.live_model()
+    if live is not None:
+        content, server_path = live
+        return NotebookVersion(content, _disk_path(server_path), "frontend")
+    from nepnb.kernel.locate import find_notebook
+
+    found = find_notebook(session.shell.user_ns, cell_source)
+    if found is None:
+        return None
+    return NotebookVersion(read_notebook(found.path), str(found.path), found.found_by)
+
+
+def _disk_path(server_path: str) -> str:
+    """An absolute path for a server path (the kernel starts in the notebook's folder)."""
+    candidate = Path.cwd() / Path(server_path).name
+    if candidate.is_file():
+        return str(candidate.resolve())
+    from nepnb.kernel.locate import find_notebook
+
+    found = find_notebook()
+    return str(found.path) if found is not None else server_path
+
+
+def checkpoint(
+    session: KernelSession,
+    entries: list[OpenRun],
+    *,
+    message: str,
+    body: str | None = None,
+    cell_source: str = "",
+) -> CheckpointInfo | None:
+    """Checkpoint the notebook this kernel runs, linked to the runs of ``entries``; link each
+    run to it (``source_code/notebook``). None when no notebook or no store can be found."""
+    from nepnb.client.config import local_store
+    from nepnb.exceptions import NotebookIdentityConflict
+    from nepnb.notebooks import (
+        Checkpoints,
+        Upload,
+        default_author,
+        other_file_holds_id,
+        with_notebook_id,
+    )
+    from nepnb.store.field_types import FieldType
+
+    version = current_notebook(session, cell_source)
+    if version is None:
+        return None
+    stored = [entry for entry in entries if entry.run._store is not None]
+    store = stored[0].run._store if stored else local_store()
+    project = stored[0].run._project if stored else _default_project()
+    assert store is not None
+    checkpoints = Checkpoints(store, project)
+
+    def store_checkpoint(content: dict[str, Any], **options: Any) -> Upload:
+        return checkpoints.upload(
+            content,
+            path=version.path,
+            message=message,
+            body=body,
+            author=default_author(),
+            runs=[entry.label for entry in stored],
+            file_check=other_file_holds_id(Path(version.path)),
+            **options,
+        )
+
+    try:
+        upload = store_checkpoint(version.content)
+    except NotebookIdentityConflict:
+        # A copy of another notebook: the history already kept at this path goes on (the
+        # kernel cannot fix the id in the file), or a new one starts.
+        known = checkpoints.notebook_at(version.path)
+        if known is not None:
+            content = with_notebook_id(version.content, known.notebook_id)
+            upload = store_checkpoint(content, same_history=True)
+        else:
+            upload = store_checkpoint(version.content, new_id=True)
+    info = upload.checkpoint
+    if upload.id_assigned and version.found_by == "frontend":
+        session.frontend.send(
+            {
+                "type": "notebook_id",
+                "path": session.frontend.model_path,
+                "notebook_id": upload.notebook_id,
+            }
+        )
+    ref = {
+        "notebook_id": upload.notebook_id,
+        "checkpoint_id": info.id,
+        "path": version.path,
+        "notebook_name": Path(version.path).name,
+    }
+    for entry in stored:
+        entry.run._assign_internal("source_code/notebook", FieldType.NOTEBOOK_REF, ref)
+        entry.checkpoint_id = info.id
+    return info
+
+
+def _default_project() -> str:
+    import os
+
+    from nepnb.client.config import DEFAULT_PROJECT, PROJECT_ENV
+
+    return os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT

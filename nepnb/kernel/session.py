@@ -1,0 +1,378 @@
+"""The runs open in an IPython kernel, and the cell hooks that log into them.
+
+One :class:`KernelSession` per shell (``KernelSession.of(shell)``). A run joins it when it is
+opened in the kernel, by ``%neptune init_run`` or by a plain ``nepnb.init_run()``; from then
+on, every executed cell is logged to it (see :func:`log_cell`), and the session watches for
+hanging runs: another run opened over it, no activity for a while, its variable re-bound,
+the kernel shutting down.
+
+Nothing here may break a user's cell: every hook runs under :meth:`KernelSession.guard`, which
+turns an error into one warning line.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nepnb.kernel.capture import OutputCapture
+from nepnb.store.field_types import FieldType
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
+
+    from nepnb.client.run import Run
+
+CELLS = "notebook/cells"  # where each executed cell is logged (see the README)
+IDLE_MINUTES = 30.0
+IDLE_MINUTES_ENV = "NEPNB_IDLE_MINUTES"
+
+
+def default_idle_minutes() -> float:
+    try:
+        return float(os.environ.get(IDLE_MINUTES_ENV, IDLE_MINUTES))
+    except ValueError:
+        return IDLE_MINUTES
+
+
+@dataclass
+class OpenRun:
+    """A run open in this kernel, as the session sees it."""
+
+    run: Run
+    opened: float
+    capture: bool
+    variables: set[str] = field(default_factory=set)
+    last_activity: float = 0.0
+    writes: int = 0
+    idle_warned: bool = False
+    checkpoint_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.run._sys_id or "(offline run)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.run._state != "stopped"
+
+    def describe(self) -> str:
+        names = ", ".join(f"`{name}`" for name in sorted(self.variables))
+        return f"{self.label} (variable {names})" if names else self.label
+
+    def stop_hint(self) -> str:
+        if self.variables:
+            name = sorted(self.variables)[0]
+            return f"`%neptune stop {name}` or `{name}.stop()`"
+        return f"`%neptune stop {self.label}`"
+
+
+@dataclass
+class CellStart:
+    source: str
+    cell_id: str | None
+    started: float
+
+
+class KernelSession:
+    """Open runs of one IPython shell and the hooks that capture cells into them."""
+
+    def __init__(self, shell: InteractiveShell) -> None:
+        self.shell = shell
+        self.runs: list[OpenRun] = []
+        self.idle_minutes = default_idle_minutes()
+        self.output = OutputCapture()
+        self._cell: CellStart | None = None
+        self._warned: set[str] = set()
+        self._now: Callable[[], float] = time.time
+        self._opening: dict[str, Any] = {}
+        from nepnb.kernel.notebook import Frontend
+
+        self.frontend = Frontend(self)
+        self.frontend.register()
+        shell.events.register("pre_run_cell", self._pre_run_cell)
+        shell.events.register("post_run_cell", self._post_run_cell)
+        atexit.register(self.close_all, "the kernel is shutting down")
+
+    @classmethod
+    def of(cls, shell: InteractiveShell) -> KernelSession:
+        session = getattr(shell, "_nepnb_session", None)
+        if session is None:
+            session = cls(shell)
+            shell._nepnb_session = session  # type: ignore[attr-defined]
+        return session
+
+    # messages ----------------------------------------------------------------------
+    def warn(self, message: str) -> None:
+        """One line on the cell's stderr (where the user looks, unlike Python's warnings,
+        which show once per place)."""
+        stream = self.output.stderr.original if self.output.stderr is not None else sys.stderr
+        print(f"nepnb warning: {message}", file=stream)
+
+    @contextmanager
+    def guard(self, what: str) -> Iterator[None]:
+        """Errors inside nepnb become one warning (once per distinct error), never an
+        exception in the user's cell."""
+        try:
+            yield
+        except Exception as error:
+            key = f"{what}: {type(error).__name__}: {error}"
+            if key not in self._warned:
+                self._warned.add(key)
+                self.warn(
+                    f"{what} failed ({type(error).__name__}: {error}); your code ran normally. "
+                    "Later failures like this one are not repeated."
+                )
+
+    # runs ----------------------------------------------------------------------------
+    def open_runs(self) -> list[OpenRun]:
+        self.runs = [entry for entry in self.runs if entry.is_open]
+        if not any(entry.capture for entry in self.runs):
+            self.output.uninstall()
+        return self.runs
+
+    def find(self, run: Any) -> OpenRun | None:
+        return next((entry for entry in self.runs if entry.run is run), None)
+
+    def attach(self, run: Run, *, variable: str | None = None, capture: bool = True) -> OpenRun:
+        """Make ``run`` one of this kernel's open runs (again: only updates the variable)."""
+        entry = self.find(run)
+        if entry is None:
+            others = [other for other in self.open_runs() if other.run is not run]
+            now = self._now()
+            entry = OpenRun(run, opened=now, capture=capture, last_activity=now)
+            entry.writes = run._pipeline.user_writes()
+            self.runs.append(entry)
+            for other in others:
+                self.warn(
+                    f"run {other.describe()} is still open in this kernel while {entry.label} "
+                    f"opens. Stop it with {other.stop_hint()} if you are done with it."
+                )
+            if capture:
+                self.output.install()
+        if variable is not None:
+            entry.variables.add(variable)
+        return entry
+
+    @contextmanager
+    def opening(self, **options: Any) -> Iterator[None]:
+        """Options for the run opened inside the block (the magic's --var, --no-capture …)."""
+        self._opening = options
+        try:
+            yield
+        finally:
+            self._opening = {}
+
+    def run_opened(self, run: Run) -> None:
+        """A run was opened in this kernel: capture cells into it, and checkpoint the
+        notebook linked to it."""
+        options = self._opening
+        cell = self._cell
+        entry = self.attach(
+            run, variable=options.get("variable"), capture=options.get("capture", True)
+        )
+        if options.get("checkpoint", True) and run._store is not None:
+            from nepnb.kernel.notebook import checkpoint
+
+            with self.guard("checkpointing the notebook"):
+                info = checkpoint(
+                    self,
+                    [entry],
+                    message=f"Run {entry.label} opened",
+                    cell_source=cell.source if cell is not None else "",
+                )
+                if info is None:
+                    self.warn(
+                        "could not find this notebook's file, so the run is not linked to a "
+                        "checkpoint. Save the notebook, or link one later with "
+                        "`%neptune checkpoint -m MESSAGE`."
+                    )
+                else:
+                    print(
+                        f"nepnb: checkpoint {info.id} of {Path(info.path).name} linked to "
+                        f"run {entry.label}"
+                    )
+        self.frontend.send_runs()
+
+    def status(self) -> list[dict[str, Any]]:
+        """The open runs, as ``%neptune status`` and the status bar show them."""
+        now = self._now()
+        rows = []
+        for entry in self.open_runs():
+            idle = now - entry.last_activity
+            rows.append(
+                {
+                    "id": entry.label,
+                    "variables": sorted(entry.variables),
+                    "opened": entry.opened,
+                    "age": now - entry.opened,
+                    "last_activity": entry.last_activity,
+                    "idle": idle,
+                    "hanging": self.idle_minutes > 0 and idle >= self.idle_minutes * 60,
+                    "queued": entry.run._writer.queued(),
+                    "mode": entry.run._mode,
+                    "checkpoint": entry.checkpoint_id,
+                }
+            )
+        return rows
+
+    def stop_by_label(self, label: str, reason: str | None = None) -> bool:
+        for entry in self.open_runs():
+            if entry.label == label:
+                self.stop(entry, reason)
+                return True
+        return False
+
+    def stop(self, entry: OpenRun, reason: str | None = None) -> None:
+        with self.guard(f"stopping run {entry.label}"):
+            queued = entry.run._writer.queued()
+            entry.run.stop()
+            if reason:
+                print(
+                    f"nepnb: stopped run {entry.label} ({reason}; {queued} queued writes flushed)",
+                    file=sys.__stderr__,
+                )
+        self.open_runs()
+        self.frontend.send_runs()
+
+    def close_all(self, reason: str) -> None:
+        for entry in list(self.runs):
+            if entry.is_open:
+                self.stop(entry, reason)
+
+    # hooks ---------------------------------------------------------------------------
+    def _pre_run_cell(self, info: ExecutionInfo) -> None:
+        if not self.runs:
+            return
+        with self.guard("capturing the cell"):
+            runs = self.open_runs()
+            if not runs:
+                return
+            self._warn_idle(runs)
+            self._cell = CellStart(info.raw_cell or "", info.cell_id, self._now())
+            if self.output.installed:
+                self.output.start()
+
+    def _post_run_cell(self, result: ExecutionResult) -> None:
+        cell, self._cell = self._cell, None
+        if not self.runs:
+            if self.output.installed:
+                self.output.finish()
+            return
+        with self.guard("logging the cell to the run"):
+            stdout, stderr = self.output.finish() if self.output.installed else ("", "")
+            runs = self.open_runs()
+            now = self._now()
+            for entry in runs:
+                writes = entry.run._pipeline.user_writes()
+                if writes != entry.writes:
+                    entry.writes, entry.last_activity, entry.idle_warned = writes, now, False
+            if cell is not None and result.execution_count is not None:
+                for entry in runs:
+                    if entry.capture:
+                        log_cell(
+                            entry.run, result.execution_count, cell, result, stdout, stderr, now
+                        )
+            self._check_variables(runs)
+
+    def _warn_idle(self, runs: list[OpenRun]) -> None:
+        if self.idle_minutes <= 0:
+            return
+        now = self._now()
+        for entry in runs:
+            idle = now - entry.last_activity
+            if not entry.idle_warned and idle >= self.idle_minutes * 60:
+                entry.idle_warned = True
+                self.warn(
+                    f"run {entry.describe()} has had no activity for {_duration(idle)} and is "
+                    f"still open. Stop it with {entry.stop_hint()} when you are done."
+                )
+
+    def _check_variables(self, runs: list[OpenRun]) -> None:
+        user_ns = self.shell.user_ns
+        bound: dict[int, set[str]] = {}
+        ids = {id(entry.run) for entry in runs}
+        for name, value in list(user_ns.items()):
+            if id(value) in ids and not name.startswith("_"):
+                bound.setdefault(id(value), set()).add(name)
+        for entry in runs:
+            now_bound = bound.get(id(entry.run), set())
+            lost = entry.variables - now_bound
+            entry.variables = (entry.variables & now_bound) | now_bound
+            if lost and not now_bound:
+                names = ", ".join(f"`{name}`" for name in sorted(lost))
+                self.warn(
+                    f"{names} no longer refers to run {entry.label}, which is still open. "
+                    f"Stop it with `%neptune stop {entry.label}`."
+                )
+
+
+def log_cell(
+    run: Run,
+    execution_count: int,
+    cell: CellStart,
+    result: ExecutionResult,
+    stdout: str,
+    stderr: str,
+    finished: float,
+) -> None:
+    """Log one executed cell to ``run`` under ``notebook/cells/``, at step = its execution
+    count: source, cell id, duration, status, stdout, stderr and the traceback if it failed."""
+    step = float(execution_count)
+    error = result.error_in_exec or result.error_before_exec
+    entries: list[tuple[str, FieldType, Any]] = [
+        ("source", FieldType.STRING_SERIES, cell.source),
+        ("duration", FieldType.FLOAT_SERIES, round(finished - cell.started, 6)),
+        ("status", FieldType.STRING_SERIES, "error" if error is not None else "ok"),
+    ]
+    if cell.cell_id:
+        entries.append(("id", FieldType.STRING_SERIES, cell.cell_id))
+    if stdout:
+        entries.append(("stdout", FieldType.STRING_SERIES, stdout))
+    if stderr:
+        entries.append(("stderr", FieldType.STRING_SERIES, stderr))
+    if error is not None:
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        entries.append(("traceback", FieldType.STRING_SERIES, text))
+    for name, ftype, value in entries:
+        run._log_internal(f"{CELLS}/{name}", ftype, value, step)
+
+
+def _duration(seconds: float) -> str:
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{minutes:.0f} minutes"
+    return f"{minutes / 60:.1f} hours"
+
+
+def current_shell() -> InteractiveShell | None:
+    """The IPython shell of this kernel, if nepnb runs in one (IPython is not imported)."""
+    if "IPython" not in sys.modules:
+        return None
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except Exception:
+        return None
+    if shell is None or not hasattr(shell, "events"):
+        return None
+    return shell  # type: ignore[no-any-return]
+
+
+def run_opened(run: Run) -> None:
+    """Called by ``init_run``: in an IPython shell, the run joins the kernel's session."""
+    shell = current_shell()
+    if shell is None:
+        return
+    session = KernelSession.of(shell)
+    with session.guard("attaching the run to this notebook"):
+        session.run_opened(run)
