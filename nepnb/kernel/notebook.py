@@ -1,9 +1,9 @@
 """The notebook a kernel runs: its live model from the frontend, or its saved file.
 
-**The frontend comm** (target ``nepnb``). The JupyterLab extension opens it when a notebook's
-kernel starts (and after every restart) and sends, just before it executes a cell that opens
-a run or takes a checkpoint, the notebook as the user sees it (unsaved edits and outputs
-included). Comm messages travel on the shell channel ahead of the execute request, so the
+**The frontend comm** (target ``nepnb``). The kernel opens it when nepnb's session starts in
+the kernel (``%load_ext nepnb`` or the first run); the JupyterLab extension registers the
+target and from then on sends, just before it executes a cell that opens a run or takes a
+checkpoint, the notebook as the user sees it (unsaved edits and outputs included). Comm messages travel on the shell channel ahead of the execute request, so the
 model is here when the cell runs. Messages, all dicts with a ``type``:
 
 - frontend → kernel: ``{"type": "model", "path": <server path>, "notebook": <nbformat dict>}``;
@@ -47,28 +47,19 @@ class Frontend:
     def __init__(self, session: KernelSession) -> None:
         self.session = session
         self.comm: Any = None
-        self.path: str | None = None
         self.model: dict[str, Any] | None = None
         self.model_path: str | None = None
         self.model_time = 0.0
 
-    def register(self) -> None:
-        """Accept the extension's comm (quietly nothing outside a Jupyter kernel)."""
-        try:
-            from comm import get_comm_manager
+    def open(self) -> None:
+        """Open the comm to the frontend (a JupyterLab extension that registered the
+        ``nepnb`` target answers; elsewhere nothing happens)."""
+        with self.session.guard("opening the comm to JupyterLab"):
+            from comm import create_comm
 
-            manager = get_comm_manager()
-        except Exception:
-            return
-        if manager is not None and hasattr(manager, "register_target"):
-            manager.register_target(COMM_TARGET, self._opened)
-
-    def _opened(self, comm: Any, message: dict[str, Any]) -> None:
-        self.comm = comm
-        data = message.get("content", {}).get("data", {}) or {}
-        self.path = data.get("path") or self.path
-        comm.on_msg(self._received)
-        self.send_runs()
+            comm = create_comm(target_name=COMM_TARGET, data={"version": _version()})
+            comm.on_msg(self._received)
+            self.comm = comm
 
     def _received(self, message: dict[str, Any]) -> None:
         with self.session.guard("reading a message from JupyterLab"):
@@ -76,7 +67,7 @@ class Frontend:
             kind = data.get("type")
             if kind == "model" and isinstance(data.get("notebook"), dict):
                 self.model = data["notebook"]
-                self.model_path = data.get("path") or self.path
+                self.model_path = data.get("path")
                 self.model_time = time.monotonic()
             elif kind == "stop":
                 self.session.stop_by_label(str(data.get("run", "")), "stopped from JupyterLab")
@@ -208,3 +199,9 @@ def _default_project() -> str:
     from nepnb.client.config import DEFAULT_PROJECT, PROJECT_ENV
 
     return os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
+
+
+def _version() -> str:
+    from nepnb import __version__
+
+    return __version__

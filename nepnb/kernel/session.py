@@ -97,7 +97,7 @@ class KernelSession:
         from nepnb.kernel.notebook import Frontend
 
         self.frontend = Frontend(self)
-        self.frontend.register()
+        self.frontend.open()
         shell.events.register("pre_run_cell", self._pre_run_cell)
         shell.events.register("post_run_cell", self._post_run_cell)
         atexit.register(self.close_all, "the kernel is shutting down")
@@ -156,8 +156,9 @@ class KernelSession:
                     f"run {other.describe()} is still open in this kernel while {entry.label} "
                     f"opens. Stop it with {other.stop_hint()} if you are done with it."
                 )
-            if capture:
+            if capture and not self.output.installed:
                 self.output.install()
+                self.output.start()  # the rest of this cell's output is the run's too
         if variable is not None:
             entry.variables.add(variable)
         return entry
@@ -175,7 +176,8 @@ class KernelSession:
         """A run was opened in this kernel: capture cells into it, and checkpoint the
         notebook linked to it."""
         options = self._opening
-        cell = self._cell
+        if self._cell is None:  # the session started in this cell: it began about now
+            self._cell = CellStart(self.current_source(), None, self._now())
         entry = self.attach(
             run, variable=options.get("variable"), capture=options.get("capture", True)
         )
@@ -187,7 +189,7 @@ class KernelSession:
                     self,
                     [entry],
                     message=f"Run {entry.label} opened",
-                    cell_source=cell.source if cell is not None else "",
+                    cell_source=self.current_source(),
                 )
                 if info is None:
                     self.warn(
@@ -201,6 +203,13 @@ class KernelSession:
                         f"run {entry.label}"
                     )
         self.frontend.send_runs()
+
+    def current_source(self) -> str:
+        """The source of the cell being executed (IPython stores it in ``_ih`` first)."""
+        if self._cell is not None:
+            return self._cell.source
+        history = self.shell.user_ns.get("_ih")
+        return str(history[-1]) if history else ""
 
     def status(self) -> list[dict[str, Any]]:
         """The open runs, as ``%neptune status`` and the status bar show them."""
@@ -250,14 +259,12 @@ class KernelSession:
 
     # hooks ---------------------------------------------------------------------------
     def _pre_run_cell(self, info: ExecutionInfo) -> None:
+        self._cell = CellStart(info.raw_cell or "", info.cell_id, self._now())
         if not self.runs:
             return
         with self.guard("capturing the cell"):
             runs = self.open_runs()
-            if not runs:
-                return
             self._warn_idle(runs)
-            self._cell = CellStart(info.raw_cell or "", info.cell_id, self._now())
             if self.output.installed:
                 self.output.start()
 
@@ -328,13 +335,16 @@ def log_cell(
     count: source, cell id, duration, status, stdout, stderr and the traceback if it failed."""
     step = float(execution_count)
     error = result.error_in_exec or result.error_before_exec
+    info = result.info
+    source = info.raw_cell if info is not None and info.raw_cell is not None else cell.source
+    cell_id = (info.cell_id if info is not None else None) or cell.cell_id
     entries: list[tuple[str, FieldType, Any]] = [
-        ("source", FieldType.STRING_SERIES, cell.source),
+        ("source", FieldType.STRING_SERIES, source),
         ("duration", FieldType.FLOAT_SERIES, round(finished - cell.started, 6)),
         ("status", FieldType.STRING_SERIES, "error" if error is not None else "ok"),
     ]
-    if cell.cell_id:
-        entries.append(("id", FieldType.STRING_SERIES, cell.cell_id))
+    if cell_id:
+        entries.append(("id", FieldType.STRING_SERIES, cell_id))
     if stdout:
         entries.append(("stdout", FieldType.STRING_SERIES, stdout))
     if stderr:
