@@ -1,9 +1,10 @@
 """The notebook a kernel runs: its live model from the frontend, or its saved file.
 
-**The frontend comm** (target ``nepnb``). The kernel opens it when nepnb's session starts in
-the kernel (``%load_ext nepnb`` or the first run); the JupyterLab extension registers the
-target and from then on sends, just before it executes a cell that opens a run or takes a
-checkpoint, the notebook as the user sees it (unsaved edits and outputs included). Comm messages travel on the shell channel ahead of the execute request, so the
+**The frontend comm** (target ``nepnb``, registered in the kernel when nepnb's session starts:
+``%load_ext nepnb`` or the first run). Just before it executes a cell that opens a run or
+takes a checkpoint, the JupyterLab extension opens the comm if it has none yet, and sends the
+notebook as the user sees it (unsaved edits and outputs included); a kernel where nepnb is not
+loaded yet refuses the comm, and the saved file is used instead. Comm messages travel on the shell channel ahead of the execute request, so the
 model is here when the cell runs. Messages, all dicts with a ``type``:
 
 - frontend → kernel: ``{"type": "model", "path": <server path>, "notebook": <nbformat dict>}``;
@@ -51,15 +52,19 @@ class Frontend:
         self.model_path: str | None = None
         self.model_time = 0.0
 
-    def open(self) -> None:
-        """Open the comm to the frontend (a JupyterLab extension that registered the
-        ``nepnb`` target answers; elsewhere nothing happens)."""
-        with self.session.guard("opening the comm to JupyterLab"):
-            from comm import create_comm
+    def register(self) -> None:
+        """Accept the extension's comm (quietly nothing outside a Jupyter kernel)."""
+        with self.session.guard("listening for JupyterLab"):
+            from comm import get_comm_manager
 
-            comm = create_comm(target_name=COMM_TARGET, data={"version": _version()})
-            comm.on_msg(self._received)
-            self.comm = comm
+            manager = get_comm_manager()
+            if manager is not None and hasattr(manager, "register_target"):
+                manager.register_target(COMM_TARGET, self._opened)
+
+    def _opened(self, comm: Any, message: dict[str, Any]) -> None:
+        self.comm = comm
+        comm.on_msg(self._received)
+        self._received(message)  # the opening message may carry a model already
 
     def _received(self, message: dict[str, Any]) -> None:
         with self.session.guard("reading a message from JupyterLab"):
@@ -71,7 +76,7 @@ class Frontend:
                 self.model_time = time.monotonic()
             elif kind == "stop":
                 self.session.stop_by_label(str(data.get("run", "")), "stopped from JupyterLab")
-            elif kind == "status":
+            elif kind in ("status", None):
                 self.send_runs()
 
     def live_model(self) -> tuple[dict[str, Any], str] | None:

@@ -97,7 +97,7 @@ class KernelSession:
         from nepnb.kernel.notebook import Frontend
 
         self.frontend = Frontend(self)
-        self.frontend.open()
+        self.frontend.register()
         shell.events.register("pre_run_cell", self._pre_run_cell)
         shell.events.register("post_run_cell", self._post_run_cell)
         atexit.register(self.close_all, "the kernel is shutting down")
