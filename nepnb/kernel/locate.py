@@ -1,0 +1,410 @@
+"""Find the notebook file a kernel is running, from inside the kernel.
+
+A kernel is not told which notebook it runs. :func:`find_notebook` asks, in this order, and
+the first answer naming an existing ``.ipynb`` file wins:
+
+1. ``JPY_SESSION_NAME``: jupyter_server sets it for each kernel it starts for a session
+   (``SessionManager.get_kernel_env``). When the client names the session (JupyterLab and
+   Notebook 7 send the file's basename as ``name``) it is absolute: the kernel's folder joined
+   with that name. Without a name it is the session's API path, relative to the server's root
+   and ``/``-separated; it is resolved against the root of the server that started this kernel
+   (the parent process), else the root implied by the kernel's folder, else the folder. It
+   keeps the path the session started with: after a rename the file is gone and the next
+   strategy answers.
+2. VS Code: the ``__vsc_ipynb_file__`` variable it sets in the user namespace.
+3. The server's sessions API: the kernel id from the connection file name
+   (``kernel-<id>.json``), the running servers from their info files in the Jupyter runtime
+   folder, ``GET api/sessions`` with each server's token, the session of this kernel, its path
+   joined to the server's root.
+4. Search, for headless runs (nbclient, papermill start the kernel in the notebook's folder):
+   the ``.ipynb`` files in the working folder with a code cell whose source is the cell being
+   executed; an answer only when exactly one file has it.
+
+Nothing here raises: each strategy treats the failures its environment can cause (missing
+files, unreachable servers, malformed JSON) as "not found"; anything else is a bug, reported
+as a :class:`~nepnb.exceptions.NepnbWarning` instead of breaking the user's cell.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+__all__ = ["MAX_SEARCHED_BYTES", "MAX_SEARCHED_FILES", "NotebookLocation", "find_notebook"]
+
+MAX_SEARCHED_FILES = 50
+"""The search reads at most this many notebooks of the folder, the most recently modified."""
+MAX_SEARCHED_BYTES = 50 * 1024 * 1024
+"""The search skips notebooks larger than this."""
+
+# What the outside world can throw at a strategy: files that vanish or cannot be read, servers
+# that are gone or answer garbage, JSON that is not JSON. Anything else is a bug of ours.
+_NOT_FOUND_ERRORS = (OSError, ValueError, http.client.HTTPException)
+
+
+@dataclass(frozen=True)
+class NotebookLocation:
+    """Where the notebook of this kernel is, and how it was found."""
+
+    path: Path
+    """Absolute path of the ``.ipynb`` file on disk."""
+    found_by: str
+    """``"jpy_session_name"``, ``"vscode"``, ``"server_sessions"`` or ``"search"``."""
+    server_path: str | None = None
+    """The path relative to the Jupyter server's root (``/``-separated), when known."""
+
+
+def find_notebook(
+    user_ns: Mapping[str, Any] | None = None,
+    cell_source: str | None = None,
+    *,
+    timeout: float = 2.0,
+) -> NotebookLocation | None:
+    """The notebook file this kernel runs, or None when no strategy finds one.
+
+    ``user_ns`` is the kernel's user namespace (default: the running IPython shell's);
+    ``cell_source`` the source of the cell being executed, for the search in the working
+    folder; ``timeout`` bounds, in seconds, the requests to Jupyter servers and, separately,
+    the search.
+    """
+    try:
+        if user_ns is None:
+            user_ns = _shell_namespace()
+        return (
+            _from_session_name()
+            or _from_vscode(user_ns)
+            or _from_server_sessions(timeout)
+            or _from_search(cell_source, timeout)
+        )
+    except Exception as error:  # a locator bug must never break the user's cell
+        from nepnb.exceptions import NepnbWarning
+        from nepnb.warn import warn_user
+
+        warn_user(
+            f"nepnb could not look for the notebook this kernel runs "
+            f"({type(error).__name__}: {error}); please report this bug",
+            NepnbWarning,
+        )
+        return None
+
+
+# -- 1. JPY_SESSION_NAME ------------------------------------------------------------------
+
+
+def _from_session_name() -> NotebookLocation | None:
+    """The notebook named by ``JPY_SESSION_NAME`` (absolute, or relative to the server root)."""
+    value = os.environ.get("JPY_SESSION_NAME", "")
+    if not value:
+        return None
+    try:
+        if os.path.isabs(value):
+            path = _absolute(value)
+            if not _is_notebook(path):
+                return None
+            root = _parent_server_root()
+            return NotebookLocation(path, "jpy_session_name", _server_path(path, root))
+        api_path = value.strip("/")
+        for root in _roots_for(api_path):
+            path = _absolute(_join_api_path(root, api_path))
+            if _is_notebook(path):
+                return NotebookLocation(path, "jpy_session_name", api_path)
+    except _NOT_FOUND_ERRORS:
+        pass
+    return None
+
+
+def _roots_for(api_path: str) -> list[Path]:
+    """Where the server root may be, best first: the parent server's root, the folder the
+    kernel's folder is inside of if it ends with the notebook's folders, the kernel's folder."""
+    roots: list[Path] = []
+    parent_root = _parent_server_root()
+    if parent_root is not None:
+        roots.append(parent_root)
+    cwd = Path.cwd()
+    folders = PurePosixPath(api_path).parent.parts
+    if folders and cwd.parts[-len(folders) :] == folders:
+        roots.append(cwd.parents[len(folders) - 1])
+    roots.append(cwd)
+    return list(dict.fromkeys(roots))
+
+
+def _parent_server_root() -> Path | None:
+    """The root folder of the Jupyter server that started this process, if it is one."""
+    parent = os.getppid()
+    for server in _running_servers():
+        if server.get("pid") == parent:
+            root = _root_dir(server)
+            if root is not None:
+                return root
+    return None
+
+
+def _server_path(path: Path, root: Path | None) -> str | None:
+    """``path`` relative to ``root`` as an API path, or None if it is not inside it."""
+    if root is None:
+        return None
+    try:
+        return path.relative_to(_absolute(root)).as_posix()
+    except ValueError:
+        return None
+
+
+# -- 2. VS Code ----------------------------------------------------------------------------
+
+
+def _from_vscode(user_ns: Mapping[str, Any] | None) -> NotebookLocation | None:
+    """The notebook VS Code names in ``__vsc_ipynb_file__``."""
+    if user_ns is None:
+        return None
+    value = user_ns.get("__vsc_ipynb_file__")
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        path = _absolute(value)
+        return NotebookLocation(path, "vscode") if _is_notebook(path) else None
+    except _NOT_FOUND_ERRORS:
+        return None
+
+
+# -- 3. The server's sessions API ----------------------------------------------------------
+
+
+def _from_server_sessions(timeout: float) -> NotebookLocation | None:
+    """The notebook of this kernel's session on a running Jupyter server."""
+    kernel_id = _kernel_id()
+    if kernel_id is None:
+        return None
+    deadline = time.monotonic() + timeout
+    parent = os.getppid()
+    # The server that started this kernel first; a kernel may also belong to another one.
+    servers = sorted(_running_servers(), key=lambda server: server.get("pid") != parent)
+    for server in servers:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        root = _root_dir(server)
+        if root is None:
+            continue
+        for session in _sessions(server, remaining):
+            kernel = session.get("kernel")
+            api_path = session.get("path")
+            if not (isinstance(kernel, dict) and kernel.get("id") == kernel_id):
+                continue
+            if not isinstance(api_path, str):
+                continue
+            try:
+                path = _absolute(_join_api_path(root, api_path))
+                if _is_notebook(path):
+                    return NotebookLocation(path, "server_sessions", api_path.strip("/"))
+            except _NOT_FOUND_ERRORS:
+                continue
+    return None
+
+
+def _kernel_id() -> str | None:
+    """This kernel's id, from its connection file ``kernel-<id>.json``; None outside a
+    kernel started by a Jupyter server."""
+    if "ipykernel" not in sys.modules:  # not in a kernel: spare the import
+        return None
+    try:
+        from ipykernel.connect import get_connection_file
+
+        name = Path(get_connection_file()).name
+    except (ImportError, RuntimeError, OSError):  # RuntimeError: not in a running kernel
+        return None
+    if not (name.startswith("kernel-") and name.endswith(".json")):
+        return None
+    return name[len("kernel-") : -len(".json")] or None
+
+
+def _running_servers() -> Iterator[dict[str, Any]]:
+    """The info files of Jupyter servers in the runtime folder (jupyter_server's and the
+    classic Notebook's).
+
+    These are the files ``jupyter_server.serverapp.list_running_servers`` reads; reading them
+    here spares a kernel importing jupyter_server (over a second), which may not even be
+    installed in the kernel's environment. A server that is gone stays listed; its requests
+    fail fast.
+    """
+    try:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        folder = Path(jupyter_runtime_dir())
+        names = sorted(os.listdir(folder))
+    except (ImportError, OSError):
+        return
+    for name in names:
+        if not (name.startswith(("jpserver-", "nbserver-")) and name.endswith(".json")):
+            continue
+        try:
+            info = json.loads((folder / name).read_text(encoding="utf-8"))
+        except _NOT_FOUND_ERRORS:  # gone, or being written
+            continue
+        if isinstance(info, dict):
+            yield info
+
+
+def _root_dir(server: Mapping[str, Any]) -> Path | None:
+    """A server's root folder (``notebook_dir`` for the classic Notebook)."""
+    root = server.get("root_dir", server.get("notebook_dir"))
+    return Path(root) if isinstance(root, str) and root else None
+
+
+def _sessions(server: Mapping[str, Any], timeout: float) -> list[dict[str, Any]]:
+    """The sessions a server lists, or [] if it cannot be asked."""
+    url, token = server.get("url"), server.get("token")
+    if not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        return []  # e.g. a server on a Unix socket
+    request = urllib.request.Request(url.rstrip("/") + "/api/sessions")
+    if isinstance(token, str) and token:
+        request.add_header("Authorization", f"token {token}")
+    # The server is local (its info file is): never go through a proxy.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            sessions = json.loads(response.read())
+    except _NOT_FOUND_ERRORS:  # refused, timed out, 403, not JSON …
+        return []
+    if not isinstance(sessions, list):
+        return []
+    return [session for session in sessions if isinstance(session, dict)]
+
+
+# -- 4. Search in the working folder -------------------------------------------------------
+
+
+def _from_search(cell_source: str | None, timeout: float) -> NotebookLocation | None:
+    """The one notebook in the working folder with a code cell whose source is
+    ``cell_source``."""
+    wanted = _normalized(cell_source or "")
+    if not wanted:
+        return None
+    deadline = time.monotonic() + timeout
+    needle = _raw_needle(wanted)
+    try:
+        folder = Path.cwd()
+        candidates = _notebooks_in(folder)
+    except _NOT_FOUND_ERRORS:
+        return None
+    matches: list[Path] = []
+    for path in candidates:
+        if time.monotonic() >= deadline:
+            return None  # not every file read: one match would not prove the answer unique
+        try:
+            if _has_code_cell(path.read_bytes(), wanted, needle):
+                matches.append(path)
+        except _NOT_FOUND_ERRORS:  # gone, unreadable, not JSON
+            continue
+        if len(matches) > 1:
+            return None
+    if len(matches) != 1:
+        return None
+    return NotebookLocation(_absolute(matches[0]), "search")
+
+
+def _notebooks_in(folder: Path) -> list[Path]:
+    """The ``.ipynb`` files directly in ``folder`` of at most :data:`MAX_SEARCHED_BYTES`,
+    the :data:`MAX_SEARCHED_FILES` most recently modified. Not recursive, so checkpoint
+    folders (``.ipynb_checkpoints``) are never read."""
+    found: list[tuple[float, Path]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.lower().endswith(".ipynb"):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                stat = entry.stat()
+            except OSError:
+                continue
+            if stat.st_size <= MAX_SEARCHED_BYTES:
+                found.append((stat.st_mtime, Path(entry.path)))
+    found.sort(key=lambda item: (-item[0], item[1]))
+    return [path for _, path in found[:MAX_SEARCHED_FILES]]
+
+
+def _has_code_cell(data: bytes, wanted: str, needle: bytes) -> bool:
+    """Whether the notebook in ``data`` (nbformat 3 or 4) has a code cell whose normalized
+    source is ``wanted``."""
+    if needle and needle not in data:  # cheap rejection before parsing
+        return False
+    notebook = json.loads(data)
+    if not isinstance(notebook, dict):
+        return False
+    cells = notebook.get("cells")
+    if cells is None:  # nbformat 3: cells in worksheets, code in "input"
+        worksheets = notebook.get("worksheets")
+        cells = [
+            cell
+            for sheet in (worksheets if isinstance(worksheets, list) else [])
+            if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list)
+            for cell in sheet["cells"]
+        ]
+    if not isinstance(cells, list):
+        return False
+    for cell in cells:
+        if not (isinstance(cell, dict) and cell.get("cell_type") == "code"):
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        if isinstance(source, list):
+            source = "".join(part for part in source if isinstance(part, str))
+        if isinstance(source, str) and _normalized(source) == wanted:
+            return True
+    return False
+
+
+def _raw_needle(wanted: str) -> bytes:
+    """A piece of ``wanted`` that appears verbatim in any JSON file holding it: the longest
+    run of printable ASCII without the characters some JSON writers escape (``"``, ``\\``,
+    ``/``, ``<``, ``>``, ``&``)."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for char in wanted:
+        if " " <= char <= "~" and char not in '"\\/<>&':
+            current.append(char)
+        else:
+            pieces.append("".join(current))
+            current = []
+    pieces.append("".join(current))
+    return max(pieces, key=len).encode("ascii")
+
+
+# -- Helpers -------------------------------------------------------------------------------
+
+
+def _shell_namespace() -> Mapping[str, Any] | None:
+    """The user namespace of the running IPython shell, if IPython is in use."""
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else None
+
+
+def _normalized(source: str) -> str:
+    """A cell source compared across writers: Unix line ends, no surrounding whitespace."""
+    return source.replace("\r\n", "\n").strip()
+
+
+def _join_api_path(root: Path, api_path: str) -> Path:
+    """A server API path (``/``-separated, relative to ``root``) as a path on disk."""
+    return root.joinpath(*[part for part in api_path.split("/") if part])
+
+
+def _absolute(path: str | os.PathLike[str]) -> Path:
+    """``path`` made absolute and normalized, symlinks kept as the user named them."""
+    return Path(os.path.abspath(path))
+
+
+def _is_notebook(path: Path) -> bool:
+    """Whether ``path`` is an existing ``.ipynb`` file."""
+    return path.suffix.lower() == ".ipynb" and path.is_file()
