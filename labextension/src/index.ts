@@ -3,6 +3,9 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 
+import { INotebookTracker } from '@jupyterlab/notebook';
+
+import { KernelBridge } from './kernelbridge';
 import { requestAPI } from './request';
 import { IHealth, PLUGIN_ID } from './tokens';
 
@@ -16,7 +19,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'nepnb: notebook checkpoints and experiment tracking.',
   autoStart: true,
-  activate: async (app: JupyterFrontEnd): Promise<void> => {
+  optional: [INotebookTracker],
+  activate: async (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker | null
+  ): Promise<void> => {
+    if (tracker) {
+      new KernelBridge(tracker);
+    }
     document.body.dataset.nepnbActivated = 'true';
     try {
       const health = await requestAPI<IHealth>('health');

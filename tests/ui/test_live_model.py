@@ -1,0 +1,76 @@
+"""JupyterLab sends the notebook as the user sees it to the kernel when a cell opens a run."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+import nepnb
+from nepnb.client.config import local_store
+from nepnb.notebooks import Checkpoints
+from tests.nbrun import notebook_dict, write_notebook
+from tests.servers import JupyterLab
+
+pytestmark = pytest.mark.browser
+
+
+def run_in_new_cell(page: Page, source: str) -> None:
+    """Type ``source`` into the cell JupyterLab added after the last run, and run it."""
+    page.keyboard.type(source)
+    page.keyboard.press("Shift+Enter")
+
+
+def wait_idle(page: Page) -> None:
+    page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=60_000)
+
+
+def test_init_run_checkpoints_the_unsaved_notebook_and_the_id_reaches_the_model(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEPNB_HOME", str(jupyter_lab.home))
+    notebook = write_notebook(jupyter_lab.root_dir / "demo.ipynb", notebook_dict("%load_ext nepnb"))
+    page.goto(jupyter_lab.lab_url("lab/tree/demo.ipynb"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    wait_idle(page)
+    page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+    page.keyboard.press("Shift+Enter")  # %load_ext nepnb; JupyterLab adds a cell below
+    page.wait_for_function(
+        "() => document.querySelector('.jp-InputPrompt').textContent.includes('[1]')",
+        timeout=60_000,
+    )
+    run_in_new_cell(page, "print('unsaved edit')")
+    page.wait_for_selector("text=unsaved edit", timeout=60_000)
+    run_in_new_cell(page, "%neptune init_run --name live")
+    page.wait_for_selector("text=is open as `run`", timeout=60_000)
+    wait_idle(page)
+    page.screenshot(path=str(artifacts_dir / "run-opened.png"))
+
+    # Nothing was saved: the file still has one cell …
+    assert [c["source"] for c in json.loads(notebook.read_text())["cells"]] == ["%load_ext nepnb"]
+    # … but the checkpoint linked to the run is the notebook as it was on screen.
+    run = nepnb.init_run(with_id="DEF-1", mode="read-only")
+    deadline = time.monotonic() + 30  # the run is async: its fields arrive within a flush
+    while not run.exists("source_code/notebook") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ref = run["source_code/notebook"].fetch()
+    assert ref["path"] == str(notebook.resolve())
+    content = Checkpoints(local_store(), "local/default").content(ref["checkpoint_id"])
+    sources = [cell["source"] for cell in content["cells"]]
+    assert sources[:3] == [
+        "%load_ext nepnb",
+        "print('unsaved edit')",
+        "%neptune init_run --name live",
+    ]
+    printed = content["cells"][1]["outputs"][0]["text"]
+    assert printed in ("unsaved edit\n", ["unsaved edit\n"])
+
+    # The kernel handed the notebook id to the frontend, which saves it with the notebook.
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
+    saved = json.loads(notebook.read_text())
+    assert saved["metadata"]["nepnb"]["notebook_id"] == ref["notebook_id"]
+    page.screenshot(path=str(artifacts_dir / "saved.png"))
