@@ -86,11 +86,31 @@ def _strip_ansi(text: str) -> str:
 
 
 def test_example_notebook_runs(tmp_path: Path, nepnb_home: Path) -> None:
-    notebook = nbformat.read(REPO_ROOT / "examples" / "getting-started.ipynb", as_version=4)
+    import shutil
+
+    import nepnb
+    from nepnb.client.config import local_store
+    from nepnb.notebooks import Checkpoints
+
+    copy = tmp_path / "getting-started.ipynb"
+    shutil.copy(REPO_ROOT / "examples" / "getting-started.ipynb", copy)
+    notebook = nbformat.read(copy, as_version=4)
     executed = execute(notebook, tmp_path)
     code_cells = [cell for cell in executed.cells if cell.cell_type == "code"]
     assert all(error_of(cell) is None for cell in code_cells)
-    assert "%neptune: track runs" in "".join(stream_text(cell) for cell in code_cells)
+    printed = "".join(stream_text(cell) for cell in code_cells)
+    errors = "".join(stream_text(cell, "stderr") for cell in code_cells)
+    assert "%neptune: track runs" in printed
+    assert "nepnb warning" not in errors and "UsageError" not in errors
+    run = nepnb.init_run(with_id="DEF-1", mode="read-only")
+    assert run["sys/name"].fetch() == "getting-started"
+    assert len(run["train/loss"].fetch_values()) == 20
+    ref = run["source_code/notebook"].fetch()
+    history = Checkpoints(local_store(), "local/default").history(ref["notebook_id"])
+    assert [info.summary for info in history] == [
+        "Getting started: first training loop",
+        "Run DEF-1 opened",
+    ]
 
 
 def test_readme_start_command_serves_lab_with_nepnb(tmp_path: Path) -> None:
