@@ -55,6 +55,7 @@ class OpenRun:
     writes: int = 0
     idle_warned: bool = False
     checkpoint_id: str | None = None
+    scanned: bool = False  # the namespace was searched for its variables
 
     @property
     def label(self) -> str:
@@ -304,22 +305,30 @@ class KernelSession:
                 )
 
     def _check_variables(self, runs: list[OpenRun]) -> None:
+        """Warn about open runs whose every variable was re-bound or deleted. The names a run
+        is known by are checked each cell; the namespace is scanned only when that is not
+        enough (a run with no known name yet, or all of them lost)."""
         user_ns = self.shell.user_ns
-        bound: dict[int, set[str]] = {}
-        ids = {id(entry.run) for entry in runs}
-        for name, value in list(user_ns.items()):
-            if id(value) in ids and not name.startswith("_"):
-                bound.setdefault(id(value), set()).add(name)
         for entry in runs:
-            now_bound = bound.get(id(entry.run), set())
-            lost = entry.variables - now_bound
-            entry.variables = (entry.variables & now_bound) | now_bound
-            if lost and not now_bound:
+            kept = {name for name in entry.variables if user_ns.get(name) is entry.run}
+            if kept and kept == entry.variables and entry.scanned:
+                continue
+            lost = entry.variables - kept
+            entry.variables = kept | self._names_of(entry.run)
+            entry.scanned = True
+            if lost and not entry.variables:
                 names = ", ".join(f"`{name}`" for name in sorted(lost))
                 self.warn(
                     f"{names} no longer refers to run {entry.label}, which is still open. "
                     f"Stop it with `%neptune stop {entry.label}`."
                 )
+
+    def _names_of(self, run: Run) -> set[str]:
+        return {
+            name
+            for name, value in list(self.shell.user_ns.items())
+            if value is run and not name.startswith("_")
+        }
 
 
 def log_cell(
