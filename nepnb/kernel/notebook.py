@@ -64,7 +64,12 @@ class Frontend:
     def _opened(self, comm: Any, message: dict[str, Any]) -> None:
         self.comm = comm
         comm.on_msg(self._received)
+        comm.on_close(lambda _message: self._closed(comm))
         self._received(message)  # the opening message may carry a model already
+
+    def _closed(self, comm: Any) -> None:
+        if self.comm is comm:
+            self.comm = None
 
     def _received(self, message: dict[str, Any]) -> None:
         with self.session.guard("reading a message from JupyterLab"):
