@@ -73,4 +73,10 @@ def test_init_run_checkpoints_the_unsaved_notebook_and_the_id_reaches_the_model(
     page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
     saved = json.loads(notebook.read_text())
     assert saved["metadata"]["nepnb"]["notebook_id"] == ref["notebook_id"]
+    # JupyterLab sends each cell's id with its execution: the run knows which cell ran.
+    while not run.exists("notebook/cells/id") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ids = run["notebook/cells/id"].fetch_values()
+    assert ids["step"].tolist() == [3.0]
+    assert ids["value"].tolist() == [saved["cells"][2]["id"]]
     page.screenshot(path=str(artifacts_dir / "saved.png"))
