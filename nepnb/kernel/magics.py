@@ -165,6 +165,8 @@ class NeptuneMagics(Magics):
         entry = session.attach(run, variable=options.var)
         where = run.get_url() if run._store is not None else run._mode
         print(f"nepnb: run {entry.label} is open as `{options.var}` ({where})")
+        if entry.checkpoint_id is not None:
+            print(f"       linked to notebook checkpoint {entry.checkpoint_id}")
 
     def _stop(self, args: list[str]) -> None:
         options = _stop_parser().parse_args(args)

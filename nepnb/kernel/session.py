@@ -198,11 +198,9 @@ class KernelSession:
                         "checkpoint. Save the notebook, or link one later with "
                         "`%neptune checkpoint -m MESSAGE`."
                     )
-                else:
-                    print(
-                        f"nepnb: checkpoint {info.id} of {Path(info.path).name} linked to "
-                        f"run {entry.label}"
-                    )
+                elif "variable" not in options:  # the magic says it with its own line
+                    name = Path(info.path).name
+                    print(f"nepnb: checkpoint {info.id} of {name} linked to run {entry.label}")
         self.frontend.send_runs()
 
     def current_source(self) -> str:

@@ -278,14 +278,14 @@ def test_after_a_restart_the_magic_opens_a_run_linked_to_a_checkpoint(
     kernel = start_kernel()
     kernel.execute("%load_ext nepnb")
     first = kernel.execute(MAGIC_OPEN)
-    assert "linked to run" in first.stdout, first.stdout + first.stderr
+    assert "linked to notebook checkpoint" in first.stdout, first.stdout + first.stderr
     first_id = kernel.execute(LOG).run_id
 
     kernel.restart()
     kernel.execute("%load_ext nepnb")
     opened = kernel.execute("%neptune init_run")
     assert "nepnb warning" not in opened.stderr, opened.stderr
-    assert "linked to run" in opened.stdout, opened.stdout
+    assert "linked to notebook checkpoint" in opened.stdout, opened.stdout
     second_id = kernel.execute(LOG).run_id
     assert second_id != first_id
     kernel.execute("run.wait()")
