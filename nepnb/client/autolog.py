@@ -232,11 +232,34 @@ class AutoLogger:
     def _start_hardware(self) -> None:
         import psutil
 
+        from nepnb.client.gpu import GpuMonitor
+
         ns = self.namespace
         total_gb = psutil.virtual_memory().total / 2**30
         self.run[f"{ns}/cpu"].configure(min=0, max=100, unit="%")
         self.run[f"{ns}/memory"].configure(min=0, max=round(total_gb, 2), unit="GB")
         psutil.cpu_percent()  # the first call only primes the counter
+        gpus = GpuMonitor()
+        configured: set[int] = set()
+
+        def sample_gpus() -> None:
+            # Neptune's fields: gpu_N (%), gpu_memory_N (GB), gpu_power_N (W) per card N.
+            for card in gpus.read():
+                n = card.index
+                if n not in configured:
+                    configured.add(n)
+                    self.run[f"{ns}/gpu_{n}"].configure(min=0, max=100, unit="%")
+                    self.run[f"{ns}/gpu_memory_{n}"].configure(
+                        min=0, max=round(card.memory_total_gb, 2), unit="GB"
+                    )
+                    if card.power_limit_watts is not None:
+                        self.run[f"{ns}/gpu_power_{n}"].configure(
+                            min=0, max=card.power_limit_watts, unit="W"
+                        )
+                self.run[f"{ns}/gpu_{n}"].append(card.usage_percent)
+                self.run[f"{ns}/gpu_memory_{n}"].append(round(card.memory_used_gb, 4))
+                if card.power_watts is not None:
+                    self.run[f"{ns}/gpu_power_{n}"].append(card.power_watts)
 
         def sample() -> None:
             while not self._stop.wait(HARDWARE_PERIOD):
@@ -246,6 +269,7 @@ class AutoLogger:
                     self.run[f"{ns}/cpu"].append(psutil.cpu_percent())
                     used = psutil.virtual_memory().used / 2**30
                     self.run[f"{ns}/memory"].append(round(used, 4))
+                    sample_gpus()
                 except Exception:
                     return
 

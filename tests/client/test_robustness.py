@@ -302,6 +302,51 @@ def test_hardware_metrics_are_sampled_while_the_run_is_open(
     assert ((cpu["value"] >= 0) & (cpu["value"] <= 100)).all()
     assert (memory["value"] > 0).all()
     assert cpu["step"].tolist() == list(range(len(cpu)))
+    # no NVIDIA tools on this machine: no GPU fields
+    assert set(ro.get_structure()["monitoring"][namespace]) >= {"cpu", "memory"}
+    assert not any(name.startswith("gpu") for name in ro.get_structure()["monitoring"][namespace])
+
+
+NVIDIA_SMI = """#!/bin/sh
+# A stand-in for nvidia-smi (this machine has no NVIDIA GPU): the output format of
+# `nvidia-smi --query-gpu=index,utilization.gpu,memory.used,memory.total,power.draw,power.limit
+#  --format=csv,noheader,nounits` for two cards, the second one without power readings.
+echo "0, 87, 10240, 81920, 312.50, 400.00"
+echo "1, 3, 512, 16384, [N/A], [N/A]"
+"""
+
+
+def test_gpu_metrics_are_logged_under_neptunes_names(
+    new_run: Any, reopen: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+    import time
+
+    from nepnb.client import autolog
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    smi = tools / "nvidia-smi"
+    smi.write_text(NVIDIA_SMI)
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(autolog, "HARDWARE_PERIOD", 0.05)
+    run = new_run(
+        capture_hardware_metrics=True, capture_stdout=False, capture_stderr=False, git_ref=False
+    )
+    time.sleep(0.6)
+    run.stop()
+    ro = reopen(run._sys_id)
+    [namespace] = ro.get_structure()["monitoring"]
+    fields = set(ro.get_structure()["monitoring"][namespace])
+    assert {"gpu_0", "gpu_memory_0", "gpu_power_0", "gpu_1", "gpu_memory_1"} <= fields
+    assert "gpu_power_1" not in fields  # the card reports no power
+    base = f"monitoring/{namespace}"
+    assert set(ro[f"{base}/gpu_0"].fetch_values()["value"]) == {87.0}
+    assert set(ro[f"{base}/gpu_memory_0"].fetch_values()["value"]) == {10.0}
+    assert set(ro[f"{base}/gpu_power_0"].fetch_values()["value"]) == {312.5}
+    assert set(ro[f"{base}/gpu_memory_1"].fetch_values()["value"]) == {0.5}
+    assert len(ro[f"{base}/gpu_1"].fetch_values()) >= 3
 
 
 def test_dependencies_infer_uploads_the_installed_packages(
