@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import MagicArgumentParser
-from traitlets import Bool, Float
+from traitlets import Bool, Float, observe
 
 from nepnb import __version__
 from nepnb.kernel.session import CELLS, KernelSession, OpenRun
@@ -90,6 +90,19 @@ class NeptuneMagics(Magics):
     ).tag(config=True)
     capture = Bool(True, help="Log each executed cell to the open runs.").tag(config=True)
 
+    def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._configure_session()
+
+    @observe("idle_minutes", "capture")
+    def _settings_changed(self, change: Any) -> None:
+        """`%config NeptuneMagics.…` applies at once, to plain init_run() runs too."""
+        self._configure_session()
+
+    def _configure_session(self) -> None:
+        if self.shell is not None:
+            self.session  # noqa: B018 (applies the settings)
+
     @property
     def _shell(self) -> InteractiveShell:
         assert self.shell is not None  # set by IPython when it registers the magics
@@ -100,6 +113,7 @@ class NeptuneMagics(Magics):
         session = KernelSession.of(self._shell)
         if self.idle_minutes is not None:
             session.idle_minutes = self.idle_minutes
+        session.capture = self.capture
         return session
 
     def _subcommands(self) -> dict[str, Callable[[list[str]], None]]:
@@ -183,8 +197,8 @@ class NeptuneMagics(Magics):
             return
         for entry in chosen:
             queued = entry.run._writer.queued()
-            session.stop(entry)
-            print(f"nepnb: stopped run {entry.label} ({queued} queued writes flushed)")
+            if session.stop(entry):  # else a warning said what went wrong
+                print(f"nepnb: stopped run {entry.label} ({queued} queued writes flushed)")
 
     def _target(self, runs: list[OpenRun], target: str) -> OpenRun:
         for entry in runs:

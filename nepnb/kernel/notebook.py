@@ -12,7 +12,8 @@ model is here when the cell runs. Messages, all dicts with a ``type``:
   ``{"type": "status"}`` (asks for a ``runs`` message).
 - kernel → frontend: ``{"type": "notebook_id", "path", "notebook_id"}`` (set it in the model's
   metadata, so the next save keeps the history together); ``{"type": "runs", "runs": [...]}``
-  (the open runs, for the status bar).
+  (the open runs, for the status bar). Each JupyterLab window has its own comm: ``runs`` goes
+  to all of them, ``notebook_id`` to the one that sent the model.
 
 Without a frontend (VS Code, nbclient, papermill, an old Lab) the saved file is used, found by
 :func:`nepnb.kernel.locate.find_notebook`; the kernel never writes into it.
@@ -43,11 +44,12 @@ class NotebookVersion:
 
 
 class Frontend:
-    """The comm to the JupyterLab extension, if one opened it."""
+    """The comms to the JupyterLab extension: one per window showing this kernel's notebook."""
 
     def __init__(self, session: KernelSession) -> None:
         self.session = session
-        self.comm: Any = None
+        self.comms: list[Any] = []
+        self.model_comm: Any = None  # the comm that sent the model
         self.model: dict[str, Any] | None = None
         self.model_path: str | None = None
         self.model_time = 0.0
@@ -61,17 +63,23 @@ class Frontend:
             if manager is not None and hasattr(manager, "register_target"):
                 manager.register_target(COMM_TARGET, self._opened)
 
+    @property
+    def comm(self) -> Any:
+        """The comm opened last, if any."""
+        return self.comms[-1] if self.comms else None
+
     def _opened(self, comm: Any, message: dict[str, Any]) -> None:
-        self.comm = comm
-        comm.on_msg(self._received)
+        self.comms.append(comm)
+        comm.on_msg(lambda message: self._received(message, comm))
         comm.on_close(lambda _message: self._closed(comm))
-        self._received(message)  # the opening message may carry a model already
+        self._received(message, comm)  # the opening message may carry a model already
 
     def _closed(self, comm: Any) -> None:
-        if self.comm is comm:
-            self.comm = None
+        self.comms = [other for other in self.comms if other is not comm]
+        if self.model_comm is comm:
+            self.model_comm = None
 
-    def _received(self, message: dict[str, Any]) -> None:
+    def _received(self, message: dict[str, Any], comm: Any = None) -> None:
         with self.session.guard("reading a message from JupyterLab"):
             data = message.get("content", {}).get("data", {}) or {}
             kind = data.get("type")
@@ -79,6 +87,7 @@ class Frontend:
                 self.model = data["notebook"]
                 self.model_path = data.get("path")
                 self.model_time = time.monotonic()
+                self.model_comm = comm
             elif kind == "stop":
                 self.session.stop_by_label(str(data.get("run", "")), "stopped from JupyterLab")
             elif kind in ("status", None):
@@ -92,13 +101,14 @@ class Frontend:
             return None
         return self.model, self.model_path
 
-    def send(self, data: dict[str, Any]) -> None:
-        if self.comm is not None:
+    def send(self, data: dict[str, Any], comm: Any = None) -> None:
+        """Send ``data`` on ``comm``, or on every open comm."""
+        for target in [comm] if comm is not None else list(self.comms):
             with self.session.guard("talking to JupyterLab"):
-                self.comm.send(data)
+                target.send(data)
 
     def send_runs(self) -> None:
-        if self.comm is not None:
+        if self.comms:
             self.send({"type": "runs", "runs": self.session.status()})
 
 
@@ -183,13 +193,14 @@ def checkpoint(
         else:
             upload = store_checkpoint(version.content, new_id=True)
     info = upload.checkpoint
-    if upload.id_assigned and version.found_by == "frontend":
+    if upload.id_assigned and version.found_by == "frontend" and session.frontend.model_comm:
         session.frontend.send(
             {
                 "type": "notebook_id",
                 "path": session.frontend.model_path,
                 "notebook_id": upload.notebook_id,
-            }
+            },
+            session.frontend.model_comm,
         )
     ref = {
         "notebook_id": upload.notebook_id,

@@ -56,10 +56,11 @@ class OpenRun:
     idle_warned: bool = False
     checkpoint_id: str | None = None
     scanned: bool = False  # the namespace was searched for its variables
+    step_offset: float = 0.0  # cells are logged at step = offset + execution count
 
     @property
     def label(self) -> str:
-        return self.run._sys_id or "(offline run)"
+        return self.run._sys_id or f"({self.run._mode} run)"
 
     @property
     def is_open(self) -> bool:
@@ -69,10 +70,14 @@ class OpenRun:
         names = ", ".join(f"`{name}`" for name in sorted(self.variables))
         return f"{self.label} (variable {names})" if names else self.label
 
-    def stop_hint(self) -> str:
-        if self.variables:
-            name = sorted(self.variables)[0]
-            return f"`%neptune stop {name}` or `{name}.stop()`"
+    def stop_hint(self, rebinding: str | None = None, *, any_rebound: bool = False) -> str:
+        """How to stop this run. ``rebinding``: a variable about to refer to another run
+        (``any_rebound``: any of them may be), so not one to name."""
+        names = [] if any_rebound else sorted(self.variables - {rebinding})
+        if not names and self.run._sys_id is None:
+            names = sorted(self.variables)  # no id to name it by
+        if names:
+            return f"`%neptune stop {names[0]}` or `{names[0]}.stop()`"
         return f"`%neptune stop {self.label}`"
 
 
@@ -92,6 +97,10 @@ class KernelSession:
         self.idle_minutes = default_idle_minutes()
         self.output = OutputCapture()
         self._cell: CellStart | None = None
+        # the cells running, outermost first, with the request that runs them: more than one
+        # while a cell runs code through run_cell (%%capture, %rerun …), part of that cell
+        self._running: list[tuple[ExecutionInfo, Any]] = []
+        self.capture = True  # the default for runs opened in a cell (NeptuneMagics.capture)
         self._warned: set[str] = set()
         self._now: Callable[[], float] = time.time
         self._opening: dict[str, Any] = {}
@@ -151,11 +160,15 @@ class KernelSession:
             now = self._now()
             entry = OpenRun(run, opened=now, capture=capture, last_activity=now)
             entry.writes = run._pipeline.user_writes()
+            with self.guard("reading the cells the run logged before"):
+                entry.step_offset = self._step_offset(run)
             self.runs.append(entry)
             for other in others:
+                # the magic re-binds `variable`; a plain init_run may re-bind any name
+                hint = other.stop_hint(variable, any_rebound=variable is None)
                 self.warn(
                     f"run {other.describe()} is still open in this kernel while {entry.label} "
-                    f"opens. Stop it with {other.stop_hint()} if you are done with it."
+                    f"opens. Stop it with {hint} if you are done with it."
                 )
             if capture and not self.output.installed:
                 self.output.install()
@@ -163,6 +176,20 @@ class KernelSession:
         if variable is not None:
             entry.variables.add(variable)
         return entry
+
+    def _step_offset(self, run: Run) -> float:
+        """0, or for a run resumed in a new kernel (execution counts start again at 1) the
+        last step its cells were logged at: steps must increase."""
+        info = getattr(run, "_info", None)
+        if run._store is None or info is None:
+            return 0.0
+        path = f"{CELLS}/source"
+        stored = run._store.get_fields(info.uid, [path]).get(path)
+        last = stored.value.get("last_step") if stored and isinstance(stored.value, dict) else None
+        current = self.shell.execution_count - 1  # IPython counts the running cell first
+        if isinstance(last, (int, float)) and last >= current:
+            return float(last)
+        return 0.0
 
     @contextmanager
     def opening(self, **options: Any) -> Iterator[None]:
@@ -180,7 +207,7 @@ class KernelSession:
         if self._cell is None:  # the session started in this cell: it began about now
             self._cell = CellStart(self.current_source(), None, self._now())
         entry = self.attach(
-            run, variable=options.get("variable"), capture=options.get("capture", True)
+            run, variable=options.get("variable"), capture=options.get("capture", self.capture)
         )
         if options.get("checkpoint", True) and run._store is not None:
             from nepnb.kernel.notebook import checkpoint
@@ -233,16 +260,19 @@ class KernelSession:
         return rows
 
     def stop_by_label(self, label: str, reason: str | None = None) -> bool:
-        for entry in self.open_runs():
-            if entry.label == label:
-                self.stop(entry, reason)
-                return True
-        return False
+        """Stop the run ``label`` (each of its handles, if it was opened more than once)."""
+        chosen = [entry for entry in self.open_runs() if entry.label == label]
+        for entry in chosen:
+            self.stop(entry, reason)
+        return bool(chosen)
 
-    def stop(self, entry: OpenRun, reason: str | None = None) -> None:
+    def stop(self, entry: OpenRun, reason: str | None = None) -> bool:
+        """Stop the run of ``entry``; False if that failed (a warning said why)."""
+        stopped = False
         with self.guard(f"stopping run {entry.label}"):
             queued = entry.run._writer.queued()
             entry.run.stop()
+            stopped = True
             if reason:
                 print(
                     f"nepnb: stopped run {entry.label} ({reason}; {queued} queued writes flushed)",
@@ -250,6 +280,7 @@ class KernelSession:
                 )
         self.open_runs()
         self.frontend.send_runs()
+        return stopped
 
     def close_all(self, reason: str) -> None:
         for entry in list(self.runs):
@@ -258,6 +289,12 @@ class KernelSession:
 
     # hooks ---------------------------------------------------------------------------
     def _pre_run_cell(self, info: ExecutionInfo) -> None:
+        request = self._request()
+        if self._running and self._running[-1][1] != request:
+            self._running.clear()  # left over from another request: that cell has ended
+        self._running.append((info, request))
+        if len(self._running) > 1:
+            return
         self._cell = CellStart(info.raw_cell or "", info.cell_id, self._now())
         if not self.runs:
             return
@@ -267,7 +304,17 @@ class KernelSession:
             if self.output.installed:
                 self.output.start()
 
-    def _post_run_cell(self, result: ExecutionResult) -> None:
+    def _post_run_cell(self, result: ExecutionResult | None) -> None:
+        info = result.info if result is not None else None
+        if info is None:  # the kernel's cell failed before it had a result
+            self._running.clear()
+        elif any(running is info for running, _ in self._running):
+            while self._running.pop()[0] is not info:
+                pass  # (a run_cell_async awaited in the cell sends no post_run_cell)
+            if self._running:
+                return
+        elif self._running and self._running[-1][1] == self._request():
+            return  # a blank cell run from a cell (IPython sends no pre_run_cell for it)
         cell, self._cell = self._cell, None
         if not self.runs:
             if self.output.installed:
@@ -281,13 +328,24 @@ class KernelSession:
                 writes = entry.run._pipeline.user_writes()
                 if writes != entry.writes:
                     entry.writes, entry.last_activity, entry.idle_warned = writes, now, False
-            if cell is not None and result.execution_count is not None:
+            # a cell without a history entry (store_history=False) has no count of its own
+            history = info is None or info.store_history
+            if cell is not None and result is not None and history and result.execution_count:
+                seen: set[str] = set()  # a run opened twice here is logged to once
                 for entry in runs:
-                    if entry.capture:
-                        log_cell(
-                            entry.run, result.execution_count, cell, result, stdout, stderr, now
-                        )
+                    if not entry.capture or entry.label in seen:
+                        continue
+                    if entry.run._sys_id is not None:
+                        seen.add(entry.label)
+                    step = entry.step_offset + result.execution_count
+                    log_cell(entry.run, step, cell, result, stdout, stderr, now)
             self._check_variables(runs)
+
+    def _request(self) -> Any:
+        """The id of the kernel request being executed (None outside a kernel)."""
+        parent = getattr(self.shell, "parent_header", None)
+        header = parent.get("header") if isinstance(parent, dict) else None
+        return header.get("msg_id") if isinstance(header, dict) else None
 
     def _warn_idle(self, runs: list[OpenRun]) -> None:
         if self.idle_minutes <= 0:
@@ -331,16 +389,17 @@ class KernelSession:
 
 def log_cell(
     run: Run,
-    execution_count: int,
+    step: float,
     cell: CellStart,
     result: ExecutionResult,
     stdout: str,
     stderr: str,
     finished: float,
 ) -> None:
-    """Log one executed cell to ``run`` under ``notebook/cells/``, at step = its execution
-    count: source, cell id, duration, status, stdout, stderr and the traceback if it failed."""
-    step = float(execution_count)
+    """Log one executed cell to ``run`` under ``notebook/cells/``, at ``step`` (its execution
+    count, after the cells of an earlier kernel for a resumed run): source, cell id, duration,
+    status, stdout, stderr and the traceback if it failed."""
+    step = float(step)
     error = result.error_in_exec or result.error_before_exec
     info = result.info
     source = info.raw_cell if info is not None and info.raw_cell is not None else cell.source
