@@ -129,13 +129,17 @@ def current_notebook(session: KernelSession, cell_source: str) -> NotebookVersio
 
 
 def _disk_path(server_path: str) -> str:
-    """An absolute path for a server path (the kernel starts in the notebook's folder)."""
-    candidate = Path.cwd() / Path(server_path).name
-    if candidate.is_file():
-        return str(candidate.resolve())
+    """An absolute path for the frontend's server path: the file the kernel's session names
+    if it is that notebook, else the same name in the kernel's folder (where a kernel starts)."""
     from nepnb.kernel.locate import find_notebook
 
     found = find_notebook()
+    name = Path(server_path).name
+    if found is not None and (found.server_path == server_path or found.path.name == name):
+        return str(found.path)
+    candidate = Path.cwd() / name
+    if candidate.is_file():
+        return str(candidate.resolve())
     return str(found.path) if found is not None else server_path
 
 
