@@ -4,7 +4,9 @@ Safe for several processes at once (kernels, the Jupyter server, the CLI): every
 one ``BEGIN IMMEDIATE`` transaction, waits for the lock instead of failing, and is retried
 if SQLite still reports the database as busy. Series are stored in chunks of up to
 ``CHUNK_POINTS`` points (steps, values and timestamps as packed float64 arrays), so that a
-million points are written and read as a few dozen rows.
+million points are written and read as a few dozen rows. Objects open for writing hold a
+lock file in ``alive/`` (nepnb.store.liveness), so that runs whose process died are told
+apart from live ones and marked (``mark_abandoned``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from nepnb.exceptions import (
     StoreError,
     StoreSchemaTooNew,
 )
+from nepnb.store import liveness
 from nepnb.store.base import (
     ApplyResult,
     CheckpointInfo,
@@ -50,7 +53,7 @@ from nepnb.store.base import (
 )
 from nepnb.store.blobs import BlobStore
 from nepnb.store.field_types import FieldType, with_article
-from nepnb.store.operations import Batch, Operation, SeriesPoints
+from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 CHUNK_POINTS = 16_384
@@ -70,6 +73,9 @@ _EMPTY_META: dict[str, Any] = {
     "tail_seq": 0,
 }
 _SERIES_CONFIG = ("min", "max", "unit")
+#: Set on a run whose process died while it was running (see ``LocalStore.mark_abandoned``).
+CRASHED_FIELD = "sys/crashed"
+_PING_FIELD = "sys/ping_time"
 
 
 class LocalStore(Store):
@@ -241,7 +247,10 @@ class LocalStore(Store):
         model_key: str | None = None,
         model_id: str | None = None,
         initial: Batch | None = None,
+        uid: str | None = None,
     ) -> ObjectInfo:
+        """See ``Store.create_object``; ``uid``: the new object's, chosen by the caller (who
+        holds its liveness lock before the object exists: ``hold_alive``)."""
         self.get_project(project, create=True)
         with self._write() as con:
             project_id, key = self._project_row(con, project)
@@ -252,7 +261,7 @@ class LocalStore(Store):
                 uid, sys_id, custom = existing
                 return ObjectInfo(uid, project, kind, sys_id, custom, created=False)
             sys_id = self._new_sys_id(con, project_id, key, kind, model_key, model_id)
-            uid = uuid.uuid4().hex
+            uid = uid or new_uid()
             now = time.time()
             con.execute(
                 "INSERT INTO objects (uid, project_id, kind, sys_id, custom_run_id, model_id, "
@@ -353,6 +362,74 @@ class LocalStore(Store):
         rows = con.execute(sql + " ORDER BY o.created", args)
         return [ObjectInfo(uid, project, kind, sys_id, custom) for uid, sys_id, custom in rows]
 
+    # liveness ------------------------------------------------------------------------
+    def hold_alive(self, uid: str, *, new: bool = False) -> liveness.AliveLock | None:
+        """Hold the object ``uid`` open for writing in this process until ``release()``.
+
+        ``new``: the object does not exist yet (its uid was chosen for ``create_object``).
+        Else, if no process held it and it was left "running", it is marked crashed first
+        (see ``mark_abandoned``). None where file locks are not available.
+        """
+        if new:
+            return liveness.hold(self.home, uid)
+        return liveness.claim(self.home, uid, lambda: self._mark_if_running(uid))
+
+    def mark_abandoned(self, project: str) -> list[str]:
+        """Mark the runs of ``project`` whose process died while they were open: returns the
+        ``sys/id`` of each object it marked (none the next time).
+
+        An object whose ``sys/state`` is "running" but that no process holds open (no lock on
+        ``<store>/alive/<uid>``: see ``nepnb.store.liveness``) gets ``sys/state`` "inactive"
+        and ``sys/crashed`` True; its other fields, ``sys/ping_time`` (about when its process
+        was last alive) and ``sys/modification_time`` included, are kept. Objects open in a
+        live process, this one included, are never marked, however long they have been idle.
+
+        Cheap when nothing is running (one query), so callers may run it before every read:
+        ``fetch_runs_table`` does, and the kernel magic may. Safe to run from several
+        processes at once: an object is marked once. Never marks anything on a platform
+        without ``fcntl``.
+        """
+        if not liveness.SUPPORTED:
+            return []
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT o.uid, o.sys_id FROM objects o JOIN projects p ON p.id = o.project_id "
+                "JOIN fields f ON f.object_uid = o.uid AND f.path = 'sys/state' "
+                "WHERE p.name = ? AND f.value = ? ORDER BY o.created",
+                (project, json.dumps("running")),
+            )
+            .fetchall()
+        )
+        marked = []
+        for uid, sys_id in rows:
+            lock = liveness.probe(self.home, uid)
+            if lock is None:  # open in a live process
+                continue
+            try:
+                if self._mark_if_running(uid):
+                    marked.append(sys_id)
+            finally:
+                lock.release()
+        return marked
+
+    def _mark_if_running(self, uid: str) -> bool:
+        """Mark ``uid`` crashed if it is still "running" (call with its lock held exclusively)."""
+        with self._write() as con:
+            row = con.execute(
+                "SELECT value FROM fields WHERE object_uid = ? AND path = 'sys/state'", (uid,)
+            ).fetchone()
+            if row is None or json.loads(row[0]) != "running":
+                return False
+            ended = Batch(
+                [
+                    Operation(OpKind.ASSIGN, "sys/state", FieldType.RUN_STATE, "inactive"),
+                    Operation(OpKind.ASSIGN, CRASHED_FIELD, FieldType.BOOL, True),
+                ]
+            )
+            rejected = _Applier(con, uid).apply(ended)
+            return all(r.path != "sys/state" for r in rejected)
+
     # fields --------------------------------------------------------------------------
     def apply(self, uid: str, batch: Batch) -> ApplyResult:
         with self._write() as con:
@@ -364,7 +441,8 @@ class LocalStore(Store):
             if con.execute("SELECT 1 FROM objects WHERE uid = ?", (uid,)).fetchone() is None:
                 raise ObjectNotFound(f"no object {uid} in the local store {self.home}")
             rejected = _Applier(con, uid).apply(batch)
-            _upsert(con, uid, "sys/modification_time", FieldType.DATETIME, time.time())
+            if not _only_pings(batch):  # a heartbeat is not a modification
+                _upsert(con, uid, "sys/modification_time", FieldType.DATETIME, time.time())
             con.execute(
                 "INSERT INTO applied_batches (batch_id, object_uid, applied) VALUES (?, ?, ?)",
                 (batch.batch_id, uid, time.time()),
@@ -985,6 +1063,17 @@ def _upsert(con: sqlite3.Connection, uid: str, path: str, ftype: FieldType, valu
         "INSERT INTO fields (object_uid, path, type, value) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (object_uid, path) DO UPDATE SET type = excluded.type, value = excluded.value",
         (uid, path, ftype.value, json.dumps(value)),
+    )
+
+
+def new_uid() -> str:
+    """A new object uid."""
+    return uuid.uuid4().hex
+
+
+def _only_pings(batch: Batch) -> bool:
+    return bool(batch.operations) and all(
+        op.kind is OpKind.ASSIGN and op.path == _PING_FIELD for op in batch.operations
     )
 
 
