@@ -29,6 +29,7 @@ from nepnb.exceptions import (
 )
 from nepnb.store.base import FieldInfo, ObjectInfo, ObjectKind, SeriesData, Store
 from nepnb.store.field_types import FieldType
+from nepnb.store.liveness import AliveLock
 from nepnb.store.operations import Operation, OpKind
 
 log = logging.getLogger("nepnb")
@@ -67,6 +68,7 @@ class Connection:
     resumed: bool = False
     initial_fields: list[Operation] = field(default_factory=list)  # when there is no store
     shared: bool = False  # other processes may write this object (custom_run_id)
+    alive: AliveLock | None = None  # held while the object is open for writing (local store)
 
 
 class NeptuneObject:
@@ -89,6 +91,7 @@ class NeptuneObject:
         self._state = "started"
         self._stop_lock = threading.Lock()
         self._sync = connection.mode == "sync"
+        self._alive = connection.alive
         # Points appended without a step are numbered by the store when other processes
         # may write the same series (custom_run_id), or when the stored steps are unknown
         # (an offline object opened with with_id).
@@ -252,6 +255,11 @@ class NeptuneObject:
         with self._stop_lock:
             if self._state == "stopped":
                 return
+            if self._pid != os.getpid():
+                # A forked child's copy of the parent's object: closing it here must neither
+                # write to the parent's object nor release the parent's liveness lock.
+                self._state = "stopped"
+                return
             try:
                 self._before_stop()
             finally:
@@ -263,7 +271,12 @@ class NeptuneObject:
                 try:
                     self._writer.close()
                 finally:
-                    self._after_stop()
+                    try:
+                        self._after_stop()
+                    finally:
+                        # Only now, with the last writes stored: no longer open here.
+                        if self._alive is not None:
+                            self._alive.release()
 
     def _before_stop(self) -> None:
         """Subclass hook: last writes before the writer closes."""

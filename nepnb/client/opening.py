@@ -17,6 +17,8 @@ from nepnb.client.writer import QueueWriter, SyncWriter, Writer
 from nepnb.exceptions import InvalidValue
 from nepnb.store.base import ObjectInfo, ObjectKind
 from nepnb.store.field_types import FieldType
+from nepnb.store.liveness import AliveLock
+from nepnb.store.local import LocalStore, new_uid
 from nepnb.store.operations import Batch, Operation, OpKind
 
 
@@ -96,30 +98,49 @@ def open_connection(request: OpenRequest) -> Connection:
             resumed=request.with_id is not None, initial_fields=list(fields), shared=shared,
         )  # fmt: skip
     store = store_for(settings)
-    if request.with_id:
-        info = _find(request, store)
-        store.apply(info.uid, Batch(list(request.resume_fields)))
-        resumed = True
-    elif request.kind is ObjectKind.PROJECT:
-        info = _project(request, store)
-        resumed = True
-    else:
-        info = store.create_object(
-            settings.project,
-            request.kind,
-            custom_run_id=request.custom_run_id,
-            model_key=request.model_key,
-            model_id=request.model_id,
-            initial=Batch(list(request.new_fields)),
-        )
-        resumed = not info.created
-        if resumed and request.kind is ObjectKind.MODEL:
-            raise InvalidValue(
-                f"a model with key {request.model_key!r} exists already ({info.sys_id}); open "
-                f"it with init_model(with_id={info.sys_id!r}), or pick another key"
-            )
-        if resumed:
+    # While open for writing, the object's liveness lock is held (local store): it becomes
+    # "running" only with the lock held, so a process that dies is told from a live one.
+    alive: AliveLock | None = None
+    try:
+        if request.with_id:
+            info = _find(request, store)
+            alive = _hold(store, info.uid)
             store.apply(info.uid, Batch(list(request.resume_fields)))
+            resumed = True
+        elif request.kind is ObjectKind.PROJECT:
+            info = _project(request, store)
+            alive = _hold(store, info.uid)
+            resumed = True
+        else:
+            new: dict[str, Any] = {}
+            if isinstance(store, LocalStore):
+                new["uid"] = new_uid()
+                alive = store.hold_alive(new["uid"], new=True)
+            info = store.create_object(
+                settings.project,
+                request.kind,
+                custom_run_id=request.custom_run_id,
+                model_key=request.model_key,
+                model_id=request.model_id,
+                initial=Batch(list(request.new_fields)),
+                **new,
+            )
+            resumed = not info.created
+            if resumed:
+                if alive is not None:
+                    alive.release()  # of the uid chosen for a new object
+                    alive = None
+                if request.kind is ObjectKind.MODEL:
+                    raise InvalidValue(
+                        f"a model with key {request.model_key!r} exists already ({info.sys_id}); "
+                        f"open it with init_model(with_id={info.sys_id!r}), or pick another key"
+                    )
+                alive = _hold(store, info.uid)
+                store.apply(info.uid, Batch(list(request.resume_fields)))
+    except BaseException:
+        if alive is not None:
+            alive.release()
+        raise
     if mode == "sync":
 
         def make(obj: NeptuneObject) -> Writer:
@@ -127,7 +148,7 @@ def open_connection(request: OpenRequest) -> Connection:
 
         return Connection(
             mode, settings.project, request.kind, store, info, make, resumed=resumed,
-            shared=shared,
+            shared=shared, alive=alive,
         )  # fmt: skip
     folder = new_queue_folder(settings.data_dir, "async", info.sys_id, request.kind.value)
     queue = OperationQueue(
@@ -139,8 +160,14 @@ def open_connection(request: OpenRequest) -> Connection:
     return Connection(
         mode, settings.project, request.kind, store, info,
         lambda obj: _queue_writer(obj, request, queue, store, info.uid), queue=queue, resumed=resumed,
-        shared=shared,
+        shared=shared, alive=alive,
     )  # fmt: skip
+
+
+def _hold(store: Any, uid: str) -> AliveLock | None:
+    """Hold the existing object ``uid`` open; if its process died while it was running, it
+    is marked crashed first (before it becomes running again here)."""
+    return store.hold_alive(uid) if isinstance(store, LocalStore) else None
 
 
 def _queue_meta(request: OpenRequest, mode: str, **ids: Any) -> dict[str, Any]:

@@ -123,6 +123,7 @@ def init_run(
         assign("sys/group_tags", FieldType.STRING_SET, []),
         assign("sys/state", FieldType.RUN_STATE, "running"),
         assign("sys/failed", FieldType.BOOL, False),
+        assign("sys/crashed", FieldType.BOOL, False),  # True: its process died while running
         assign("sys/trashed", FieldType.BOOL, False),
         assign("sys/owner", FieldType.STRING, owner()),
         assign("sys/ping_time", FieldType.DATETIME, now),

@@ -113,6 +113,15 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
+def mark_abandoned(store: Store, project: str) -> list[str]:
+    """Mark the objects of ``project`` that were left "running" by a process that died:
+    ``sys/state`` "inactive", ``sys/crashed`` True. Returns their ``sys/id``. Only the local
+    store can tell (``LocalStore.mark_abandoned``); other stores mark nothing."""
+    from nepnb.store.local import LocalStore
+
+    return store.mark_abandoned(project) if isinstance(store, LocalStore) else []
+
+
 def fetch_table(
     store: Store,
     project: str,
@@ -155,6 +164,7 @@ def fetch_table(
     parsed = parse_query(query) if query else None
 
     column_list = None if columns is None else list(dict.fromkeys(["sys/id", *columns, sort_by]))
+    mark_abandoned(store, project)  # runs whose process died show as crashed, not running
     objects = store.list_objects(project, kind, model_id=model_id)
     needed: set[str] | None = None
     if column_list is not None:

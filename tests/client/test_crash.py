@@ -1,0 +1,257 @@
+"""Runs whose process died show as crashed when next seen.
+
+Real processes, killed with SIGKILL: nothing of theirs runs after the signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import nepnb as neptune
+from nepnb.client.config import local_store
+from nepnb.client.table import mark_abandoned
+from nepnb.store.liveness import FOLDER
+from tests.client.conftest import QUIET, series
+
+#: Opens a run (mode, then custom_run_id or "-"), logs, waits until it is stored, prints its
+#: id and then whatever the variant adds, and sleeps until killed.
+SCRIPT = textwrap.dedent(
+    """
+    import os, sys, time
+    import nepnb
+    mode, custom, variant = sys.argv[1:4]
+    run = nepnb.init_run(
+        mode=mode, custom_run_id=None if custom == "-" else custom, flush_period=0.05,
+        capture_stdout=False, capture_stderr=False, capture_hardware_metrics=False,
+        git_ref=False,
+    )
+    for i in range(100):
+        run["loss"].append(float(i))
+    run["params/lr"] = 0.1
+    run.wait()
+    extra = ""
+    if variant == "stop":
+        run.stop()
+    elif variant == "exit":
+        print(run["sys/id"].fetch(), flush=True)
+        sys.exit(0)  # no stop(): atexit does it
+    elif variant == "fork-stop":  # a child that stops (its copy of) the run and exits
+        child = os.fork()
+        if child == 0:
+            run.stop()
+            sys.exit(0)
+        os.waitpid(child, 0)
+    elif variant == "fork-live":  # a child that lives on
+        child = os.fork()
+        if child == 0:
+            time.sleep(600)
+            os._exit(0)
+        extra = f" {child}"
+    print(run["sys/id"].fetch() + extra, flush=True)
+    time.sleep(600)
+    """
+)
+
+Spawn = Callable[..., tuple[subprocess.Popen[str], list[str]]]
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Spawn]:
+    """``spawn(mode, custom="-", variant="", env={})``: a process that opened a run and
+    stays alive; returns it and the words it printed (the run id first). Each process and
+    its children are killed at the end (they have a process group of their own)."""
+    script = tmp_path / "open_run.py"
+    script.write_text(SCRIPT)
+    started: list[subprocess.Popen[str]] = []
+
+    def start(
+        mode: str = "async", custom: str = "-", variant: str = "", env: dict[str, str] | None = None
+    ) -> tuple[subprocess.Popen[str], list[str]]:
+        process = subprocess.Popen(
+            [sys.executable, str(script), mode, custom, variant],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NEPNB_PING_PERIOD": "600", **(env or {})},
+            start_new_session=True,
+        )
+        started.append(process)
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        words = process.stdout.readline().split() if ready else []
+        assert words, f"the run was not opened ({'exited' if ready else 'timeout'})"
+        return process, words
+
+    yield start
+    for process in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def table_row(sys_id: str) -> dict[str, Any]:
+    """The run's row of ``fetch_runs_table()``, as a dict of column → value."""
+    project = neptune.init_project(mode="read-only")
+    frame = project.fetch_runs_table().to_pandas()
+    project.stop()
+    rows = frame[frame["sys/id"] == sys_id].to_dict("records")
+    assert len(rows) == 1
+    return rows[0]
+
+
+def stored(sys_id: str) -> Any:
+    return neptune.init_run(with_id=sys_id, mode="read-only")
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+def test_a_killed_run_shows_as_crashed_at_the_next_table_with_its_data(
+    spawn: Spawn, mode: str
+) -> None:
+    process, (sys_id,) = spawn(mode)
+    alive = table_row(sys_id)  # open in a live process: not marked, however idle
+    assert alive["sys/state"] == "Active" and alive["sys/crashed"] is False
+    last_seen = stored(sys_id)["sys/ping_time"].fetch()
+    kill(process)
+    row = table_row(sys_id)
+    assert row["sys/state"] == "Inactive" and row["sys/crashed"] is True
+    run = stored(sys_id)
+    assert run["sys/ping_time"].fetch() == last_seen  # when its process was last seen alive
+    assert series(run, "loss") == ([float(i) for i in range(100)], [float(i) for i in range(100)])
+    assert run["params/lr"].fetch() == 0.1
+    assert mark_abandoned(local_store(), "local/default") == []  # marked once
+
+
+def test_runs_stopped_cleanly_are_not_marked(spawn: Spawn, nepnb_home: Path) -> None:
+    stopped, (stopped_id,) = spawn(variant="stop")
+    kill(stopped)  # after stop(): dying changes nothing
+    exited, (exited_id,) = spawn(variant="exit")
+    exited.wait()
+    for sys_id in (stopped_id, exited_id):
+        row = table_row(sys_id)
+        assert row["sys/state"] == "Inactive" and row["sys/crashed"] is False
+    assert list((nepnb_home / FOLDER).iterdir()) == []  # their lock files went with them
+
+
+def test_a_crashed_run_can_be_resumed_and_keeps_its_mark(spawn: Spawn, objects: list[Any]) -> None:
+    process, (sys_id,) = spawn()
+    kill(process)
+    # No table read in between: opening it again finds it abandoned and marks it first.
+    run = neptune.init_run(with_id=sys_id, **QUIET)
+    objects.append(run)
+    assert run["sys/state"].fetch() == "Active" and run["sys/crashed"].fetch() is True
+    run["loss"].append(100.0)
+    assert mark_abandoned(local_store(), "local/default") == []  # open here: alive
+    run.stop()
+    row = table_row(sys_id)
+    assert row["sys/state"] == "Inactive" and row["sys/crashed"] is True
+    assert series(stored(sys_id), "loss")[1] == [float(i) for i in range(101)]
+
+
+def test_a_shared_run_is_not_marked_while_one_of_its_processes_lives(spawn: Spawn) -> None:
+    first, (sys_id,) = spawn(custom="shared")
+    second, (same_id,) = spawn(custom="shared")
+    assert same_id == sys_id
+    kill(first)
+    row = table_row(sys_id)
+    assert row["sys/state"] == "Active" and row["sys/crashed"] is False
+    kill(second)
+    row = table_row(sys_id)
+    assert row["sys/state"] == "Inactive" and row["sys/crashed"] is True
+
+
+def test_a_forked_child_that_stops_and_exits_leaves_its_parents_run_open(spawn: Spawn) -> None:
+    parent, (sys_id,) = spawn(variant="fork-stop")
+    row = table_row(sys_id)
+    assert row["sys/state"] == "Active" and row["sys/crashed"] is False
+    kill(parent)
+    assert table_row(sys_id)["sys/crashed"] is True
+
+
+def test_a_forked_child_does_not_keep_its_parents_run_alive(spawn: Spawn) -> None:
+    parent, (sys_id, child) = spawn(variant="fork-live")
+    kill(parent)
+    os.kill(int(child), 0)  # the child lives on
+    row = table_row(sys_id)
+    assert row["sys/state"] == "Inactive" and row["sys/crashed"] is True
+
+
+def test_model_tables_mark_crashed_runs_too(spawn: Spawn, objects: list[Any]) -> None:
+    process, (sys_id,) = spawn()
+    kill(process)
+    model = neptune.init_model(key="FOREST")
+    objects.append(model)
+    assert len(model.fetch_model_versions_table()) == 0
+    assert stored(sys_id)["sys/crashed"].fetch() is True
+
+
+def test_runs_opened_and_stopped_while_a_checker_looks_are_never_marked(
+    nepnb_home: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    done = tmp_path / "done"
+    checker_code = textwrap.dedent(
+        """
+        import json, os, sys
+        from nepnb.store.local import LocalStore
+        store = LocalStore(sys.argv[1])
+        marked = []
+        while not os.path.exists(sys.argv[2]):
+            marked += store.mark_abandoned("local/default")
+        print(json.dumps(marked))
+        """
+    )
+    worker_code = textwrap.dedent(
+        """
+        import sys, nepnb
+        for i in range(12):
+            run = nepnb.init_run(
+                mode="sync" if i % 2 else "async", custom_run_id=f"{sys.argv[1]}-{i // 4}",
+                capture_stdout=False, capture_stderr=False, capture_hardware_metrics=False,
+                git_ref=False,
+            )
+            run["x"] = i
+            run.stop()
+        """
+    )
+    env = {**os.environ, "NEPNB_HOME": str(nepnb_home), "NEPTUNE_DATA_DIRECTORY": str(data_dir)}
+    checker = subprocess.Popen(
+        [sys.executable, "-c", checker_code, str(nepnb_home), str(done)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", worker_code, name], env=env, stderr=subprocess.PIPE, text=True
+        )
+        for name in ("a", "b", "c")
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+    done.touch()
+    out, err = checker.communicate(timeout=120)
+    assert checker.returncode == 0, err
+    assert json.loads(out) == []
+    project = neptune.init_project(mode="read-only")
+    frame = project.fetch_runs_table().to_pandas()
+    project.stop()
+    assert len(frame) == 9
+    assert not frame["sys/crashed"].any() and set(frame["sys/state"]) == {"Inactive"}
