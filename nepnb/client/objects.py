@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nepnb.client import heartbeat
 from nepnb.client.handler import Handler, PreparedPoints, warn_dropped
 from nepnb.client.paths import parents, validate_path
 from nepnb.client.queue import OperationQueue
@@ -111,6 +112,8 @@ class NeptuneObject:
             else Writer(self._pipeline, self._label)
         )
         _OPEN_OBJECTS.add(self)
+        if self._mode in ("async", "sync") and self._store is not None:
+            heartbeat.start(self)  # sys/ping_time, while open
 
     # identity ------------------------------------------------------------------------
     @property
@@ -260,6 +263,7 @@ class NeptuneObject:
                 # write to the parent's object nor release the parent's liveness lock.
                 self._state = "stopped"
                 return
+            heartbeat.stop(self)
             try:
                 self._before_stop()
             finally:

@@ -1,4 +1,4 @@
-"""Runs whose process died show as crashed when next seen.
+"""Runs whose process died show as crashed when next seen; sys/ping_time while a run is open.
 
 Real processes, killed with SIGKILL: nothing of theirs runs after the signal.
 """
@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 import nepnb as neptune
+from nepnb.client import heartbeat
 from nepnb.client.config import local_store
 from nepnb.client.table import mark_abandoned
 from nepnb.store.liveness import FOLDER
@@ -199,6 +201,47 @@ def test_model_tables_mark_crashed_runs_too(spawn: Spawn, objects: list[Any]) ->
     objects.append(model)
     assert len(model.fetch_model_versions_table()) == 0
     assert stored(sys_id)["sys/crashed"].fetch() is True
+
+
+def ping_time(sys_id: str) -> float:
+    return float(stored(sys_id)["sys/ping_time"].fetch().timestamp())
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+def test_ping_time_advances_while_an_idle_run_is_open(spawn: Spawn, mode: str) -> None:
+    process, (sys_id,) = spawn(mode, env={"NEPNB_PING_PERIOD": "0.2"})
+    first = ping_time(sys_id)
+    modified = stored(sys_id)["sys/modification_time"].fetch()
+    deadline = time.monotonic() + 20
+    while ping_time(sys_id) < first + 0.3:
+        assert time.monotonic() < deadline, "sys/ping_time did not advance"
+        time.sleep(0.1)
+    assert stored(sys_id)["sys/modification_time"].fetch() == modified  # idle: not modified
+    kill(process)
+    assert table_row(sys_id)["sys/crashed"] is True
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+def test_pings_are_not_the_users_writes_and_end_with_stop(
+    new_run: Any, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.setattr(heartbeat, "PING_PERIOD", 0.05)
+    run = new_run(mode=mode, flush_period=0.05)
+    sys_id = run["sys/id"].fetch()
+    run["loss"].append(1.0)
+    run.wait()
+    writes = run._pipeline.user_writes()
+    first = ping_time(sys_id)
+    deadline = time.monotonic() + 20
+    while ping_time(sys_id) < first + 0.1:
+        assert time.monotonic() < deadline, "sys/ping_time did not advance"
+        time.sleep(0.05)
+    run.wait()
+    assert run._pipeline.user_writes() == writes
+    run.stop()
+    last = ping_time(sys_id)
+    time.sleep(0.3)
+    assert ping_time(sys_id) == last
 
 
 def test_runs_opened_and_stopped_while_a_checker_looks_are_never_marked(
