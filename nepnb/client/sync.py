@@ -15,6 +15,8 @@ from nepnb.client.queue import BATCHES, BLOBS, OBJECT_FILE, OperationQueue
 from nepnb.exceptions import NepnbError, ObjectNotFound, RejectedOperation, SyncError
 from nepnb.store.base import ObjectKind, Store
 from nepnb.store.field_types import FieldType
+from nepnb.store.liveness import AliveLock
+from nepnb.store.local import LocalStore, new_uid
 from nepnb.store.operations import Batch, Operation, OpKind
 
 MODES = ("offline", "async")
@@ -99,8 +101,34 @@ def sync_queue(
     queue = OperationQueue(queued.folder)
     meta = queue.read_meta()
     uid = meta.get("uid")
-    if uid is None:
-        uid, meta = _register(queue, meta, store, project)
+    # Held open while uploading: a run replayed as "running" is not a crashed one.
+    alive: AliveLock | None = None
+    try:
+        if uid is None:
+            if isinstance(store, LocalStore):
+                uid = new_uid()
+                alive = store.hold_alive(uid, new=True)
+            held = uid
+            uid, meta = _register(queue, meta, store, project, uid)
+            if alive is not None and uid != held:  # an existing run (with_id, custom_run_id)
+                alive.release()
+                alive = store.hold_alive(uid, new=True)  # type: ignore[attr-defined]
+        elif isinstance(store, LocalStore):
+            alive = store.hold_alive(uid, new=True)  # new: hold it, mark nothing
+        return _upload(queue, queued, meta, uid, store, progress)
+    finally:
+        if alive is not None:
+            alive.release()
+
+
+def _upload(
+    queue: OperationQueue,
+    queued: QueuedObject,
+    meta: dict[str, Any],
+    uid: str,
+    store: Store,
+    progress: Callable[[int, int], None] | None,
+) -> SyncResult:
     result = SyncResult(meta.get("sys_id") or queued.name)
     blob_root = queued.folder / BLOBS
     if blob_root.is_dir():
@@ -146,7 +174,11 @@ def kind_of(meta: dict[str, Any]) -> ObjectKind:
 
 
 def _register(
-    queue: OperationQueue, meta: dict[str, Any], store: Store, project: str | None
+    queue: OperationQueue,
+    meta: dict[str, Any],
+    store: Store,
+    project: str | None,
+    uid: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Create (or find) the store object of an offline queue and remember it in its folder."""
     target = project or meta.get("project")
@@ -157,12 +189,14 @@ def _register(
         if meta.get("with_id"):
             info = store.find_object(target, sys_id=meta["with_id"])
         else:
+            options: dict[str, Any] = {"uid": uid} if uid is not None else {}
             info = store.create_object(
                 target,
                 kind,
                 custom_run_id=meta.get("custom_run_id"),
                 model_key=meta.get("model_key"),
                 model_id=meta.get("model_id"),
+                **options,
             )
     except (ObjectNotFound, NepnbError) as error:
         raise SyncError(f"{queue.folder.name}: {error}") from error

@@ -298,3 +298,32 @@ def test_runs_opened_and_stopped_while_a_checker_looks_are_never_marked(
     project.stop()
     assert len(frame) == 9
     assert not frame["sys/crashed"].any() and set(frame["sys/state"]) == {"Inactive"}
+
+
+def test_an_offline_run_being_synced_is_not_marked_crashed(
+    nepnb_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nepnb.client.sync import find_queues, sync_queue
+
+    monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / "queue"))
+    offline = neptune.init_run(mode="offline", flush_period=0.01, **QUIET)
+    for step in range(3):
+        offline["loss"].append(float(step))
+        offline.wait()  # one batch each: the upload below has several steps
+    offline.stop()
+    [queued], broken = find_queues(tmp_path / "queue")
+    assert broken == []
+    store = local_store()
+    marked: list[list[str]] = []
+    # While the upload runs, the run exists and is "running": a table fetched now (or the
+    # kernel magic) checks for crashed runs.
+    sync_queue(
+        queued,
+        store,
+        progress=lambda done, total: marked.append(store.mark_abandoned("local/default")),
+    )
+    assert marked and marked == [[]] * len(marked)
+    run = neptune.init_run(with_id="DEF-1", mode="read-only")
+    assert run["sys/crashed"].fetch() is False
+    assert run["sys/state"].fetch() == "Inactive"
+    assert series(run, "loss")[1] == [0.0, 1.0, 2.0]
