@@ -228,7 +228,24 @@ class KernelSession:
                 elif "variable" not in options:  # the magic says it with its own line
                     name = Path(info.path).name
                     print(f"nepnb: checkpoint {info.id} of {name} linked to run {entry.label}")
+        if run._store is not None:
+            with self.guard("looking for crashed runs"):
+                self._report_crashed(run)
         self.frontend.send_runs()
+
+    def _report_crashed(self, run: Run) -> None:
+        """Runs of the project left open by a process that died (a kernel that crashed) are
+        marked now, and said so."""
+        from nepnb.client.table import mark_abandoned
+
+        assert run._store is not None
+        marked = mark_abandoned(run._store, run._project)
+        if marked:
+            self.warn(
+                f"{', '.join(marked)} {'was' if len(marked) == 1 else 'were'} left open by a "
+                "process that ended without stopping it (a crashed or killed kernel?); marked "
+                "inactive with sys/crashed = True. What it stored before is kept."
+            )
 
     def current_source(self) -> str:
         """The source of the cell being executed (IPython stores it in ``_ih`` first)."""

@@ -276,3 +276,33 @@ def test_a_cell_that_prints_a_lot_is_captured_within_bounds(
     else:
         assert captured.startswith(shown[:MAX_CAPTURED_CHARS])
         assert "more characters were printed, not captured" in captured
+
+
+def test_a_new_run_in_a_notebook_reports_runs_a_dead_kernel_left_open(
+    tmp_path: Path, nepnb_home: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    # A process that opens a run and is killed: as a kernel that crashes.
+    code = (
+        "import nepnb, time\n"
+        "run = nepnb.init_run(name='doomed', flush_period=0.05)\n"
+        "run['loss'].append(1.0); run.wait()\n"
+        "print('ready', flush=True); time.sleep(60)\n"
+    )
+    victim = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert victim.stdout is not None and victim.stdout.readline().strip() == "ready"
+    finally:
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+    cells = run_cells(tmp_path, "%load_ext nepnb", "%neptune init_run", "%neptune stop")
+    warning = stream_text(cells[1], "stderr")
+    assert "DEF-1 was left open by a process that ended without stopping it" in warning
+    doomed = stored("DEF-1")
+    assert doomed["sys/crashed"].fetch() is True
+    assert doomed["sys/state"].fetch() == "Inactive"
+    assert doomed["loss"].fetch_last() == 1.0
+    assert "left open" not in stream_text(cells[2], "stderr")
