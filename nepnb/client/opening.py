@@ -10,7 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nepnb.client.config import Settings, store_for
+from nepnb.client.config import (
+    DEFAULT_LAG_CALLBACK_ENV,
+    DEFAULT_NO_PROGRESS_CALLBACK_ENV,
+    Settings,
+    store_for,
+)
 from nepnb.client.objects import Connection, NeptuneObject
 from nepnb.client.queue import OperationQueue, new_queue_folder
 from nepnb.client.writer import QueueWriter, SyncWriter, Writer
@@ -210,7 +215,11 @@ def _debug_writer(obj: NeptuneObject) -> Writer:
 def _queue_writer(
     obj: NeptuneObject, request: OpenRequest, queue: OperationQueue, store: Any, uid: str | None
 ) -> Writer:
-    def call(callback: Callable[..., None] | None) -> Callable[[], None] | None:
+    def call(callback: Callable[..., None] | None, default_env: str) -> Callable[[], None] | None:
+        if callback is None and os.environ.get(default_env, "").upper() == "TRUE":
+            from nepnb.utils import stop_synchronization_callback
+
+            callback = stop_synchronization_callback
         return None if callback is None else (lambda: callback(obj))
 
     return QueueWriter(
@@ -220,8 +229,8 @@ def _queue_writer(
         store=store,
         uid=uid,
         flush_period=request.flush_period,
-        lag_callback=call(request.lag_callback),
+        lag_callback=call(request.lag_callback, DEFAULT_LAG_CALLBACK_ENV),
         lag_threshold=request.lag_threshold,
-        no_progress_callback=call(request.no_progress_callback),
+        no_progress_callback=call(request.no_progress_callback, DEFAULT_NO_PROGRESS_CALLBACK_ENV),
         no_progress_threshold=request.no_progress_threshold,
     )

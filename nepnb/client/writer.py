@@ -396,6 +396,7 @@ class QueueWriter(Writer):
         self._stopping = threading.Event()
         self._shippable = threading.Event()
         self._last_progress = time.monotonic()
+        self._fired: set[str] = set()  # callbacks called since the queue was last empty
         self._lag_callback, self._lag_threshold = lag_callback, lag_threshold
         self._no_progress_callback = no_progress_callback
         self._no_progress_threshold = no_progress_threshold
@@ -463,14 +464,23 @@ class QueueWriter(Writer):
         pending = self.queue.pending()
         if not pending:
             self._last_progress = time.monotonic()
+            self._fired.clear()
             return
         if self._lag_callback is not None:
             oldest = pending[0].stat().st_mtime
             if time.time() - oldest > self._lag_threshold:
-                self._lag_callback()
+                self._fire("lag", self._lag_callback)
         stalled = time.monotonic() - self._last_progress > self._no_progress_threshold
         if self._no_progress_callback is not None and self.store is not None and stalled:
-            self._no_progress_callback()
+            self._fire("no_progress", self._no_progress_callback)
+
+    def _fire(self, name: str, callback: Callable[[], None]) -> None:
+        """Call a user's callback once per episode, in its own thread (it may stop the object,
+        which waits for this writer's threads)."""
+        if name in self._fired:
+            return
+        self._fired.add(name)
+        threading.Thread(target=callback, name=f"nepnb-{name}-callback", daemon=True).start()
 
     # foreground ----------------------------------------------------------------------
     def wait(self) -> None:

@@ -791,3 +791,52 @@ def test_api_tokens(new_run: Any, monkeypatch: Any, objects: list[Any]) -> None:
         new_run(mode="sync", name="hosted")
     monkeypatch.delenv("NEPTUNE_API_TOKEN")
     assert sorted(runs_in("local/default", objects)["sys/name"]) == ["anonymous", "hosted"]
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_lag_callbacks_fire_once_and_may_stop_the_run(
+    new_run: Any, reopen: Any, nepnb_home: Path, monkeypatch: pytest.MonkeyPatch, default: bool
+) -> None:
+    import sqlite3
+    import time
+
+    calls: list[Any] = []
+
+    def mine(obj: Any) -> None:
+        calls.append(obj)
+        obj.stop()  # the reference's own callback does this; it must not deadlock
+
+    if default:
+        monkeypatch.setenv("NEPTUNE_ENABLE_DEFAULT_ASYNC_LAG_CALLBACK", "TRUE")
+    run = new_run(
+        mode="async",
+        flush_period=0.02,
+        async_lag_threshold=0.1,
+        async_lag_callback=None if default else mine,
+    )
+    sys_id = run["sys/id"].fetch()
+    run.wait()
+    # Another process holds the store's write lock: writes wait in the disk queue.
+    blocker = sqlite3.connect(nepnb_home / "nepnb.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        for i in range(100):
+            run["loss"].append(float(i))
+        deadline = time.monotonic() + 20
+        while run.get_state() != "stopped" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert run.get_state() in ("stopped", "stopping")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    deadline = time.monotonic() + 30
+    stopping = ("nepnb-stop", "nepnb-lag-callback")  # the threads the callback runs in
+    while time.monotonic() < deadline and any(
+        thread.name in stopping for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
+    assert run.get_state() == "stopped"
+    if not default:
+        assert calls == [run]  # once, with the object
+    # Nothing written before the stop is lost: it reached the store once the lock went.
+    assert series(reopen(sys_id), "loss")[1] == [float(i) for i in range(100)]
