@@ -180,8 +180,6 @@ def init_run(
 
 
 def _announce(obj: NeptuneObject) -> None:
-    import sys
-
     if obj._mode == "read-only":
         return
     where = {
@@ -189,4 +187,8 @@ def _announce(obj: NeptuneObject) -> None:
         "debug": "debug mode: nothing is stored",
     }.get(obj._mode, f"local store {obj._store.location if obj._store else ''}")
     ident = obj._sys_id or "(not synced)"
-    print(f"nepnb: {obj._kind_label} {ident} in project {obj._project} ({where})", file=sys.stderr)
+    from nepnb.kernel.session import announcement_stream
+
+    stream = announcement_stream()
+    if stream is not None:
+        print(f"nepnb: {obj._kind_label} {ident} in project {obj._project} ({where})", file=stream)

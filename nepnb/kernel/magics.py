@@ -177,7 +177,12 @@ class NeptuneMagics(Magics):
                 raise UsageError(f"%neptune init_run: {error}") from None
         self._shell.user_ns[options.var] = run
         entry = session.attach(run, variable=options.var)
-        where = run.get_url() if run._store is not None else run._mode
+        if run._store is not None:
+            where = f"in project {run._project}, local store {run._store.location}"
+        elif run._mode == "offline":
+            where = "offline: upload it later with `nepnb sync`"
+        else:
+            where = f"{run._mode} mode: nothing is stored"
         print(f"nepnb: run {entry.label} is open as `{options.var}` ({where})")
         if entry.checkpoint_id is not None:
             print(f"       linked to notebook checkpoint {entry.checkpoint_id}")

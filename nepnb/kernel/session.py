@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from nepnb.kernel.capture import OutputCapture
 from nepnb.store.field_types import FieldType
@@ -469,3 +469,15 @@ def run_opened(run: Run) -> None:
     session = KernelSession.of(shell)
     with session.guard("attaching the run to this notebook"):
         session.run_opened(run)
+
+
+def announcement_stream() -> TextIO | None:
+    """Where ``init_run`` says which run it opened: stdout in a notebook (stderr reads as an
+    error there), nowhere when ``%neptune init_run`` says it itself, else stderr."""
+    shell = current_shell()
+    if shell is None:
+        return sys.stderr
+    session = getattr(shell, "_nepnb_session", None)
+    if session is not None and "variable" in session._opening:
+        return None
+    return sys.stdout
