@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from array import array
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ _NAN = float("nan")
 # Under a GIL an ``array.append`` of a float is atomic; without one (free-threaded builds)
 # every append takes the pipeline's lock.
 LOCK_FREE = getattr(sys, "_is_gil_enabled", lambda: True)()
+THAW_AFTER_SECONDS = 1.0  # the grace period of converted columns (see Pipeline)
 
 
 class Column(array):  # type: ignore[type-arg]
@@ -57,11 +59,18 @@ class Column(array):  # type: ignore[type-arg]
     """
 
     __slots__ = ("frozen", "stamps")
-    frozen: memoryview
+    frozen: memoryview | None
     stamps: Column
 
     def freeze(self) -> None:
         self.frozen = memoryview(self)
+
+    def thaw(self) -> None:
+        """Drop the export (and the reference cycle it makes, which only the cyclic garbage
+        collector would free): the memory goes when the last reference does."""
+        view, self.frozen = getattr(self, "frozen", None), None
+        if view is not None:
+            view.release()
 
 
 class SeriesBuffer:
@@ -252,6 +261,10 @@ class Pipeline:
         self.series: dict[str, SeriesState] = {}
         self.drained = 0  # operations and points handed to the writer so far
         self.internal = 0  # of all writes, those nepnb made itself (sys/ fields, cell capture)
+        # Converted buffers whose columns stay frozen for a grace period: an append that read
+        # the column just before the seal still meets a frozen column (BufferError, retried
+        # under the lock), never a forgotten one. Then they are thawed and freed.
+        self._converted: deque[tuple[float, SeriesBuffer]] = deque()
 
     def add(self, op: Operation) -> None:
         with self.lock:
@@ -279,10 +292,21 @@ class Pipeline:
             for item in pending
             if isinstance(item, Operation) or item.points()
         ]
+        self._thaw_converted([item for item in pending if isinstance(item, SeriesBuffer)])
         self.drained += sum(
             len(op.value.steps) if op.kind is OpKind.LOG else 1 for op in operations
         )
         return Batch(operations) if operations else None
+
+    def _thaw_converted(self, converted: list[SeriesBuffer]) -> None:
+        now = time.monotonic()
+        converted_ = self._converted
+        converted_.extend((now, buffer) for buffer in converted if buffer.values is not None)
+        while converted_ and now - converted_[0][0] >= THAW_AFTER_SECONDS:
+            buffer = converted_.popleft()[1]
+            assert buffer.values is not None
+            buffer.values.thaw()
+            buffer.values.stamps.thaw()
 
     def user_writes(self) -> int:
         """How many writes (operations and points) the user made so far: it changes when the
