@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from array import array
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ _NAN = float("nan")
 # Under a GIL an ``array.append`` of a float is atomic; without one (free-threaded builds)
 # every append takes the pipeline's lock.
 LOCK_FREE = getattr(sys, "_is_gil_enabled", lambda: True)()
+THAW_AFTER_SECONDS = 1.0  # the grace period of converted columns (see Pipeline)
 
 
 class Column(array):  # type: ignore[type-arg]
@@ -53,9 +55,7 @@ class Column(array):  # type: ignore[type-arg]
     The append hot path writes to the open buffer's columns without the lock. Whoever seals a
     buffer freezes its columns first, so an append that raced with the seal either landed
     before the freeze (and is shipped) or fails and is retried under the lock: never lost.
-    The column holds its own export, so it stays frozen as long as anyone can reach it; once
-    it is drained and no append in flight holds it, :meth:`SeriesBuffer.release` drops that
-    export (a reference cycle: left alone, only the cyclic garbage collector would free it).
+    The column holds its own export, so it stays frozen as long as anyone can reach it.
     """
 
     __slots__ = ("frozen", "stamps")
@@ -65,26 +65,12 @@ class Column(array):  # type: ignore[type-arg]
     def freeze(self) -> None:
         self.frozen = memoryview(self)
 
-
-def _references(column: Column) -> int:
-    return sys.getrefcount(column)
-
-
-class _Holder:
-    __slots__ = ("values",)
-    values: Column
-
-
-def _unreached_count() -> int:
-    """What ``_references(buffer.values)`` says of a frozen column that only its buffer holds
-    (the buffer, the export, the call): anyone else holding it (an append in flight) adds one."""
-    holder = _Holder()
-    holder.values = Column("d")
-    holder.values.freeze()
-    return _references(holder.values)
-
-
-_UNREACHED = _unreached_count()
+    def thaw(self) -> None:
+        """Drop the export (and the reference cycle it makes, which only the cyclic garbage
+        collector would free): the memory goes when the last reference does."""
+        view, self.frozen = getattr(self, "frozen", None), None
+        if view is not None:
+            view.release()
 
 
 class SeriesBuffer:
@@ -129,36 +115,23 @@ class SeriesBuffer:
 
     def freeze(self) -> None:
         """No point can be added any more (values first: a point whose value got in before
-        the freeze but whose timestamp did not is stamped when converted). Freezes again what
-        an interrupted call (Ctrl-C) left half done."""
-        if self.values is not None:
-            if not self.frozen_at:
-                self.frozen_at = time.time()
+        the freeze but whose timestamp did not is stamped when converted)."""
+        if self.values is not None and not self.frozen_at:
+            self.frozen_at = time.time()
             self.values.freeze()
             self.values.stamps.freeze()
-
-    def release(self) -> bool:
-        """After :meth:`to_operation`: drop the exports that keep the columns frozen, once no
-        append in flight holds them (nobody else can reach them any more: they are sealed).
-        False if one still does (try again later)."""
-        if self.values is None or getattr(self.values, "frozen", None) is None:
-            return True  # (never frozen: never published, as a Ctrl-C can leave one)
-        if self.state.buffer is self or _references(self.values) != _UNREACHED:
-            return False
-        self.values.frozen = self.values.stamps.frozen = None
-        return True
 
     def to_operation(self) -> Operation:
         if self.values is not None:
             assert self.first_step is not None
             count = len(self.values)
-            stamps = np.frombuffer(self.values.stamps, dtype=np.float64)[:count].copy()
+            stamps = np.frombuffer(self.values.stamps, dtype=np.float64)[:count]
             if len(stamps) < count:
                 stamps = np.concatenate((stamps, np.full(count - len(stamps), self.frozen_at)))
             points = SeriesPoints(
                 self.first_step + np.arange(count, dtype=np.float64),
                 np.frombuffer(self.values, dtype=np.float64).copy(),
-                stamps,
+                stamps.copy(),
             )
         elif self.type is FieldType.FLOAT_SERIES:
             triples = np.frombuffer(self.data, dtype=np.float64).reshape(-1, 3)
@@ -208,6 +181,11 @@ class SeriesState:
         self.values: Column | None = None  # the open buffer's values, for the hot path
         self.last_step = -_INF  # of the points before the open buffer's, or in it
 
+    def reset(self) -> None:
+        with self.lock:
+            self.seal()
+            self.last_step = -_INF
+
     def last(self) -> float:
         """The last step given to a point (-inf: none yet). Call with the lock held."""
         buffer = self.buffer
@@ -243,39 +221,20 @@ class SeriesState:
             step = self.next_step()
             if buffer is None and self.floats and not self.numbered and LOCK_FREE:
                 buffer = self._open(step)
-            values = None if buffer is None else buffer.values
-            if values is not None:
-                try:
-                    values.append(value)
-                except BufferError:
-                    # Frozen by a seal that a Ctrl-C cut short, or that took no lock (retire):
-                    # finish it; the point goes to a buffer of its own.
-                    self.seal()
-                    step = self.next_step()
-                    buffer = None
-                else:
-                    try:  # noqa: SIM105
-                        values.stamps.append(stamp)
-                    except BufferError:
-                        pass  # stamped with the time of the freeze
-                    return step
-        else:
             if buffer is not None and buffer.values is not None:
-                # Freeze before the check: a hot append landing between the check and the
-                # freeze would take a step given to this point as well.
-                self.seal()
-                buffer = None
-            if not step > self.last_step:
-                return None
+                buffer.values.append(value)
+                buffer.values.stamps.append(stamp)
+                return step
+        elif not step > self.last():
+            return None
         if buffer is None or buffer.values is not None:
             buffer = self._open(None)
-        data = buffer.data
-        if step == step:  # not NaN; set first: a Ctrl-C after the point got in must not
-            self.last_step = step  # leave its step to the next point
         if self.type is FieldType.FLOAT_SERIES:
-            data.extend((step, value, stamp))
+            buffer.data.extend((step, value, stamp))
         else:
-            data.append((step, value, stamp))
+            buffer.data.append((step, value, stamp))
+        if step == step:  # not NaN
+            self.last_step = step
         return step
 
     def _open(self, first_step: float | None) -> SeriesBuffer:
@@ -283,11 +242,9 @@ class SeriesState:
         consecutive steps, for the hot path)."""
         self.seal()
         buffer = SeriesBuffer(self, first_step)
-        # Queued before appenders see it: a Ctrl-C in between leaves an empty buffer queued
-        # rather than one that gets points but is never shipped.
-        self.pipeline.pending.append(buffer)
         self.buffer = buffer
         self.values = buffer.values
+        self.pipeline.pending.append(buffer)
         return buffer
 
     def retire(self) -> None:
@@ -303,8 +260,11 @@ class Pipeline:
         self.pending: list[Operation | SeriesBuffer] = []
         self.series: dict[str, SeriesState] = {}
         self.drained = 0  # operations and points handed to the writer so far
-        self.unreleased: list[SeriesBuffer] = []  # drained, but an append held a column
         self.internal = 0  # of all writes, those nepnb made itself (sys/ fields, cell capture)
+        # Converted buffers whose columns stay frozen for a grace period: an append that read
+        # the column just before the seal still meets a frozen column (BufferError, retried
+        # under the lock), never a forgotten one. Then they are thawed and freed.
+        self._converted: deque[tuple[float, SeriesBuffer]] = deque()
 
     def add(self, op: Operation) -> None:
         with self.lock:
@@ -313,47 +273,40 @@ class Pipeline:
 
     def _seal(self, op: Operation) -> None:
         # Points appended after this operation must be applied after it: start new buffers.
-        # After a CLEAR or DELETE the store has no step there: the next point's is 0 (set
-        # here, under the lock, so that no point appended meanwhile keeps the old numbering).
         if op.kind is OpKind.DELETE:
             prefix = op.path + "/"
-            # (a copy: pop() removes states without the lock)
-            for path, state in list(self.series.items()):
+            for path, state in self.series.items():
                 if path == op.path or path.startswith(prefix):
                     state.seal()
-                    state.last_step = -_INF
-        else:
-            series = self.series.get(op.path)
-            if series is not None:
-                series.seal()
-                if op.kind is OpKind.CLEAR:
-                    series.last_step = -_INF
+        elif op.path in self.series:
+            self.series[op.path].seal()
 
     def drain(self) -> Batch | None:
-        """The waiting writes as one batch (None if there are none). Interrupted (Ctrl-C),
-        it leaves them waiting."""
-        pending: list[Operation | SeriesBuffer] = []
-        try:
-            with self.lock:
-                pending, self.pending = self.pending, []
-                for item in pending:
-                    if isinstance(item, SeriesBuffer) and item.state.buffer is item:
-                        item.state.seal()
-            operations = [
-                item if isinstance(item, Operation) else item.to_operation()
-                for item in pending
-                if isinstance(item, Operation) or item.points()
-            ]
-            count = sum(len(op.value.steps) if op.kind is OpKind.LOG else 1 for op in operations)
-            drained = [i for i in pending if isinstance(i, SeriesBuffer)]
-            self.unreleased = [b for b in self.unreleased + drained if not b.release()]
-            batch = Batch(operations) if operations else None
-        except BaseException:
-            with self.lock:
-                self.pending[:0] = pending
-            raise
-        self.drained += count
-        return batch
+        with self.lock:
+            pending, self.pending = self.pending, []
+            for item in pending:
+                if isinstance(item, SeriesBuffer) and item.state.buffer is item:
+                    item.state.seal()
+        operations = [
+            item if isinstance(item, Operation) else item.to_operation()
+            for item in pending
+            if isinstance(item, Operation) or item.points()
+        ]
+        self._thaw_converted([item for item in pending if isinstance(item, SeriesBuffer)])
+        self.drained += sum(
+            len(op.value.steps) if op.kind is OpKind.LOG else 1 for op in operations
+        )
+        return Batch(operations) if operations else None
+
+    def _thaw_converted(self, converted: list[SeriesBuffer]) -> None:
+        now = time.monotonic()
+        converted_ = self._converted
+        converted_.extend((now, buffer) for buffer in converted if buffer.values is not None)
+        while converted_ and now - converted_[0][0] >= THAW_AFTER_SECONDS:
+            buffer = converted_.popleft()[1]
+            assert buffer.values is not None
+            buffer.values.thaw()
+            buffer.values.stamps.thaw()
 
     def user_writes(self) -> int:
         """How many writes (operations and points) the user made so far: it changes when the
@@ -417,23 +370,15 @@ class SyncWriter(Writer):
         self.store = store
         self.uid = uid
         self._lock = threading.Lock()
-        self._unapplied: Batch | None = None  # drained, but applying it failed (or Ctrl-C)
 
     def after_call(self, wait: bool) -> None:
         self.wait()
 
     def wait(self) -> None:
         with self._lock:
-            # First what the store did not take last time (its batch id makes applying it
-            # again harmless if it did after all), then the rest.
-            for _ in range(2):
-                if self._unapplied is None:
-                    self._unapplied = self.pipeline.drain()
-                    if self._unapplied is None:
-                        return
-                result = self.store.apply(self.uid, self._unapplied)
-                self._unapplied = None
-                self._report(result.rejected)
+            batch = self.pipeline.drain()
+            if batch is not None:
+                self._report(self.store.apply(self.uid, batch).rejected)
 
     def put_blob(self, data: bytes) -> str:
         return self.store.put_blob(data)
@@ -469,7 +414,6 @@ class QueueWriter(Writer):
         self.flush_period = max(float(flush_period), 0.01)
         self.rejected: list[RejectedOperation] = []
         self.ship_error: BaseException | None = None
-        self._unqueued: Batch | None = None  # drained, but writing it to the queue failed
         self._blobs = None if store is not None else BlobStore(queue.blob_folder())
         self._push_lock = threading.Lock()
         self._ship_lock = threading.Lock()
@@ -511,14 +455,9 @@ class QueueWriter(Writer):
 
     def _push(self) -> None:
         with self._push_lock:
-            # First what could not be queued last time (a full disk, a Ctrl-C), then the rest.
-            for _ in range(2):
-                if self._unqueued is None:
-                    self._unqueued = self.pipeline.drain()
-                    if self._unqueued is None:
-                        return
-                self.queue.push(self._unqueued)
-                self._unqueued = None
+            batch = self.pipeline.drain()
+            if batch is not None:
+                self.queue.push(batch)
                 self._shippable.set()
 
     def _ship(self) -> None:
@@ -611,5 +550,4 @@ class QueueWriter(Writer):
         return self.store.put_blob_file(source)
 
     def queued(self) -> int:
-        unqueued = 0 if self._unqueued is None else len(self._unqueued)
-        return self.pipeline.size() + unqueued + len(self.queue.pending())
+        return self.pipeline.size() + len(self.queue.pending())
