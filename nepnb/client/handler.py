@@ -118,8 +118,7 @@ class Handler:
                 FileSeries: FieldType.FILE_SERIES,
             }[type(value)]
             obj._claim(self._path, series_type)
-            obj._enqueue(Operation(OpKind.CLEAR, self._path, series_type))
-            obj._series_state(self._path, series_type).reset()
+            obj._enqueue(Operation(OpKind.CLEAR, self._path, series_type))  # steps from 0 again
             low, high, unit = (getattr(value, k, None) for k in ("min", "max", "unit"))
             if series_type is FieldType.FLOAT_SERIES and (low, high, unit) != (None, None, None):
                 self.configure(min=low, max=high, unit=unit)
@@ -248,13 +247,18 @@ class Handler:
             number = self._float(value)
             stamp = _now() if timestamp is None else V.timestamp_of(timestamp, self._path)
             with state.lock:
-                point_step = state.add(step, number, stamp)
-                last = state.last()
-            if point_step is None:
-                self._obj._drop_point(self._path, step, last)
-            elif wait or state.sync:
-                self._obj._writer.after_call(wait)
-            return
+                # Retired meanwhile (stop, delete: without the lock)? Then the slow path, which
+                # says so, rather than a point in a buffer that may never be shipped.
+                retired = not state.floats
+                if not retired:
+                    point_step = state.add(step, number, stamp)
+                    last = state.last()
+            if not retired:
+                if point_step is None:
+                    self._obj._drop_point(self._path, step, last)
+                elif wait or state.sync:
+                    self._obj._writer.after_call(wait)
+                return
         obj = self._obj
         obj._check_writable(self._path)
         if V.is_namespace_value(value):
@@ -463,9 +467,7 @@ class Handler:
             return
         if not (ftype.is_series or ftype is FieldType.STRING_SET):
             raise FieldTypeConflict(self._path, ftype.label, "clear()", hint="use del run[path]")
-        obj._enqueue(Operation(OpKind.CLEAR, self._path, ftype))
-        if ftype.is_series:
-            obj._series_state(self._path, ftype).reset()
+        obj._enqueue(Operation(OpKind.CLEAR, self._path, ftype))  # a series: steps from 0 again
         obj._writer.after_call(wait)
 
     def upload(self, value: Any, wait: bool = False, **kwargs: Any) -> None:

@@ -73,6 +73,27 @@ class Column(array):  # type: ignore[type-arg]
             view.release()
 
 
+def _references(column: Column) -> int:
+    return sys.getrefcount(column)
+
+
+class _Holder:
+    __slots__ = ("values",)
+    values: Column
+
+
+def _unreached_count() -> int:
+    """What ``_references(buffer.values)`` says of a frozen column that only its buffer holds
+    (the buffer, the export, the call): anyone else holding it (an append in flight) adds one."""
+    holder = _Holder()
+    holder.values = Column("d")
+    holder.values.freeze()
+    return _references(holder.values)
+
+
+_UNREACHED = _unreached_count()
+
+
 class SeriesBuffer:
     """Points appended to one series since the last flush.
 
@@ -115,9 +136,11 @@ class SeriesBuffer:
 
     def freeze(self) -> None:
         """No point can be added any more (values first: a point whose value got in before
-        the freeze but whose timestamp did not is stamped when converted)."""
-        if self.values is not None and not self.frozen_at:
-            self.frozen_at = time.time()
+        the freeze but whose timestamp did not is stamped when converted). Freezes again what
+        an interrupted call (Ctrl-C) left half done."""
+        if self.values is not None:
+            if not self.frozen_at:
+                self.frozen_at = time.time()
             self.values.freeze()
             self.values.stamps.freeze()
 
@@ -125,13 +148,13 @@ class SeriesBuffer:
         if self.values is not None:
             assert self.first_step is not None
             count = len(self.values)
-            stamps = np.frombuffer(self.values.stamps, dtype=np.float64)[:count]
+            stamps = np.frombuffer(self.values.stamps, dtype=np.float64)[:count].copy()
             if len(stamps) < count:
                 stamps = np.concatenate((stamps, np.full(count - len(stamps), self.frozen_at)))
             points = SeriesPoints(
                 self.first_step + np.arange(count, dtype=np.float64),
                 np.frombuffer(self.values, dtype=np.float64).copy(),
-                stamps.copy(),
+                stamps,
             )
         elif self.type is FieldType.FLOAT_SERIES:
             triples = np.frombuffer(self.data, dtype=np.float64).reshape(-1, 3)
@@ -181,11 +204,6 @@ class SeriesState:
         self.values: Column | None = None  # the open buffer's values, for the hot path
         self.last_step = -_INF  # of the points before the open buffer's, or in it
 
-    def reset(self) -> None:
-        with self.lock:
-            self.seal()
-            self.last_step = -_INF
-
     def last(self) -> float:
         """The last step given to a point (-inf: none yet). Call with the lock held."""
         buffer = self.buffer
@@ -221,20 +239,39 @@ class SeriesState:
             step = self.next_step()
             if buffer is None and self.floats and not self.numbered and LOCK_FREE:
                 buffer = self._open(step)
+            values = None if buffer is None else buffer.values
+            if values is not None:
+                try:
+                    values.append(value)
+                except BufferError:
+                    # Frozen by a seal that a Ctrl-C cut short, or that took no lock (retire):
+                    # finish it; the point goes to a buffer of its own.
+                    self.seal()
+                    step = self.next_step()
+                    buffer = None
+                else:
+                    try:  # noqa: SIM105
+                        values.stamps.append(stamp)
+                    except BufferError:
+                        pass  # stamped with the time of the freeze
+                    return step
+        else:
             if buffer is not None and buffer.values is not None:
-                buffer.values.append(value)
-                buffer.values.stamps.append(stamp)
-                return step
-        elif not step > self.last():
-            return None
+                # Freeze before the check: a hot append landing between the check and the
+                # freeze would take a step given to this point as well.
+                self.seal()
+                buffer = None
+            if not step > self.last_step:
+                return None
         if buffer is None or buffer.values is not None:
             buffer = self._open(None)
+        data = buffer.data
+        if step == step:  # not NaN; set first: a Ctrl-C after the point got in must not
+            self.last_step = step  # leave its step to the next point
         if self.type is FieldType.FLOAT_SERIES:
-            buffer.data.extend((step, value, stamp))
+            data.extend((step, value, stamp))
         else:
-            buffer.data.append((step, value, stamp))
-        if step == step:  # not NaN
-            self.last_step = step
+            data.append((step, value, stamp))
         return step
 
     def _open(self, first_step: float | None) -> SeriesBuffer:
@@ -242,9 +279,11 @@ class SeriesState:
         consecutive steps, for the hot path)."""
         self.seal()
         buffer = SeriesBuffer(self, first_step)
+        # Queued before appenders see it: a Ctrl-C in between leaves an empty buffer queued
+        # rather than one that gets points but is never shipped.
+        self.pipeline.pending.append(buffer)
         self.buffer = buffer
         self.values = buffer.values
-        self.pipeline.pending.append(buffer)
         return buffer
 
     def retire(self) -> None:
@@ -263,7 +302,8 @@ class Pipeline:
         self.internal = 0  # of all writes, those nepnb made itself (sys/ fields, cell capture)
         # Converted buffers whose columns stay frozen for a grace period: an append that read
         # the column just before the seal still meets a frozen column (BufferError, retried
-        # under the lock), never a forgotten one. Then they are thawed and freed.
+        # under the lock), never a forgotten one. Then they are thawed and freed; one that an
+        # append still holds (its thread paused longer than that) is thawed at a later drain.
         self._converted: deque[tuple[float, SeriesBuffer]] = deque()
 
     def add(self, op: Operation) -> None:
@@ -273,30 +313,46 @@ class Pipeline:
 
     def _seal(self, op: Operation) -> None:
         # Points appended after this operation must be applied after it: start new buffers.
+        # After a CLEAR or DELETE the store has no step there: the next point's is 0 (set
+        # here, under the lock, so that no point appended meanwhile keeps the old numbering).
         if op.kind is OpKind.DELETE:
             prefix = op.path + "/"
-            for path, state in self.series.items():
+            # (a copy: pop() removes states without the lock)
+            for path, state in list(self.series.items()):
                 if path == op.path or path.startswith(prefix):
                     state.seal()
-        elif op.path in self.series:
-            self.series[op.path].seal()
+                    state.last_step = -_INF
+        else:
+            series = self.series.get(op.path)
+            if series is not None:
+                series.seal()
+                if op.kind is OpKind.CLEAR:
+                    series.last_step = -_INF
 
     def drain(self) -> Batch | None:
-        with self.lock:
-            pending, self.pending = self.pending, []
-            for item in pending:
-                if isinstance(item, SeriesBuffer) and item.state.buffer is item:
-                    item.state.seal()
-        operations = [
-            item if isinstance(item, Operation) else item.to_operation()
-            for item in pending
-            if isinstance(item, Operation) or item.points()
-        ]
-        self._thaw_converted([item for item in pending if isinstance(item, SeriesBuffer)])
-        self.drained += sum(
-            len(op.value.steps) if op.kind is OpKind.LOG else 1 for op in operations
-        )
-        return Batch(operations) if operations else None
+        """The waiting writes as one batch (None if there are none). Interrupted (Ctrl-C),
+        it leaves them waiting."""
+        pending: list[Operation | SeriesBuffer] = []
+        try:
+            with self.lock:
+                pending, self.pending = self.pending, []
+                for item in pending:
+                    if isinstance(item, SeriesBuffer) and item.state.buffer is item:
+                        item.state.seal()
+            operations = [
+                item if isinstance(item, Operation) else item.to_operation()
+                for item in pending
+                if isinstance(item, Operation) or item.points()
+            ]
+            count = sum(len(op.value.steps) if op.kind is OpKind.LOG else 1 for op in operations)
+            self._thaw_converted([item for item in pending if isinstance(item, SeriesBuffer)])
+            batch = Batch(operations) if operations else None
+        except BaseException:
+            with self.lock:
+                self.pending[:0] = pending
+            raise
+        self.drained += count
+        return batch
 
     def _thaw_converted(self, converted: list[SeriesBuffer]) -> None:
         now = time.monotonic()
@@ -305,6 +361,9 @@ class Pipeline:
         while converted_ and now - converted_[0][0] >= THAW_AFTER_SECONDS:
             buffer = converted_.popleft()[1]
             assert buffer.values is not None
+            if buffer.state.buffer is buffer or _references(buffer.values) != _UNREACHED:
+                converted_.append((now, buffer))  # an append in flight holds it: not yet
+                continue
             buffer.values.thaw()
             buffer.values.stamps.thaw()
 
@@ -370,15 +429,23 @@ class SyncWriter(Writer):
         self.store = store
         self.uid = uid
         self._lock = threading.Lock()
+        self._unapplied: Batch | None = None  # drained, but applying it failed (or Ctrl-C)
 
     def after_call(self, wait: bool) -> None:
         self.wait()
 
     def wait(self) -> None:
         with self._lock:
-            batch = self.pipeline.drain()
-            if batch is not None:
-                self._report(self.store.apply(self.uid, batch).rejected)
+            # First what the store did not take last time (its batch id makes applying it
+            # again harmless if it did after all), then the rest.
+            for _ in range(2):
+                if self._unapplied is None:
+                    self._unapplied = self.pipeline.drain()
+                    if self._unapplied is None:
+                        return
+                result = self.store.apply(self.uid, self._unapplied)
+                self._unapplied = None
+                self._report(result.rejected)
 
     def put_blob(self, data: bytes) -> str:
         return self.store.put_blob(data)
@@ -414,6 +481,7 @@ class QueueWriter(Writer):
         self.flush_period = max(float(flush_period), 0.01)
         self.rejected: list[RejectedOperation] = []
         self.ship_error: BaseException | None = None
+        self._unqueued: Batch | None = None  # drained, but writing it to the queue failed
         self._blobs = None if store is not None else BlobStore(queue.blob_folder())
         self._push_lock = threading.Lock()
         self._ship_lock = threading.Lock()
@@ -455,9 +523,14 @@ class QueueWriter(Writer):
 
     def _push(self) -> None:
         with self._push_lock:
-            batch = self.pipeline.drain()
-            if batch is not None:
-                self.queue.push(batch)
+            # First what could not be queued last time (a full disk, a Ctrl-C), then the rest.
+            for _ in range(2):
+                if self._unqueued is None:
+                    self._unqueued = self.pipeline.drain()
+                    if self._unqueued is None:
+                        return
+                self.queue.push(self._unqueued)
+                self._unqueued = None
                 self._shippable.set()
 
     def _ship(self) -> None:
@@ -550,4 +623,5 @@ class QueueWriter(Writer):
         return self.store.put_blob_file(source)
 
     def queued(self) -> int:
-        return self.pipeline.size() + len(self.queue.pending())
+        unqueued = 0 if self._unqueued is None else len(self._unqueued)
+        return self.pipeline.size() + unqueued + len(self.queue.pending())
