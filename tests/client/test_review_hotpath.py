@@ -470,8 +470,6 @@ def test_stop_while_another_thread_appends(new_run: Any, stored: Any) -> None:
 
 
 def test_fork_while_threads_append(new_run: Any, stored: Any) -> None:
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork here")
     run = new_run(mode="async", flush_period=0.001)
     sys_id = run["sys/id"].fetch()
     stop = threading.Event()

@@ -281,21 +281,28 @@ def test_nepnb_sync_marks_a_killed_run_inactive(run_script: Any, tmp_path: Path)
     assert run["m"].fetch_last() == 1.0
 
 
-def test_hardware_metrics_are_sampled_while_the_run_is_open(
-    new_run: Any, reopen: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def sampled_monitoring(new_run: Any, reopen: Any, seconds: float) -> tuple[Any, str]:
+    """A run with hardware monitoring every 0.05 s for ``seconds``, reopened: (run, its
+    monitoring namespace). Call with autolog.HARDWARE_PERIOD patched."""
     import time
 
-    from nepnb.client import autolog
-
-    monkeypatch.setattr(autolog, "HARDWARE_PERIOD", 0.05)
     run = new_run(
         capture_hardware_metrics=True, capture_stdout=False, capture_stderr=False, git_ref=False
     )
-    time.sleep(0.5)
+    time.sleep(seconds)
     run.stop()
     ro = reopen(run._sys_id)
     [namespace] = ro.get_structure()["monitoring"]
+    return ro, namespace
+
+
+def test_hardware_metrics_are_sampled_while_the_run_is_open(
+    new_run: Any, reopen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nepnb.client import autolog
+
+    monkeypatch.setattr(autolog, "HARDWARE_PERIOD", 0.05)
+    ro, namespace = sampled_monitoring(new_run, reopen, 0.5)
     cpu = ro[f"monitoring/{namespace}/cpu"].fetch_values()
     memory = ro[f"monitoring/{namespace}/memory"].fetch_values()
     assert len(cpu) >= 3 and len(memory) >= 3
@@ -320,7 +327,6 @@ def test_gpu_metrics_are_logged_under_neptunes_names(
     new_run: Any, reopen: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import os
-    import time
 
     from nepnb.client import autolog
 
@@ -331,13 +337,7 @@ def test_gpu_metrics_are_logged_under_neptunes_names(
     smi.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(autolog, "HARDWARE_PERIOD", 0.05)
-    run = new_run(
-        capture_hardware_metrics=True, capture_stdout=False, capture_stderr=False, git_ref=False
-    )
-    time.sleep(0.6)
-    run.stop()
-    ro = reopen(run._sys_id)
-    [namespace] = ro.get_structure()["monitoring"]
+    ro, namespace = sampled_monitoring(new_run, reopen, 0.6)
     fields = set(ro.get_structure()["monitoring"][namespace])
     assert {"gpu_0", "gpu_memory_0", "gpu_power_0", "gpu_1", "gpu_memory_1"} <= fields
     assert "gpu_power_1" not in fields  # the card reports no power

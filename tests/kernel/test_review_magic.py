@@ -11,33 +11,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
-import nepnb
 from tests.kernel.test_kernel_lifecycle import Kernel
-from tests.nbrun import error_of, execute, make_notebook, stream_text
+from tests.kernel.test_session import run_cells, stored
+from tests.kernel.test_session import values as logged
+from tests.nbrun import error_of, stream_text
 
 pytestmark = pytest.mark.timeout(120)
 
 CELLS = "notebook/cells"
 
 
-def run_cells(folder: Path, *sources: str, name: str = "demo.ipynb") -> list[Any]:
-    """Save a notebook of ``sources`` in ``folder`` and run it there (nbclient), like a user."""
-    notebook = make_notebook(*sources)
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, folder / name)
-    return list(execute(notebook, folder, allow_errors=True).cells)
-
-
 def values(run_id: str, path: str) -> dict[int, Any]:
-    run = nepnb.init_run(with_id=run_id, mode="read-only")
+    run = stored(run_id)
     try:
-        if not run.exists(path):
-            return {}
-        frame = run[path].fetch_values()
-        return {int(step): value for step, value in zip(frame["step"], frame["value"], strict=True)}
+        return logged(run, path) if run.exists(path) else {}
     finally:
         run.stop()
 

@@ -17,11 +17,11 @@ from tests.nbrun import error_of, execute, make_notebook, stream_text
 CELLS = "notebook/cells"
 
 
-def run_cells(folder: Path, *sources: str) -> list[Any]:
-    """Save a notebook of ``sources`` as folder/demo.ipynb and run it there, like a user."""
+def run_cells(folder: Path, *sources: str, name: str = "demo.ipynb") -> list[Any]:
+    """Save a notebook of ``sources`` as folder/name and run it there (nbclient), like a user."""
     notebook = make_notebook(*sources)
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, folder / "demo.ipynb")
+    nbformat.write(notebook, folder / name)
     return list(execute(notebook, folder, allow_errors=True).cells)
 
 
