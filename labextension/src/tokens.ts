@@ -34,3 +34,99 @@ export interface IOpenRun {
   /** The checkpoint linked to it, if any. */
   checkpoint: string | null;
 }
+
+/* ---- The runs API of the server extension (nepnb/jupyter/runs.py) ---- */
+
+/** A column value: JSON scalars; datetimes as ISO strings; float series as their last value. */
+export type CellValue = string | number | boolean | null | string[];
+
+/** One row of `GET /nepnb/api/runs`. */
+export interface IRunRow {
+  /** sys/id, e.g. "CLS-12". */
+  id: string;
+  name: string;
+  /** "running" or "inactive". */
+  state: string;
+  tags: string[];
+  /** ISO 8601. */
+  creation_time: string;
+  owner: string;
+  failed: boolean;
+  /** True when the run was found abandoned by a dead process (sys/crashed). */
+  crashed: boolean;
+  /** The values of the columns asked for with `?columns=`, by path. */
+  columns: Record<string, CellValue>;
+}
+
+/** A field path of the project's runs and its type (for the column picker). */
+export interface IFieldPath {
+  path: string;
+  /** The field type name, e.g. "float", "floatSeries", "string", "stringSet". */
+  type: string;
+}
+
+/** `GET /nepnb/api/runs?project=&query=&columns=a,b&tags=t1,t2&limit=`. */
+export interface IRunsReply {
+  project: string;
+  runs: IRunRow[];
+  /** Every field path of the listed runs (sys/ paths included), for the column picker. */
+  paths: IFieldPath[];
+  /** True when `limit` cut the list. */
+  truncated: boolean;
+}
+
+/** One field of a run, in `GET /nepnb/api/runs/<id>`. */
+export interface IRunField {
+  path: string;
+  type: string;
+  /** Atoms: the value; series: the last value; files: name and size; sets: the list. */
+  value: CellValue;
+  /** Series only: how many points, and the step range. */
+  count?: number;
+  first_step?: number | null;
+  last_step?: number | null;
+}
+
+/** `GET /nepnb/api/runs/<id>?project=`. */
+export interface IRunDetail {
+  project: string;
+  id: string;
+  name: string;
+  state: string;
+  fields: IRunField[];
+}
+
+/**
+ * `GET /nepnb/api/runs/<id>/series?path=&buckets=&x=step|time&start=&end=`:
+ * a float series downsampled to at most `buckets` buckets of the x range.
+ * All arrays have one entry per bucket (or per point when `exact`); non-finite values are null.
+ */
+export interface ISeriesBuckets {
+  run: string;
+  path: string;
+  /** "step" or "time" (seconds since the epoch). */
+  x_axis: string;
+  /** The x of each bucket's last point. */
+  x: number[];
+  min: (number | null)[];
+  max: (number | null)[];
+  /** The value of each bucket's last point. */
+  last: (number | null)[];
+  /** Points in each bucket. */
+  count: number[];
+  /** Points in the asked range; and in the whole series. */
+  in_range: number;
+  total: number;
+  /** The x range of the whole series, [first, last] (null when empty). */
+  extent: [number, number] | null;
+  /** True when every point of the range is here as is (no more than `buckets` points). */
+  exact: boolean;
+}
+
+/** `GET /nepnb/api/settings`: what the server extension uses. The token never leaves it. */
+export interface IServerSettings {
+  project: string;
+  server_url: string;
+  has_token: boolean;
+  projects: string[];
+}
