@@ -259,3 +259,110 @@ export function cellChangeLabel(cell: {
     }
   }
 }
+
+/* ---- the compare reply (`GET /nepnb/api/compare`, nepnb/notebooks/compare.py) ---- */
+
+export interface IOutputChange {
+  status: 'unchanged' | 'added' | 'removed' | 'changed';
+  a_index: number | null;
+  b_index: number | null;
+  output_type: string;
+  kind: 'text' | 'image' | 'error' | 'other';
+  mime: string | null;
+  text_diff?: ILineOp[];
+  image?: {
+    changed: boolean;
+    score: number;
+    changed_fraction: number;
+    size_a: [number, number];
+    size_b: [number, number];
+    diff_png: string | null;
+    note: string;
+  };
+  preview?: string[];
+  note?: string;
+}
+
+export interface IMetadataChange {
+  key: string;
+  status: 'added' | 'removed' | 'changed';
+  a: unknown;
+  b: unknown;
+}
+
+export interface ICellChange {
+  status: 'unchanged' | 'added' | 'removed' | 'moved' | 'changed';
+  a_index: number | null;
+  b_index: number | null;
+  cell_type: string;
+  cell_id: string | null;
+  moved: boolean;
+  source_a?: string | null;
+  source_b?: string | null;
+  source_diff?: ILineOp[] | null;
+  outputs?: IOutputChange[];
+  metadata?: IMetadataChange[];
+  execution_count?: [unknown, unknown] | null;
+  changed_parts?: string[];
+}
+
+export interface INotebookDiff {
+  a: string;
+  b: string;
+  summary: Record<string, number>;
+  summary_line: string;
+  outputs_compared: boolean;
+  metadata: IMetadataChange[];
+  cells: ICellChange[];
+}
+
+/** Consecutive unchanged cells folded into one group, the others kept one by one. */
+export type DiffBlock =
+  | { kind: 'cell'; cell: ICellChange }
+  | { kind: 'unchanged'; cells: ICellChange[] };
+
+/**
+ * Group a diff's cells for display: runs of unchanged cells longer than `keep` fold into
+ * one block (the first and last `context` of them stay visible next to changes).
+ */
+export function foldUnchanged(cells: ICellChange[], context = 1): DiffBlock[] {
+  const blocks: DiffBlock[] = [];
+  let run: ICellChange[] = [];
+  const flush = (atStart: boolean, atEnd: boolean) => {
+    const before = atStart ? 0 : context;
+    const after = atEnd ? 0 : context;
+    if (run.length <= before + after + 1) {
+      run.forEach(cell => blocks.push({ kind: 'cell', cell }));
+    } else {
+      run.slice(0, before).forEach(cell => blocks.push({ kind: 'cell', cell }));
+      blocks.push({ kind: 'unchanged', cells: run.slice(before, run.length - after) });
+      run.slice(run.length - after).forEach(cell => blocks.push({ kind: 'cell', cell }));
+    }
+    run = [];
+  };
+  let start = true;
+  for (const cell of cells) {
+    if (cell.status === 'unchanged') {
+      run.push(cell);
+    } else {
+      if (run.length) {
+        flush(start, false);
+      }
+      start = false;
+      blocks.push({ kind: 'cell', cell });
+    }
+  }
+  if (run.length) {
+    flush(start, true);
+  }
+  return blocks;
+}
+
+/** The whole source as lines for a cell shown without a diff (added, removed, unchanged). */
+export function sourceLines(source: string | string[] | null | undefined): string[] {
+  if (source === null || source === undefined) {
+    return [];
+  }
+  const text = Array.isArray(source) ? source.join('') : source;
+  return text === '' ? [] : text.split('\n');
+}

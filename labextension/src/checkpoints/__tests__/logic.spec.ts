@@ -1,4 +1,7 @@
 import {
+  foldUnchanged,
+  ICellChange,
+  sourceLines,
   cellChangeLabel,
   compareTarget,
   duration,
@@ -125,5 +128,43 @@ describe('diff layouts', () => {
       'source changed, moved'
     );
     expect(cellChangeLabel({ status: 'added' })).toBe('added');
+  });
+});
+
+describe('folding unchanged cells', () => {
+  const cell = (status: ICellChange['status'], i: number): ICellChange => ({
+    status,
+    a_index: i,
+    b_index: i,
+    cell_type: 'code',
+    cell_id: null,
+    moved: false
+  });
+
+  it('folds long runs of unchanged cells, keeping context next to changes', () => {
+    const cells = [
+      ...[0, 1, 2, 3].map(i => cell('unchanged', i)),
+      cell('changed', 4),
+      ...[5, 6, 7, 8, 9].map(i => cell('unchanged', i)),
+      cell('added', 10),
+      ...[11, 12, 13].map(i => cell('unchanged', i))
+    ];
+    const blocks = foldUnchanged(cells, 1);
+    const shape = blocks.map(b =>
+      b.kind === 'cell' ? `${b.cell.status[0]}${b.cell.a_index}` : `fold${b.cells.length}`
+    );
+    expect(shape).toEqual(['fold3', 'u3', 'c4', 'u5', 'fold3', 'u9', 'a10', 'u11', 'fold2']);
+  });
+
+  it('keeps short runs as they are', () => {
+    const blocks = foldUnchanged([cell('changed', 0), cell('unchanged', 1), cell('changed', 2)]);
+    expect(blocks.every(b => b.kind === 'cell')).toBe(true);
+  });
+
+  it('splits sources into lines', () => {
+    expect(sourceLines('a\nb')).toEqual(['a', 'b']);
+    expect(sourceLines(['a\n', 'b'])).toEqual(['a', 'b']);
+    expect(sourceLines('')).toEqual([]);
+    expect(sourceLines(null)).toEqual([]);
   });
 });
