@@ -129,8 +129,10 @@ def downsample(
         exact = True
     else:
         # Bucket i holds [low + i*w, low + (i+1)*w): its first point is the first x >= its
-        # left edge. The last bucket also holds `high`.
-        edges = low + (high - low) * (np.arange(1, buckets, dtype=np.float64) / buckets)
+        # left edge. The last bucket also holds `high`. Multiplied before divided, so that
+        # whole-number steps fall on whole-number edges (50000 * 7 / 100 is 3500, while
+        # 50000 * (7 / 100) is 3500.0000000000005).
+        edges = low + (high - low) * np.arange(1, buckets, dtype=np.float64) / buckets
         bounds = np.empty(buckets + 1, dtype=np.int64)
         bounds[0], bounds[-1] = lo, hi
         bounds[1:-1] = np.searchsorted(x[lo:hi], edges, side="left") + lo

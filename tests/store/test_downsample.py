@@ -39,7 +39,7 @@ def reference(
     if len(inside) <= buckets:
         entries = [[i] for i in inside]
     else:
-        edges = [low + (high - low) * (k / buckets) for k in range(1, buckets)]
+        edges = [low + (high - low) * k / buckets for k in range(1, buckets)]
         groups: dict[int, list[int]] = {}
         for i in inside:
             groups.setdefault(sum(1 for edge in edges if edge <= x[i]), []).append(i)
@@ -156,6 +156,13 @@ def test_a_point_on_an_edge_belongs_to_the_bucket_it_starts() -> None:
     assert result.count.tolist() == [25, 25, 25, 26]  # the last bucket holds its end, 100
     assert result.min.tolist() == [0.0, 25.0, 50.0, 75.0]
     assert result.max.tolist() == result.x.tolist() == [24.0, 49.0, 74.0, 100.0]
+
+
+def test_whole_number_steps_fall_on_whole_number_edges() -> None:
+    x = np.arange(50_001.0)  # 100 buckets of exactly 500 steps (7 / 100 is not exact)
+    result = downsample(x, x, buckets=100)
+    assert result.count.tolist() == [500] * 99 + [501]
+    assert result.min.tolist() == list(range(0, 50_000, 500))
 
 
 def test_empty_buckets_are_left_out() -> None:
