@@ -23,7 +23,6 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -55,7 +54,13 @@ from nepnb.store.base import (
     validate_project_name,
 )
 from nepnb.store.blobs import BlobStore
-from nepnb.store.downsample import SeriesBuckets, check_request, downsample, sort_by_x
+from nepnb.store.downsample import (
+    SeriesBuckets,
+    check_request,
+    downsample,
+    downsample_chunks,
+    sort_by_x,
+)
 from nepnb.store.field_types import FieldType, with_article
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -571,40 +576,47 @@ class LocalStore(Store):
         start: float | None = None,
         end: float | None = None,
     ) -> SeriesBuckets:
-        """Downsampled without reading more than needed: along steps (which increase), a
-        zoomed range reads only the chunks that overlap it, found by a binary search over
-        the chunks' first and last steps. A scan of ``series_chunks`` loads every row's blobs
-        (its key is the whole row), so only point lookups by ``seq`` are cheap. Timestamps
-        need not increase: the time axis reads them all."""
+        """Downsampled chunk by chunk, never holding the whole series, and reading no more
+        than needed: along steps (which increase), a zoomed range reads only the chunks that
+        overlap it, found by a binary search over the chunks' first and last steps. (A scan
+        of ``series_chunks`` loads every row's blobs, its key being the whole row: only point
+        lookups by ``seq`` are cheap.) Timestamps need not increase: the time axis reads every
+        chunk, and sorts the points when they are not in order."""
         start, end = check_request(buckets, x_axis, start, end)
+        column = "steps" if x_axis == "step" else "times"
         with self._snapshot() as con:
             row = con.execute(
                 "SELECT type, value FROM fields WHERE object_uid = ? AND path = ?", (uid, path)
             ).fetchone()
             require_float_series(path, None if row is None else FieldType(row[0]))
-            if x_axis == "time":
-                x, y = self._chunk_columns(con, uid, path, "times")
-                return downsample(*sort_by_x(x, y), buckets, start, end)
-            if start is None and end is None:
-                return downsample(*self._chunk_columns(con, uid, path, "steps"), buckets)
-            first = self._chunk_at(con, uid, path, None)
-            last = self._chunk_at(con, uid, path, None, last=True)
+            total = int(json.loads(row[1]).get("count") or 0)
+            probe = partial(self._chunk_at, con, uid, path, column=column)
+            first, last = probe(None), probe(None, last=True)
             if first is None or last is None:
                 return downsample(np.empty(0), np.empty(0), buckets)
             extent = (first[1], last[2])
-            start = extent[0] if start is None else start
-            end = extent[1] if end is None else end
-            probe = partial(self._chunk_at, con, uid, path)
-            # The first chunk reaching `start`, and the first one after `end`: the chunks
-            # between them overlap the range; one more on each side holds the points just
-            # outside it.
-            begin = _first_chunk(probe, first[0], last[0], lambda chunk: chunk[2] >= start)
-            after = _first_chunk(probe, begin, last[0], lambda chunk: chunk[1] > end)
-            before = self._chunk_at(con, uid, path, begin - 1, last=True)
-            low = begin if before is None else before[0]
-            x, y = self._chunk_columns(con, uid, path, "steps", (low, after))
-            total = json.loads(row[1]).get("count", len(x))
-        return replace(downsample(x, y, buckets, start, end), total=total, extent=extent)
+            seqs = (first[0], last[0])
+            if x_axis == "step" and (start is not None or end is not None):
+                low = extent[0] if start is None else start
+                high = extent[1] if end is None else end
+                # The first chunk reaching `low`, and the first one after `high`: the chunks
+                # between them overlap the range; the one before holds the point just before.
+                begin = _first_chunk(probe, first[0], last[0], lambda chunk: chunk[2] >= low)
+                after = _first_chunk(probe, begin, last[0], lambda chunk: chunk[1] > high)
+                before = probe(begin - 1, last=True)
+                seqs = (begin if before is None else before[0], after)
+            chunks = self._chunks(con, uid, path, column, seqs)
+            if x_axis == "time":
+                chunks = _in_order(chunks)
+            try:
+                return downsample_chunks(chunks, buckets, start, end, total=total, extent=extent)
+            except _Unordered:
+                pass
+            x, y = (
+                np.concatenate(c)
+                for c in zip(*self._chunks(con, uid, path, column, seqs), strict=True)
+            )
+        return downsample(*sort_by_x(x, y), buckets, start, end)
 
     def series_extent(self, uid: str, path: str) -> tuple[float, float] | None:
         with self._snapshot() as con:
@@ -619,14 +631,21 @@ class LocalStore(Store):
 
     @staticmethod
     def _chunk_at(
-        con: sqlite3.Connection, uid: str, path: str, seq: int | None, *, last: bool = False
+        con: sqlite3.Connection,
+        uid: str,
+        path: str,
+        seq: int | None,
+        *,
+        last: bool = False,
+        column: str = "steps",
     ) -> tuple[int, float, float] | None:
-        """``(seq, first step, last step)`` of the first chunk at or after ``seq`` (with
-        ``last``: the last one at or before it); None = from the start (or the end)."""
+        """``(seq, first x, last x)`` of the first chunk at or after ``seq`` (with ``last``:
+        the last one at or before it; None: from the start, or the end), x being ``column``."""
+        assert column in ("steps", "times")
         where, order = ("seq <= ?", "DESC") if last else ("seq >= ?", "ASC")
         bound = seq if seq is not None else (2**62 if last else -(2**62))
         found = con.execute(
-            "SELECT seq, substr(steps, 1, 8), substr(steps, -8, 8) FROM series_chunks "
+            f"SELECT seq, substr({column}, 1, 8), substr({column}, -8, 8) FROM series_chunks "
             f"WHERE object_uid = ? AND path = ? AND {where} ORDER BY seq {order} LIMIT 1",
             (uid, path, bound),
         ).fetchone()
@@ -635,27 +654,19 @@ class LocalStore(Store):
         return found[0], _float64(found[1]), _float64(found[2])
 
     @staticmethod
-    def _chunk_columns(
-        con: sqlite3.Connection,
-        uid: str,
-        path: str,
-        x_column: str,
-        seqs: tuple[int, int] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``x_column`` (steps or times) and values of a float series' chunks, all of
-        them or those whose seq is in the closed range ``seqs``."""
-        assert x_column in ("steps", "times")
-        sql = f"SELECT {x_column}, vals FROM series_chunks WHERE object_uid = ? AND path = ?"
-        args: tuple[Any, ...] = (uid, path)
-        if seqs is not None:
-            sql += " AND seq BETWEEN ? AND ?"
-            args += seqs
-        rows = con.execute(sql + " ORDER BY seq", args).fetchall()
-        if not rows:
-            return np.empty(0), np.empty(0)
-        x = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
-        y = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
-        return x, y
+    def _chunks(
+        con: sqlite3.Connection, uid: str, path: str, column: str, seqs: tuple[int, int]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The x (``column``: steps or times) and values of a float series' chunks whose seq
+        is in the closed range ``seqs``, one chunk at a time."""
+        assert column in ("steps", "times")
+        rows = con.execute(
+            f"SELECT {column}, vals FROM series_chunks WHERE object_uid = ? AND path = ? "
+            "AND seq BETWEEN ? AND ? ORDER BY seq",
+            (uid, path, *seqs),
+        )
+        for x, y in rows:
+            yield np.frombuffer(x, dtype=np.float64), np.frombuffer(y, dtype=np.float64)
 
     # blobs ---------------------------------------------------------------------------
     def put_blob(self, data: bytes) -> str:
@@ -1162,6 +1173,22 @@ def _number_steps(steps: np.ndarray, last_step: float | None) -> np.ndarray:
 
 def _float64(raw: bytes) -> float:
     return float(np.frombuffer(raw, dtype=np.float64)[0])
+
+
+class _Unordered(Exception):
+    """Timestamps of a series that do not increase."""
+
+
+def _in_order(
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``chunks`` as they are while their x does not decrease; _Unordered when it does."""
+    previous = -np.inf
+    for x, y in chunks:
+        if len(x) and (x[0] < previous or bool((x[1:] < x[:-1]).any())):
+            raise _Unordered
+        previous = x[-1] if len(x) else previous
+        yield x, y
 
 
 def _first_chunk(

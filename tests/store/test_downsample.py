@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from nepnb.exceptions import InvalidValue, MissingField
 from nepnb.store.base import ObjectKind, Store
-from nepnb.store.downsample import MAX_BUCKETS, SeriesBuckets, downsample, sort_by_x
+from nepnb.store.downsample import (
+    MAX_BUCKETS,
+    SeriesBuckets,
+    downsample,
+    downsample_chunks,
+    sort_by_x,
+)
 from nepnb.store.field_types import FieldType
 from nepnb.store.local import CHUNK_POINTS
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
@@ -123,6 +129,19 @@ def test_bucket_min_and_max_are_those_of_the_bucket_points(case) -> None:
     hi = int(np.searchsorted(x, x[-1] if end is None else end, side="right"))
     assert position == min(hi + 1, len(x))  # up to the point just after the range, if any
     assert result.in_range == hi - lo
+
+
+@given(series(), st.data())
+@settings(max_examples=300, deadline=None)
+def test_chunk_by_chunk_is_the_same_as_all_at_once(case, data: st.DataObject) -> None:
+    x, y, buckets, start, end = case
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(x)), max_size=8)))
+    chunks = [
+        (np.array(x[a:b]), np.array(y[a:b]))
+        for a, b in zip([0, *cuts], [*cuts, len(x)], strict=True)
+    ]  # empty chunks included
+    got = downsample_chunks(chunks, buckets, start, end, total=len(x), extent=(x[0], x[-1]))
+    assert got.to_json() == reference(x, y, buckets, start, end)
 
 
 def test_few_points_come_back_as_they_are() -> None:
@@ -300,6 +319,27 @@ def test_read_series_buckets_of_zoomed_ranges(chunked) -> None:
         store.read_series_buckets(uid, "m", buckets=20, end=steps[99]),
         downsample(steps, values, 20, end=steps[99]),
     )
+
+
+def test_read_series_buckets_along_time_over_many_chunks(chunked) -> None:
+    store, uid, _, values, times = chunked
+    for kwargs in ({}, {"start": times[100], "end": times[CHUNK_POINTS + 7]}, {"end": times[9]}):
+        for buckets in (3, 1000):
+            got = store.read_series_buckets(uid, "m", buckets=buckets, x_axis="time", **kwargs)
+            check(got, downsample(times, values, buckets, **kwargs))
+
+
+def test_timestamps_out_of_order_in_a_later_chunk(store: Store) -> None:
+    run = store.create_object(PROJECT, ObjectKind.RUN)
+    n = 2 * CHUNK_POINTS + 10
+    steps, values = np.arange(float(n)), np.sin(np.arange(float(n)))
+    times = 5000.0 + np.arange(float(n))
+    times[n - 3] = 4000.0  # a clock that went back, in the last chunk
+    store.apply(run.uid, log("m", steps, values, times))
+    for kwargs in ({}, {"start": 3000.0, "end": 5100.0}):
+        got = store.read_series_buckets(run.uid, "m", buckets=50, x_axis="time", **kwargs)
+        check(got, downsample(*sort_by_x(times, values), 50, **kwargs))
+        assert got.extent == (4000.0, times[-1])
 
 
 def test_read_series_buckets_along_time(store: Store) -> None:
