@@ -403,3 +403,26 @@ def test_zoomed_reads_agree_with_the_default_on_any_range(chunked, data: st.Data
     buckets = data.draw(st.integers(1, 3000))
     got = store.read_series_buckets(uid, "m", buckets=buckets, start=start, end=end)
     check(got, downsample(steps, values, buckets, start, end))
+
+
+@given(
+    st.lists(st.integers(0, 60), min_size=1, max_size=30, unique=True),
+    st.integers(-5, 70),
+    st.none() | st.integers(-10, 80),
+)
+def test_the_chunk_search_finds_the_first_wanted_chunk_whatever_the_guess(
+    seqs: list[int], threshold: int, guess: int | None
+) -> None:
+    from nepnb.store.local import _first_chunk
+
+    seqs.sort()  # chunks with gaps between their seqs; a chunk's steps are its seq
+    probed: list[int] = []
+
+    def probe(seq: int) -> tuple[int, float, float] | None:
+        probed.append(seq)
+        at = [s for s in seqs if s >= seq]
+        return (at[0], float(at[0]), float(at[0])) if at else None
+
+    found = _first_chunk(probe, seqs[0], seqs[-1], lambda c: c[1] >= threshold, guess)
+    assert found == next((s for s in seqs if s >= threshold), seqs[-1] + 1)
+    assert len(probed) <= (seqs[-1] - seqs[0] + 1).bit_length() + 2  # a binary search, +2
