@@ -32,6 +32,7 @@ from nepnb.exceptions import (
     NotebookIdentityConflict,
     ObjectNotFound,
     ProjectNotFound,
+    StoreFull,
     store_full_error,
 )
 from nepnb.notebooks import (
@@ -54,6 +55,7 @@ _ID = r"(?P<checkpoint_id>[0-9a-fA-F]{4,64})"
 T = TypeVar("T")
 
 _STATUS: list[tuple[type[Exception], int]] = [
+    (StoreFull, 507),
     (NotebookIdentityConflict, 409),
     (CheckpointNotFound, 404),
     (ObjectNotFound, 404),
