@@ -532,8 +532,16 @@ class LocalStore(Store):
             # the values users logged (sys/ fields change on every write: not counted)
             f"SELECT object_uid, SUM(length(value)) FROM fields WHERE object_uid IN ({marks}) "
             "AND NOT (path >= 'sys/' AND path < 'sys0') GROUP BY object_uid",
-            "SELECT object_uid, SUM(length(steps) + length(vals) + length(times)) FROM "
-            f"series_chunks WHERE object_uid IN ({marks}) GROUP BY object_uid",
+            # a float series: three float64 arrays (steps, values, timestamps) of `count`
+            # points. Reading the chunks would cost more: a scan of series_chunks loads every
+            # chunk's blobs, the whole row being the key of the table.
+            f"SELECT object_uid, 24 * SUM(json_extract(value, '$.count')) FROM fields "
+            f"WHERE type = 'floatSeries' AND object_uid IN ({marks}) GROUP BY object_uid",
+            # other series hold JSON: their chunks, looked up from their fields
+            "SELECT f.object_uid, SUM(length(c.steps) + length(c.vals) + length(c.times)) "
+            "FROM fields f CROSS JOIN series_chunks c ON c.object_uid = f.object_uid "
+            f"AND c.path = f.path WHERE f.object_uid IN ({marks}) "
+            "AND f.type IN ('stringSeries', 'fileSeries') GROUP BY f.object_uid",
             "SELECT object_uid, SUM(json_extract(value, '$.size')) FROM fields WHERE type = 'file' "
             f"AND object_uid IN ({marks}) GROUP BY object_uid",
             "SELECT f.object_uid, SUM(json_extract(e.value, '$.size')) FROM fields f, "

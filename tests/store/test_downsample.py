@@ -426,3 +426,34 @@ def test_the_chunk_search_finds_the_first_wanted_chunk_whatever_the_guess(
     found = _first_chunk(probe, seqs[0], seqs[-1], lambda c: c[1] >= threshold, guess)
     assert found == next((s for s in seqs if s >= threshold), seqs[-1] + 1)
     assert len(probed) <= (seqs[-1] - seqs[0] + 1).bit_length() + 2  # a binary search, +2
+
+
+def test_sys_size_counts_float_series_without_reading_their_chunks(tmp_path) -> None:
+    # sys/size (a runs-table column) takes a float series from its point count: the same as
+    # the bytes of its chunks, which a table of many long series could not afford to read.
+    import sqlite3
+
+    from nepnb.store.local import SIZE_FIELD, LocalStore
+
+    store = LocalStore(tmp_path / "store")
+    run = store.create_object(PROJECT, ObjectKind.RUN)
+    n = CHUNK_POINTS + 300
+    store.apply(run.uid, log("a", np.arange(float(n)), np.ones(n), np.zeros(n)))
+    for i in range(40):  # small appends: small chunks, then merged
+        store.apply(run.uid, log("a", np.array([n + i * 1.0]), np.ones(1), np.zeros(1)))
+    store.apply(run.uid, log("b", np.arange(3.0), np.ones(3), np.zeros(3)))
+    store.apply(run.uid, Batch([Operation(OpKind.CLEAR, "b", FieldType.FLOAT_SERIES)]))
+    texts = SeriesPoints(np.arange(2.0), ["x" * 50, "y"], np.zeros(2))
+    store.apply(run.uid, Batch([Operation(OpKind.LOG, "t", FieldType.STRING_SERIES, texts)]))
+    with sqlite3.connect(store.db_path) as con:
+        chunks = con.execute(
+            "SELECT SUM(length(steps) + length(vals) + length(times)) FROM series_chunks "
+            "WHERE object_uid = ?",
+            (run.uid,),
+        ).fetchone()[0]
+        values = con.execute(
+            "SELECT SUM(length(value)) FROM fields WHERE object_uid = ? AND path NOT LIKE 'sys/%'",
+            (run.uid,),
+        ).fetchone()[0]
+    assert store.get_fields(run.uid, [SIZE_FIELD])[SIZE_FIELD].value == chunks + values
+    store.close()
