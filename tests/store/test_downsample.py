@@ -438,9 +438,11 @@ def test_sys_size_counts_float_series_without_reading_their_chunks(tmp_path) -> 
     store = LocalStore(tmp_path / "store")
     run = store.create_object(PROJECT, ObjectKind.RUN)
     n = CHUNK_POINTS + 300
-    store.apply(run.uid, log("a", np.arange(float(n)), np.ones(n), np.zeros(n)))
+    last_nan = np.r_[np.ones(n - 1), np.nan]  # the series' state then holds NaN
+    store.apply(run.uid, log("a", np.arange(float(n)), last_nan, np.zeros(n)))
     for i in range(40):  # small appends: small chunks, then merged
         store.apply(run.uid, log("a", np.array([n + i * 1.0]), np.ones(1), np.zeros(1)))
+    store.apply(run.uid, log("c", np.arange(2.0), np.array([1.0, np.inf]), np.zeros(2)))
     store.apply(run.uid, log("b", np.arange(3.0), np.ones(3), np.zeros(3)))
     store.apply(run.uid, Batch([Operation(OpKind.CLEAR, "b", FieldType.FLOAT_SERIES)]))
     texts = SeriesPoints(np.arange(2.0), ["x" * 50, "y"], np.zeros(2))
