@@ -25,7 +25,7 @@ from tornado import web
 
 from nepnb.client.table import fetch_table, mark_abandoned, query_value
 from nepnb.exceptions import InvalidValue, MissingField
-from nepnb.jupyter.handlers import API_PREFIX, NepnbAPIHandler
+from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
 from nepnb.store.base import FieldInfo, ObjectKind, Store, validate_project_name
 from nepnb.store.field_types import FieldType
 
@@ -410,7 +410,7 @@ class SettingsHandler(_RunsAPIHandler):
         return public_settings(self.nepnb["home"], self.nepnb["project"], self.store)
 
 
-RUN_ROUTES: list[tuple[str, type[NepnbAPIHandler]]] = [
+RUN_ROUTES: Routes = [
     (rf"/{API_PREFIX}/runs", RunsHandler),
     (rf"/{API_PREFIX}/runs/{_RUN_ID}", RunHandler),
     (rf"/{API_PREFIX}/runs/{_RUN_ID}/series", SeriesHandler),
