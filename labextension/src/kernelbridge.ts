@@ -61,6 +61,21 @@ export class KernelBridge {
     return (kernel && this._runs.get(kernel.id)) || [];
   }
 
+  /** When the kernel of `panel` last reported its runs (ms since the epoch), or 0. */
+  reportedAt(panel: NotebookPanel): number {
+    const kernel = panel.sessionContext.session?.kernel;
+    return (kernel && this._reportedAt.get(kernel.id)) || 0;
+  }
+
+  /** Ask the kernel of `panel` for its open runs again (only if nepnb is loaded there). */
+  requestStatus(panel: NotebookPanel): void {
+    const kernel = panel.sessionContext.session?.kernel;
+    const comm = kernel && this._comms.get(kernel.id);
+    if (comm && !comm.isDisposed) {
+      comm.send({ type: 'status' });
+    }
+  }
+
   /** Ask the kernel of `panel` to stop one of its runs (never the kernel). */
   stopRun(panel: NotebookPanel, runId: string): boolean {
     const comm = this._commFor(panel);
@@ -183,11 +198,13 @@ export class KernelBridge {
     } else if (data?.type === 'runs') {
       const runs = (data.runs || []) as IOpenRun[];
       this._runs.set(kernelId, runs);
+      this._reportedAt.set(kernelId, Date.now());
       this._runsChanged.emit({ panel, runs });
     }
   }
 
   private _comms = new Map<string, Kernel.IComm>();
   private _runs = new Map<string, IOpenRun[]>();
+  private _reportedAt = new Map<string, number>();
   private _runsChanged = new Signal<this, IKernelRuns>(this);
 }

@@ -6,6 +6,8 @@ export interface IHealth {
   store: string;
   /** Where the store is: a folder for the local store, a URL otherwise. */
   location: string;
+  /** The project used when a request names none. */
+  project: string;
 }
 
 /** The id of the main plugin. */
@@ -15,6 +17,8 @@ export const PLUGIN_ID = 'nepnb:plugin';
 export interface IOpenRun {
   /** The run's sys/id. */
   id: string;
+  /** Its project, e.g. "local/default". */
+  project: string;
   /** The variables bound to it in the kernel. */
   variables: string[];
   /** When it was opened (seconds since the epoch). */
@@ -27,6 +31,8 @@ export interface IOpenRun {
   idle: number;
   /** True when it has been idle past the kernel's threshold. */
   hanging: boolean;
+  /** That threshold in seconds (0: never warn). */
+  idle_limit: number;
   /** Writes not yet in the store. */
   queued: number;
   /** Its mode: async, sync, offline or debug. */

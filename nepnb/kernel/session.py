@@ -263,12 +263,14 @@ class KernelSession:
             rows.append(
                 {
                     "id": entry.label,
+                    "project": entry.run._project,
                     "variables": sorted(entry.variables),
                     "opened": entry.opened,
                     "age": now - entry.opened,
                     "last_activity": entry.last_activity,
                     "idle": idle,
                     "hanging": self.idle_minutes > 0 and idle >= self.idle_minutes * 60,
+                    "idle_limit": self.idle_minutes * 60,
                     "queued": entry.run._writer.queued(),
                     "mode": entry.run._mode,
                     "checkpoint": entry.checkpoint_id,

@@ -1,0 +1,360 @@
+import { Widget } from '@lumino/widgets';
+
+import { requestAPI } from '../request';
+import { checkpointIcon } from '../icons';
+import {
+  cellChangeLabel,
+  DiffBlock,
+  foldUnchanged,
+  ICellChange,
+  ICompareTarget,
+  ILineOp,
+  INotebookDiff,
+  IOutputChange,
+  sideBySideRows,
+  sourceLines,
+  unifiedRows
+} from './logic';
+
+/** A notebook as JSON (nbformat 4), as far as the compare view reads it. */
+export interface INotebookJSON {
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    outputs?: { output_type: string; data?: Record<string, unknown> }[];
+    execution_count?: number | null;
+  }[];
+}
+
+/** Where the compare view gets its data. */
+export interface ICompareSource {
+  /** The diff of a and b. */
+  diff(target: ICompareTarget): Promise<INotebookDiff>;
+  /** The notebook of one side: a checkpoint id, or 'current'. */
+  notebook(side: string): Promise<INotebookJSON>;
+}
+
+/** The compare endpoints of the server extension, for `path` in `project`. */
+export function serverCompareSource(
+  path: string,
+  project: string,
+  readCurrent: () => Promise<INotebookJSON>
+): ICompareSource {
+  const params = (args: Record<string, string>) => {
+    const query = new URLSearchParams(args);
+    if (project) {
+      query.set('project', project);
+    }
+    return query.toString();
+  };
+  return {
+    diff: target =>
+      requestAPI<INotebookDiff>(
+        `compare?${params({ a: target.a, b: target.b, path, outputs: '1', context: '3' })}`
+      ),
+    notebook: async side => {
+      if (side === 'current') {
+        return readCurrent();
+      }
+      const reply = await requestAPI<{ notebook: INotebookJSON }>(
+        `checkpoints/${side}?${params({ content: '1' })}`
+      );
+      return reply.notebook;
+    }
+  };
+}
+
+type Layout = 'split' | 'unified';
+
+/**
+ * A readable comparison of two checkpoints (or a checkpoint and the notebook now): a summary
+ * line, then the cells in order, unchanged ones folded, changed ones with their source line
+ * diff and their outputs (text diffs; images before, after and where they differ).
+ */
+export class CompareView extends Widget {
+  constructor(
+    readonly target: ICompareTarget,
+    private readonly _source: ICompareSource,
+    notebookName: string
+  ) {
+    super();
+    this.id = compareViewId(target);
+    this.addClass('nepnb-CompareView');
+    const side = (s: string) => (s === 'current' ? 'now' : s);
+    this.title.label = `${notebookName}: ${side(target.a)} → ${side(target.b)}`;
+    this.title.caption = `Compare checkpoint ${target.a} of ${notebookName} with ${
+      target.b === 'current' ? 'the notebook as saved now' : `checkpoint ${target.b}`
+    }`;
+    this.title.icon = checkpointIcon;
+    this.title.closable = true;
+    this.node.tabIndex = 0;
+    this.node.innerHTML = `
+      <header class="nepnb-Compare-header">
+        <div class="nepnb-Compare-title"></div>
+        <div class="nepnb-Compare-summary" role="status">Comparing…</div>
+        <div class="nepnb-Compare-options">
+          <label><input type="radio" name="layout" value="split" checked> Side by side</label>
+          <label><input type="radio" name="layout" value="unified"> Unified</label>
+          <label><input type="checkbox" class="nepnb-show-unchanged"> Show unchanged cells</label>
+        </div>
+      </header>
+      <div class="nepnb-Compare-metadata"></div>
+      <div class="nepnb-Compare-cells"></div>`;
+    this.node.querySelector('.nepnb-Compare-title')!.textContent = this.title.caption;
+    for (const radio of this.node.querySelectorAll<HTMLInputElement>('input[name=layout]')) {
+      radio.name = `layout-${this.id}`;
+      radio.addEventListener('change', () => {
+        this._diffLayout = radio.value as Layout;
+        this._render();
+      });
+    }
+    this.node
+      .querySelector<HTMLInputElement>('.nepnb-show-unchanged')!
+      .addEventListener('change', event => {
+        this._showUnchanged = (event.target as HTMLInputElement).checked;
+        this._render();
+      });
+    void this.load();
+  }
+
+  /** Compare again (e.g. after the notebook changed). */
+  async load(): Promise<void> {
+    const summary = this.node.querySelector('.nepnb-Compare-summary')!;
+    try {
+      const [diff, a, b] = await Promise.all([
+        this._source.diff(this.target),
+        this._source.notebook(this.target.a).catch(() => null),
+        this._source.notebook(this.target.b).catch(() => null)
+      ]);
+      this._diff = diff;
+      this._a = a;
+      this._b = b;
+      this.node.dataset.loaded = 'true';
+      this._render();
+    } catch (reason) {
+      summary.textContent = `Could not compare: ${(reason as Error).message}`;
+      summary.classList.add('nepnb-mod-error');
+    }
+  }
+
+  private _render(): void {
+    const diff = this._diff;
+    if (!diff) {
+      return;
+    }
+    const summary = this.node.querySelector('.nepnb-Compare-summary')!;
+    summary.textContent = diff.summary_line;
+    summary.classList.toggle('nepnb-mod-identical', diff.summary_line === 'no changes');
+    const metadata = this.node.querySelector('.nepnb-Compare-metadata')!;
+    metadata.replaceChildren(
+      ...diff.metadata.map(change => {
+        const row = document.createElement('div');
+        row.className = `nepnb-MetadataChange nepnb-mod-${change.status}`;
+        row.textContent = `notebook metadata ${change.key} ${change.status}: ${short(change.a)} → ${short(change.b)}`;
+        return row;
+      })
+    );
+    const blocks: DiffBlock[] = this._showUnchanged
+      ? diff.cells.map(cell => ({ kind: 'cell', cell }))
+      : foldUnchanged(diff.cells, 1);
+    const container = this.node.querySelector('.nepnb-Compare-cells')!;
+    container.replaceChildren(...blocks.map(block => this._block(block)));
+  }
+
+  private _block(block: DiffBlock): HTMLElement {
+    if (block.kind === 'unchanged') {
+      const fold = document.createElement('button');
+      fold.className = 'nepnb-DiffFold';
+      const n = block.cells.length;
+      fold.textContent = `⋯ ${n} unchanged cell${n === 1 ? '' : 's'} (show)`;
+      fold.addEventListener('click', () => fold.replaceWith(...block.cells.map(c => this._cell(c))));
+      return fold;
+    }
+    return this._cell(block.cell);
+  }
+
+  private _cell(cell: ICellChange): HTMLElement {
+    const node = document.createElement('section');
+    node.className = `nepnb-DiffCell nepnb-mod-${cell.status}`;
+    if (cell.moved) {
+      node.classList.add('nepnb-mod-moved');
+    }
+    node.dataset.status = cell.status;
+    const where =
+      cell.a_index !== null && cell.b_index !== null
+        ? cell.a_index === cell.b_index
+          ? `cell ${cell.b_index + 1}`
+          : `cell ${cell.a_index + 1} → ${cell.b_index + 1}`
+        : cell.b_index !== null
+          ? `cell ${cell.b_index + 1}`
+          : `cell ${(cell.a_index ?? 0) + 1}`;
+    const header = document.createElement('div');
+    header.className = 'nepnb-DiffCell-header';
+    const badge = document.createElement('span');
+    badge.className = 'nepnb-DiffCell-badge';
+    badge.textContent = cellChangeLabel(cell);
+    const label = document.createElement('span');
+    label.textContent = `${where} · ${cell.cell_type}`;
+    header.append(label, badge);
+    node.append(header);
+
+    const cellA = cell.a_index !== null ? this._a?.cells[cell.a_index] : undefined;
+    const cellB = cell.b_index !== null ? this._b?.cells[cell.b_index] : undefined;
+    if (cell.source_diff && cell.source_diff.length) {
+      node.append(this._lines(cell.source_diff));
+    } else {
+      const source =
+        cell.status === 'removed'
+          ? (cell.source_a ?? cellA?.source)
+          : (cell.source_b ?? cellB?.source ?? cellA?.source);
+      const kind = cell.status === 'added' ? 'insert' : cell.status === 'removed' ? 'delete' : 'equal';
+      node.append(this._lines([{ op: kind, lines: sourceLines(source) }]));
+    }
+    const outputs = (cell.outputs ?? []).filter(o => o.status !== 'unchanged');
+    if (outputs.length) {
+      const box = document.createElement('div');
+      box.className = 'nepnb-DiffOutputs';
+      for (const output of outputs) {
+        box.append(this._output(output, cellA, cellB));
+      }
+      node.append(box);
+    }
+    for (const change of cell.metadata ?? []) {
+      const row = document.createElement('div');
+      row.className = `nepnb-MetadataChange nepnb-mod-${change.status}`;
+      row.textContent = `metadata ${change.key} ${change.status}: ${short(change.a)} → ${short(change.b)}`;
+      node.append(row);
+    }
+    return node;
+  }
+
+  private _lines(ops: ILineOp[]): HTMLElement {
+    const table = document.createElement('table');
+    table.className = `nepnb-Diff nepnb-mod-${this._diffLayout}`;
+    const body = document.createElement('tbody');
+    if (this._diffLayout === 'unified') {
+      for (const row of unifiedRows(ops)) {
+        const tr = document.createElement('tr');
+        tr.className = `nepnb-Diff-${row.kind}`;
+        const sign = row.kind === 'insert' ? '+' : row.kind === 'delete' ? '-' : ' ';
+        tr.append(
+          td('nepnb-Diff-n', row.a === null ? '' : String(row.a)),
+          td('nepnb-Diff-n', row.b === null ? '' : String(row.b)),
+          td('nepnb-Diff-text', row.kind === 'skip' ? row.text : `${sign} ${row.text}`)
+        );
+        body.append(tr);
+      }
+    } else {
+      for (const row of sideBySideRows(ops)) {
+        const tr = document.createElement('tr');
+        tr.className = `nepnb-Diff-${row.kind}`;
+        if (row.kind === 'skip') {
+          const cell = td('nepnb-Diff-text', `⋯ ${row.skipped} line${row.skipped === 1 ? '' : 's'}`);
+          cell.colSpan = 4;
+          tr.append(cell);
+        } else {
+          tr.append(
+            td('nepnb-Diff-n', row.a ? String(row.a.n) : ''),
+            td(`nepnb-Diff-text nepnb-Diff-a${row.a ? '' : ' nepnb-Diff-empty'}`, row.a?.text ?? ''),
+            td('nepnb-Diff-n', row.b ? String(row.b.n) : ''),
+            td(`nepnb-Diff-text nepnb-Diff-b${row.b ? '' : ' nepnb-Diff-empty'}`, row.b?.text ?? '')
+          );
+        }
+        body.append(tr);
+      }
+    }
+    table.append(body);
+    return table;
+  }
+
+  private _output(
+    output: IOutputChange,
+    cellA: INotebookJSON['cells'][number] | undefined,
+    cellB: INotebookJSON['cells'][number] | undefined
+  ): HTMLElement {
+    const node = document.createElement('div');
+    node.className = `nepnb-DiffOutput nepnb-mod-${output.status}`;
+    const title = document.createElement('div');
+    title.className = 'nepnb-DiffOutput-title';
+    title.textContent = `output ${output.status}: ${output.output_type}${output.mime ? ` (${output.mime})` : ''}${output.note ? ` · ${output.note}` : ''}`;
+    node.append(title);
+    if (output.text_diff) {
+      node.append(this._lines(output.text_diff));
+    } else if (output.preview) {
+      node.append(
+        this._lines([{ op: output.status === 'removed' ? 'delete' : 'insert', lines: output.preview }])
+      );
+    }
+    if (output.kind === 'image') {
+      const images = document.createElement('div');
+      images.className = 'nepnb-DiffImages';
+      const before = imageOf(cellA?.outputs?.[output.a_index ?? -1]);
+      const after = imageOf(cellB?.outputs?.[output.b_index ?? -1]);
+      if (before) {
+        images.append(figure(before, 'before'));
+      }
+      if (after) {
+        images.append(figure(after, 'after'));
+      }
+      if (output.image?.diff_png) {
+        const percent = (output.image.changed_fraction * 100).toFixed(1);
+        images.append(
+          figure(`data:image/png;base64,${output.image.diff_png}`, `${percent}% of pixels differ`)
+        );
+      }
+      node.append(images);
+    }
+    return node;
+  }
+
+  private _diff: INotebookDiff | null = null;
+  private _a: INotebookJSON | null = null;
+  private _b: INotebookJSON | null = null;
+  private _diffLayout: Layout = 'split';
+  private _showUnchanged = false;
+}
+
+/** The widget id of the compare view of `target` (one view per pair). */
+export function compareViewId(target: ICompareTarget): string {
+  return `nepnb-compare-${target.a}-${target.b}`;
+}
+
+function td(className: string, text: string): HTMLTableCellElement {
+  const cell = document.createElement('td');
+  cell.className = className;
+  cell.textContent = text;
+  return cell;
+}
+
+function figure(src: string, caption: string): HTMLElement {
+  const node = document.createElement('figure');
+  const img = document.createElement('img');
+  img.src = src;
+  img.alt = caption;
+  const label = document.createElement('figcaption');
+  label.textContent = caption;
+  node.append(img, label);
+  return node;
+}
+
+const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+
+/** A data: URL for the first image of a notebook output, if it has one. */
+function imageOf(output: { data?: Record<string, unknown> } | undefined): string | null {
+  for (const mime of IMAGE_MIMES) {
+    const data = output?.data?.[mime];
+    if (typeof data === 'string' || Array.isArray(data)) {
+      const text = Array.isArray(data) ? data.join('') : data;
+      return `data:${mime};base64,${text.replace(/\s/g, '')}`;
+    }
+  }
+  return null;
+}
+
+function short(value: unknown): string {
+  if (value === undefined || value === null) {
+    return '∅';
+  }
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}

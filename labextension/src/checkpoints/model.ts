@@ -1,0 +1,189 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { requestAPI } from '../request';
+import {
+  compareTarget,
+  ICheckpoint,
+  ICheckpointList,
+  ICompareTarget,
+  IUploadReply,
+  newestFirst,
+  toggleSelection
+} from './logic';
+
+/** What a notebook's checkpoint history is doing. */
+export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
+
+/**
+ * The checkpoint history of one notebook path: the list, the selection, and the calls
+ * to the server extension. Widgets listen to `changed` and never call the server.
+ */
+export class CheckpointsModel {
+  /** Emitted whenever the path, the list, the selection or the state changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The notebook path (relative to the server's root), or '' when none is active. */
+  get path(): string {
+    return this._path;
+  }
+
+  get state(): LoadState {
+    return this._state;
+  }
+
+  /** The last error message, when `state` is 'error'. */
+  get error(): string {
+    return this._error;
+  }
+
+  /** Newest first. */
+  get checkpoints(): ICheckpoint[] {
+    return this._checkpoints;
+  }
+
+  get notebookId(): string | null {
+    return this._notebookId;
+  }
+
+  /** The selected checkpoint ids (at most two). */
+  get selection(): string[] {
+    return this._selection;
+  }
+
+  /** The checkpoint to point at after an upload or a link from a notification. */
+  get highlighted(): string | null {
+    return this._highlighted;
+  }
+
+  /** The project; '' means the server extension's default. */
+  get project(): string {
+    return this._project;
+  }
+
+  set project(value: string) {
+    if (value !== this._project) {
+      this._project = value;
+      void this.refresh();
+    }
+  }
+
+  /** Follow another notebook (or none). */
+  setPath(path: string): void {
+    if (path === this._path) {
+      return;
+    }
+    this._path = path;
+    this._checkpoints = [];
+    this._selection = [];
+    this._highlighted = null;
+    this._notebookId = null;
+    void this.refresh();
+  }
+
+  /** Load the history of the current path again. */
+  async refresh(): Promise<void> {
+    const path = this._path;
+    if (!path) {
+      this._state = 'idle';
+      this._changed.emit();
+      return;
+    }
+    this._state = 'loading';
+    this._changed.emit();
+    try {
+      const reply = await requestAPI<ICheckpointList>(
+        `checkpoints?${this._query({ path })}`
+      );
+      if (path !== this._path) {
+        return; // the user moved on meanwhile
+      }
+      this._checkpoints = newestFirst(reply.checkpoints);
+      this._notebookId = reply.notebook_id;
+      const known = new Set(this._checkpoints.map(c => c.id));
+      this._selection = this._selection.filter(id => known.has(id));
+      this._state = 'ready';
+      this._error = '';
+    } catch (reason) {
+      if (path !== this._path) {
+        return;
+      }
+      this._state = 'error';
+      this._error = (reason as Error).message;
+    }
+    this._changed.emit();
+  }
+
+  /** Upload a checkpoint of the saved file at `path`; the list follows. */
+  async upload(
+    path: string,
+    message: string,
+    body: string,
+    runs: string[]
+  ): Promise<IUploadReply> {
+    const reply = await requestAPI<IUploadReply>('checkpoints', {
+      method: 'POST',
+      body: JSON.stringify({
+        path,
+        message,
+        body: body || null,
+        runs,
+        // The browser holds the notebook: it sets the id in its own model and saves it,
+        // so JupyterLab never sees the file changed behind its back.
+        write_id: false,
+        ...(this._project ? { project: this._project } : {})
+      })
+    });
+    if (path === this._path) {
+      this._highlighted = reply.checkpoint.id;
+      await this.refresh();
+    }
+    return reply;
+  }
+
+  /** Select or unselect a checkpoint (at most two stay selected). */
+  toggle(id: string): void {
+    this._selection = toggleSelection(this._selection, id);
+    this._changed.emit();
+  }
+
+  /** Point at one checkpoint (after a link from a notification). */
+  highlight(id: string | null): void {
+    this._highlighted = id;
+    this._changed.emit();
+  }
+
+  /** What the current selection compares, or null. */
+  target(): ICompareTarget | null {
+    return compareTarget(this._selection, this._checkpoints);
+  }
+
+  /** Restore a checkpoint as a new notebook next to the current one (never over it); its path. */
+  async restore(id: string): Promise<string> {
+    const reply = await requestAPI<{ path: string }>(
+      `checkpoints/${id}/restore?${this._query({})}`,
+      { method: 'POST', body: JSON.stringify({ path: this._path }) }
+    );
+    return reply.path;
+  }
+
+  /** `?project=…&…` with the project when one is set. */
+  private _query(args: Record<string, string>): string {
+    const params = new URLSearchParams(args);
+    if (this._project) {
+      params.set('project', this._project);
+    }
+    return params.toString();
+  }
+
+  private _path = '';
+  private _project = '';
+  private _state: LoadState = 'idle';
+  private _error = '';
+  private _checkpoints: ICheckpoint[] = [];
+  private _notebookId: string | null = null;
+  private _selection: string[] = [];
+  private _highlighted: string | null = null;
+  private _changed = new Signal<this, void>(this);
+}

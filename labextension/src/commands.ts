@@ -1,0 +1,8 @@
+/** The ids of nepnb's commands. */
+export namespace CommandIDs {
+  export const uploadCheckpoint = 'nepnb:upload-checkpoint';
+  export const showCheckpoints = 'nepnb:show-checkpoints';
+  export const compareCheckpoints = 'nepnb:compare-checkpoints';
+  export const restoreCheckpoint = 'nepnb:restore-checkpoint';
+  export const setToken = 'nepnb:set-token';
+}
