@@ -75,7 +75,7 @@ export class SeriesChart {
     };
     this.height = options.height ?? 260;
     this.node = document.createElement('div');
-    this.node.className = 'nepnb-chart';
+    this.node.className = 'nepnb-Chart';
     this.node.dataset.points = '0';
     this.node.dataset.series = '0';
     this.controls = new ChartControls(this.settings, {
@@ -86,7 +86,7 @@ export class SeriesChart {
       this.node.append(this.controls.node);
     }
     this.plotHost = document.createElement('div');
-    this.plotHost.className = 'nepnb-chart-plot';
+    this.plotHost.className = 'nepnb-Chart-plot';
     this.node.append(this.plotHost);
     if (typeof ResizeObserver !== 'undefined') {
       this.resizeObserver = new ResizeObserver(() => this.resize());
@@ -416,7 +416,7 @@ export class SeriesChart {
         { label: line.label, stroke: color, width: 1.5, value, points: { show: false } },
         {
           label: `${line.label} (raw)`,
-          class: 'nepnb-chart-aux',
+          class: 'nepnb-Chart-aux',
           stroke: withAlpha(color, 0.3),
           width: 1,
           value,
@@ -424,14 +424,14 @@ export class SeriesChart {
         },
         {
           label: `${line.label} min`,
-          class: 'nepnb-chart-aux',
+          class: 'nepnb-Chart-aux',
           stroke: 'transparent',
           value,
           points: { show: false }
         },
         {
           label: `${line.label} max`,
-          class: 'nepnb-chart-aux',
+          class: 'nepnb-Chart-aux',
           stroke: 'transparent',
           value,
           points: { show: false }

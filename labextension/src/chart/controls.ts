@@ -27,7 +27,7 @@ function element<K extends keyof HTMLElementTagNameMap>(
 
 /** The chart's toolbar: x axis, log scale, smoothing, zoom reset, and a status line. */
 export class ChartControls {
-  readonly node = element('div', 'nepnb-chart-controls');
+  readonly node = element('div', 'nepnb-Chart-controls');
 
   constructor(
     private settings: IChartSettings,
@@ -36,11 +36,11 @@ export class ChartControls {
     this.buildXAxisSelect();
     this.buildLogCheckbox();
     this.buildSmoothing();
-    this.resetButton = element('button', 'nepnb-chart-reset', 'Reset zoom');
+    this.resetButton = element('button', 'nepnb-Chart-reset', 'Reset zoom');
     this.resetButton.title = 'Show the whole series (or double click the chart)';
     this.resetButton.disabled = true;
     this.resetButton.addEventListener('click', () => this.handlers.onResetZoom());
-    this.status = element('span', 'nepnb-chart-status');
+    this.status = element('span', 'nepnb-Chart-status');
     this.node.append(this.resetButton, this.status);
   }
 
@@ -61,8 +61,8 @@ export class ChartControls {
   }
 
   private buildXAxisSelect(): void {
-    const label = element('label', 'nepnb-chart-control', 'x ');
-    const select = element('select', 'nepnb-chart-xaxis');
+    const label = element('label', 'nepnb-Chart-control', 'x ');
+    const select = element('select', 'nepnb-Chart-xaxis');
     for (const kind of ['step', 'time'] as const) {
       const option = element('option', '', kind);
       option.value = kind;
@@ -77,8 +77,8 @@ export class ChartControls {
   }
 
   private buildLogCheckbox(): void {
-    const label = element('label', 'nepnb-chart-control');
-    const checkbox = element('input', 'nepnb-chart-log');
+    const label = element('label', 'nepnb-Chart-control');
+    const checkbox = element('input', 'nepnb-Chart-log');
     checkbox.type = 'checkbox';
     checkbox.checked = this.settings.logScale;
     checkbox.addEventListener('change', () => this.change({ logScale: checkbox.checked }));
@@ -87,14 +87,14 @@ export class ChartControls {
   }
 
   private buildSmoothing(): void {
-    const label = element('label', 'nepnb-chart-control', 'smoothing ');
-    const slider = element('input', 'nepnb-chart-smoothing');
+    const label = element('label', 'nepnb-Chart-control', 'smoothing ');
+    const slider = element('input', 'nepnb-Chart-smoothing');
     slider.type = 'range';
     slider.min = '0';
     slider.max = '0.99';
     slider.step = '0.01';
     slider.value = String(this.settings.smoothing);
-    const shown = element('span', 'nepnb-chart-smoothing-value', slider.value);
+    const shown = element('span', 'nepnb-Chart-smoothing-value', slider.value);
     slider.addEventListener('input', () => {
       shown.textContent = slider.value;
       this.change({ smoothing: Number(slider.value) });

@@ -217,16 +217,16 @@ export class RunsModel implements ISeriesFetcher {
     }
   }
 
-  /** One run with all its fields. */
-  fetchRun(id: string): Promise<IRunDetail> {
-    const query = queryString({ project: this._project });
+  /** One run with all its fields (of the model's project unless another is named). */
+  fetchRun(id: string, project = this._project): Promise<IRunDetail> {
+    const query = queryString({ project });
     return requestAPI<IRunDetail>(`runs/${encodeURIComponent(id)}${query}`);
   }
 
   /** A float series of a run, downsampled to the request's bucket count. */
   fetchSeries(ref: IRunSeriesRef, request: ISeriesRequest): Promise<ISeriesBuckets> {
     const query = queryString({
-      project: this._project,
+      project: ref.project ?? this._project,
       path: ref.path,
       buckets: request.buckets,
       x: request.xAxis,

@@ -5,15 +5,17 @@ import type { ISeriesBuckets } from '../tokens';
 export interface IRunSeriesRef {
   run: string;
   path: string;
+  /** The run's project; absent for the model's project. */
+  project?: string;
 }
 
 /** The chart key of a run's series (unambiguous whatever the id and path hold). */
-export function seriesKey(ref: IRunSeriesRef): string {
+export function seriesKey(ref: Pick<IRunSeriesRef, 'run' | 'path'>): string {
   return JSON.stringify([ref.run, ref.path]);
 }
 
 /** The run and path a chart key names. */
-export function parseSeriesKey(key: string): IRunSeriesRef {
+export function parseSeriesKey(key: string): Pick<IRunSeriesRef, 'run' | 'path'> {
   const [run, path] = JSON.parse(key) as [string, string];
   return { run, path };
 }
@@ -23,9 +25,9 @@ export interface ISeriesFetcher {
   fetchSeries(ref: IRunSeriesRef, request: ISeriesRequest): Promise<ISeriesBuckets>;
 }
 
-/** A chart data source over the runs API: keys made by `seriesKey`. */
-export function runsSeriesSource(fetcher: ISeriesFetcher): IChartDataSource {
+/** A chart data source over the runs API, for keys made by `seriesKey`. */
+export function runsSeriesSource(fetcher: ISeriesFetcher, project?: string): IChartDataSource {
   return {
-    fetch: (key, request) => fetcher.fetchSeries(parseSeriesKey(key), request)
+    fetch: (key, request) => fetcher.fetchSeries({ ...parseSeriesKey(key), project }, request)
   };
 }

@@ -139,6 +139,10 @@ describe('RunsModel', () => {
     expect(request).toHaveBeenLastCalledWith(
       'runs/P-1/series?project=ws%2Fproj&path=metrics%2Facc&buckets=640&x=time&start=10&end=20.5'
     );
+    await model.fetchRun('O-1', 'other/proj');
+    expect(request).toHaveBeenLastCalledWith('runs/O-1?project=other%2Fproj');
+    await model.fetchSeries({ run: 'O-1', path: 'm', project: 'other/proj' }, { xAxis: 'step', buckets: 10 });
+    expect(request).toHaveBeenLastCalledWith('runs/O-1/series?project=other%2Fproj&path=m&buckets=10&x=step');
   });
 
   it('polls until stopped', async () => {

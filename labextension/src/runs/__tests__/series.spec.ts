@@ -9,9 +9,9 @@ describe('series keys', () => {
 
   it('route chart fetches to the fetcher with the run and path', async () => {
     const fetchSeries = jest.fn().mockResolvedValue('reply');
-    const source = runsSeriesSource({ fetchSeries });
+    const source = runsSeriesSource({ fetchSeries }, 'ws/p');
     const request = { xAxis: 'step' as const, buckets: 100 };
     await expect(source.fetch(seriesKey({ run: 'R-1', path: 'm/x' }), request)).resolves.toBe('reply');
-    expect(fetchSeries).toHaveBeenCalledWith({ run: 'R-1', path: 'm/x' }, request);
+    expect(fetchSeries).toHaveBeenCalledWith({ run: 'R-1', path: 'm/x', project: 'ws/p' }, request);
   });
 });
