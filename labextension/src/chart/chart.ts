@@ -88,12 +88,14 @@ export class SeriesChart {
     this.plotHost = document.createElement('div');
     this.plotHost.className = 'nepnb-Chart-plot';
     this.node.append(this.plotHost);
+    this.series = options.series ?? [];
     if (typeof ResizeObserver !== 'undefined') {
+      // The first fetch waits for the plot's width (one bucket per pixel).
       this.resizeObserver = new ResizeObserver(() => this.resize());
       this.resizeObserver.observe(this.plotHost);
+    } else {
+      void this.load();
     }
-    this.series = options.series ?? [];
-    void this.load();
   }
 
   /** The series drawn, in legend order. */
@@ -165,6 +167,7 @@ export class SeriesChart {
     }
     if (!this.plot) {
       this.rebuildPlot();
+      void this.load();
       return;
     }
     if (Math.abs(this.plot.width - width) >= 1) {
@@ -210,7 +213,7 @@ export class SeriesChart {
     const generation = ++this.generation;
     const request: ISeriesRequest = {
       xAxis: this.settings.xAxis,
-      buckets: bucketsForWidth(this.plot?.bbox.width ? this.plot.bbox.width / uPlot.pxRatio : this.plotHost.clientWidth || 600)
+      buckets: bucketsForWidth(this.plotWidth())
     };
     const view = this.view;
     if (view) {
@@ -235,6 +238,11 @@ export class SeriesChart {
         this.controls.setStatus(`could not load: ${(reason as Error).message ?? reason}`, true);
       }
     }
+  }
+
+  /** The width of the plotting area in CSS pixels (of the element before the plot exists). */
+  private plotWidth(): number {
+    return this.plot ? this.plot.bbox.width / uPlot.pxRatio : this.plotHost.clientWidth;
   }
 
   private heldFromReply(reply: ISeriesBuckets): IHeldSeries {
@@ -367,7 +375,7 @@ export class SeriesChart {
     }
     const startX = event.clientX;
     const start = { min, max };
-    const unitsPerPixel = (max - min) / Math.max(plot.bbox.width / uPlot.pxRatio, 1);
+    const unitsPerPixel = (max - min) / Math.max(this.plotWidth(), 1);
     const bounds = this.full ?? start;
     const move = (moveEvent: MouseEvent) => {
       this.view = panRange(start, (startX - moveEvent.clientX) * unitsPerPixel, bounds);
@@ -400,8 +408,16 @@ export class SeriesChart {
     this.draw();
   }
 
+  /** A theme colour (a CSS variable) resolved for the canvas, which cannot read variables. */
+  private themeColor(variable: string, fallback: string): string {
+    return getComputedStyle(this.node).getPropertyValue(variable).trim() || fallback;
+  }
+
   private plotOptions(width: number): uPlot.Options {
     const time = this.settings.xAxis === 'time';
+    const text = this.themeColor('--jp-ui-font-color1', '#333');
+    const grid = { stroke: this.themeColor('--jp-border-color2', '#e0e0e0'), width: 1 };
+    const ticks = { stroke: grid.stroke, width: 1 };
     const series: uPlot.Series[] = [
       {
         label: this.settings.xAxis,
@@ -454,13 +470,15 @@ export class SeriesChart {
           values: time
             ? undefined
             : (_u: uPlot, splits: number[]) => splits.map(v => formatStep(v)),
-          stroke: 'var(--jp-ui-font-color1, #333)',
-          grid: { stroke: 'var(--jp-border-color2, #e0e0e0)', width: 1 }
+          stroke: text,
+          grid,
+          ticks
         },
         {
           values: (_u: uPlot, splits: number[]) => splits.map(v => formatNumber(v, 3)),
-          stroke: 'var(--jp-ui-font-color1, #333)',
-          grid: { stroke: 'var(--jp-border-color2, #e0e0e0)', width: 1 },
+          stroke: text,
+          grid,
+          ticks,
           size: 60
         }
       ],

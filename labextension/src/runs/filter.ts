@@ -1,7 +1,12 @@
 import type { CellValue, IRunRow } from '../tokens';
 
-/** The columns every run has; any other column is a field path read from `row.columns`. */
-export const BUILTIN_COLUMNS = ['id', 'name', 'state', 'tags', 'creation_time'] as const;
+/**
+ * The table's columns in order: id, name, state, the picked field paths
+ * (what the user asked to see), then tags and creation time.
+ */
+export function tableColumns(picked: readonly string[]): string[] {
+  return ['id', 'name', 'state', ...picked, 'tags', 'creation_time'];
+}
 
 /** What the table filters by. */
 export interface IRunsFilter {

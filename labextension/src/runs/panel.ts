@@ -3,7 +3,7 @@ import { Widget } from '@lumino/widgets';
 
 import { runsIcon } from '../icons';
 import { RunsModel } from './model';
-import { renderHead, renderRow } from './table';
+import { renderHead, renderRow, updateRowSelection } from './table';
 
 /** What the panel's buttons do; the plugin wires them to commands. */
 export interface IRunsPanelActions {
@@ -28,17 +28,19 @@ export class RunsPanel extends Widget {
     this.title.caption = 'nepnb runs';
     this.node.innerHTML = `
       <header class="nepnb-Panel-header">
-        <h2>Runs</h2>
+        <div class="nepnb-RunsPanel-titleRow">
+          <h2>Runs</h2>
+          <button class="jp-mod-styled nepnb-refresh" title="Load the runs again">Refresh</button>
+        </div>
         <div class="nepnb-Panel-subtitle"></div>
         <div class="nepnb-Panel-buttons">
           <button class="jp-mod-styled jp-mod-accept nepnb-open" disabled title="Open the selected run (or double click it)">Open</button>
-          <button class="jp-mod-styled nepnb-compare" disabled title="Chart the selected runs together">Compare</button>
-          <button class="jp-mod-styled nepnb-refresh" title="Load the runs again">Refresh</button>
+          <button class="jp-mod-styled nepnb-compare" disabled title="Chart the selected runs together (select with the boxes or Ctrl+click)">Compare</button>
+          <select class="jp-mod-styled nepnb-RunsPanel-columnPicker" aria-label="Add a column" title="Show a field of the runs as a column"></select>
         </div>
       </header>
       <div class="nepnb-Panel-toolbar nepnb-RunsPanel-filters">
         <input type="search" class="jp-mod-styled nepnb-RunsPanel-filter" placeholder="Filter by id, name or tag" aria-label="Filter runs">
-        <select class="jp-mod-styled nepnb-RunsPanel-columnPicker" aria-label="Add a column"></select>
       </div>
       <div class="nepnb-RunsPanel-tagFilters"></div>
       <div class="nepnb-Panel-hint"></div>
@@ -190,8 +192,18 @@ export class RunsPanel extends Widget {
       sort: model.sort,
       isSelected: (id: string) => model.isSelected(id)
     };
-    this._head.replaceChildren(renderHead(view));
-    this._body.replaceChildren(...runs.map(run => renderRow(run, view)));
+    // Rows are made again only when what they show changed: a selection
+    // change must not replace the row under a double click.
+    const rowsKey = JSON.stringify([runs, view.columns, view.sort]);
+    if (rowsKey !== this._rowsKey) {
+      this._rowsKey = rowsKey;
+      this._head.replaceChildren(renderHead(view));
+      this._body.replaceChildren(...runs.map(run => renderRow(run, view)));
+    } else {
+      this._body.querySelectorAll<HTMLElement>('[data-run-id]').forEach(row => {
+        updateRowSelection(row, model.isSelected(row.dataset.runId!));
+      });
+    }
   }
 
   private _renderColumnPicker(): void {
@@ -223,6 +235,7 @@ export class RunsPanel extends Widget {
     return model.truncated ? 'Only the newest runs are listed.' : '';
   }
 
+  private _rowsKey = '';
   private readonly _subtitle: HTMLElement;
   private readonly _hint: HTMLElement;
   private readonly _open: HTMLButtonElement;

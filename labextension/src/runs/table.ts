@@ -1,6 +1,6 @@
 import type { IRunRow } from '../tokens';
 import { columnTitle, formatCell } from './cells';
-import { BUILTIN_COLUMNS, cellValue, IRunsSort } from './filter';
+import { cellValue, IRunsSort, tableColumns } from './filter';
 import { runStatus, STATUS_TITLES } from './status';
 
 /** What the table shows. */
@@ -29,7 +29,7 @@ function element<K extends keyof HTMLElementTagNameMap>(
 export function renderHead(view: IRunsTableView): HTMLTableRowElement {
   const row = element('tr');
   row.append(element('th', 'nepnb-RunsTable-select'));
-  for (const column of [...BUILTIN_COLUMNS, ...view.columns]) {
+  for (const column of tableColumns(view.columns)) {
     const cell = element('th');
     cell.dataset.column = column;
     cell.title = `Sort by ${columnTitle(column)}`;
@@ -57,19 +57,15 @@ export function renderRow(run: IRunRow, view: IRunsTableView): HTMLTableRowEleme
   const status = runStatus(run);
   row.dataset.runId = run.id;
   row.dataset.status = status;
-  const selected = view.isSelected(run.id);
-  row.classList.toggle('nepnb-mod-selected', selected);
-  row.setAttribute('aria-selected', String(selected));
-
   const selectCell = element('td', 'nepnb-RunsTable-select');
   const checkbox = element('input');
   checkbox.type = 'checkbox';
-  checkbox.checked = selected;
   checkbox.title = 'Select (for Compare)';
   selectCell.append(checkbox);
   row.append(selectCell);
+  updateRowSelection(row, view.isSelected(run.id));
 
-  for (const column of [...BUILTIN_COLUMNS, ...view.columns]) {
+  for (const column of tableColumns(view.columns)) {
     const cell = element('td');
     cell.dataset.column = column;
     if (column === 'state') {
@@ -94,4 +90,14 @@ export function renderRow(run: IRunRow, view: IRunsTableView): HTMLTableRowEleme
     row.append(cell);
   }
   return row;
+}
+
+/** Mark a row selected or not (its class, aria state and checkbox). */
+export function updateRowSelection(row: HTMLElement, selected: boolean): void {
+  row.classList.toggle('nepnb-mod-selected', selected);
+  row.setAttribute('aria-selected', String(selected));
+  const checkbox = row.querySelector<HTMLInputElement>('input[type="checkbox"]');
+  if (checkbox) {
+    checkbox.checked = selected;
+  }
 }

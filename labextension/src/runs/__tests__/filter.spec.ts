@@ -6,7 +6,8 @@ import {
   filterRuns,
   hasTags,
   matchesText,
-  sortRuns
+  sortRuns,
+  tableColumns
 } from '../filter';
 
 function run(id: string, patch: Partial<IRunRow> = {}): IRunRow {
@@ -99,5 +100,11 @@ describe('sortRuns', () => {
 describe('allTags', () => {
   it('lists each tag once, sorted', () => {
     expect(allTags(rows)).toEqual(['attention', 'cnn', 'small']);
+  });
+});
+
+describe('tableColumns', () => {
+  it('shows picked paths after the state, before tags and creation time', () => {
+    expect(tableColumns(['metrics/acc'])).toEqual(['id', 'name', 'state', 'metrics/acc', 'tags', 'creation_time']);
   });
 });
