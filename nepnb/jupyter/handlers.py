@@ -26,6 +26,7 @@ from nepnb.exceptions import (
     CheckpointNotFound,
     InvalidProjectName,
     InvalidValue,
+    MissingField,
     NepnbError,
     NotebookError,
     NotebookIdentityConflict,
@@ -43,6 +44,7 @@ from nepnb.notebooks import (
 )
 from nepnb.notebooks.format import notebook_json
 from nepnb.store.base import validate_project_name
+from nepnb.store.query import QuerySyntaxError
 
 #: The URL prefix of every nepnb endpoint (after the server's base_url).
 API_PREFIX = "nepnb/api"
@@ -55,7 +57,9 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (CheckpointNotFound, 404),
     (ObjectNotFound, 404),
     (ProjectNotFound, 404),
+    (MissingField, 404),
     (InvalidProjectName, 400),
+    (QuerySyntaxError, 400),
     (InvalidValue, 400),
     (NotebookError, 400),
 ]
@@ -416,7 +420,9 @@ def _int_argument(handler: NepnbAPIHandler, name: str, default: int) -> int:
         raise InvalidValue(f"?{name}= must be a whole number, not {raw!r}") from None
 
 
-ROUTES: list[tuple[str, type[NepnbAPIHandler]]] = [
+Routes = list[tuple[str, type[NepnbAPIHandler]]]
+
+_CHECKPOINT_ROUTES: Routes = [
     (rf"/{API_PREFIX}/health", HealthHandler),
     (rf"/{API_PREFIX}/checkpoints", CheckpointsHandler),
     (rf"/{API_PREFIX}/checkpoints/{_ID}", CheckpointHandler),
@@ -425,3 +431,13 @@ ROUTES: list[tuple[str, type[NepnbAPIHandler]]] = [
     (rf"/{API_PREFIX}/compare", CompareHandler),
     (rf"/{API_PREFIX}/notebooks", NotebooksHandler),
 ]
+
+
+def __getattr__(name: str) -> Routes:
+    """``ROUTES``: every route of the extension. The runs API (nepnb.jupyter.runs) builds on
+    NepnbAPIHandler, so its routes are joined when asked for, whichever module loads first."""
+    if name == "ROUTES":
+        from nepnb.jupyter.runs import RUN_ROUTES
+
+        return [*_CHECKPOINT_ROUTES, *RUN_ROUTES]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

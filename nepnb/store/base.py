@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from nepnb.exceptions import InvalidProjectName, RejectedOperation
-from nepnb.store.field_types import FieldType
+from nepnb.exceptions import InvalidProjectName, InvalidValue, MissingField, RejectedOperation
+from nepnb.store.downsample import SeriesBuckets, check_request, downsample, sort_by_x
+from nepnb.store.field_types import FieldType, with_article
 from nepnb.store.operations import Batch
 
 _PROJECT_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -134,6 +135,18 @@ class ApplyResult:
     duplicate: bool = False  # the batch had been applied before; nothing was done
 
 
+def require_float_series(path: str, ftype: FieldType | None, object_id: str = "") -> None:
+    """Nothing if ``ftype`` is a FloatSeries; MissingField if there is no field, else
+    InvalidValue naming the path and its type (only float series can be charted)."""
+    if ftype is None:
+        raise MissingField(path, object_id)
+    if ftype is not FieldType.FLOAT_SERIES:
+        raise InvalidValue(
+            f"field '{path}' is {with_article(ftype.label)}; only a FloatSeries can be "
+            "downsampled for a chart. Chart a float series, or fetch this field's values."
+        )
+
+
 def validate_project_name(name: str) -> str:
     """``name`` if it is ``workspace/project``; else InvalidProjectName saying how to fix it."""
     parts = name.split("/") if isinstance(name, str) else []
@@ -216,6 +229,40 @@ class Store(ABC):
     @abstractmethod
     def read_series(self, uid: str, path: str) -> SeriesData:
         """Every point of the series at ``path`` (MissingField if there is none)."""
+
+    def read_series_buckets(
+        self,
+        uid: str,
+        path: str,
+        *,
+        buckets: int,
+        x_axis: str = "step",
+        start: float | None = None,
+        end: float | None = None,
+    ) -> SeriesBuckets:
+        """The float series at ``path`` downsampled to ``buckets`` buckets of ``[start, end]``
+        (default: all of it) along its steps or its timestamps (``x_axis="time"``).
+
+        MissingField if there is no such field; InvalidValue for a series of strings or
+        files, or a bad argument. This default reads every point; stores override it.
+        """
+        start, end = check_request(buckets, x_axis, start, end)
+        info = self.get_fields(uid, [path]).get(path)
+        require_float_series(path, None if info is None else info.type)
+        data = self.read_series(uid, path)
+        if x_axis == "step":
+            return downsample(data.steps, data.values, buckets, start, end)
+        return downsample(*sort_by_x(data.timestamps, data.values), buckets, start, end)
+
+    def series_extent(self, uid: str, path: str) -> tuple[float, float] | None:
+        """The first and last step of the series at ``path`` (None when it is empty).
+
+        MissingField if there is no such series. This default reads every point."""
+        info = self.get_fields(uid, [path]).get(path)
+        if info is None or not info.type.is_series:
+            raise MissingField(path)
+        steps = self.read_series(uid, path).steps
+        return (float(steps[0]), float(steps[-1])) if len(steps) else None
 
     # blobs ---------------------------------------------------------------------------
     @abstractmethod

@@ -21,9 +21,11 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +51,11 @@ from nepnb.store.base import (
     ProjectInfo,
     SeriesData,
     Store,
+    require_float_series,
     validate_project_name,
 )
 from nepnb.store.blobs import BlobStore
+from nepnb.store.downsample import SeriesBuckets, check_request, downsample, sort_by_x
 from nepnb.store.field_types import FieldType, with_article
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -195,6 +199,19 @@ class LocalStore(Store):
                     if statement.strip():
                         con.execute(statement)
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one state of the store (a WAL read transaction)."""
+        con = self._connection()
+        if con.in_transaction:
+            yield con
+            return
+        con.execute("BEGIN")
+        try:
+            yield con
+        finally:
+            con.execute("ROLLBACK")
 
     def close(self) -> None:
         con = getattr(self._local, "con", None)
@@ -543,6 +560,102 @@ class LocalStore(Store):
         else:
             values = [v for r in rows for v in json.loads(r[1])]
         return SeriesData(steps, values, times)
+
+    def read_series_buckets(
+        self,
+        uid: str,
+        path: str,
+        *,
+        buckets: int,
+        x_axis: str = "step",
+        start: float | None = None,
+        end: float | None = None,
+    ) -> SeriesBuckets:
+        """Downsampled without reading more than needed: along steps (which increase), a
+        zoomed range reads only the chunks that overlap it, found by a binary search over
+        the chunks' first and last steps. A scan of ``series_chunks`` loads every row's blobs
+        (its key is the whole row), so only point lookups by ``seq`` are cheap. Timestamps
+        need not increase: the time axis reads them all."""
+        start, end = check_request(buckets, x_axis, start, end)
+        with self._snapshot() as con:
+            row = con.execute(
+                "SELECT type, value FROM fields WHERE object_uid = ? AND path = ?", (uid, path)
+            ).fetchone()
+            require_float_series(path, None if row is None else FieldType(row[0]))
+            if x_axis == "time":
+                x, y = self._chunk_columns(con, uid, path, "times")
+                return downsample(*sort_by_x(x, y), buckets, start, end)
+            if start is None and end is None:
+                return downsample(*self._chunk_columns(con, uid, path, "steps"), buckets)
+            first = self._chunk_at(con, uid, path, None)
+            last = self._chunk_at(con, uid, path, None, last=True)
+            if first is None or last is None:
+                return downsample(np.empty(0), np.empty(0), buckets)
+            extent = (first[1], last[2])
+            start = extent[0] if start is None else start
+            end = extent[1] if end is None else end
+            probe = partial(self._chunk_at, con, uid, path)
+            # The first chunk reaching `start`, and the first one after `end`: the chunks
+            # between them overlap the range; one more on each side holds the points just
+            # outside it.
+            begin = _first_chunk(probe, first[0], last[0], lambda chunk: chunk[2] >= start)
+            after = _first_chunk(probe, begin, last[0], lambda chunk: chunk[1] > end)
+            before = self._chunk_at(con, uid, path, begin - 1, last=True)
+            low = begin if before is None else before[0]
+            x, y = self._chunk_columns(con, uid, path, "steps", (low, after))
+            total = json.loads(row[1]).get("count", len(x))
+        return replace(downsample(x, y, buckets, start, end), total=total, extent=extent)
+
+    def series_extent(self, uid: str, path: str) -> tuple[float, float] | None:
+        with self._snapshot() as con:
+            row = con.execute(
+                "SELECT type FROM fields WHERE object_uid = ? AND path = ?", (uid, path)
+            ).fetchone()
+            if row is None or not FieldType(row[0]).is_series:
+                raise MissingField(path)
+            first = self._chunk_at(con, uid, path, None)
+            last = self._chunk_at(con, uid, path, None, last=True)
+        return None if first is None or last is None else (first[1], last[2])
+
+    @staticmethod
+    def _chunk_at(
+        con: sqlite3.Connection, uid: str, path: str, seq: int | None, *, last: bool = False
+    ) -> tuple[int, float, float] | None:
+        """``(seq, first step, last step)`` of the first chunk at or after ``seq`` (with
+        ``last``: the last one at or before it); None = from the start (or the end)."""
+        where, order = ("seq <= ?", "DESC") if last else ("seq >= ?", "ASC")
+        bound = seq if seq is not None else (2**62 if last else -(2**62))
+        found = con.execute(
+            "SELECT seq, substr(steps, 1, 8), substr(steps, -8, 8) FROM series_chunks "
+            f"WHERE object_uid = ? AND path = ? AND {where} ORDER BY seq {order} LIMIT 1",
+            (uid, path, bound),
+        ).fetchone()
+        if found is None:
+            return None
+        return found[0], _float64(found[1]), _float64(found[2])
+
+    @staticmethod
+    def _chunk_columns(
+        con: sqlite3.Connection,
+        uid: str,
+        path: str,
+        x_column: str,
+        seqs: tuple[int, int] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``x_column`` (steps or times) and values of a float series' chunks, all of
+        them or those whose seq is in the closed range ``seqs``."""
+        assert x_column in ("steps", "times")
+        sql = f"SELECT {x_column}, vals FROM series_chunks WHERE object_uid = ? AND path = ?"
+        args: tuple[Any, ...] = (uid, path)
+        if seqs is not None:
+            sql += " AND seq BETWEEN ? AND ?"
+            args += seqs
+        rows = con.execute(sql + " ORDER BY seq", args).fetchall()
+        if not rows:
+            return np.empty(0), np.empty(0)
+        x = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
+        y = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
+        return x, y
 
     # blobs ---------------------------------------------------------------------------
     def put_blob(self, data: bytes) -> str:
@@ -1045,6 +1158,32 @@ def _number_steps(steps: np.ndarray, last_step: float | None) -> np.ndarray:
             numbered[i] = step
         previous = max(previous, step)
     return numbered
+
+
+def _float64(raw: bytes) -> float:
+    return float(np.frombuffer(raw, dtype=np.float64)[0])
+
+
+def _first_chunk(
+    probe: Callable[[int], tuple[int, float, float] | None],
+    low: int,
+    high: int,
+    wanted: Callable[[tuple[int, float, float]], bool],
+) -> int:
+    """The seq of the first chunk in ``[low, high]`` for which ``wanted`` holds (``wanted``
+    must be false, then true, along the chunks), or ``high + 1``. ``probe(seq)`` gives the
+    first chunk at or after ``seq``."""
+    found = high + 1
+    while low <= high:
+        middle = (low + high) // 2
+        chunk = probe(middle)
+        if chunk is None or chunk[0] > high:
+            high = middle - 1
+        elif wanted(chunk):
+            found, high = chunk[0], middle - 1
+        else:
+            low = chunk[0] + 1
+    return found
 
 
 def _matches_file(name: str, pattern: str) -> bool:

@@ -1,0 +1,211 @@
+"""Downsampling of float series for charts: min, max and last value per bucket of x.
+
+A chart never needs more points than it has pixels. :func:`downsample` cuts an x range into
+equal-width buckets and keeps, per non-empty bucket, the exact min and max of its finite
+values, the value of its last point and how many points it holds, so that a line drawn
+through ``last`` with a band between ``min`` and ``max`` shows every spike of the series.
+Pure numpy, no I/O: the stores call it on what they read (DESIGN.md section 4).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nepnb.exceptions import InvalidValue
+
+__all__ = [
+    "MAX_BUCKETS",
+    "X_AXES",
+    "SeriesBuckets",
+    "check_request",
+    "downsample",
+    "sort_by_x",
+]
+
+#: The x axes a series can be charted against: its steps, or its timestamps (epoch seconds).
+X_AXES = ("step", "time")
+#: The most buckets one request may ask for.
+MAX_BUCKETS = 10_000
+
+
+@dataclass(frozen=True)
+class SeriesBuckets:
+    """A float series downsampled to buckets (or, when ``exact``, its points as they are).
+
+    ``x``, ``min``, ``max``, ``last`` and ``count`` have one entry per non-empty bucket, in
+    x order; the nearest point before ``start`` and after ``end``, when there are any, come
+    first and last as entries of their own (``count`` 1) so that a zoomed line reaches the
+    edges. ``min``/``max`` are NaN where a bucket has no finite value.
+    """
+
+    x: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    last: np.ndarray
+    count: np.ndarray
+    #: Points in the asked range, and in the whole series.
+    in_range: int
+    total: int
+    #: The x range of the whole series, or None when it is empty.
+    extent: tuple[float, float] | None
+    #: True when every point of the range is here as it is.
+    exact: bool
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def to_json(self) -> dict[str, Any]:
+        """The buckets as JSON data (ISeriesBuckets without run, path and x_axis)."""
+        return {
+            "x": _finite_or_none(self.x),
+            "min": _finite_or_none(self.min),
+            "max": _finite_or_none(self.max),
+            "last": _finite_or_none(self.last),
+            "count": [int(c) for c in self.count.tolist()],
+            "in_range": self.in_range,
+            "total": self.total,
+            "extent": None if self.extent is None else [self.extent[0], self.extent[1]],
+            "exact": self.exact,
+        }
+
+
+def check_request(
+    buckets: int, x_axis: str, start: float | None, end: float | None
+) -> tuple[float | None, float | None]:
+    """Validate what a chart asks for; InvalidValue naming the wrong argument otherwise."""
+    if isinstance(buckets, bool) or not isinstance(buckets, (int, np.integer)):
+        raise InvalidValue(f"buckets must be a whole number, not {buckets!r}")
+    if not 1 <= buckets <= MAX_BUCKETS:
+        raise InvalidValue(f"buckets must be between 1 and {MAX_BUCKETS:,}, not {buckets}")
+    if x_axis not in X_AXES:
+        raise InvalidValue(f"the x axis must be one of {', '.join(X_AXES)}, not {x_axis!r}")
+    bounds = []
+    for name, value in (("start", start), ("end", end)):
+        if value is not None:
+            value = float(value)
+            if not math.isfinite(value):
+                raise InvalidValue(f"{name} must be a finite number, not {value}")
+        bounds.append(value)
+    if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
+        raise InvalidValue(f"start ({bounds[0]}) must not be after end ({bounds[1]})")
+    return bounds[0], bounds[1]
+
+
+def downsample(
+    x: np.ndarray,
+    y: np.ndarray,
+    buckets: int,
+    start: float | None = None,
+    end: float | None = None,
+) -> SeriesBuckets:
+    """Downsample the points (``x`` ascending, ``y``) of ``[start, end]`` to ``buckets``.
+
+    The range (default: the whole series) is cut into ``buckets`` intervals of equal width,
+    each closed on the left and open on the right, the last one closed. A bucket's ``x`` is
+    the x of its last point.
+    """
+    start, end = check_request(buckets, "step", start, end)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise InvalidValue(f"x and y must be 1-d arrays of one length, not {x.shape}, {y.shape}")
+    total = len(x)
+    if total == 0:
+        empty = np.empty(0, dtype=np.float64)
+        return SeriesBuckets(empty, empty, empty, empty, np.empty(0, np.int64), 0, 0, None, True)
+    extent = (float(x[0]), float(x[-1]))
+    low = extent[0] if start is None else start
+    high = extent[1] if end is None else end
+    lo = int(np.searchsorted(x, low, side="left")) if start is not None else 0
+    hi = int(np.searchsorted(x, high, side="right")) if end is not None else total
+    in_range = max(hi - lo, 0)
+
+    if in_range <= buckets:
+        ends = np.arange(lo + 1, hi + 1, dtype=np.int64)
+        exact = True
+    else:
+        # Bucket i holds [low + i*w, low + (i+1)*w): its first point is the first x >= its
+        # left edge. The last bucket also holds `high`. Multiplied before divided, so that
+        # whole-number steps fall on whole-number edges (50000 * 7 / 100 is 3500, while
+        # 50000 * (7 / 100) is 3500.0000000000005).
+        edges = low + (high - low) * np.arange(1, buckets, dtype=np.float64) / buckets
+        bounds = np.empty(buckets + 1, dtype=np.int64)
+        bounds[0], bounds[-1] = lo, hi
+        bounds[1:-1] = np.searchsorted(x[lo:hi], edges, side="left") + lo
+        ends = np.unique(bounds[1:])  # the end of each non-empty bucket
+        ends = ends[ends > lo]
+        exact = False
+    starts = np.empty_like(ends)
+    starts[:1] = lo
+    starts[1:] = ends[:-1]
+
+    if exact:
+        values = y[lo:hi]
+        low_values = high_values = np.where(np.isfinite(values), values, np.nan)
+    else:
+        low_values, high_values = _finite_min_max(y, starts, ends)
+    x_out, last = x[ends - 1], y[ends - 1]
+    count = ends - starts
+
+    # The nearest point outside the range on each side, so the line reaches the edges.
+    before = [lo - 1] if lo > 0 else []
+    after = [hi] if hi < total else []
+    if before or after:
+        x_out = np.concatenate([x[before], x_out, x[after]])
+        last = np.concatenate([y[before], last, y[after]])
+        outside = y[before + after]
+        outside = np.where(np.isfinite(outside), outside, np.nan)
+        low_values = np.concatenate([outside[: len(before)], low_values, outside[len(before) :]])
+        high_values = np.concatenate([outside[: len(before)], high_values, outside[len(before) :]])
+        count = np.concatenate(
+            [np.ones(len(before), np.int64), count, np.ones(len(after), np.int64)]
+        )
+    return SeriesBuckets(
+        x=x_out,
+        min=low_values,
+        max=high_values,
+        last=last,
+        count=count.astype(np.int64, copy=False),
+        in_range=in_range,
+        total=total,
+        extent=extent,
+        exact=exact,
+    )
+
+
+def sort_by_x(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``y`` in ascending x order (ties kept in their order): timestamps are
+    usually logged in order, but nothing forces them to be."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if len(x) < 2 or bool((x[1:] >= x[:-1]).all()):
+        return x, y
+    order = np.argsort(x, kind="stable")
+    return x[order], y[order]
+
+
+def _finite_min_max(
+    y: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of the finite values of each ``y[starts[i]:ends[i]]`` (NaN if none).
+
+    ``fmin``/``fmax`` skip NaN by themselves; only when a result is infinite (an infinity in
+    the bucket) or NaN (nothing but NaN) are the values looked at again without infinities.
+    """
+    segment = y[starts[0] : ends[-1]]
+    offsets = starts - starts[0]
+    low = np.fmin.reduceat(segment, offsets)
+    high = np.fmax.reduceat(segment, offsets)
+    if not (np.isfinite(low).all() and np.isfinite(high).all()):
+        finite = np.where(np.isfinite(segment), segment, np.nan)
+        low = np.fmin.reduceat(finite, offsets)
+        high = np.fmax.reduceat(finite, offsets)
+    return low, high
+
+
+def _finite_or_none(values: np.ndarray) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in values.tolist()]
