@@ -95,6 +95,27 @@ def wait_drawn(chart: Locator) -> int:
     return chart_points(chart)
 
 
+def dismiss_news_prompt(page: Page) -> None:
+    """JupyterLab asks whether to fetch news; say no so it covers nothing."""
+    no = page.locator(".jp-Notification-Toast button", has_text="No")
+    try:
+        no.click(timeout=5_000)
+    except Exception:  # not asked (an older or newer JupyterLab)
+        pass
+
+
+def widen_left_sidebar(page: Page, by: int) -> None:
+    """Drag the handle between the left sidebar and the main area, as a user would."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + by, y, steps=5)
+    page.mouse.up()
+
+
 def test_runs_panel_lists_filters_sorts_opens_and_compares(
     jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path, logged_runs: list[LoggedRun]
 ) -> None:
@@ -106,6 +127,8 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     page.wait_for_selector("body[data-nepnb-activated='true']", state="attached", timeout=60_000)
     page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']").click()
     wait_rows(page, 3)
+    dismiss_news_prompt(page)
+    widen_left_sidebar(page, 330)
     # Newest first; the open run is marked as running.
     assert shown_ids(page) == [transformer.id, wide.id, baseline.id]
     assert row(page, transformer.id).get_attribute("data-status") == "running"
@@ -154,7 +177,7 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     page.screenshot(path=str(artifacts_dir / "03-acc-column-sorted.png"))
 
     # Open a run: its chart is drawn from downsampled buckets, its fields as a tree.
-    row(page, wide.id).dblclick()
+    row(page, wide.id).locator("td[data-column='name']").dblclick()
     detail = page.locator(".nepnb-RunDetail")
     detail.wait_for(timeout=30_000)
     chart = detail.locator(".nepnb-RunDetail-chartCard[data-path='metrics/acc'] .nepnb-Chart")
@@ -223,14 +246,16 @@ def test_runs_panel_opens_in_notebook_7(
         page.wait_for_selector(
             "body[data-nepnb-activated='true']", state="attached", timeout=60_000
         )
+        # Notebook 7 lists left-area panels under View > Left Sidebar, by their caption.
         page.get_by_role("menuitem", name="View").click()
-        page.get_by_role("menuitem", name="Show nepnb runs").click()
+        page.locator(".lm-Menu-item", has_text="Left Sidebar").hover()
+        page.locator(".lm-Menu-item", has_text="Show nepnb runs").click()
         wait_rows(page, 1)
         assert shown_ids(page) == [logged.id]
         page.screenshot(path=str(artifacts_dir / "01-notebook7-panel.png"))
 
         # Notebook 7's main area holds the page's document: the run opens in a dialog.
-        row(page, logged.id).dblclick()
+        row(page, logged.id).locator("td[data-column='name']").dblclick()
         chart = page.locator(".jp-Dialog .nepnb-RunDetail .nepnb-Chart").first
         chart.wait_for(timeout=30_000)
         assert wait_drawn(chart) > 0
