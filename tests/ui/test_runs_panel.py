@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +48,10 @@ def log_run(name: str, tags: list[str], final: float, points: int, stop: bool = 
         capture_hardware_metrics=False,
     )
     values = accuracy_curve(final, points)
-    run["metrics/acc"].extend(values, steps=range(points))
+    started = time.time() - points  # one point a second, up to now
+    run["metrics/acc"].extend(
+        values, steps=range(points), timestamps=[started + step for step in range(points)]
+    )
     run["params/lr"] = 0.001 * (1 + len(name))
     logged = LoggedRun(run["sys/id"].fetch(), name, tuple(tags), values[-1])
     if stop:
@@ -95,13 +100,12 @@ def wait_drawn(chart: Locator) -> int:
     return chart_points(chart)
 
 
-def dismiss_news_prompt(page: Page) -> None:
-    """JupyterLab asks whether to fetch news; say no so it covers nothing."""
-    no = page.locator(".jp-Notification-Toast button", has_text="No")
-    try:
-        no.click(timeout=5_000)
-    except Exception:  # not asked (an older or newer JupyterLab)
-        pass
+def no_news_prompt(server: JupyterLab) -> None:
+    """Answer JupyterLab's "fetch news?" question in the user settings, so no toast covers the page."""
+    # running_jupyter_lab keeps JupyterLab's settings in <workdir>/jupyter/settings.
+    settings = server.home.parent / "jupyter" / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
 
 
 def widen_left_sidebar(page: Page, by: int) -> None:
@@ -123,11 +127,11 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     series_requests: list[str] = []
     page.on("request", lambda r: series_requests.append(r.url) if "/series?" in r.url else None)
 
+    no_news_prompt(jupyter_lab)
     page.goto(jupyter_lab.lab_url())
     page.wait_for_selector("body[data-nepnb-activated='true']", state="attached", timeout=60_000)
     page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']").click()
     wait_rows(page, 3)
-    dismiss_news_prompt(page)
     widen_left_sidebar(page, 330)
     # Newest first; the open run is marked as running.
     assert shown_ids(page) == [transformer.id, wide.id, baseline.id]
@@ -232,6 +236,27 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     legend = compare_chart.locator(".u-legend").inner_text()
     assert f"{baseline.id} baseline" in legend and f"{wide.id} wide" in legend
     page.screenshot(path=str(artifacts_dir / "06-compare.png"))
+
+    # A click on a legend entry hides that run's line; another shows it again.
+    entry = compare_chart.locator(".u-legend .u-series:not(.nepnb-Chart-aux)", has_text=baseline.id)
+    entry.click()
+    page.wait_for_function("chart => chart.dataset.series === '1'", arg=compare_chart.element_handle())
+    entry.click()
+    page.wait_for_function("chart => chart.dataset.series === '2'", arg=compare_chart.element_handle())
+
+    # Log y, time on x and smoothing redraw the same two lines.
+    compare_chart.locator(".nepnb-Chart-log").check()
+    before = len(series_requests)
+    compare_chart.locator(".nepnb-Chart-xaxis").select_option("time")
+    page.wait_for_function(
+        "chart => chart.dataset.series === '2' && Number(chart.dataset.points) > 0",
+        arg=compare_chart.element_handle(),
+        timeout=30_000,
+    )
+    assert any("x=time" in url for url in series_requests[before:])
+    compare_chart.locator(".nepnb-Chart-smoothing").fill("0.9")
+    assert wait_drawn(compare_chart) > 0
+    page.screenshot(path=str(artifacts_dir / "07-compare-time-log-smoothed.png"))
 
 
 def test_runs_panel_opens_in_notebook_7(
