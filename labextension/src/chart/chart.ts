@@ -61,7 +61,7 @@ function emptyColumns(): IBucketColumns {
  * `data-series` (series shown) for tests and curious users.
  */
 export class SeriesChart {
-  /** The chart's element: add it to the page, then call `resize()` if it has no ResizeObserver. */
+  /** The chart's element: add it to the page (where there is no ResizeObserver, call `resize()` then). */
   readonly node: HTMLDivElement;
 
   constructor(
@@ -89,12 +89,10 @@ export class SeriesChart {
     this.plotHost.className = 'nepnb-Chart-plot';
     this.node.append(this.plotHost);
     this.series = options.series ?? [];
+    // The plot and the first fetch wait for a width (one bucket per pixel).
     if (typeof ResizeObserver !== 'undefined') {
-      // The first fetch waits for the plot's width (one bucket per pixel).
       this.resizeObserver = new ResizeObserver(() => this.resize());
       this.resizeObserver.observe(this.plotHost);
-    } else {
-      void this.load();
     }
   }
 
@@ -206,6 +204,9 @@ export class SeriesChart {
 
   /** Ask the data source for every series at the visible range and draw the answers. */
   private async load(): Promise<void> {
+    if (!this.plot) {
+      return; // no width yet: the first resize() loads
+    }
     if (this.series.length === 0) {
       this.draw();
       return;
@@ -213,7 +214,7 @@ export class SeriesChart {
     const generation = ++this.generation;
     const request: ISeriesRequest = {
       xAxis: this.settings.xAxis,
-      buckets: bucketsForWidth(this.plotWidth())
+      buckets: bucketsForWidth(SeriesChart.plotWidth(this.plot))
     };
     const view = this.view;
     if (view) {
@@ -240,9 +241,9 @@ export class SeriesChart {
     }
   }
 
-  /** The width of the plotting area in CSS pixels (of the element before the plot exists). */
-  private plotWidth(): number {
-    return this.plot ? this.plot.bbox.width / uPlot.pxRatio : this.plotHost.clientWidth;
+  /** The width of a plot's plotting area in CSS pixels. */
+  private static plotWidth(plot: uPlot): number {
+    return plot.bbox.width / uPlot.pxRatio;
   }
 
   private heldFromReply(reply: ISeriesBuckets): IHeldSeries {
@@ -375,7 +376,7 @@ export class SeriesChart {
     }
     const startX = event.clientX;
     const start = { min, max };
-    const unitsPerPixel = (max - min) / Math.max(this.plotWidth(), 1);
+    const unitsPerPixel = (max - min) / Math.max(SeriesChart.plotWidth(plot), 1);
     const bounds = this.full ?? start;
     const move = (moveEvent: MouseEvent) => {
       this.view = panRange(start, (startX - moveEvent.clientX) * unitsPerPixel, bounds);

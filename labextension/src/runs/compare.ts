@@ -95,7 +95,7 @@ export class CompareRuns extends Widget {
 
   private _showChecked(): void {
     const checked = this._pathsBox.querySelectorAll<HTMLInputElement>('input:checked');
-    const paths = [...checked].map(box => box.value);
+    const paths = Array.from(checked, box => box.value);
     this._chart.setSeries(comparisonSeries(this._details, paths));
   }
 
