@@ -67,6 +67,16 @@ def running_jupyter_lab(
     root_dir, home, config = workdir / "root", workdir / "nepnb-home", workdir / "jupyter"
     for folder in (root_dir, home, config):
         folder.mkdir(parents=True, exist_ok=True)
+    # No "get notified about Jupyter news?" toast over the pages under test.
+    news = (
+        config
+        / "settings"
+        / "@jupyterlab"
+        / "apputils-extension"
+        / "notification.jupyterlab-settings"
+    )
+    news.parent.mkdir(parents=True, exist_ok=True)
+    news.write_text('{"fetchNews": "false"}')
     port = free_port()
     env = {
         **os.environ,

@@ -32,6 +32,8 @@ from nepnb.exceptions import (
     NotebookIdentityConflict,
     ObjectNotFound,
     ProjectNotFound,
+    StoreFull,
+    store_full_error,
 )
 from nepnb.notebooks import (
     Checkpoints,
@@ -53,6 +55,7 @@ _ID = r"(?P<checkpoint_id>[0-9a-fA-F]{4,64})"
 T = TypeVar("T")
 
 _STATUS: list[tuple[type[Exception], int]] = [
+    (StoreFull, 507),
     (NotebookIdentityConflict, 409),
     (CheckpointNotFound, 404),
     (ObjectNotFound, 404),
@@ -103,6 +106,11 @@ class NepnbAPIHandler(APIHandler):
         super().log_exception(typ, value, tb)
 
     def _handle_request_exception(self, e: BaseException) -> None:
+        full = store_full_error(e, self.nepnb["store"].location)
+        if full is not None:
+            self.log.warning("nepnb: %s", full)
+            self.send_error(507, exc_info=(type(full), full, e.__traceback__))
+            return
         if isinstance(e, NepnbError):
             self.log_exception(type(e), e, e.__traceback__)
             self.send_error(status_of(e), exc_info=(type(e), e, e.__traceback__))
@@ -422,6 +430,8 @@ def _int_argument(handler: NepnbAPIHandler, name: str, default: int) -> int:
 
 Routes = list[tuple[str, type[NepnbAPIHandler]]]
 
+#: The routes of the handlers of this module (add new ones here); ROUTES, below, also has
+#: those of the runs API.
 _CHECKPOINT_ROUTES: Routes = [
     (rf"/{API_PREFIX}/health", HealthHandler),
     (rf"/{API_PREFIX}/checkpoints", CheckpointsHandler),

@@ -95,11 +95,13 @@ def _human_size(size: int) -> str:
 
 
 def tags_query(query: str | None, tags: Sequence[str]) -> str | None:
-    """``query`` AND "has each of ``tags``", as one NQL query (None if neither)."""
+    """``query`` AND "has each of ``tags``", as one NQL query (None if neither); ``query``
+    as it is when there are no tags, so that a syntax error points into the user's text."""
+    query = query if query and query.strip() else None
+    if not tags:
+        return query
     conditions = [f"(`sys/tags`:stringSet CONTAINS {_nql_string(tag)})" for tag in tags]
-    if query and query.strip():
-        conditions.insert(0, f"({query})")
-    return " AND ".join(conditions) or None
+    return " AND ".join(([f"({query})"] if query else []) + conditions)
 
 
 def _nql_string(text: str) -> str:

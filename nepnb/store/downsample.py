@@ -10,6 +10,7 @@ Pure numpy, no I/O: the stores call it on what they read (DESIGN.md section 4).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "SeriesBuckets",
     "check_request",
     "downsample",
+    "downsample_chunks",
     "sort_by_x",
 ]
 
@@ -108,73 +110,117 @@ def downsample(
     each closed on the left and open on the right, the last one closed. A bucket's ``x`` is
     the x of its last point.
     """
-    start, end = check_request(buckets, "step", start, end)
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1:
         raise InvalidValue(f"x and y must be 1-d arrays of one length, not {x.shape}, {y.shape}")
-    total = len(x)
-    if total == 0:
+    extent = (float(x[0]), float(x[-1])) if len(x) else None
+    return downsample_chunks([(x, y)], buckets, start, end, total=len(x), extent=extent)
+
+
+def downsample_chunks(
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+    buckets: int,
+    start: float | None = None,
+    end: float | None = None,
+    *,
+    total: int,
+    extent: tuple[float, float] | None,
+) -> SeriesBuckets:
+    """:func:`downsample` of the concatenation of ``chunks`` (consecutive ``(x, y)`` pieces
+    of one series, in x order), one chunk at a time: a store reads a long series chunk by
+    chunk and never holds all of it. ``total`` and ``extent`` describe the whole series."""
+    start, end = check_request(buckets, "step", start, end)
+    if extent is None:
         empty = np.empty(0, dtype=np.float64)
         return SeriesBuckets(empty, empty, empty, empty, np.empty(0, np.int64), 0, 0, None, True)
-    extent = (float(x[0]), float(x[-1]))
     low = extent[0] if start is None else start
     high = extent[1] if end is None else end
-    lo = int(np.searchsorted(x, low, side="left")) if start is not None else 0
-    hi = int(np.searchsorted(x, high, side="right")) if end is not None else total
-    in_range = max(hi - lo, 0)
+    # Bucket i holds [low + i*w, low + (i+1)*w); the last one also holds `high`. Multiplied
+    # before divided, so that whole-number steps fall on whole-number edges (50000 * 7 / 100
+    # is 3500, while 50000 * (7 / 100) is 3500.0000000000005).
+    edges = low + (high - low) * np.arange(1, buckets, dtype=np.float64) / buckets
+    parts = _Parts(buckets)
+    for x, y in chunks:
+        lo = int(np.searchsorted(x, low, side="left"))
+        hi = int(np.searchsorted(x, high, side="right"))
+        if lo > 0:  # the latest point before the range so far
+            parts.before = (x[lo - 1], y[lo - 1])
+        if hi < len(x) and parts.after is None:
+            parts.after = (x[hi], y[hi])
+        if hi > lo:
+            parts.add(x[lo:hi], y[lo:hi], edges)
+    return parts.result(total, extent)
 
-    if in_range <= buckets:
-        ends = np.arange(lo + 1, hi + 1, dtype=np.int64)
-        exact = True
-    else:
-        # Bucket i holds [low + i*w, low + (i+1)*w): its first point is the first x >= its
-        # left edge. The last bucket also holds `high`. Multiplied before divided, so that
-        # whole-number steps fall on whole-number edges (50000 * 7 / 100 is 3500, while
-        # 50000 * (7 / 100) is 3500.0000000000005).
-        edges = low + (high - low) * np.arange(1, buckets, dtype=np.float64) / buckets
-        bounds = np.empty(buckets + 1, dtype=np.int64)
-        bounds[0], bounds[-1] = lo, hi
-        bounds[1:-1] = np.searchsorted(x[lo:hi], edges, side="left") + lo
-        ends = np.unique(bounds[1:])  # the end of each non-empty bucket
-        ends = ends[ends > lo]
-        exact = False
-    starts = np.empty_like(ends)
-    starts[:1] = lo
-    starts[1:] = ends[:-1]
 
-    if exact:
-        values = y[lo:hi]
-        low_values = high_values = np.where(np.isfinite(values), values, np.nan)
-    else:
-        low_values, high_values = _finite_min_max(y, starts, ends)
-    x_out, last = x[ends - 1], y[ends - 1]
-    count = ends - starts
+class _Parts:
+    """Buckets of the chunks seen so far: per chunk, the buckets it touches (a bucket may
+    span chunks), merged at the end; and the points themselves while they are few."""
 
-    # The nearest point outside the range on each side, so the line reaches the edges.
-    before = [lo - 1] if lo > 0 else []
-    after = [hi] if hi < total else []
-    if before or after:
-        x_out = np.concatenate([x[before], x_out, x[after]])
-        last = np.concatenate([y[before], last, y[after]])
-        outside = y[before + after]
-        outside = np.where(np.isfinite(outside), outside, np.nan)
-        low_values = np.concatenate([outside[: len(before)], low_values, outside[len(before) :]])
-        high_values = np.concatenate([outside[: len(before)], high_values, outside[len(before) :]])
-        count = np.concatenate(
-            [np.ones(len(before), np.int64), count, np.ones(len(after), np.int64)]
+    def __init__(self, buckets: int) -> None:
+        self.buckets = buckets
+        self.in_range = 0
+        self.points: list[tuple[np.ndarray, np.ndarray]] | None = []
+        self.pieces: list[tuple[np.ndarray, ...]] = []
+        self.before: tuple[float, float] | None = None
+        self.after: tuple[float, float] | None = None
+
+    def add(self, x: np.ndarray, y: np.ndarray, edges: np.ndarray) -> None:
+        """Points of the range, in x order."""
+        self.in_range += len(x)
+        if self.points is not None and self.in_range <= self.buckets:
+            self.points.append((x.copy(), y.copy()))  # not views that hold a whole chunk
+        else:
+            self.points = None  # too many: buckets
+        # Only the edges inside this piece split it: its first point is in bucket `first`.
+        first = int(np.searchsorted(edges, x[0], side="right"))
+        last = int(np.searchsorted(edges, x[-1], side="right"))
+        bounds = np.empty(last - first + 2, dtype=np.int64)
+        bounds[0], bounds[-1] = 0, len(x)
+        bounds[1:-1] = np.searchsorted(x, edges[first:last], side="left")
+        full = np.flatnonzero(bounds[1:] > bounds[:-1])
+        starts, ends = bounds[full], bounds[full + 1]
+        low, high = _finite_min_max(y, starts, ends)
+        self.pieces.append((full + first, low, high, x[ends - 1], y[ends - 1], ends - starts))
+
+    def result(self, total: int, extent: tuple[float, float]) -> SeriesBuckets:
+        exact = self.points is not None
+        if self.points:
+            x = np.concatenate([p[0] for p in self.points])
+            last = np.concatenate([p[1] for p in self.points])
+            low = high = np.where(np.isfinite(last), last, np.nan)
+            count = np.ones(len(x), dtype=np.int64)
+        elif self.points is None:
+            ids, lows, highs, xs, lasts, counts = (
+                np.concatenate(c) for c in zip(*self.pieces, strict=True)
+            )
+            # Pieces of one bucket are consecutive: merge them.
+            starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+            ends = np.r_[starts[1:], len(ids)]
+            low, high = np.fmin.reduceat(lows, starts), np.fmax.reduceat(highs, starts)
+            x, last = xs[ends - 1], lasts[ends - 1]
+            count = np.add.reduceat(counts, starts)
+        else:
+            x = low = high = last = np.empty(0, dtype=np.float64)
+            count = np.empty(0, dtype=np.int64)
+        # The nearest point outside the range on each side, so the line reaches the edges.
+        around = [(p, index) for p, index in ((self.before, 0), (self.after, len(x))) if p]
+        for (px, py), index in reversed(around):
+            finite = py if np.isfinite(py) else np.nan
+            x, last = np.insert(x, index, px), np.insert(last, index, py)
+            low, high = np.insert(low, index, finite), np.insert(high, index, finite)
+            count = np.insert(count, index, 1)
+        return SeriesBuckets(
+            x=x,
+            min=low,
+            max=high,
+            last=last,
+            count=count.astype(np.int64, copy=False),
+            in_range=self.in_range,
+            total=total,
+            extent=(float(extent[0]), float(extent[1])),
+            exact=exact,
         )
-    return SeriesBuckets(
-        x=x_out,
-        min=low_values,
-        max=high_values,
-        last=last,
-        count=count.astype(np.int64, copy=False),
-        in_range=in_range,
-        total=total,
-        extent=extent,
-        exact=exact,
-    )
 
 
 def sort_by_x(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

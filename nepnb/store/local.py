@@ -23,7 +23,6 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -39,6 +38,7 @@ from nepnb.exceptions import (
     RejectedOperation,
     StoreError,
     StoreSchemaTooNew,
+    store_full_error,
 )
 from nepnb.store import liveness
 from nepnb.store.base import (
@@ -55,7 +55,13 @@ from nepnb.store.base import (
     validate_project_name,
 )
 from nepnb.store.blobs import BlobStore
-from nepnb.store.downsample import SeriesBuckets, check_request, downsample, sort_by_x
+from nepnb.store.downsample import (
+    SeriesBuckets,
+    check_request,
+    downsample,
+    downsample_chunks,
+    sort_by_x,
+)
 from nepnb.store.field_types import FieldType, with_article
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -170,15 +176,20 @@ class LocalStore(Store):
             )
         try:
             yield con
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            _rollback(con)
+            full = store_full_error(error, str(self.home))
+            if full is not None:
+                raise full from None
             raise
         else:
             try:
                 con.execute("COMMIT")
             except sqlite3.OperationalError as error:
-                con.execute("ROLLBACK")
-                raise StoreError(f"could not write to {self.db_path}: {error}") from None
+                _rollback(con)
+                raise store_full_error(error, str(self.home)) or StoreError(
+                    f"could not write to {self.db_path}: {error}"
+                ) from None
 
     def _migrate(self) -> None:
         con = self._connection()
@@ -521,8 +532,16 @@ class LocalStore(Store):
             # the values users logged (sys/ fields change on every write: not counted)
             f"SELECT object_uid, SUM(length(value)) FROM fields WHERE object_uid IN ({marks}) "
             "AND NOT (path >= 'sys/' AND path < 'sys0') GROUP BY object_uid",
-            "SELECT object_uid, SUM(length(steps) + length(vals) + length(times)) FROM "
-            f"series_chunks WHERE object_uid IN ({marks}) GROUP BY object_uid",
+            # a float series: three float64 arrays (steps, values, timestamps) of `count`
+            # points. Reading the chunks would cost more: a scan of series_chunks loads every
+            # chunk's blobs, the whole row being the key of the table.
+            f"SELECT object_uid, 24 * SUM(json_extract(value, '$.count')) FROM fields "
+            f"WHERE type = 'floatSeries' AND object_uid IN ({marks}) GROUP BY object_uid",
+            # other series hold JSON: their chunks, looked up from their fields
+            "SELECT f.object_uid, SUM(length(c.steps) + length(c.vals) + length(c.times)) "
+            "FROM fields f CROSS JOIN series_chunks c ON c.object_uid = f.object_uid "
+            f"AND c.path = f.path WHERE f.object_uid IN ({marks}) "
+            "AND f.type IN ('stringSeries', 'fileSeries') GROUP BY f.object_uid",
             "SELECT object_uid, SUM(json_extract(value, '$.size')) FROM fields WHERE type = 'file' "
             f"AND object_uid IN ({marks}) GROUP BY object_uid",
             "SELECT f.object_uid, SUM(json_extract(e.value, '$.size')) FROM fields f, "
@@ -571,40 +590,51 @@ class LocalStore(Store):
         start: float | None = None,
         end: float | None = None,
     ) -> SeriesBuckets:
-        """Downsampled without reading more than needed: along steps (which increase), a
-        zoomed range reads only the chunks that overlap it, found by a binary search over
-        the chunks' first and last steps. A scan of ``series_chunks`` loads every row's blobs
-        (its key is the whole row), so only point lookups by ``seq`` are cheap. Timestamps
-        need not increase: the time axis reads them all."""
+        """Downsampled chunk by chunk, never holding the whole series, and reading no more
+        than needed: along steps (which increase), a zoomed range reads only the chunks that
+        overlap it, found by a binary search over the chunks' first and last steps. (A scan
+        of ``series_chunks`` loads every row's blobs, its key being the whole row: only point
+        lookups by ``seq`` are cheap.) Timestamps need not increase: the time axis reads every
+        chunk, and sorts the points when they are not in order."""
         start, end = check_request(buckets, x_axis, start, end)
+        column = "steps" if x_axis == "step" else "times"
         with self._snapshot() as con:
             row = con.execute(
                 "SELECT type, value FROM fields WHERE object_uid = ? AND path = ?", (uid, path)
             ).fetchone()
             require_float_series(path, None if row is None else FieldType(row[0]))
-            if x_axis == "time":
-                x, y = self._chunk_columns(con, uid, path, "times")
-                return downsample(*sort_by_x(x, y), buckets, start, end)
-            if start is None and end is None:
-                return downsample(*self._chunk_columns(con, uid, path, "steps"), buckets)
-            first = self._chunk_at(con, uid, path, None)
-            last = self._chunk_at(con, uid, path, None, last=True)
+            total = int(json.loads(row[1]).get("count") or 0)
+            probe = partial(self._chunk_at, con, uid, path, column=column)
+            first, last = probe(None), probe(None, last=True)
             if first is None or last is None:
                 return downsample(np.empty(0), np.empty(0), buckets)
             extent = (first[1], last[2])
-            start = extent[0] if start is None else start
-            end = extent[1] if end is None else end
-            probe = partial(self._chunk_at, con, uid, path)
-            # The first chunk reaching `start`, and the first one after `end`: the chunks
-            # between them overlap the range; one more on each side holds the points just
-            # outside it.
-            begin = _first_chunk(probe, first[0], last[0], lambda chunk: chunk[2] >= start)
-            after = _first_chunk(probe, begin, last[0], lambda chunk: chunk[1] > end)
-            before = self._chunk_at(con, uid, path, begin - 1, last=True)
-            low = begin if before is None else before[0]
-            x, y = self._chunk_columns(con, uid, path, "steps", (low, after))
-            total = json.loads(row[1]).get("count", len(x))
-        return replace(downsample(x, y, buckets, start, end), total=total, extent=extent)
+            seqs = (first[0], last[0])
+            if x_axis == "step" and (start is not None or end is not None):
+                low = extent[0] if start is None else start
+                high = extent[1] if end is None else end
+                # The first chunk reaching `low`, and the first one after `high`: the chunks
+                # between them overlap the range; the one before holds the point just before.
+                begin = _first_chunk(
+                    probe, first[0], last[0], lambda c: c[2] >= low, _guess(low, first, last)
+                )
+                after = _first_chunk(
+                    probe, begin, last[0], lambda c: c[1] > high, _guess(high, first, last)
+                )
+                before = probe(begin - 1, last=True)
+                seqs = (begin if before is None else before[0], after)
+            chunks = self._chunks(con, uid, path, column, seqs)
+            if x_axis == "time":
+                chunks = _in_order(chunks)
+            try:
+                return downsample_chunks(chunks, buckets, start, end, total=total, extent=extent)
+            except _Unordered:
+                pass
+            x, y = (
+                np.concatenate(c)
+                for c in zip(*self._chunks(con, uid, path, column, seqs), strict=True)
+            )
+        return downsample(*sort_by_x(x, y), buckets, start, end)
 
     def series_extent(self, uid: str, path: str) -> tuple[float, float] | None:
         with self._snapshot() as con:
@@ -619,14 +649,21 @@ class LocalStore(Store):
 
     @staticmethod
     def _chunk_at(
-        con: sqlite3.Connection, uid: str, path: str, seq: int | None, *, last: bool = False
+        con: sqlite3.Connection,
+        uid: str,
+        path: str,
+        seq: int | None,
+        *,
+        last: bool = False,
+        column: str = "steps",
     ) -> tuple[int, float, float] | None:
-        """``(seq, first step, last step)`` of the first chunk at or after ``seq`` (with
-        ``last``: the last one at or before it); None = from the start (or the end)."""
+        """``(seq, first x, last x)`` of the first chunk at or after ``seq`` (with ``last``:
+        the last one at or before it; None: from the start, or the end), x being ``column``."""
+        assert column in ("steps", "times")
         where, order = ("seq <= ?", "DESC") if last else ("seq >= ?", "ASC")
         bound = seq if seq is not None else (2**62 if last else -(2**62))
         found = con.execute(
-            "SELECT seq, substr(steps, 1, 8), substr(steps, -8, 8) FROM series_chunks "
+            f"SELECT seq, substr({column}, 1, 8), substr({column}, -8, 8) FROM series_chunks "
             f"WHERE object_uid = ? AND path = ? AND {where} ORDER BY seq {order} LIMIT 1",
             (uid, path, bound),
         ).fetchone()
@@ -635,27 +672,19 @@ class LocalStore(Store):
         return found[0], _float64(found[1]), _float64(found[2])
 
     @staticmethod
-    def _chunk_columns(
-        con: sqlite3.Connection,
-        uid: str,
-        path: str,
-        x_column: str,
-        seqs: tuple[int, int] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``x_column`` (steps or times) and values of a float series' chunks, all of
-        them or those whose seq is in the closed range ``seqs``."""
-        assert x_column in ("steps", "times")
-        sql = f"SELECT {x_column}, vals FROM series_chunks WHERE object_uid = ? AND path = ?"
-        args: tuple[Any, ...] = (uid, path)
-        if seqs is not None:
-            sql += " AND seq BETWEEN ? AND ?"
-            args += seqs
-        rows = con.execute(sql + " ORDER BY seq", args).fetchall()
-        if not rows:
-            return np.empty(0), np.empty(0)
-        x = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
-        y = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
-        return x, y
+    def _chunks(
+        con: sqlite3.Connection, uid: str, path: str, column: str, seqs: tuple[int, int]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The x (``column``: steps or times) and values of a float series' chunks whose seq
+        is in the closed range ``seqs``, one chunk at a time."""
+        assert column in ("steps", "times")
+        rows = con.execute(
+            f"SELECT {column}, vals FROM series_chunks WHERE object_uid = ? AND path = ? "
+            "AND seq BETWEEN ? AND ? ORDER BY seq",
+            (uid, path, *seqs),
+        )
+        for x, y in rows:
+            yield np.frombuffer(x, dtype=np.float64), np.frombuffer(y, dtype=np.float64)
 
     # blobs ---------------------------------------------------------------------------
     def put_blob(self, data: bytes) -> str:
@@ -1164,25 +1193,57 @@ def _float64(raw: bytes) -> float:
     return float(np.frombuffer(raw, dtype=np.float64)[0])
 
 
+def _guess(step: float, first: tuple[int, float, float], last: tuple[int, float, float]) -> int:
+    """The seq of the chunk that holds ``step`` if the steps were evenly spaced."""
+    span = last[2] - first[1]
+    share = (step - first[1]) / span if span > 0 else 0.0
+    return first[0] + int(min(max(share, 0.0), 1.0) * (last[0] - first[0]))
+
+
+class _Unordered(Exception):
+    """Timestamps of a series that do not increase."""
+
+
+def _in_order(
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``chunks`` as they are while their x does not decrease; _Unordered when it does."""
+    previous = -np.inf
+    for x, y in chunks:
+        if len(x) and (x[0] < previous or bool((x[1:] < x[:-1]).any())):
+            raise _Unordered
+        previous = x[-1] if len(x) else previous
+        yield x, y
+
+
 def _first_chunk(
     probe: Callable[[int], tuple[int, float, float] | None],
     low: int,
     high: int,
     wanted: Callable[[tuple[int, float, float]], bool],
+    guess: int | None = None,
 ) -> int:
     """The seq of the first chunk in ``[low, high]`` for which ``wanted`` holds (``wanted``
     must be false, then true, along the chunks), or ``high + 1``. ``probe(seq)`` gives the
-    first chunk at or after ``seq``."""
+    first chunk at or after ``seq``. A binary search, that looks at ``guess`` and its
+    neighbour first: with evenly spaced steps, two probes find the chunk."""
     found = high + 1
+    hints = [] if guess is None else [guess]
+    guessing = guess is not None
     while low <= high:
-        middle = (low + high) // 2
+        middle = min(max(hints.pop(), low), high) if hints else (low + high) // 2
         chunk = probe(middle)
         if chunk is None or chunk[0] > high:
             high = middle - 1
         elif wanted(chunk):
             found, high = chunk[0], middle - 1
+            if guessing:
+                hints.append(middle - 1)
         else:
             low = chunk[0] + 1
+            if guessing:
+                hints.append(low)
+        guessing = False
     return found
 
 
@@ -1254,3 +1315,9 @@ def _project_key(project: str, taken: set[str]) -> str:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already (it does on a full disk)."""
+    if con.in_transaction:
+        con.execute("ROLLBACK")

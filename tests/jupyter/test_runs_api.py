@@ -172,7 +172,9 @@ async def test_runs_table_refuses_bad_arguments(jp_fetch, three_runs) -> None:
         response = await call(jp_fetch, "runs", params={"project": PROJECT, **params})
         return error(response, 400)
 
-    assert "`params/lr` >" in await refused(query="`params/lr` > AND")
+    # The message points into the query as the user wrote it.
+    assert "(column 15)" in await refused(query="`params/lr` > AND")
+    assert "`params/lr` > AND" in await refused(query="`params/lr` > AND", tags="a")
     assert "limit" in await refused(limit="many")
     assert "between 1 and 10,000" in await refused(limit="0")
     assert "ascending" in await refused(ascending="maybe")

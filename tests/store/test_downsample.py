@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from nepnb.exceptions import InvalidValue, MissingField
 from nepnb.store.base import ObjectKind, Store
-from nepnb.store.downsample import MAX_BUCKETS, SeriesBuckets, downsample, sort_by_x
+from nepnb.store.downsample import (
+    MAX_BUCKETS,
+    SeriesBuckets,
+    downsample,
+    downsample_chunks,
+    sort_by_x,
+)
 from nepnb.store.field_types import FieldType
 from nepnb.store.local import CHUNK_POINTS
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
@@ -123,6 +129,19 @@ def test_bucket_min_and_max_are_those_of_the_bucket_points(case) -> None:
     hi = int(np.searchsorted(x, x[-1] if end is None else end, side="right"))
     assert position == min(hi + 1, len(x))  # up to the point just after the range, if any
     assert result.in_range == hi - lo
+
+
+@given(series(), st.data())
+@settings(max_examples=300, deadline=None)
+def test_chunk_by_chunk_is_the_same_as_all_at_once(case, data: st.DataObject) -> None:
+    x, y, buckets, start, end = case
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(x)), max_size=8)))
+    chunks = [
+        (np.array(x[a:b]), np.array(y[a:b]))
+        for a, b in zip([0, *cuts], [*cuts, len(x)], strict=True)
+    ]  # empty chunks included
+    got = downsample_chunks(chunks, buckets, start, end, total=len(x), extent=(x[0], x[-1]))
+    assert got.to_json() == reference(x, y, buckets, start, end)
 
 
 def test_few_points_come_back_as_they_are() -> None:
@@ -302,6 +321,27 @@ def test_read_series_buckets_of_zoomed_ranges(chunked) -> None:
     )
 
 
+def test_read_series_buckets_along_time_over_many_chunks(chunked) -> None:
+    store, uid, _, values, times = chunked
+    for kwargs in ({}, {"start": times[100], "end": times[CHUNK_POINTS + 7]}, {"end": times[9]}):
+        for buckets in (3, 1000):
+            got = store.read_series_buckets(uid, "m", buckets=buckets, x_axis="time", **kwargs)
+            check(got, downsample(times, values, buckets, **kwargs))
+
+
+def test_timestamps_out_of_order_in_a_later_chunk(store: Store) -> None:
+    run = store.create_object(PROJECT, ObjectKind.RUN)
+    n = 2 * CHUNK_POINTS + 10
+    steps, values = np.arange(float(n)), np.sin(np.arange(float(n)))
+    times = 5000.0 + np.arange(float(n))
+    times[n - 3] = 4000.0  # a clock that went back, in the last chunk
+    store.apply(run.uid, log("m", steps, values, times))
+    for kwargs in ({}, {"start": 3000.0, "end": 5100.0}):
+        got = store.read_series_buckets(run.uid, "m", buckets=50, x_axis="time", **kwargs)
+        check(got, downsample(*sort_by_x(times, values), 50, **kwargs))
+        assert got.extent == (4000.0, times[-1])
+
+
 def test_read_series_buckets_along_time(store: Store) -> None:
     run = store.create_object(PROJECT, ObjectKind.RUN)
     steps = np.arange(10.0)
@@ -363,3 +403,57 @@ def test_zoomed_reads_agree_with_the_default_on_any_range(chunked, data: st.Data
     buckets = data.draw(st.integers(1, 3000))
     got = store.read_series_buckets(uid, "m", buckets=buckets, start=start, end=end)
     check(got, downsample(steps, values, buckets, start, end))
+
+
+@given(
+    st.lists(st.integers(0, 60), min_size=1, max_size=30, unique=True),
+    st.integers(-5, 70),
+    st.none() | st.integers(-10, 80),
+)
+def test_the_chunk_search_finds_the_first_wanted_chunk_whatever_the_guess(
+    seqs: list[int], threshold: int, guess: int | None
+) -> None:
+    from nepnb.store.local import _first_chunk
+
+    seqs.sort()  # chunks with gaps between their seqs; a chunk's steps are its seq
+    probed: list[int] = []
+
+    def probe(seq: int) -> tuple[int, float, float] | None:
+        probed.append(seq)
+        at = [s for s in seqs if s >= seq]
+        return (at[0], float(at[0]), float(at[0])) if at else None
+
+    found = _first_chunk(probe, seqs[0], seqs[-1], lambda c: c[1] >= threshold, guess)
+    assert found == next((s for s in seqs if s >= threshold), seqs[-1] + 1)
+    assert len(probed) <= (seqs[-1] - seqs[0] + 1).bit_length() + 2  # a binary search, +2
+
+
+def test_sys_size_counts_float_series_without_reading_their_chunks(tmp_path) -> None:
+    # sys/size (a runs-table column) takes a float series from its point count: the same as
+    # the bytes of its chunks, which a table of many long series could not afford to read.
+    import sqlite3
+
+    from nepnb.store.local import SIZE_FIELD, LocalStore
+
+    store = LocalStore(tmp_path / "store")
+    run = store.create_object(PROJECT, ObjectKind.RUN)
+    n = CHUNK_POINTS + 300
+    store.apply(run.uid, log("a", np.arange(float(n)), np.ones(n), np.zeros(n)))
+    for i in range(40):  # small appends: small chunks, then merged
+        store.apply(run.uid, log("a", np.array([n + i * 1.0]), np.ones(1), np.zeros(1)))
+    store.apply(run.uid, log("b", np.arange(3.0), np.ones(3), np.zeros(3)))
+    store.apply(run.uid, Batch([Operation(OpKind.CLEAR, "b", FieldType.FLOAT_SERIES)]))
+    texts = SeriesPoints(np.arange(2.0), ["x" * 50, "y"], np.zeros(2))
+    store.apply(run.uid, Batch([Operation(OpKind.LOG, "t", FieldType.STRING_SERIES, texts)]))
+    with sqlite3.connect(store.db_path) as con:
+        chunks = con.execute(
+            "SELECT SUM(length(steps) + length(vals) + length(times)) FROM series_chunks "
+            "WHERE object_uid = ?",
+            (run.uid,),
+        ).fetchone()[0]
+        values = con.execute(
+            "SELECT SUM(length(value)) FROM fields WHERE object_uid = ? AND path NOT LIKE 'sys/%'",
+            (run.uid,),
+        ).fetchone()[0]
+    assert store.get_fields(run.uid, [SIZE_FIELD])[SIZE_FIELD].value == chunks + values
+    store.close()

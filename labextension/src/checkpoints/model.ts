@@ -115,7 +115,7 @@ export class CheckpointsModel {
     this._changed.emit();
   }
 
-  /** Upload a checkpoint of the saved file at `path`; the list follows. */
+  /** Upload a checkpoint of the saved file at `path`. */
   async upload(
     path: string,
     message: string,
@@ -135,11 +135,15 @@ export class CheckpointsModel {
         ...(this._project ? { project: this._project } : {})
       })
     });
+    return reply;
+  }
+
+  /** Show a checkpoint just uploaded of `path` (once its notebook id is in the file). */
+  async uploaded(path: string, checkpointId: string): Promise<void> {
     if (path === this._path) {
-      this._highlighted = reply.checkpoint.id;
+      this._highlighted = checkpointId;
       await this.refresh();
     }
-    return reply;
   }
 
   /** Select or unselect a checkpoint (at most two stay selected). */

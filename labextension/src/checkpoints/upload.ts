@@ -165,6 +165,7 @@ export async function uploadCheckpoint(
     );
     checkpoint = reply.checkpoint;
     await keepNotebookId(panel, reply.notebook_id);
+    await context.model.uploaded(panel.context.path, checkpoint.id);
   } catch (reason) {
     fail(`Checkpoint upload failed: ${describeFailure(reason)}`);
     return null;

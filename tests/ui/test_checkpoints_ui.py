@@ -1,0 +1,251 @@
+"""The checkpoint UI in a real JupyterLab: upload, list, compare, restore, open runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from nepnb.notebooks import Checkpoints
+from nepnb.store.local import LocalStore
+from tests.nbrun import notebook_dict, write_notebook
+from tests.servers import JupyterLab
+from tests.ui.lab import (
+    cell,
+    open_notebook,
+    replace_cell_source,
+    run_cells,
+    shot,
+    toast,
+    wait_kernel_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+UPLOAD_BUTTON = ".jp-NotebookPanel-toolbar .nepnb-UploadButton"
+
+
+def upload(page: Page, summary: str, body: str = "", *, shortcut: bool = False) -> str:
+    """Upload a checkpoint through the dialog; the id the notification shows."""
+    if shortcut:
+        cell(page, 0).click()
+        page.keyboard.press("Escape")  # command mode: the shortcut belongs to the notebook
+        page.keyboard.press("Control+Alt+u")
+    else:
+        page.locator(UPLOAD_BUTTON).click()
+    page.locator(".nepnb-MessageForm-summary").fill(summary)
+    if body:
+        page.locator(".nepnb-MessageForm-body").fill(body)
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    message = toast(page, f'uploaded: "{re.escape(summary)}"')
+    found = re.search(r"Checkpoint ([0-9a-f]{12}) uploaded", message.inner_text())
+    assert found, message.inner_text()
+    return found.group(1)
+
+
+def store_checkpoints(lab: JupyterLab) -> Checkpoints:
+    return Checkpoints(LocalStore(lab.home), "local/default")
+
+
+def test_upload_two_checkpoints_compare_them_and_open_one(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    notebook = write_notebook(
+        jupyter_lab.root_dir / "train.ipynb",
+        notebook_dict(
+            "%load_ext nepnb", "lr = 0.1\nprint('lr is', lr)", "%neptune init_run --name ui"
+        ),
+    )
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/train.ipynb"))
+    # The button is there, with its label, next to JupyterLab's own save button.
+    expect(page.locator(UPLOAD_BUTTON)).to_contain_text("Upload checkpoint")
+    run_cells(page, 3)
+    page.wait_for_selector("text=is open as `run`", timeout=60_000)
+    status = page.locator(".nepnb-OpenRuns")
+    expect(status).to_have_text(re.compile(r"nepnb: [A-Z]+-1 open"), timeout=30_000)
+    run_id = status.inner_text().split()[1]
+    shot(page, artifacts_dir, "01-run-open")
+
+    # First checkpoint, with a body; the open run is linked.
+    page.locator(UPLOAD_BUTTON).click()
+    page.locator(".nepnb-MessageForm-summary").fill("Baseline, lr 0.1")
+    page.locator(".nepnb-MessageForm-body").fill("First try.\nNothing tuned yet.")
+    shot(page, artifacts_dir, "02-upload-dialog")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    message = toast(page, 'uploaded: "Baseline, lr 0.1"')
+    first = re.search(r"Checkpoint ([0-9a-f]{12})", message.inner_text()).group(1)  # type: ignore[union-attr]
+    assert run_id in message.inner_text()
+    shot(page, artifacts_dir, "03-notification")
+    message.get_by_role("button", name="Show").click()
+
+    panel = page.locator("#nepnb-checkpoints-panel")
+    expect(panel).to_be_visible()
+    newest = panel.locator(".nepnb-Checkpoint").first
+    expect(newest).to_have_attribute("data-checkpoint-id", first)
+    expect(newest).to_have_class(re.compile("nepnb-mod-highlighted"))
+    expect(newest).to_contain_text("Baseline, lr 0.1")
+    expect(newest.locator(".nepnb-Chip")).to_have_text(run_id)
+    shot(page, artifacts_dir, "04-panel")
+
+    # The id is in the notebook's own model and saved with it: no "file changed" dialog later.
+    saved = json.loads(notebook.read_text())
+    history = store_checkpoints(jupyter_lab).history(saved["metadata"]["nepnb"]["notebook_id"])
+    assert history[0].id == first and history[0].body == "First try.\nNothing tuned yet."
+    assert run_id in history[0].runs
+
+    # Edit a cell, run it, take a second checkpoint with the keyboard shortcut.
+    replace_cell_source(page, 1, "lr = 0.01\nprint('lr is', lr)")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("text=lr is 0.01", timeout=30_000)
+    wait_kernel_idle(page)
+    second = upload(page, "Smaller learning rate", shortcut=True)
+    expect(panel.locator(".nepnb-Checkpoint").first).to_have_attribute("data-checkpoint-id", second)
+    assert not page.locator(".jp-Dialog").count(), "no dialog may be left (e.g. file changed)"
+
+    # Compare the two: the edited cell is the one highlighted, with its line diff and output.
+    panel.locator(f"[data-checkpoint-id='{first}'] input").check()
+    panel.locator(f"[data-checkpoint-id='{second}'] input").check()
+    shot(page, artifacts_dir, "05-two-selected")
+    panel.get_by_role("button", name="Compare selected").click()
+    view = page.locator(f"#nepnb-compare-{first}-{second}")
+    expect(view).to_have_attribute("data-loaded", "true", timeout=30_000)
+    expect(view.locator(".nepnb-Compare-summary")).to_have_text(re.compile(r"^1 changed"))
+    changed = view.locator(".nepnb-DiffCell.nepnb-mod-changed")
+    expect(changed).to_have_count(1)
+    expect(changed.locator(".nepnb-DiffCell-badge")).to_have_text("source and outputs changed")
+    expect(changed.locator(".nepnb-Diff-change .nepnb-Diff-a").first).to_have_text("lr = 0.1")
+    expect(changed.locator(".nepnb-Diff-change .nepnb-Diff-b").first).to_have_text("lr = 0.01")
+    expect(changed.locator(".nepnb-DiffOutputs")).to_contain_text("lr is 0.01")
+    shot(page, artifacts_dir, "06-compare-split")
+    view.get_by_label("Unified").check()
+    expect(changed.locator(".nepnb-Diff-delete").first).to_contain_text("- lr = 0.1")
+    expect(changed.locator(".nepnb-Diff-insert").first).to_contain_text("+ lr = 0.01")
+    shot(page, artifacts_dir, "07-compare-unified")
+
+    # One checkpoint against the notebook now: nothing changed since the second upload.
+    panel.locator(f"[data-checkpoint-id='{first}'] input").uncheck()
+    panel.get_by_role("button", name="Compare with current").click()
+    now_view = page.locator(f"#nepnb-compare-{second}-current")
+    expect(now_view).to_have_attribute("data-loaded", "true", timeout=30_000)
+    expect(now_view.locator(".nepnb-Compare-summary")).to_have_text("no changes")
+
+    # Open the first checkpoint as a new notebook: a new file, the original untouched.
+    panel.locator(f"[data-checkpoint-id='{second}'] input").uncheck()
+    panel.locator(f"[data-checkpoint-id='{first}'] input").check()
+    before = notebook.read_text()
+    panel.get_by_role("button", name="Open as notebook").click()
+    toast(page, f"Opened checkpoint {first} as")
+    restored = [p for p in jupyter_lab.root_dir.glob("*.ipynb") if p.name != "train.ipynb"]
+    assert len(restored) == 1, restored
+    assert "lr = 0.1" in json.dumps(json.loads(restored[0].read_text())["cells"][1]["source"])
+    assert notebook.read_text() == before
+    expect(
+        page.locator(".jp-DocumentWidget.jp-mod-current, .lm-TabBar-tab.lm-mod-current")
+        .filter(has_text=restored[0].name)
+        .first
+    ).to_be_visible()
+    shot(page, artifacts_dir, "08-restored")
+
+
+def test_an_empty_message_is_refused_and_a_failed_upload_loses_nothing(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    notebook = write_notebook(jupyter_lab.root_dir / "a.ipynb", notebook_dict("x = 1"))
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/a.ipynb"))
+    replace_cell_source(page, 0, "x = 'typed, never saved by hand'")
+
+    page.locator(UPLOAD_BUTTON).click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()  # no summary
+    expect(page.locator(".nepnb-MessageForm-problem")).to_contain_text("Write a summary line")
+    shot(page, artifacts_dir, "01-empty-summary")
+    assert not store_checkpoints(jupyter_lab).notebooks()
+
+    # The server does not answer the upload (as when it is down).
+    def refuse(route: Route) -> None:
+        if route.request.method == "POST":
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    page.route("**/nepnb/api/checkpoints?*", refuse)
+    page.route("**/nepnb/api/checkpoints", refuse)
+    page.locator(".nepnb-MessageForm-summary").fill("Survives a dead server")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    failure = toast(page, "Checkpoint upload failed")
+    expect(failure).to_contain_text("did not answer")
+    shot(page, artifacts_dir, "02-upload-failed")
+    # The notebook was saved before the upload: the user's edit is on disk, nothing stored.
+    assert "typed, never saved by hand" in notebook.read_text()
+    assert not store_checkpoints(jupyter_lab).notebooks()
+
+    page.unroute("**/nepnb/api/checkpoints?*")
+    page.unroute("**/nepnb/api/checkpoints")
+    failure.get_by_role("button", name="Retry").click()
+    toast(page, 'uploaded: "Survives a dead server"')
+    shot(page, artifacts_dir, "03-retried")
+    [stored] = store_checkpoints(jupyter_lab).notebooks()
+    [checkpoint] = store_checkpoints(jupyter_lab).history(stored.notebook_id)
+    assert checkpoint.summary == "Survives a dead server"
+    content = store_checkpoints(jupyter_lab).content(checkpoint.id)
+    assert content["cells"][0]["source"] == "x = 'typed, never saved by hand'"
+
+
+def test_the_status_bar_flags_a_hanging_run_and_stops_it(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    write_notebook(
+        jupyter_lab.root_dir / "idle.ipynb",
+        notebook_dict(
+            "%load_ext nepnb\n%config NeptuneMagics.idle_minutes = 0.02",
+            "%neptune init_run --name idle",
+            "import time\ntime.sleep(2)",
+        ),
+    )
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/idle.ipynb"))
+    status = page.locator(".nepnb-OpenRuns")
+    expect(status).to_have_text("nepnb: no open runs")
+    run_cells(page, 3)
+    # Idle for 2 s past a 1.2 s limit, with no cell running: the item turns to a warning.
+    expect(status).to_have_class(re.compile("nepnb-mod-warning"), timeout=30_000)
+    expect(status).to_have_text(re.compile(r"open · 1 hanging"))
+    run_id = status.inner_text().split()[1]
+    status.click()
+    popup = page.locator(".nepnb-OpenRunsPopup")
+    expect(popup).to_contain_text(f"{run_id} (run)")
+    expect(popup).to_contain_text("hanging")
+    shot(page, artifacts_dir, "01-hanging")
+    popup.get_by_role("button", name="Stop").click()
+    expect(status).to_have_text("nepnb: no open runs", timeout=30_000)
+    shot(page, artifacts_dir, "02-stopped")
+    store = LocalStore(jupyter_lab.home)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        info = store.find_object("local/default", sys_id=run_id)
+        fields = store.get_fields(info.uid, ["sys/state"])
+        if fields["sys/state"].value == "inactive":
+            break
+        time.sleep(0.2)
+    assert fields["sys/state"].value == "inactive"
+
+
+def test_upload_works_in_notebook_7(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    notebook = write_notebook(jupyter_lab.root_dir / "nb7.ipynb", notebook_dict("y = 2"))
+    open_notebook(page, jupyter_lab.lab_url("notebooks/nb7.ipynb"))
+    assert page.locator(".jp-NotebookPanel-toolbar .nepnb-OpenRuns").count() == 1
+    checkpoint = upload(page, "From Notebook 7")
+    shot(page, artifacts_dir, "01-uploaded")
+    toast(page, "From Notebook 7").get_by_role("button", name="Show").click()
+    panel = page.locator("#nepnb-checkpoints-panel")
+    expect(panel.locator(".nepnb-Checkpoint").first).to_have_attribute(
+        "data-checkpoint-id", checkpoint
+    )
+    shot(page, artifacts_dir, "02-panel")
+    saved = json.loads(notebook.read_text())
+    history = store_checkpoints(jupyter_lab).history(saved["metadata"]["nepnb"]["notebook_id"])
+    assert [c.id for c in history] == [checkpoint]
