@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Iterator
@@ -37,7 +36,10 @@ def accuracy_curve(final: float, points: int) -> list[float]:
     ]
 
 
-def log_run(name: str, tags: list[str], final: float, points: int, stop: bool = True):  # type: ignore[no-untyped-def]
+def log_run(
+    name: str, tags: list[str], final: float, points: int, stop: bool = True
+) -> tuple[nepnb.Run, LoggedRun]:
+    """Log a run to the local store (``$NEPNB_HOME``); leave it open unless ``stop``."""
     run = nepnb.init_run(
         project="local/default",
         mode="sync",
@@ -85,7 +87,7 @@ def shown_ids(page: Page) -> list[str]:
 
 def wait_rows(page: Page, count: int) -> None:
     page.wait_for_function(
-        f"() => document.querySelectorAll(\"{ROWS}\").length === {count}", timeout=30_000
+        f'() => document.querySelectorAll("{ROWS}").length === {count}', timeout=30_000
     )
 
 
@@ -98,14 +100,6 @@ def wait_drawn(chart: Locator) -> int:
         "chart => Number(chart.dataset.points) > 0", arg=chart.element_handle(), timeout=30_000
     )
     return chart_points(chart)
-
-
-def no_news_prompt(server: JupyterLab) -> None:
-    """Answer JupyterLab's "fetch news?" question in the user settings, so no toast covers the page."""
-    # running_jupyter_lab keeps JupyterLab's settings in <workdir>/jupyter/settings.
-    settings = server.home.parent / "jupyter" / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True, exist_ok=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
 
 
 def widen_left_sidebar(page: Page, by: int) -> None:
@@ -127,7 +121,6 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     series_requests: list[str] = []
     page.on("request", lambda r: series_requests.append(r.url) if "/series?" in r.url else None)
 
-    no_news_prompt(jupyter_lab)
     page.goto(jupyter_lab.lab_url())
     page.wait_for_selector("body[data-nepnb-activated='true']", state="attached", timeout=60_000)
     page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']").click()
@@ -240,9 +233,13 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     # A click on a legend entry hides that run's line; another shows it again.
     entry = compare_chart.locator(".u-legend .u-series:not(.nepnb-Chart-aux)", has_text=baseline.id)
     entry.click()
-    page.wait_for_function("chart => chart.dataset.series === '1'", arg=compare_chart.element_handle())
+    page.wait_for_function(
+        "chart => chart.dataset.series === '1'", arg=compare_chart.element_handle()
+    )
     entry.click()
-    page.wait_for_function("chart => chart.dataset.series === '2'", arg=compare_chart.element_handle())
+    page.wait_for_function(
+        "chart => chart.dataset.series === '2'", arg=compare_chart.element_handle()
+    )
 
     # Log y, time on x and smoothing redraw the same two lines.
     compare_chart.locator(".nepnb-Chart-log").check()
