@@ -152,7 +152,8 @@ export class SeriesChart {
       columns,
       extent,
       inRange: held.inRange + added,
-      exact: held.exact && columns.x.length === held.columns.x.length + buckets.x.length
+      // every point as is while no bucket holds more than one
+      exact: columns.count.every(count => count <= 1)
     });
     this.scheduleLiveDraw();
   }
