@@ -274,6 +274,9 @@ def test_runs_panel_opens_in_notebook_7(
         page.locator(".lm-Menu-item", has_text="Show nepnb runs").click()
         wait_rows(page, 1)
         assert shown_ids(page) == [logged.id]
+        assert (
+            page.locator(f"{PANEL} .nepnb-Panel-subtitle").inner_text() == "local/default · 1 run"
+        )
         page.screenshot(path=str(artifacts_dir / "01-notebook7-panel.png"))
 
         # Notebook 7's main area holds the page's document: the run opens in a dialog.

@@ -160,7 +160,9 @@ export class RunsPanel extends Widget {
     const model = this.model;
     const runs = model.runs;
     const total = model.allRuns.length;
-    const counted = runs.length === total ? `${total} runs` : `${runs.length} of ${total} runs`;
+    const noun = total === 1 ? 'run' : 'runs';
+    const counted =
+      runs.length === total ? `${total} ${noun}` : `${runs.length} of ${total} ${noun}`;
     this._subtitle.textContent = `${model.resolvedProject || 'default project'} · ${counted}`;
     this._subtitle.title = model.resolvedProject;
     this.node.dataset.state = model.error ? 'error' : model.loading ? 'loading' : 'ready';
