@@ -1,5 +1,6 @@
 import {
   ILabShell,
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
@@ -27,12 +28,13 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'nepnb:runs',
   description: 'nepnb: the runs of a project as a table, run details and charts comparing runs.',
   autoStart: true,
-  optional: [ICommandPalette, ISettingRegistry, ILabShell],
+  optional: [ICommandPalette, ISettingRegistry, ILabShell, ILayoutRestorer],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    labShell: ILabShell | null
+    labShell: ILabShell | null,
+    restorer: ILayoutRestorer | null
   ): void => {
     const model = new RunsModel();
     const panel = new RunsPanel(model, {
@@ -41,6 +43,7 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     });
     panel.title.caption = 'nepnb runs';
     app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, panel.id); // reopened after a reload if it was open
 
     /** Show a run or comparison; one already open is brought forward instead. */
     const show = (widget: RunDetail | CompareRuns) => showInMainArea(app, labShell, widget);
