@@ -3,8 +3,8 @@ import { Widget } from '@lumino/widgets';
 import { SeriesChart } from '../chart';
 import { runsIcon } from '../icons';
 import type { IRunDetail } from '../tokens';
-import { renderFieldTree } from './fieldtree';
-import { RunsModel } from './model';
+import { openNamespaces, renderFieldTree } from './fieldtree';
+import { POLL_INTERVAL_MS, RunsModel } from './model';
 import { runsSeriesSource, seriesKey } from './series';
 import { runStatusOf } from './status';
 import { floatSeriesFields } from './tree';
@@ -43,6 +43,12 @@ export class RunDetail extends Widget {
       <section class="nepnb-RunDetail-fields"><h3>Fields</h3><div class="nepnb-RunDetail-tree"></div></section>`;
     this.node.querySelector('.nepnb-refresh')!.addEventListener('click', () => void this.load());
     void this.load();
+    // A running run is loaded again now and then while it is in view.
+    this._poll = window.setInterval(() => {
+      if (this.isVisible && this._detail?.state === 'running') {
+        void this.load();
+      }
+    }, POLL_INTERVAL_MS);
   }
 
   /** The run as last loaded. */
@@ -51,6 +57,7 @@ export class RunDetail extends Widget {
   }
 
   dispose(): void {
+    window.clearInterval(this._poll);
     this._disposeCharts();
     super.dispose();
   }
@@ -86,9 +93,11 @@ export class RunDetail extends Widget {
     badge.className = `nepnb-RunState nepnb-RunState-${status}`;
     badge.textContent = status;
     this.node.querySelector('.nepnb-RunDetail-subtitle')!.textContent = detail.project;
-    this.node
-      .querySelector('.nepnb-RunDetail-tree')!
-      .replaceChildren(renderFieldTree(detail.fields));
+    const treeHost = this.node.querySelector('.nepnb-RunDetail-tree')!;
+    const shown = treeHost.querySelector('.nepnb-FieldTree');
+    treeHost.replaceChildren(
+      renderFieldTree(detail.fields, shown ? openNamespaces(shown) : null)
+    );
     this._renderCharts(detail);
   }
 
@@ -128,5 +137,6 @@ export class RunDetail extends Widget {
   }
 
   private _detail: IRunDetail | null = null;
+  private readonly _poll: number;
   private readonly _charts = new Map<string, SeriesChart>();
 }

@@ -14,21 +14,26 @@ export function describeField(field: IRunField): string {
   return `${field.type} · ${field.count} points${steps}`;
 }
 
-function renderNode(node: IFieldTreeNode, depth: number): HTMLElement {
+/** Which namespaces start open: given paths, else the top-level ones but sys and monitoring. */
+type OpenPaths = ReadonlySet<string> | null;
+
+function renderNode(node: IFieldTreeNode, depth: number, open: OpenPaths): HTMLElement {
   if (node.children.length === 0 && node.field) {
     return renderLeaf(node.name, node.field);
   }
   const details = document.createElement('details');
   details.className = 'nepnb-FieldTree-namespace';
   details.dataset.path = node.path;
-  details.open = depth === 0 && node.name !== 'sys' && node.name !== 'monitoring';
+  details.open = open
+    ? open.has(node.path)
+    : depth === 0 && node.name !== 'sys' && node.name !== 'monitoring';
   const summary = document.createElement('summary');
   summary.textContent = node.name;
   details.append(summary);
   if (node.field) {
     details.append(renderLeaf('(value)', node.field));
   }
-  details.append(...node.children.map(child => renderNode(child, depth + 1)));
+  details.append(...node.children.map(child => renderNode(child, depth + 1, open)));
   return details;
 }
 
@@ -50,10 +55,24 @@ function renderLeaf(name: string, field: IRunField): HTMLElement {
   return leaf;
 }
 
-/** A run's fields as nested collapsible namespaces (top-level ones open, sys and monitoring closed). */
-export function renderFieldTree(fields: readonly IRunField[]): HTMLElement {
+/**
+ * A run's fields as nested collapsible namespaces: those of `openPaths` open
+ * (to keep what the user opened across a reload), by default the top-level
+ * ones but sys and monitoring.
+ */
+export function renderFieldTree(
+  fields: readonly IRunField[],
+  openPaths: OpenPaths = null
+): HTMLElement {
   const tree = document.createElement('div');
   tree.className = 'nepnb-FieldTree';
-  tree.append(...buildFieldTree(fields).map(node => renderNode(node, 0)));
+  tree.append(...buildFieldTree(fields).map(node => renderNode(node, 0, openPaths)));
   return tree;
+}
+
+/** The namespaces open in a rendered tree. */
+export function openNamespaces(tree: Element): Set<string> {
+  return new Set(
+    Array.from(tree.querySelectorAll<HTMLElement>('details[open]'), d => d.dataset.path ?? '')
+  );
 }
