@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Locator, Page
@@ -89,6 +90,10 @@ def wait_rows(page: Page, count: int) -> None:
     page.wait_for_function(
         f'() => document.querySelectorAll("{ROWS}").length === {count}', timeout=30_000
     )
+
+
+def query_number(url: str, name: str) -> float:
+    return float(parse_qs(urlparse(url).query)[name][0])
 
 
 def chart_points(chart: Locator) -> int:
@@ -204,6 +209,19 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     assert zoomed, series_requests[before:]
     assert wait_drawn(chart) > 0
     page.screenshot(path=str(artifacts_dir / "05-zoomed.png"))
+
+    # Shift + drag pans: the chart asks for the range further left.
+    before = len(series_requests)
+    page.keyboard.down("Shift")
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    page.wait_for_timeout(1000)
+    panned = [url for url in series_requests[before:] if "start=" in url]
+    assert panned, series_requests[before:]
+    assert query_number(panned[-1], "start") < query_number(zoomed[-1], "start")
     over.dblclick()
     page.wait_for_function(
         "chart => chart.querySelector('.nepnb-Chart-reset').disabled",
@@ -225,6 +243,7 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
         arg=compare_chart.element_handle(),
         timeout=30_000,
     )
+    assert chart_points(compare_chart) <= 2 * 2000
     assert compare.locator(".nepnb-CompareRuns-paths input[value='metrics/acc']").is_checked()
     legend = compare_chart.locator(".u-legend").inner_text()
     assert f"{baseline.id} baseline" in legend and f"{wide.id} wide" in legend
@@ -254,6 +273,12 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     compare_chart.locator(".nepnb-Chart-smoothing").fill("0.9")
     assert wait_drawn(compare_chart) > 0
     page.screenshot(path=str(artifacts_dir / "07-compare-time-log-smoothed.png"))
+
+    # A new run shows up after Refresh (the panel also polls while visible).
+    _, fourth = log_run("fourth", [], 0.7, 100)
+    page.locator(f"{PANEL} .nepnb-refresh").click()
+    wait_rows(page, 4)
+    assert fourth.id in shown_ids(page)
 
 
 def test_runs_panel_opens_in_notebook_7(
