@@ -532,12 +532,7 @@ class LocalStore(Store):
             # the values users logged (sys/ fields change on every write: not counted)
             f"SELECT object_uid, SUM(length(value)) FROM fields WHERE object_uid IN ({marks}) "
             "AND NOT (path >= 'sys/' AND path < 'sys0') GROUP BY object_uid",
-            # a float series: three float64 arrays (steps, values, timestamps) of `count`
-            # points. Reading the chunks would cost more: a scan of series_chunks loads every
-            # chunk's blobs, the whole row being the key of the table.
-            f"SELECT object_uid, 24 * SUM(json_extract(value, '$.count')) FROM fields "
-            f"WHERE type = 'floatSeries' AND object_uid IN ({marks}) GROUP BY object_uid",
-            # other series hold JSON: their chunks, looked up from their fields
+            # series other than float series hold JSON: their chunks, found from their fields
             "SELECT f.object_uid, SUM(length(c.steps) + length(c.vals) + length(c.times)) "
             "FROM fields f CROSS JOIN series_chunks c ON c.object_uid = f.object_uid "
             f"AND c.path = f.path WHERE f.object_uid IN ({marks}) "
@@ -551,6 +546,15 @@ class LocalStore(Store):
         for query in queries:
             for uid, size in con.execute(query, uids):
                 sizes[uid] += int(size or 0)
+        # A float series: three float64 arrays (steps, values, timestamps) of `count` points.
+        # Its chunks are not read: a scan of series_chunks loads every chunk's blobs, the whole
+        # row being the key of the table. (Its state is JSON with NaN: not SQLite's json_*.)
+        for uid, raw in con.execute(
+            f"SELECT object_uid, value FROM fields WHERE object_uid IN ({marks}) "
+            "AND type = 'floatSeries'",
+            uids,
+        ):
+            sizes[uid] += 24 * int(json.loads(raw).get("count") or 0)
         return sizes
 
     def read_series(self, uid: str, path: str) -> SeriesData:

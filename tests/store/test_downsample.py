@@ -438,9 +438,11 @@ def test_sys_size_counts_float_series_without_reading_their_chunks(tmp_path) -> 
     store = LocalStore(tmp_path / "store")
     run = store.create_object(PROJECT, ObjectKind.RUN)
     n = CHUNK_POINTS + 300
-    store.apply(run.uid, log("a", np.arange(float(n)), np.ones(n), np.zeros(n)))
+    last_nan = np.r_[np.ones(n - 1), np.nan]  # the series' state then holds NaN
+    store.apply(run.uid, log("a", np.arange(float(n)), last_nan, np.zeros(n)))
     for i in range(40):  # small appends: small chunks, then merged
         store.apply(run.uid, log("a", np.array([n + i * 1.0]), np.ones(1), np.zeros(1)))
+    store.apply(run.uid, log("c", np.arange(2.0), np.array([1.0, np.inf]), np.zeros(2)))
     store.apply(run.uid, log("b", np.arange(3.0), np.ones(3), np.zeros(3)))
     store.apply(run.uid, Batch([Operation(OpKind.CLEAR, "b", FieldType.FLOAT_SERIES)]))
     texts = SeriesPoints(np.arange(2.0), ["x" * 50, "y"], np.zeros(2))
@@ -456,4 +458,23 @@ def test_sys_size_counts_float_series_without_reading_their_chunks(tmp_path) -> 
             (run.uid,),
         ).fetchone()[0]
     assert store.get_fields(run.uid, [SIZE_FIELD])[SIZE_FIELD].value == chunks + values
+    store.close()
+
+
+def test_a_zoomed_read_of_the_local_store_reads_only_the_chunks_it_needs(tmp_path) -> None:
+    from nepnb.store.local import LocalStore
+
+    store = LocalStore(tmp_path / "store")
+    run = store.create_object(PROJECT, ObjectKind.RUN)
+    n = 50 * CHUNK_POINTS
+    steps, values = np.arange(float(n)), np.cos(np.arange(float(n)))
+    store.apply(run.uid, log("m", steps, values, np.zeros(n)))
+    statements: list[str] = []
+    store._connection().set_trace_callback(statements.append)
+    start, end = 30.5 * CHUNK_POINTS, 30.75 * CHUNK_POINTS  # inside chunk 30
+    got = store.read_series_buckets(run.uid, "m", buckets=100, start=start, end=end)
+    check(got, downsample(steps, values, 100, start, end))
+    reads = [s for s in statements if "vals FROM series_chunks" in s]
+    assert len(reads) == 1 and reads[0].endswith("AND seq BETWEEN 29 AND 31 ORDER BY seq")
+    assert len(statements) <= 12, statements  # a few probes of one chunk each, not a scan
     store.close()
