@@ -2,9 +2,8 @@ import uPlot from 'uplot';
 
 import { alignSeries, countDrawn } from './align';
 import { ChartControls, IChartSettings } from './controls';
-import { formatNumber, formatStep, formatTime } from './format';
-import { lineOfPlotIndex, plotColumns, plotIndexes } from './layout';
-import { seriesColor, withAlpha } from './palette';
+import { plotColumns, plotIndexes } from './layout';
+import { plotOptions } from './options';
 import {
   appendBuckets,
   bucketsForWidth,
@@ -416,110 +415,36 @@ export class SeriesChart {
   }
 
   private plotOptions(width: number): uPlot.Options {
-    const time = this.settings.xAxis === 'time';
-    const text = this.themeColor('--jp-ui-font-color1', '#333');
-    const grid = { stroke: this.themeColor('--jp-border-color2', '#e0e0e0'), width: 1 };
-    const ticks = { stroke: grid.stroke, width: 1 };
-    const series: uPlot.Series[] = [
-      {
-        label: this.settings.xAxis,
-        value: (_u, value) => (time ? formatTime(value) : formatStep(value))
-      }
-    ];
-    const bands: uPlot.Band[] = [];
-    this.series.forEach((line, i) => {
-      const color = seriesColor(i);
-      const value = (_u: uPlot, v: number) => formatNumber(v);
-      series.push(
-        { label: line.label, stroke: color, width: 1.5, value, points: { show: false } },
-        {
-          label: `${line.label} (raw)`,
-          class: 'nepnb-Chart-aux',
-          stroke: withAlpha(color, 0.3),
-          width: 1,
-          value,
-          points: { show: false }
-        },
-        {
-          label: `${line.label} min`,
-          class: 'nepnb-Chart-aux',
-          stroke: 'transparent',
-          value,
-          points: { show: false }
-        },
-        {
-          label: `${line.label} max`,
-          class: 'nepnb-Chart-aux',
-          stroke: 'transparent',
-          value,
-          points: { show: false }
-        }
-      );
-      const indexes = plotIndexes(i);
-      bands.push({ series: [indexes.max, indexes.min], fill: withAlpha(color, 0.15) });
-    });
-    return {
+    return plotOptions({
       width,
       height: this.height,
-      series,
-      bands,
-      scales: {
-        x: { time },
-        y: this.settings.logScale ? { distr: 3, log: 10 } : {}
+      settings: this.settings,
+      labels: this.series.map(s => s.label),
+      theme: {
+        text: this.themeColor('--jp-ui-font-color1', '#333'),
+        grid: this.themeColor('--jp-border-color2', '#e0e0e0')
       },
-      axes: [
-        {
-          values: time
-            ? undefined
-            : (_u: uPlot, splits: number[]) => splits.map(v => formatStep(v)),
-          stroke: text,
-          grid,
-          ticks
-        },
-        {
-          values: (_u: uPlot, splits: number[]) => splits.map(v => formatNumber(v, 3)),
-          stroke: text,
-          grid,
-          ticks,
-          size: 60
-        }
-      ],
-      legend: { live: true },
-      cursor: {
-        drag: { x: true, y: false, setScale: true },
-        bind: {
-          dblclick: () => () => {
-            this.resetZoom();
-            return null;
-          },
-          mousedown: (_u, _target, handler) => (event: MouseEvent) => {
-            if (event.shiftKey) {
-              this.startPan(event);
-              return null;
-            }
-            return handler(event);
-          }
-        }
-      },
-      hooks: {
-        setScale: [(plot, key) => this.onScaleSet(plot, key)],
-        setSeries: [
-          (_plot, index, options) => {
-            const line = index === null ? null : lineOfPlotIndex(index);
-            if (line === null || this.drawing || index !== plotIndexes(line).line) {
-              return;
-            }
-            const key = this.series[line].key;
-            if (options.show === false) {
-              this.hidden.add(key);
-            } else {
-              this.hidden.delete(key);
-            }
-            this.draw();
-          }
-        ]
+      handlers: {
+        onScale: (plot, key) => this.onScaleSet(plot, key),
+        onLineToggled: (line, show) => this.onLineToggled(line, show),
+        onDoubleClick: () => this.resetZoom(),
+        onShiftDrag: event => this.startPan(event)
       }
-    };
+    });
+  }
+
+  /** The legend hid or showed a line: its raw line and band follow. */
+  private onLineToggled(lineIndex: number, show: boolean): void {
+    if (this.drawing) {
+      return;
+    }
+    const key = this.series[lineIndex].key;
+    if (show) {
+      this.hidden.delete(key);
+    } else {
+      this.hidden.add(key);
+    }
+    this.draw();
   }
 
   private settings: IChartSettings;
