@@ -41,7 +41,6 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       open: id => void app.commands.execute(CommandIDs.openRun, { id }),
       compare: ids => void app.commands.execute(CommandIDs.compareRuns, { ids })
     });
-    panel.title.caption = 'nepnb runs';
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, panel.id); // reopened after a reload if it was open
 
