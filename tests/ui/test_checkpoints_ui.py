@@ -150,6 +150,19 @@ def test_upload_two_checkpoints_compare_them_and_open_one(
     ).to_be_visible()
     shot(page, artifacts_dir, "08-restored")
 
+    # The runs panel lists the run the notebook opened, still running, and opens it.
+    page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']").click()
+    run_row = page.locator(f"#nepnb-runs-panel tr[data-run-id='{run_id}']")
+    expect(run_row).to_contain_text("running", timeout=30_000)
+    expect(run_row.locator("td[data-column='name']")).to_have_text("ui")
+    run_row.locator("td[data-column='name']").dblclick()
+    detail = page.locator(".nepnb-RunDetail")
+    expect(detail.locator(".nepnb-RunDetail-title")).to_have_text(f"{run_id} · ui")
+    expect(
+        detail.locator(".nepnb-FieldTree-field[data-path='notebook/cells/source']")
+    ).to_have_count(1)
+    shot(page, artifacts_dir, "09-runs-panel")
+
 
 def test_an_empty_message_is_refused_and_a_failed_upload_loses_nothing(
     jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
