@@ -1,6 +1,7 @@
 import { requestAPI } from '../../request';
 import type { IRunRow, IRunsReply } from '../../tokens';
-import { queryString, RunsModel } from '../model';
+import { queryString } from '../../query';
+import { RunsModel } from '../model';
 import { runRow } from './fixtures';
 
 jest.mock('../../request', () => ({ requestAPI: jest.fn() }));
