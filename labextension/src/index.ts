@@ -77,6 +77,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(panel, 'right', { rank: 700 });
     panel.follow(tracker.currentWidget);
     tracker.currentChanged.connect((_, notebook) => panel.follow(notebook));
+    // After each cell the kernel reports its runs: a cell may have opened a run or taken a
+    // checkpoint (`%neptune checkpoint`), so a visible list is loaded again.
+    bridge.runsChanged.connect((_, { panel: notebook }) => {
+      if (panel.isVisible && notebook.context.path === model.path) {
+        void model.refresh();
+      }
+    });
 
     const reveal = (checkpointId: string | null) => {
       model.highlight(checkpointId);

@@ -158,9 +158,11 @@ def test_upload_two_checkpoints_compare_them_and_open_one(
     run_row.locator("td[data-column='name']").dblclick()
     detail = page.locator(".nepnb-RunDetail")
     expect(detail.locator(".nepnb-RunDetail-title")).to_have_text(f"{run_id} · ui")
+    # The magic logged each executed cell into it: their durations are charted once the async
+    # run has flushed (the view of a running run reloads every 10 s).
     expect(
-        detail.locator(".nepnb-FieldTree-field[data-path='notebook/cells/source']")
-    ).to_have_count(1)
+        detail.locator(".nepnb-RunDetail-chartCard[data-path='notebook/cells/duration']")
+    ).to_have_count(1, timeout=40_000)
     shot(page, artifacts_dir, "09-runs-panel")
 
 
@@ -234,6 +236,19 @@ def test_the_status_bar_flags_a_hanging_run_and_stops_it(
     popup.get_by_role("button", name="Stop").click()
     expect(status).to_have_text("nepnb: no open runs", timeout=30_000)
     shot(page, artifacts_dir, "02-stopped")
+
+    # A checkpoint taken by the magic shows up in the open panel without a click on Refresh.
+    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    panel = page.locator("#nepnb-checkpoints-panel")
+    expect(panel.locator(".nepnb-Checkpoint-summary").first).to_have_text(f"Run {run_id} opened")
+    cell(page, 3).locator(".jp-InputArea-editor").click()
+    page.keyboard.type('%neptune checkpoint -m "From the magic"')
+    page.keyboard.press("Shift+Enter")
+    expect(panel.locator(".nepnb-Checkpoint-summary").first).to_have_text(
+        "From the magic", timeout=30_000
+    )
+    shot(page, artifacts_dir, "03-magic-checkpoint")
+
     store = LocalStore(jupyter_lab.home)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -70,8 +70,13 @@ export class CheckpointsModel {
     }
   }
 
-  /** Follow another notebook (or none). */
-  setPath(path: string): void {
+  /**
+   * Follow another notebook (or none). `notebookId` reads the id in the notebook's live model:
+   * the kernel or an upload may have set it before the file was saved, and the history is
+   * found by that id first (by the file's id otherwise).
+   */
+  setPath(path: string, notebookId: () => string | null = () => null): void {
+    this._idOf = notebookId;
     if (path === this._path) {
       return;
     }
@@ -94,8 +99,12 @@ export class CheckpointsModel {
     this._state = 'loading';
     this._changed.emit();
     try {
+      const notebookId = this._idOf() ?? undefined;
       const reply = await requestAPI<ICheckpointList>(
-        `checkpoints${queryString({ path, project: this._project })}`
+        `checkpoints${queryString({
+          ...(notebookId ? { notebook_id: notebookId } : { path }),
+          project: this._project
+        })}`
       );
       if (path !== this._path) {
         return; // the user moved on meanwhile
@@ -174,6 +183,7 @@ export class CheckpointsModel {
   }
 
   private _path = '';
+  private _idOf: () => string | null = () => null;
   private _project = '';
   private _state: LoadState = 'idle';
   private _error = '';

@@ -45,6 +45,15 @@ describe('CheckpointsModel', () => {
     expect(states).toEqual(['loading', 'ready']);
   });
 
+  it('finds the history by the id in the live model before the file has it', async () => {
+    request.mockResolvedValue(list(checkpoint('c1', 1)));
+    const model = new CheckpointsModel();
+    model.setPath('a.ipynb', () => 'nb-1');
+    await settle();
+    expect(request).toHaveBeenCalledWith('checkpoints?notebook_id=nb-1');
+    expect(model.checkpoints.map(c => c.id)).toEqual(['c1']);
+  });
+
   it('names the project when one is set', async () => {
     request.mockResolvedValue(list());
     const model = new CheckpointsModel();
