@@ -137,6 +137,7 @@ def bench_runs(page: Page, lab: Any, runs: int, repeat: int) -> dict[str, Any]:
     for _ in range(repeat):
         page.goto(lab.lab_url("lab"))
         page.wait_for_function("() => document.body.dataset.nepnbActivated === 'true'")
+        page.wait_for_load_state("networkidle")  # JupyterLab done starting: time the panel only
         tab = page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']")
 
         with stopwatch(opens):
