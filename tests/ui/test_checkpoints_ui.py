@@ -274,6 +274,15 @@ def test_upload_works_in_notebook_7(
         "data-checkpoint-id", checkpoint
     )
     shot(page, artifacts_dir, "02-panel")
+    # Notebook 7's main area holds only the notebook: the compare view opens in a large dialog.
+    panel.locator(f"[data-checkpoint-id='{checkpoint}'] input").check()
+    panel.get_by_role("button", name="Compare with current").click()
+    view = page.locator(".jp-Dialog .nepnb-CompareView")
+    expect(view).to_have_attribute("data-loaded", "true", timeout=30_000)
+    expect(view.locator(".nepnb-Compare-summary")).to_have_text("no changes")
+    shot(page, artifacts_dir, "03-compare-dialog")
+    page.locator(".jp-Dialog").get_by_role("button", name="Close").click()
+    expect(view).to_have_count(0)
     saved = json.loads(notebook.read_text())
     history = store_checkpoints(jupyter_lab).history(saved["metadata"]["nepnb"]["notebook_id"])
     assert [c.id for c in history] == [checkpoint]
