@@ -20,7 +20,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     ├── RejectedOperations             async writes the store refused, reported by wait()/stop()
     ├── StoreError                     the store failed (disk, database, schema)
     │   └── StoreSchemaTooNew          the store was written by a newer nepnb
-    └── SyncError                      ``nepnb sync`` could not upload a queued run
+    ├── SyncError                      ``nepnb sync`` could not upload a queued run
+    └── NeptuneDataError               ``nepnb import-neptune``: Neptune client data it cannot read
 
     NepnbWarning                       base of every warning nepnb emits
     ├── ValueDropped                   a value was not stored (non-increasing step …)
@@ -48,6 +49,7 @@ __all__ = [
     "MissingFieldException",
     "NepnbError",
     "NepnbWarning",
+    "NeptuneDataError",
     "NeptuneException",
     "NotAvailableInMode",
     "NotebookError",
@@ -189,6 +191,10 @@ class StoreSchemaTooNew(StoreError):
 
 class SyncError(NepnbError):
     """A queued run that ``nepnb sync`` could not upload."""
+
+
+class NeptuneDataError(NepnbError):
+    """A Neptune client data folder (``.neptune/``) that cannot be imported as it is."""
 
 
 class NepnbWarning(UserWarning):

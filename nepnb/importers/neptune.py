@@ -1,0 +1,223 @@
+"""``nepnb import-neptune``: a Neptune client 1.x data folder imported into a nepnb store.
+
+Each container (run, model, model version, project) of ``.neptune/async`` and
+``.neptune/offline`` becomes a nepnb object; its operations are translated
+(``neptune_ops``) and applied in batches whose ids are derived from the container and the
+operations' versions, and the object's uid from the container id, so importing the same
+folder again finds the same objects and stores nothing twice. Everything of a container is
+read and translated before anything of it is written: a damaged log imports nothing of its
+container.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from nepnb.importers.neptune_folder import Container, Record, locate, scan
+from nepnb.importers.neptune_ops import Counts, Translator
+from nepnb.store.base import ObjectInfo, ObjectKind
+from nepnb.store.field_types import FieldType
+from nepnb.store.local import LocalStore
+from nepnb.store.operations import Batch, Operation, OpKind
+
+#: Neptune records per nepnb batch.
+BATCH_RECORDS = 1000
+#: The model that holds imported model versions: local data does not say whose they were.
+VERSIONS_MODEL_KEY = "NEPTUNE"
+_UID_NAMESPACE = uuid.UUID("9b8c2d4e-7f61-4a3b-9d2e-5c1f0a6b7e83")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ContainerResult:
+    """What importing one Neptune container did."""
+
+    container: Container
+    sys_id: str | None = None
+    created: bool = False
+    operations: int = 0  # Neptune operations read as new data
+    acknowledged: int = 0  # async: operations Neptune's server had already (not in the folder)
+    batches: int = 0  # batches stored now
+    already: int = 0  # batches stored by an earlier import
+    counts: Counts = field(default_factory=Counts)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    """What ``import_neptune`` did, container by container."""
+
+    data_dir: Path
+    project: str
+    results: list[ContainerResult] = field(default_factory=list)
+    broken: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def imported(self) -> list[ContainerResult]:
+        """The containers that stored something now (not only in an earlier import)."""
+        return [r for r in self.results if r.batches]
+
+    @property
+    def objects(self) -> int:
+        return len(self.imported)
+
+    @property
+    def fields(self) -> int:
+        return sum(len(r.counts.fields) for r in self.imported)
+
+    @property
+    def points(self) -> int:
+        return sum(r.counts.points for r in self.imported)
+
+    @property
+    def files(self) -> int:
+        return sum(r.counts.files for r in self.imported)
+
+    @property
+    def already(self) -> int:
+        """Containers every batch of which an earlier import stored."""
+        return sum(1 for r in self.results if r.already and not r.batches)
+
+    @property
+    def warnings(self) -> int:
+        return sum(len(r.warnings) for r in self.results)
+
+
+def object_uid(container: Container) -> str:
+    """The nepnb uid of a Neptune container: the same every time it is imported."""
+    return uuid.uuid5(_UID_NAMESPACE, f"{container.kind}:{container.container_id}").hex
+
+
+def import_neptune(
+    path: Path | None,
+    store: LocalStore,
+    project: str,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import the Neptune data folder at ``path`` (see ``neptune_folder.locate``) into
+    ``project`` of ``store``. NeptuneDataError when there is no Neptune data there."""
+    data_dir = locate(path)
+    containers, broken = scan(data_dir)
+    summary = ImportSummary(data_dir, project, broken=broken)
+    total = sum(len(c.new_records()) for c in containers)
+    done = 0
+    for container in containers:
+        result = ContainerResult(container, acknowledged=container.acknowledged_count())
+        summary.results.append(result)
+        records = container.new_records()
+        result.operations = len(records)
+        for execution in container.executions:
+            if execution.partial_tail:
+                result.warnings.append(
+                    f"{execution.folder.name}: the last record was cut short (the process was "
+                    "killed while writing it); everything before it was imported"
+                )
+        if not records:
+            continue
+
+        def tick(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, total)
+
+        _import_container(container, records, store, project, result, tick)
+    return summary
+
+
+def _import_container(
+    container: Container,
+    records: list[Record],
+    store: LocalStore,
+    project: str,
+    result: ContainerResult,
+    tick: Callable[[int], None],
+) -> None:
+    translator = Translator(store, result.warnings.append)
+    batches: list[Batch] = []
+    where = {id(r): e for e in container.executions for r in e.records}
+    for start in range(0, len(records), BATCH_RECORDS):
+        chunk = records[start : start + BATCH_RECORDS]
+        operations: list[Operation] = []
+        for record in chunk:
+            operations.extend(translator.translate(record.op, where[id(record)].upload_path))
+        first, last = where[id(chunk[0])], chunk[-1].version
+        batch_id = _batch_id(container, f"{first.folder.name}:{chunk[0].version}-{last}")
+        batches.append(Batch(operations, batch_id=batch_id))
+    result.counts = translator.counts
+    info = _target(container, records, store, project, result)
+    result.sys_id, result.created = info.sys_id, info.created
+    for batch, start in zip(batches, range(0, len(records), BATCH_RECORDS), strict=True):
+        applied = store.apply(info.uid, batch)
+        if applied.duplicate:
+            result.already += 1
+        else:
+            result.batches += 1
+            result.warnings.extend(f"{r.path}: not stored: {r.reason}" for r in applied.rejected)
+        tick(len(records[start : start + BATCH_RECORDS]))
+    store.apply(info.uid, _closing_batch(container, info))
+
+
+def _batch_id(container: Container, part: str) -> str:
+    key = f"neptune-import:{container.mode}:{container.kind}:{container.container_id}:{part}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _target(
+    container: Container,
+    records: list[Record],
+    store: LocalStore,
+    project: str,
+    result: ContainerResult,
+) -> ObjectInfo:
+    """The nepnb object of ``container``: found when imported before, else created."""
+    kind = ObjectKind(container.kind)
+    if kind is ObjectKind.PROJECT:
+        return store.create_object(project, kind)
+    uid = object_uid(container)
+    known = store.get_fields(uid, ["sys/id"]).get("sys/id")
+    if known is not None:
+        return ObjectInfo(uid, project, kind, str(known.value), created=False)
+    if kind is ObjectKind.RUN:
+        custom = _logged_string(records, "sys/custom_run_id")
+        return store.create_object(project, kind, custom_run_id=custom, uid=uid)
+    if kind is ObjectKind.MODEL:
+        key = "N" + uuid.UUID(uid).hex[:9].upper()
+        result.warnings.append(
+            f"Neptune's local data does not hold the model's key; imported with key {key}"
+        )
+        return store.create_object(project, kind, model_key=key, uid=uid)
+    model = store.create_object(project, ObjectKind.MODEL, model_key=VERSIONS_MODEL_KEY)
+    result.warnings.append(
+        "Neptune's local data does not say which model this version belongs to; imported "
+        f"under the model {model.sys_id}"
+    )
+    return store.create_object(project, kind, model_id=model.sys_id, uid=uid)
+
+
+def _logged_string(records: list[Record], path: str) -> str | None:
+    parts = path.split("/")
+    values = [
+        r.op.get("value")
+        for r in records
+        if r.op.get("type") == "AssignString" and r.op.get("path") == parts
+    ]
+    return str(values[-1]) if values and values[-1] else None
+
+
+def _closing_batch(container: Container, info: ObjectInfo) -> Batch:
+    """The run is over (its process is gone); it began when Neptune's client opened it."""
+    operations = []
+    if info.kind is ObjectKind.RUN:
+        operations.append(Operation(OpKind.ASSIGN, "sys/state", FieldType.RUN_STATE, "inactive"))
+    created = container.created_at
+    if info.created and created:
+        when = datetime.fromisoformat(created).timestamp()
+        operations.append(Operation(OpKind.ASSIGN, "sys/creation_time", FieldType.DATETIME, when))
+    return Batch(operations, batch_id=_batch_id(container, "closing"))

@@ -1,0 +1,257 @@
+"""Reading a Neptune client 1.x data folder (``.neptune/``): its containers and operation logs.
+
+The layouts the 1.x client wrote (``neptune.metadata_containers.structure_version``)::
+
+    1 (legacy)      async/<uuid>/exec-<n><time>/              container_type, data-N.log
+    2 (children)    async/<type>__<uuid>/exec-<time>-<date>-<pid>/   data-N.log
+    3 (direct)      {async,offline}/<type>__<uuid>__<pid>__<key>/    metadata.json, data-N.log
+    offline, older  offline/<uuid>/ or offline/<type>__<uuid>/
+
+Each execution folder holds ``data-N.log`` files (one JSON record per line:
+``{"obj": operation, "version": n, "at": time}``; N is the first version of the file),
+``last_put_version`` and ``last_ack_version`` (async: what Neptune's server acknowledged),
+and ``upload_path/`` with the in-memory files the logged operations refer to.
+Nothing here writes anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nepnb.exceptions import NeptuneDataError
+
+DATA_DIRECTORY_ENV = "NEPTUNE_DATA_DIRECTORY"
+DEFAULT_DATA_DIRECTORY = ".neptune"
+MODES = ("async", "offline")
+KINDS = ("run", "model", "model_version", "project")
+UPLOAD_PATH = "upload_path"
+NEPNB_QUEUE_FILE = "object.json"  # nepnb.client.queue.OBJECT_FILE: nepnb's own queue folders
+_LOG_NAME = re.compile(r"^data-(\d+)\.log$")
+
+
+@dataclass
+class Record:
+    """One logged operation: its version in the queue, when it was queued, and its body."""
+
+    version: int
+    at: float | None
+    op: dict[str, Any]
+
+
+@dataclass
+class Execution:
+    """One execution folder of a container: the operations one process logged."""
+
+    folder: Path
+    records: list[Record]
+    acknowledged: int  # last_ack_version: sent to Neptune's server already (async only)
+    put: int  # last_put_version: the last version the process queued
+    partial_tail: bool = False  # the last record was cut short (a killed process)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int | None:
+        parts = self.folder.name.split("__")
+        return int(parts[2]) if len(parts) >= 4 and parts[2].isdigit() else None
+
+    @property
+    def upload_path(self) -> Path:
+        return self.folder / UPLOAD_PATH
+
+
+@dataclass
+class Container:
+    """A Neptune run, model, model version or project, with all its execution folders."""
+
+    mode: str
+    kind: str
+    container_id: str
+    layout: int
+    folder: Path
+    executions: list[Execution]
+
+    @property
+    def name(self) -> str:
+        """How Neptune named it in its own messages (``offline/<uuid>``, ``run <uuid>``)."""
+        return f"{self.mode}/{self.kind}/{self.container_id}"
+
+    @property
+    def created_at(self) -> str | None:
+        for execution in self.executions:
+            if execution.metadata.get("createdAt"):
+                return str(execution.metadata["createdAt"])
+        return None
+
+    def new_records(self) -> list[Record]:
+        """The records still to be imported: all of an offline container's, and only the
+        unacknowledged ones of an async container (the rest reached Neptune's server)."""
+        out: list[Record] = []
+        for execution in self.executions:
+            floor = execution.acknowledged if self.mode == "async" else 0
+            out.extend(r for r in execution.records if r.version > floor)
+        return out
+
+    def acknowledged_count(self) -> int:
+        """How many operations of an async container Neptune's server acknowledged."""
+        return sum(e.acknowledged for e in self.executions) if self.mode == "async" else 0
+
+
+def locate(path: Path | None) -> Path:
+    """The Neptune data folder at ``path``: the folder itself, or the ``.neptune`` in it.
+
+    Without a path: ``$NEPTUNE_DATA_DIRECTORY``, else ``./.neptune``.
+    """
+    if path is None:
+        path = Path(os.environ.get(DATA_DIRECTORY_ENV) or DEFAULT_DATA_DIRECTORY)
+    path = path.expanduser()
+    if not path.exists():
+        raise NeptuneDataError(f"{path} does not exist; pass the folder that holds .neptune")
+    for candidate in (path, path / DEFAULT_DATA_DIRECTORY):
+        if any((candidate / mode).is_dir() for mode in MODES):
+            return candidate.resolve()
+    raise NeptuneDataError(
+        f"no Neptune client data in {path}: expected a .neptune folder (or one with async/ "
+        "or offline/ in it), as the Neptune client 1.x writes in the folder a script ran from "
+        f"(or in ${DATA_DIRECTORY_ENV})"
+    )
+
+
+def _parse_name(mode: str, name: str) -> tuple[str, str, int]:
+    """(kind, container id, layout) from a container folder's name, as Neptune parses it."""
+    parts = name.split("__")
+    if len(parts) == 1:
+        return "run", name, 1 if mode == "async" else 3
+    if len(parts) == 2:
+        return parts[0], parts[1], 2 if mode == "async" else 3
+    if len(parts) in (4, 5):
+        return parts[0], parts[1], 3
+    raise NeptuneDataError(f"{name}: not a Neptune container folder name")
+
+
+def scan(data_dir: Path) -> tuple[list[Container], list[tuple[Path, str]]]:
+    """Every container under ``data_dir``, and the folders that could not be read (with why).
+
+    A container split over several folders (one per process, or per execution) is one
+    Container whose executions are in the order they were written.
+    """
+    found: dict[tuple[str, str, str], Container] = {}
+    broken: list[tuple[Path, str]] = []
+    for mode in MODES:
+        base = data_dir / mode
+        if not base.is_dir():
+            continue
+        for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+            try:
+                if (folder / NEPNB_QUEUE_FILE).is_file():
+                    raise NeptuneDataError(
+                        "this is nepnb's own queue, not Neptune's; upload it with `nepnb sync`"
+                    )
+                kind, container_id, layout = _parse_name(mode, folder.name)
+                if layout == 3:
+                    folders = [folder]
+                else:
+                    folders = sorted(p for p in folder.iterdir() if p.is_dir())
+                executions = [read_execution(f) for f in folders]
+                if layout == 1:
+                    kind = _legacy_kind(folders) or kind
+                meta_kind = next(
+                    (
+                        e.metadata["containerType"]
+                        for e in executions
+                        if e.metadata.get("containerType")
+                    ),
+                    kind,
+                )
+                kind = str(meta_kind)
+                if kind not in KINDS:
+                    raise NeptuneDataError(f"unknown container type {kind!r}")
+            except NeptuneDataError as error:
+                broken.append((folder, str(error)))
+                continue
+            key = (mode, kind, container_id)
+            if key in found:
+                found[key].executions.extend(executions)
+            else:
+                found[key] = Container(mode, kind, container_id, layout, folder, executions)
+    for container in found.values():
+        container.executions.sort(key=_written_at)
+    return list(found.values()), broken
+
+
+def _written_at(execution: Execution) -> tuple[str, float]:
+    created = str(execution.metadata.get("createdAt", ""))
+    first = execution.records[0].at if execution.records else None
+    return created, first or 0.0
+
+
+def _legacy_kind(folders: list[Path]) -> str | None:
+    for folder in folders:
+        marker = folder / "container_type"
+        if marker.is_file():
+            return marker.read_text().strip() or None
+    return None
+
+
+def read_execution(folder: Path) -> Execution:
+    """The records, markers and metadata of one execution folder.
+
+    A last record cut short by a killed process is left out (``partial_tail``); anything
+    else that is not a record raises NeptuneDataError naming the file and line.
+    """
+    metadata: dict[str, Any] = {}
+    meta_file = folder / "metadata.json"
+    if meta_file.is_file():
+        try:
+            metadata = json.loads(meta_file.read_text())
+        except ValueError as error:
+            raise NeptuneDataError(f"{meta_file} is not valid JSON ({error})") from None
+    logs = sorted(
+        ((int(m.group(1)), p) for p in folder.iterdir() if (m := _LOG_NAME.match(p.name))),
+    )
+    records: list[Record] = []
+    partial = False
+    for index, (_, log) in enumerate(logs):
+        lines = log.read_text(encoding="utf-8", errors="replace").split("\n")
+        last_line = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                record = Record(int(raw["version"]), raw.get("at"), dict(raw["obj"]))
+                if not isinstance(record.op.get("type"), str):
+                    raise ValueError("no operation type")
+            except (ValueError, KeyError, TypeError) as error:
+                if index == len(logs) - 1 and number - 1 == last_line:
+                    partial = True  # a process killed while writing its last record
+                    continue
+                raise NeptuneDataError(
+                    f"{log}, line {number}: not a Neptune operation record ({error}); the log is "
+                    "damaged, so this container was not imported (move the file away to import "
+                    "the others, or fix the line)"
+                ) from None
+            records.append(record)
+    return Execution(
+        folder,
+        records,
+        acknowledged=_marker(folder / "last_ack_version"),
+        put=_marker(folder / "last_put_version"),
+        partial_tail=partial,
+        metadata=metadata,
+    )
+
+
+def _marker(path: Path) -> int:
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return 0
+    try:
+        return int(text) if text else 0
+    except ValueError:
+        raise NeptuneDataError(f"{path}: expected a version number, found {text[:40]!r}") from None
