@@ -93,6 +93,11 @@ class Handler:
     def __delitem__(self, path: str) -> None:
         self._obj.pop(join(self._path, validate_path(path)))
 
+    @property
+    def container(self) -> NeptuneObject:
+        """The run, model, model version or project this field belongs to."""
+        return self._obj
+
     def get_root_object(self) -> NeptuneObject:
         return self._obj
 
