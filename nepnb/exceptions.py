@@ -4,7 +4,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
 
     NepnbError                         base of everything nepnb raises on purpose
     ├── InvalidPath                    a field path that breaks the rules (also ValueError)
-    ├── FieldTypeConflict              a write of another type than the field has (also TypeError)
+    ├── FieldTypeConflict              a write of another type than the field has (also TypeError,
+    │                                  and ValueError as the Neptune client raised)
     ├── UnsupportedValue               a value nepnb cannot store (also TypeError)
     ├── InvalidValue                   a value of the right type that is out of bounds (also ValueError)
     ├── MissingField                   fetching a field that does not exist (also KeyError)
@@ -76,7 +77,7 @@ class InvalidPath(NepnbError, ValueError):
     """A field path that is empty, has an empty segment, or is too long."""
 
 
-class FieldTypeConflict(NepnbError, TypeError):
+class FieldTypeConflict(NepnbError, TypeError, ValueError):
     """A write whose type differs from the type the field already has."""
 
     def __init__(self, path: str, existing: str, attempted: str, hint: str = "") -> None:

@@ -89,9 +89,10 @@ class ImportSummary:
         return sum(len(r.warnings) for r in self.results)
 
 
-def object_uid(container: Container) -> str:
-    """The nepnb uid of a Neptune container: the same every time it is imported."""
-    return uuid.uuid5(_UID_NAMESPACE, f"{container.kind}:{container.container_id}").hex
+def object_uid(container: Container, project: str) -> str:
+    """The nepnb uid of a Neptune container imported into ``project``: the same every time."""
+    key = f"{project}:{container.kind}:{container.container_id}"
+    return uuid.uuid5(_UID_NAMESPACE, key).hex
 
 
 def import_neptune(
@@ -148,7 +149,8 @@ def _import_container(
         for record in chunk:
             operations.extend(translator.translate(record.op, where[id(record)].upload_path))
         first, last = where[id(chunk[0])], chunk[-1].version
-        batch_id = _batch_id(container, f"{first.folder.name}:{chunk[0].version}-{last}")
+        part = f"{first.folder.name}:{chunk[0].version}-{last}"
+        batch_id = _batch_id(container, project, part)
         batches.append(Batch(operations, batch_id=batch_id))
     result.counts = translator.counts
     info = _target(container, records, store, project, result)
@@ -161,11 +163,12 @@ def _import_container(
             result.batches += 1
             result.warnings.extend(f"{r.path}: not stored: {r.reason}" for r in applied.rejected)
         tick(len(records[start : start + BATCH_RECORDS]))
-    store.apply(info.uid, _closing_batch(container, info))
+    store.apply(info.uid, _closing_batch(container, project, info))
 
 
-def _batch_id(container: Container, part: str) -> str:
-    key = f"neptune-import:{container.mode}:{container.kind}:{container.container_id}:{part}"
+def _batch_id(container: Container, project: str, part: str) -> str:
+    key = f"neptune-import:{project}:{container.mode}:{container.kind}:{container.container_id}"
+    key += f":{part}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -180,7 +183,7 @@ def _target(
     kind = ObjectKind(container.kind)
     if kind is ObjectKind.PROJECT:
         return store.create_object(project, kind)
-    uid = object_uid(container)
+    uid = object_uid(container, project)
     known = store.get_fields(uid, ["sys/id"]).get("sys/id")
     if known is not None:
         return ObjectInfo(uid, project, kind, str(known.value), created=False)
@@ -211,7 +214,7 @@ def _logged_string(records: list[Record], path: str) -> str | None:
     return str(values[-1]) if values and values[-1] else None
 
 
-def _closing_batch(container: Container, info: ObjectInfo) -> Batch:
+def _closing_batch(container: Container, project: str, info: ObjectInfo) -> Batch:
     """The run is over (its process is gone); it began when Neptune's client opened it."""
     operations = []
     if info.kind is ObjectKind.RUN:
@@ -220,4 +223,4 @@ def _closing_batch(container: Container, info: ObjectInfo) -> Batch:
     if info.created and created:
         when = datetime.fromisoformat(created).timestamp()
         operations.append(Operation(OpKind.ASSIGN, "sys/creation_time", FieldType.DATETIME, when))
-    return Batch(operations, batch_id=_batch_id(container, "closing"))
+    return Batch(operations, batch_id=_batch_id(container, project, "closing"))
