@@ -71,9 +71,7 @@ def check_files(run: Any, tmp: Path, images: list[str | None]) -> None:
     assert [(f.file_path, f.file_hash) for f in files] == [("a.txt", digest)]
 
 
-def check_scenario(
-    run: Any, tmp: Path, images: list[str | None], init_sent: bool = False
-) -> None:
+def check_scenario(run: Any, tmp: Path, images: list[str | None], init_sent: bool = False) -> None:
     """Everything the scenario logged, as it logged it (see ``check_atoms``)."""
     check_atoms(run, init_sent)
     check_series(run)

@@ -71,7 +71,11 @@ def test_async_imports_only_unacknowledged(
     assert not run.exists("acknowledged/value")  # on Neptune's server, not in the folder
     check_scenario(run, tmp_path, async_data.result["images"], init_sent=True)
     store = local_store()
-    [model] = [m for m in store.list_objects(PROJECT, ObjectKind.MODEL) if m.sys_id == by_kind["model"].sys_id]
+    [model] = [
+        m
+        for m in store.list_objects(PROJECT, ObjectKind.MODEL)
+        if m.sys_id == by_kind["model"].sys_id
+    ]
     model_obj = nepnb.init_model(project=PROJECT, with_id=model.sys_id, mode="read-only")
     assert model_obj["model/params/size"].fetch() == 7
     version = nepnb.init_model_version(
@@ -134,7 +138,10 @@ def test_cli_progress_and_summary(
     assert main(["import-neptune", str(offline_data.data_dir), "--project", PROJECT]) == 0
     again = capsys.readouterr().out
     assert "already imported as IMP-1" in again
-    assert "Imported 0 object(s): 0 field(s), 0 point(s), 0 file(s); 0 warning(s); 1 imported before" in again
+    assert (
+        "Imported 0 object(s): 0 field(s), 0 point(s), 0 file(s); 0 warning(s); 1 imported before"
+        in again
+    )
 
 
 def test_data_directory_from_the_environment(

@@ -24,4 +24,11 @@ classes = {
     "Handler": Handler,
     **{name: getattr(neptune.attributes, name) for name in FIELD_TYPES},
 }
-print(json.dumps({name: sorted(n for n in dir(cls) if not n.startswith("_")) for name, cls in classes.items()}))
+print(
+    json.dumps(
+        {
+            name: sorted(n for n in dir(cls) if not n.startswith("_"))
+            for name, cls in classes.items()
+        }
+    )
+)
