@@ -39,21 +39,33 @@ def expand_files(matched: Iterable[str], base: Path | None = None) -> list[tuple
 
 
 def artifact_entries(
-    matched: Iterable[str], destination: str | None = None, base: Path | None = None
+    matched: Iterable[str], destination: str | None = None
 ) -> list[dict[str, Any]]:
-    """Artifact entries (path in the artifact, SHA-256, size, source) of the matched files."""
+    """Artifact entries (path in the artifact, SHA-256, size, source) of the matched files.
+
+    Named as the Neptune client names them: a file by its name, the files of a folder by
+    their path inside it; under ``destination`` when given.
+    """
     entries = []
-    for name, source in expand_files(matched, base):
-        digest, size = file_digest(source)
-        entries.append(
-            {
-                "file_path": join(destination or "", name),
-                "file_hash": digest,
-                "type": "Local",
-                "size": size,
-                "metadata": {"file_path": f"file://{source.resolve()}"},
-            }
-        )
+    for item in matched:
+        location = Path(item)
+        if location.is_dir():
+            named = [(p.relative_to(location).as_posix(), p) for p in sorted(location.rglob("*"))]
+        else:
+            named = [(location.name, location)]
+        for name, source in named:
+            if not source.is_file():
+                continue
+            digest, size = file_digest(source)
+            entries.append(
+                {
+                    "file_path": join(destination or "", name),
+                    "file_hash": digest,
+                    "type": "Local",
+                    "size": size,
+                    "metadata": {"file_path": f"file://{source.resolve()}"},
+                }
+            )
     return entries
 
 

@@ -128,7 +128,7 @@ def import_neptune(
             if progress is not None:
                 progress(done, total)
 
-        _import_container(container, records, store, project, result, tick)
+        _import_container(container, records, store, project, result, tick, data_dir.parent)
     return summary
 
 
@@ -139,8 +139,9 @@ def _import_container(
     project: str,
     result: ContainerResult,
     tick: Callable[[int], None],
+    cwd: Path,
 ) -> None:
-    translator = Translator(store, result.warnings.append)
+    translator = Translator(store, result.warnings.append, cwd)
     batches: list[Batch] = []
     where = {id(r): e for e in container.executions for r in e.records}
     for start in range(0, len(records), BATCH_RECORDS):

@@ -62,12 +62,14 @@ class Translator:
 
     Keeps what later operations depend on: the last step of each series (Neptune's default
     step is the last one + 1, and steps must increase), the files tracked by each Artifact.
-    Files are put into ``store``'s blobs as they are met.
+    Files are put into ``store``'s blobs as they are met. ``cwd``: the folder the Neptune
+    process ran in (where its ``.neptune`` is), which file set names were relative to.
     """
 
-    def __init__(self, store: Store, warn: Callable[[str], None]) -> None:
+    def __init__(self, store: Store, warn: Callable[[str], None], cwd: Path) -> None:
         self._store = store
         self._warn = warn
+        self._cwd = cwd
         self._last_step: dict[str, float] = {}
         self._artifacts: dict[str, dict[str, Any]] = {}
         self.counts = Counts()
@@ -209,7 +211,7 @@ class Translator:
         if not matched:
             return out
         files: dict[str, Any] = {}
-        for name, source in expand_files(matched, _common_root(matched)):
+        for name, source in expand_files(matched, _common_root(matched, self._cwd)):
             digest, size = self._store.put_blob_file(source)
             files[name] = {"digest": digest, "size": size, "mtime": source.stat().st_mtime}
         self.counts.files += len(files)
@@ -233,7 +235,7 @@ class Translator:
             if "://" in local:
                 raise Skipped(f"tracks {source}, which is not a local file; not imported")
             matched = _match(path, [local], self._warn)
-            entries.extend(artifact_entries(matched, destination, _common_root(matched)))
+            entries.extend(artifact_entries(matched, destination))
         if not entries:
             return []
         value = merge_artifact(self._artifacts.get(path), entries)
@@ -279,12 +281,14 @@ def _match(path: str, patterns: list[str], warn: Callable[[str], None]) -> list[
     return matched
 
 
-def _common_root(matched: list[str]) -> Path | None:
-    """The folder Neptune named files relative to: the deepest one they all share."""
+def _common_root(matched: list[str], cwd: Path) -> Path | None:
+    """The folder Neptune named files relative to (``neptune.internal.utils.get_common_root``):
+    the deepest one they all share, or the process's folder when that one is inside it."""
     if not matched:
         return None
     root = os.path.commonpath([os.path.abspath(m) for m in matched])
-    return Path(os.path.dirname(root) if os.path.isfile(root) else root)
+    root = os.path.dirname(root) if os.path.isfile(root) else root
+    return cwd if root.startswith(f"{cwd}{os.sep}") else Path(root)
 
 
 Handler = Callable[[Translator, str, dict[str, Any], Path], list[Operation]]
