@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from nepnb.importers.neptune_folder import Container, Record, locate, scan
+from nepnb.importers.neptune_folder import Container, Execution, Record, locate, scan
 from nepnb.importers.neptune_ops import Counts, Translator
 from nepnb.store.base import ObjectInfo, ObjectKind
 from nepnb.store.field_types import FieldType
@@ -109,61 +109,66 @@ def import_neptune(
     total = sum(len(c.new_records()) for c in containers)
     done = 0
     for container in containers:
+        writer = container.writer_alive()
+        if writer is not None:
+            summary.broken.append(
+                (container.folder, f"process {writer} is still writing it; import it after")
+            )
+            continue
         result = ContainerResult(container, acknowledged=container.acknowledged_count())
         summary.results.append(result)
-        records = container.new_records()
-        result.operations = len(records)
         for execution in container.executions:
             if execution.partial_tail:
                 result.warnings.append(
                     f"{execution.folder.name}: the last record was cut short (the process was "
                     "killed while writing it); everything before it was imported"
                 )
-        if not records:
-            continue
-
-        def tick(count: int) -> None:
-            nonlocal done
+        records = container.new_records()
+        result.operations = len(records)
+        for count in _import_container(container, records, store, project, result, data_dir.parent):
             done += count
             if progress is not None:
                 progress(done, total)
-
-        _import_container(container, records, store, project, result, tick, data_dir.parent)
     return summary
 
 
 def _import_container(
     container: Container,
-    records: list[Record],
+    records: list[tuple[Execution, Record]],
     store: LocalStore,
     project: str,
     result: ContainerResult,
-    tick: Callable[[int], None],
     cwd: Path,
-) -> None:
+) -> Iterator[int]:
+    """Import ``records`` of ``container``; yields how many records each stored batch held.
+
+    Everything is read and translated first: nothing is written when that fails.
+    """
+    if not records:
+        return
     translator = Translator(store, result.warnings.append, cwd)
+    chunks = [records[i : i + BATCH_RECORDS] for i in range(0, len(records), BATCH_RECORDS)]
     batches: list[Batch] = []
-    where = {id(r): e for e in container.executions for r in e.records}
-    for start in range(0, len(records), BATCH_RECORDS):
-        chunk = records[start : start + BATCH_RECORDS]
-        operations: list[Operation] = []
-        for record in chunk:
-            operations.extend(translator.translate(record.op, where[id(record)].upload_path))
-        first, last = where[id(chunk[0])], chunk[-1].version
-        part = f"{first.folder.name}:{chunk[0].version}-{last}"
-        batch_id = _batch_id(container, project, part)
-        batches.append(Batch(operations, batch_id=batch_id))
+    for chunk in chunks:
+        operations = [
+            op
+            for execution, record in chunk
+            for op in translator.translate(record.op, execution.upload_path)
+        ]
+        execution, first = chunk[0]
+        part = f"{execution.folder.name}:{first.version}-{chunk[-1][1].version}"
+        batches.append(Batch(operations, batch_id=_batch_id(container, project, part)))
     result.counts = translator.counts
-    info = _target(container, records, store, project, result)
+    info = _target(container, [record for _, record in records], store, project, result)
     result.sys_id, result.created = info.sys_id, info.created
-    for batch, start in zip(batches, range(0, len(records), BATCH_RECORDS), strict=True):
+    for chunk, batch in zip(chunks, batches, strict=True):
         applied = store.apply(info.uid, batch)
         if applied.duplicate:
             result.already += 1
         else:
             result.batches += 1
             result.warnings.extend(f"{r.path}: not stored: {r.reason}" for r in applied.rejected)
-        tick(len(records[start : start + BATCH_RECORDS]))
+        yield len(chunk)
     store.apply(info.uid, _closing_batch(container, project, info))
 
 
@@ -192,7 +197,7 @@ def _target(
         custom = _logged_string(records, "sys/custom_run_id")
         return store.create_object(project, kind, custom_run_id=custom, uid=uid)
     if kind is ObjectKind.MODEL:
-        key = "N" + uuid.UUID(uid).hex[:9].upper()
+        key = "N" + uid[:9].upper()
         result.warnings.append(
             f"Neptune's local data does not hold the model's key; imported with key {key}"
         )

@@ -76,25 +76,29 @@ class Container:
     executions: list[Execution]
 
     @property
-    def name(self) -> str:
-        """How Neptune named it in its own messages (``offline/<uuid>``, ``run <uuid>``)."""
-        return f"{self.mode}/{self.kind}/{self.container_id}"
-
-    @property
     def created_at(self) -> str | None:
         for execution in self.executions:
             if execution.metadata.get("createdAt"):
                 return str(execution.metadata["createdAt"])
         return None
 
-    def new_records(self) -> list[Record]:
-        """The records still to be imported: all of an offline container's, and only the
-        unacknowledged ones of an async container (the rest reached Neptune's server)."""
-        out: list[Record] = []
+    def new_records(self) -> list[tuple[Execution, Record]]:
+        """The records still to be imported, with the execution each is from: all of an
+        offline container's, only the unacknowledged ones of an async container (the others
+        reached Neptune's server)."""
+        out: list[tuple[Execution, Record]] = []
         for execution in self.executions:
             floor = execution.acknowledged if self.mode == "async" else 0
-            out.extend(r for r in execution.records if r.version > floor)
+            out.extend((execution, r) for r in execution.records if r.version > floor)
         return out
+
+    def writer_alive(self) -> int | None:
+        """The pid of a Neptune process on this machine still writing this container."""
+        for execution in self.executions:
+            pid = execution.pid
+            if pid is not None and _is_python_process(pid):
+                return pid
+        return None
 
     def acknowledged_count(self) -> int:
         """How many operations of an async container Neptune's server acknowledged."""
@@ -244,6 +248,14 @@ def read_execution(folder: Path) -> Execution:
         partial_tail=partial,
         metadata=metadata,
     )
+
+
+def _is_python_process(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return pid != os.getpid() and b"python" in command
 
 
 def _marker(path: Path) -> int:

@@ -47,22 +47,24 @@ def check_series(run: Any) -> None:
     assert text["value"].tolist() == [value for _, value in S.STRINGS]
 
 
-def check_files(run: Any, tmp: Path, images: list[str | None]) -> None:
+def check_files(run: Any, tmp: Path, images: list[str | None], moved: bool = False) -> None:
+    """``moved``: the .neptune folder was moved away from where its process ran, so the file
+    set is named relative to the uploaded folder itself."""
     run["files/single"].download(str(tmp / "single.txt"))
     assert (tmp / "single.txt").read_text() == S.FILES["data/a.txt"]
     assert run["files/single"].fetch_extension() == "txt"
     run["files/content"].download(str(tmp / "content.txt"))
     assert (tmp / "content.txt").read_text() == S.CONTENT
     # Named relative to the process's folder, as the Neptune client names a folder inside it
-    listed = {(e.name, e.file_type) for e in run["files/set"].list_fileset_files()}
-    assert listed == {("data", "directory")}
-    inner = {(e.name, e.file_type) for e in run["files/set"].list_fileset_files("data")}
-    assert inner == {("a.txt", "file"), ("sub", "directory")}
+    root = "" if moved else "data"
+    listed = {(e.name, e.file_type) for e in run["files/set"].list_fileset_files(root or None)}
+    assert listed == {("a.txt", "file"), ("sub", "directory")}
     run["files/set"].download(str(tmp / "set.zip"))
+    names = {name: name.removeprefix("data/") if moved else name for name in S.FILES}
     with zipfile.ZipFile(tmp / "set.zip") as archive:
-        assert sorted(archive.namelist()) == sorted(S.FILES)
+        assert sorted(archive.namelist()) == sorted(names.values())
         for name, text in S.FILES.items():
-            assert archive.read(name).decode() == text
+            assert archive.read(names[name]).decode() == text
     run["images/samples"].download(str(tmp / "images"))
     for step, image in enumerate(images):
         data = (tmp / "images" / f"{step}.png").read_bytes()
@@ -74,11 +76,13 @@ def check_files(run: Any, tmp: Path, images: list[str | None]) -> None:
     assert [(f.file_path, f.file_hash) for f in files] == [("a.txt", digest)]
 
 
-def check_scenario(run: Any, tmp: Path, images: list[str | None], init_sent: bool = False) -> None:
-    """Everything the scenario logged, as it logged it (see ``check_atoms``)."""
+def check_scenario(
+    run: Any, tmp: Path, images: list[str | None], init_sent: bool = False, moved: bool = False
+) -> None:
+    """Everything the scenario logged, as it logged it (see ``check_atoms``, ``check_files``)."""
     check_atoms(run, init_sent)
     check_series(run)
-    check_files(run, tmp, images)
+    check_files(run, tmp, images, moved)
 
 
 def user_fields(structure: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,8 @@ unreachable server, killed mid-logging), checked value by value."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,7 +125,8 @@ def test_layouts_of_older_clients(
         run = nepnb.init_run(
             project=f"workspace/layout{layout}", with_id=result.sys_id, mode="read-only"
         )
-        check_scenario(run, tmp_path / f"check{layout}", offline_data.result["images"])
+        check = tmp_path / f"check{layout}"
+        check_scenario(run, check, offline_data.result["images"], moved=True)
 
 
 def test_cli_progress_and_summary(
@@ -149,3 +152,42 @@ def test_data_directory_from_the_environment(
 ) -> None:
     monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(offline_data.data_dir))
     assert _import(None).objects == 1
+
+
+def test_progress_reaches_the_total(offline_data: NeptuneData, nepnb_home: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    summary = import_neptune(
+        offline_data.data_dir, local_store(), PROJECT, progress=lambda d, t: seen.append((d, t))
+    )  # type: ignore[arg-type]
+    total = summary.results[0].operations
+    assert total > 0 and seen[-1] == (total, total)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_cli_says_what_async_data_holds(
+    async_data: NeptuneData, nepnb_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-neptune", str(async_data.data_dir), "-p", PROJECT]) == 0
+    out = capsys.readouterr().out
+    run_line = next(line for line in out.splitlines() if " async run " in line)
+    assert "operation(s) already on Neptune's server, not here" in run_line
+    assert "Imported 4 object(s)" in out
+
+
+def test_folder_still_being_written_is_left_alone(
+    offline_data: NeptuneData, nepnb_home: Path, tmp_path: Path
+) -> None:
+    data = offline_data.copy_to(tmp_path)
+    [folder] = (data / "offline").iterdir()
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        kind, uuid, _, key = folder.name.split("__")
+        folder.rename(folder.with_name(f"{kind}__{uuid}__{writer.pid}__{key}"))
+        summary = _import(data)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert summary.results == []
+    [(_, reason)] = summary.broken
+    assert reason == f"process {writer.pid} is still writing it; import it after"
+    assert _import(data).objects == 1  # once it has ended
