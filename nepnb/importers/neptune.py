@@ -117,12 +117,7 @@ def import_neptune(
             continue
         result = ContainerResult(container, acknowledged=container.acknowledged_count())
         summary.results.append(result)
-        for execution in container.executions:
-            if execution.partial_tail:
-                result.warnings.append(
-                    f"{execution.folder.name}: the last record was cut short (the process was "
-                    "killed while writing it); everything before it was imported"
-                )
+        result.warnings.extend(_losses(container))
         records = container.new_records()
         result.operations = len(records)
         for count in _import_container(container, records, store, project, result, data_dir.parent):
@@ -170,6 +165,26 @@ def _import_container(
             result.warnings.extend(f"{r.path}: not stored: {r.reason}" for r in applied.rejected)
         yield len(chunk)
     store.apply(info.uid, _closing_batch(container, project, info))
+
+
+def _losses(container: Container) -> list[str]:
+    """What the Neptune process queued that its log does not hold (it was killed)."""
+    out = []
+    for execution in container.executions:
+        name = execution.folder.name
+        if execution.partial_tail:
+            out.append(
+                f"{name}: the last record was cut short (the process was killed while writing "
+                "it); everything before it was imported"
+            )
+        last = max((r.version for r in execution.records), default=execution.acknowledged)
+        if execution.put > last:
+            out.append(
+                f"{name}: the client queued {execution.put - last} more operation(s) than its "
+                f"log holds (last_put_version {execution.put}, last record {last}): they never "
+                "reached the disk before the process ended"
+            )
+    return out
 
 
 def _batch_id(container: Container, project: str, part: str) -> str:
