@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from nepnb.importers.neptune_folder import Container, Execution, Record, locate, scan
-from nepnb.importers.neptune_ops import Counts, Translator
+from nepnb.importers.neptune_ops import Counts, Translator, coalesce
 from nepnb.store.base import ObjectInfo, ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.local import LocalStore
@@ -145,11 +145,13 @@ def _import_container(
     chunks = [records[i : i + BATCH_RECORDS] for i in range(0, len(records), BATCH_RECORDS)]
     batches: list[Batch] = []
     for chunk in chunks:
-        operations = [
-            op
-            for execution, record in chunk
-            for op in translator.translate(record.op, execution.upload_path)
-        ]
+        operations = coalesce(
+            [
+                op
+                for execution, record in chunk
+                for op in translator.translate(record.op, execution.upload_path)
+            ]
+        )
         execution, first = chunk[0]
         part = f"{execution.folder.name}:{first.version}-{chunk[-1][1].version}"
         batches.append(Batch(operations, batch_id=_batch_id(container, project, part)))

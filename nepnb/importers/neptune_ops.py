@@ -76,7 +76,7 @@ class Translator:
 
     def translate(self, op: dict[str, Any], upload_path: Path) -> list[Operation]:
         """The nepnb operations of one Neptune operation (none when it is skipped, with a
-        warning)."""
+        warning). Appends carry ``Points``: pass the operations through ``coalesce``."""
         kind = op.get("type")
         path = "/".join(str(part) for part in op.get("path") or [])
         handler = NEPTUNE_OPERATIONS.get(str(kind))
@@ -147,11 +147,8 @@ class Translator:
         if not steps:
             return []
         self.counts.points += len(steps)
-        stored: Any = (
-            np.asarray(values, dtype=np.float64) if ftype is FieldType.FLOAT_SERIES else values
-        )
-        points = SeriesPoints(np.asarray(steps, dtype=np.float64), stored, np.asarray(stamps))
-        return [Operation(OpKind.LOG, path, ftype, points)]
+        # ``coalesce`` merges consecutive appends and makes the arrays.
+        return [Operation(OpKind.LOG, path, ftype, Points(steps, values, stamps))]
 
     def _point_value(self, path: str, ftype: FieldType, value: Any) -> Any:
         if ftype is FieldType.FLOAT_SERIES:
@@ -260,6 +257,55 @@ class Translator:
             f"copies '{source}' of {op.get('container_type')} {op.get('container_id')} from "
             "Neptune's server, which local data does not hold; not imported"
         )
+
+
+@dataclass
+class Points:
+    """Points of one or more appends to a series, before ``coalesce`` makes them arrays."""
+
+    steps: list[float]
+    values: list[Any]
+    timestamps: list[float]
+
+    def extend(self, other: Points) -> None:
+        self.steps.extend(other.steps)
+        self.values.extend(other.values)
+        self.timestamps.extend(other.timestamps)
+
+    def as_series_points(self, ftype: FieldType | None) -> SeriesPoints:
+        values = self.values
+        if ftype is FieldType.FLOAT_SERIES:
+            values = np.asarray(values, dtype=np.float64)  # type: ignore[assignment]
+        steps = np.asarray(self.steps, dtype=np.float64)
+        return SeriesPoints(steps, values, np.asarray(self.timestamps, dtype=np.float64))
+
+
+def coalesce(operations: list[Operation]) -> list[Operation]:
+    """The same writes, with consecutive appends to each series merged into one operation
+    (Neptune logs one record per append call). Any other write keeps its place: the appends
+    before it are emitted first."""
+    out: list[Operation] = []
+    pending: dict[str, tuple[FieldType | None, Points]] = {}
+
+    def flush() -> None:
+        for path, (ftype, points) in pending.items():
+            out.append(Operation(OpKind.LOG, path, ftype, points.as_series_points(ftype)))
+        pending.clear()
+
+    for op in operations:
+        if op.kind is not OpKind.LOG:
+            flush()
+            out.append(op)
+            continue
+        merged = pending.get(op.path)
+        if merged is not None and merged[0] is not op.type:
+            flush()
+            merged = None
+        if merged is None:
+            pending[op.path] = (op.type, Points([], [], []))
+        pending[op.path][1].extend(op.value)
+    flush()
+    return out
 
 
 def _decode(path: str, data: Any) -> bytes:
