@@ -106,9 +106,10 @@ def import_neptune(
     data_dir = locate(path)
     containers, broken = scan(data_dir)
     summary = ImportSummary(data_dir, project, broken=broken)
-    total = sum(len(c.new_records()) for c in containers)
+    work = [(container, container.new_records()) for container in containers]
+    total = sum(len(records) for _, records in work)
     done = 0
-    for container in containers:
+    for container, records in work:
         writer = container.writer_alive()
         if writer is not None:
             summary.broken.append(
@@ -118,7 +119,6 @@ def import_neptune(
         result = ContainerResult(container, acknowledged=container.acknowledged_count())
         summary.results.append(result)
         result.warnings.extend(_losses(container))
-        records = container.new_records()
         result.operations = len(records)
         for count in _import_container(container, records, store, project, result, data_dir.parent):
             done += count

@@ -20,6 +20,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ class Execution:
         parts = self.folder.name.split("__")
         return int(parts[2]) if len(parts) >= 4 and parts[2].isdigit() else None
 
-    @property
+    @cached_property
     def upload_path(self) -> Path:
         return self.folder / UPLOAD_PATH
 
@@ -220,26 +221,9 @@ def read_execution(folder: Path) -> Execution:
     records: list[Record] = []
     partial = False
     for index, (_, log) in enumerate(logs):
-        lines = log.read_text(encoding="utf-8", errors="replace").split("\n")
-        last_line = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-                record = Record(int(raw["version"]), raw.get("at"), dict(raw["obj"]))
-                if not isinstance(record.op.get("type"), str):
-                    raise ValueError("no operation type")
-            except (ValueError, KeyError, TypeError) as error:
-                if index == len(logs) - 1 and number - 1 == last_line:
-                    partial = True  # a process killed while writing its last record
-                    continue
-                raise NeptuneDataError(
-                    f"{log}, line {number}: not a Neptune operation record ({error}); the log is "
-                    "damaged, so this container was not imported (move the file away to import "
-                    "the others, or fix the line)"
-                ) from None
-            records.append(record)
+        found, cut = _read_log(log, last=index == len(logs) - 1)
+        records.extend(found)
+        partial = partial or cut
     return Execution(
         folder,
         records,
@@ -248,6 +232,38 @@ def read_execution(folder: Path) -> Execution:
         partial_tail=partial,
         metadata=metadata,
     )
+
+
+def _read_log(log: Path, last: bool) -> tuple[list[Record], bool]:
+    """The records of one ``data-N.log``, and whether its last one was cut short (tolerated
+    in the ``last`` log only: a process killed while writing it)."""
+    lines = log.read_text(encoding="utf-8", errors="replace").split("\n")
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    try:  # one parse of the whole log is much faster than one per line
+        raws = json.loads("[" + ",".join(line for _, line in numbered) + "]")
+        return [_record(raw) for raw in raws], False
+    except (ValueError, KeyError, TypeError):
+        pass  # find the line at fault
+    records: list[Record] = []
+    for position, (number, line) in enumerate(numbered):
+        try:
+            records.append(_record(json.loads(line)))
+        except (ValueError, KeyError, TypeError) as error:
+            if last and position == len(numbered) - 1:
+                return records, True
+            raise NeptuneDataError(
+                f"{log}, line {number}: not a Neptune operation record ({error}); the log is "
+                "damaged, so this container was not imported (move the file away to import "
+                "the others, or fix the line)"
+            ) from None
+    return records, False
+
+
+def _record(raw: Any) -> Record:
+    op = raw["obj"]
+    if not isinstance(op, dict) or not isinstance(op.get("type"), str):
+        raise ValueError("no operation type")
+    return Record(int(raw["version"]), raw.get("at"), op)
 
 
 def _is_python_process(pid: int) -> bool:
