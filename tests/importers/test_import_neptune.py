@@ -3,6 +3,7 @@ unreachable server, killed mid-logging), checked value by value."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -193,3 +194,24 @@ def test_folder_still_being_written_is_left_alone(
     [(_, reason)] = summary.broken
     assert reason == f"process {writer.pid} is still writing it; import it after"
     assert _import(data).objects == 1  # once it has ended
+
+
+def test_custom_run_id_in_the_log_is_kept(
+    offline_data: NeptuneData, tmp_path: Path, nepnb_home: Path
+) -> None:
+    """The 1.x client sends custom_run_id to its server, not to the log; where a log does
+    assign sys/custom_run_id, the run keeps it, and a later run with it continues this one."""
+    data = offline_data.copy_to(tmp_path)
+    [log] = (data / "offline").glob("*/data-1.log")
+    record = {
+        "obj": {"type": "AssignString", "path": ["sys", "custom_run_id"], "value": "exp-7"},
+        "version": 1000,
+        "at": 0,
+    }
+    log.write_text(log.read_text() + json.dumps(record) + "\n")
+    [result] = _import(data).results
+    found = local_store().find_object(PROJECT, custom_run_id="exp-7")
+    assert found.sys_id == result.sys_id
+    assert _import(data).objects == 0  # not a second run
+    again = nepnb.init_run(project=PROJECT, custom_run_id="exp-7", mode="read-only")
+    assert again["params/epochs"].fetch() == 10
