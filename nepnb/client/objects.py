@@ -200,15 +200,9 @@ class NeptuneObject:
         self._writer.after_call(wait)
 
     def get_attribute(self, path: str) -> Handler | None:
-        """The field at ``path`` (its handler), or None when no field is there (a namespace
-        is not a field)."""
-        path = validate_path(path)
-        if path in self._types:
-            return self[path]
-        if self._store is None or self._info is None:
-            return None
-        self.wait()  # written by another process meanwhile?
-        return self[path] if self._store.get_fields(self._info.uid, [path]) else None
+        """The handler of the field or namespace at ``path``, or None when there is none
+        (Neptune's ``get_attribute``: not None exactly when ``exists(path)``)."""
+        return self[path] if self.exists(path) else None
 
     def define(self, path: str, value: Any, wait: bool = False) -> Handler:
         """Create the field at ``path`` with ``value``; InvalidValue if something is there."""
