@@ -20,7 +20,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     ├── NotAvailableInMode             a fetch in offline or debug mode
     ├── RejectedOperations             async writes the store refused, reported by wait()/stop()
     ├── StoreError                     the store failed (disk, database, schema)
-    │   └── StoreSchemaTooNew          the store was written by a newer nepnb
+    │   ├── StoreSchemaTooNew          the store was written by a newer nepnb
+    │   └── StoreFull                  the store's disk (or quota) is full: nothing was stored
     ├── SyncError                      ``nepnb sync`` could not upload a queued run
     └── NeptuneDataError               ``nepnb import-neptune``: Neptune client data it cannot read
 
@@ -61,6 +62,7 @@ __all__ = [
     "RejectedOperation",
     "RejectedOperations",
     "StoreError",
+    "StoreFull",
     "StoreSchemaTooNew",
     "SyncError",
     "UnsupportedValue",
@@ -188,6 +190,27 @@ class StoreError(NepnbError):
 
 class StoreSchemaTooNew(StoreError):
     """The store was written by a newer nepnb than this one."""
+
+
+class StoreFull(StoreError):
+    """The store's disk or quota is full; the write was not stored (and nothing else lost)."""
+
+
+def store_full_error(error: BaseException, location: str) -> StoreFull | None:
+    """``error`` as a :class:`StoreFull` when it means the disk or quota is full, else None."""
+    import errno
+    import sqlite3
+
+    full_errnos = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+    is_full = (isinstance(error, OSError) and error.errno in full_errnos) or (
+        isinstance(error, sqlite3.OperationalError) and "full" in str(error).lower()
+    )
+    if not is_full:
+        return None
+    return StoreFull(
+        f"the nepnb store at {location} is full ({error}). Nothing of this request was "
+        "stored; free some disk space (or raise the quota) and retry."
+    )
 
 
 class SyncError(NepnbError):

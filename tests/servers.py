@@ -57,9 +57,13 @@ class JupyterLab:
 
 @contextmanager
 def running_jupyter_lab(
-    workdir: Path, log: Path, token: str = "nepnb-test-token"
+    workdir: Path, log: Path, token: str = "nepnb-test-token", app: str = "jupyterlab"
 ) -> Iterator[JupyterLab]:
-    """Start JupyterLab on a free loopback port, isolated in `workdir`; stop it afterwards."""
+    """Start JupyterLab on a free loopback port, isolated in `workdir`; stop it afterwards.
+
+    `app` is the Python module started: "jupyterlab", or "notebook" for Notebook 7
+    (same server and extensions, its pages under /tree and /notebooks).
+    """
     root_dir, home, config = workdir / "root", workdir / "nepnb-home", workdir / "jupyter"
     for folder in (root_dir, home, config):
         folder.mkdir(parents=True, exist_ok=True)
@@ -84,7 +88,7 @@ def running_jupyter_lab(
         "IPYTHONDIR": str(config / "ipython"),
     }
     command = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", app,
         "--no-browser", "--allow-root",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",

@@ -5,4 +5,7 @@ export namespace CommandIDs {
   export const compareCheckpoints = 'nepnb:compare-checkpoints';
   export const restoreCheckpoint = 'nepnb:restore-checkpoint';
   export const setToken = 'nepnb:set-token';
+  export const openRuns = 'nepnb:open-runs';
+  export const openRun = 'nepnb:open-run';
+  export const compareRuns = 'nepnb:compare-runs';
 }

@@ -25,6 +25,7 @@ import { CheckpointsPanel } from './checkpoints/panel';
 import { describeFailure, IUploadContext, uploadCheckpoint } from './checkpoints/upload';
 import { checkpointIcon } from './icons';
 import { KernelBridge } from './kernelbridge';
+import { runsPlugin } from './runs/plugin';
 import { API_NAMESPACE, requestAPI } from './request';
 import { showInMainArea } from './shell';
 import { OpenRunsItem } from './statusbar';
@@ -314,4 +315,4 @@ function download(checkpointId: string, project: string): void {
   link.remove();
 }
 
-export default plugin;
+export default [plugin, runsPlugin];

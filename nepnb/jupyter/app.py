@@ -12,7 +12,7 @@ from traitlets import Unicode, default
 
 from nepnb.client.config import DEFAULT_PROJECT, PROJECT_ENV
 from nepnb.config import default_home
-from nepnb.jupyter.handlers import ROUTES
+from nepnb.jupyter.routes import ROUTES
 from nepnb.store.base import validate_project_name
 from nepnb.store.local import LocalStore
 

@@ -25,7 +25,7 @@ from tornado import web
 
 from nepnb.client.table import fetch_table, mark_abandoned, query_value
 from nepnb.exceptions import InvalidValue, MissingField
-from nepnb.jupyter.handlers import API_PREFIX, NepnbAPIHandler
+from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
 from nepnb.store.base import FieldInfo, ObjectKind, Store, validate_project_name
 from nepnb.store.field_types import FieldType
 
@@ -95,11 +95,13 @@ def _human_size(size: int) -> str:
 
 
 def tags_query(query: str | None, tags: Sequence[str]) -> str | None:
-    """``query`` AND "has each of ``tags``", as one NQL query (None if neither)."""
+    """``query`` AND "has each of ``tags``", as one NQL query (None if neither); ``query``
+    as it is when there are no tags, so that a syntax error points into the user's text."""
+    query = query if query and query.strip() else None
+    if not tags:
+        return query
     conditions = [f"(`sys/tags`:stringSet CONTAINS {_nql_string(tag)})" for tag in tags]
-    if query and query.strip():
-        conditions.insert(0, f"({query})")
-    return " AND ".join(conditions) or None
+    return " AND ".join(([f"({query})"] if query else []) + conditions)
 
 
 def _nql_string(text: str) -> str:
@@ -408,7 +410,7 @@ class SettingsHandler(_RunsAPIHandler):
         return public_settings(self.nepnb["home"], self.nepnb["project"], self.store)
 
 
-RUN_ROUTES: list[tuple[str, type[NepnbAPIHandler]]] = [
+RUN_ROUTES: Routes = [
     (rf"/{API_PREFIX}/runs", RunsHandler),
     (rf"/{API_PREFIX}/runs/{_RUN_ID}", RunHandler),
     (rf"/{API_PREFIX}/runs/{_RUN_ID}/series", SeriesHandler),

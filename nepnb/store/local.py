@@ -38,6 +38,7 @@ from nepnb.exceptions import (
     RejectedOperation,
     StoreError,
     StoreSchemaTooNew,
+    store_full_error,
 )
 from nepnb.store import liveness
 from nepnb.store.base import (
@@ -175,15 +176,20 @@ class LocalStore(Store):
             )
         try:
             yield con
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            _rollback(con)
+            full = store_full_error(error, str(self.home))
+            if full is not None:
+                raise full from None
             raise
         else:
             try:
                 con.execute("COMMIT")
             except sqlite3.OperationalError as error:
-                con.execute("ROLLBACK")
-                raise StoreError(f"could not write to {self.db_path}: {error}") from None
+                _rollback(con)
+                raise store_full_error(error, str(self.home)) or StoreError(
+                    f"could not write to {self.db_path}: {error}"
+                ) from None
 
     def _migrate(self) -> None:
         con = self._connection()
@@ -526,8 +532,11 @@ class LocalStore(Store):
             # the values users logged (sys/ fields change on every write: not counted)
             f"SELECT object_uid, SUM(length(value)) FROM fields WHERE object_uid IN ({marks}) "
             "AND NOT (path >= 'sys/' AND path < 'sys0') GROUP BY object_uid",
-            "SELECT object_uid, SUM(length(steps) + length(vals) + length(times)) FROM "
-            f"series_chunks WHERE object_uid IN ({marks}) GROUP BY object_uid",
+            # series other than float series hold JSON: their chunks, found from their fields
+            "SELECT f.object_uid, SUM(length(c.steps) + length(c.vals) + length(c.times)) "
+            "FROM fields f CROSS JOIN series_chunks c ON c.object_uid = f.object_uid "
+            f"AND c.path = f.path WHERE f.object_uid IN ({marks}) "
+            "AND f.type IN ('stringSeries', 'fileSeries') GROUP BY f.object_uid",
             "SELECT object_uid, SUM(json_extract(value, '$.size')) FROM fields WHERE type = 'file' "
             f"AND object_uid IN ({marks}) GROUP BY object_uid",
             "SELECT f.object_uid, SUM(json_extract(e.value, '$.size')) FROM fields f, "
@@ -537,6 +546,15 @@ class LocalStore(Store):
         for query in queries:
             for uid, size in con.execute(query, uids):
                 sizes[uid] += int(size or 0)
+        # A float series: three float64 arrays (steps, values, timestamps) of `count` points.
+        # Its chunks are not read: a scan of series_chunks loads every chunk's blobs, the whole
+        # row being the key of the table. (Its state is JSON with NaN: not SQLite's json_*.)
+        for uid, raw in con.execute(
+            f"SELECT object_uid, value FROM fields WHERE object_uid IN ({marks}) "
+            "AND type = 'floatSeries'",
+            uids,
+        ):
+            sizes[uid] += 24 * int(json.loads(raw).get("count") or 0)
         return sizes
 
     def read_series(self, uid: str, path: str) -> SeriesData:
@@ -601,8 +619,12 @@ class LocalStore(Store):
                 high = extent[1] if end is None else end
                 # The first chunk reaching `low`, and the first one after `high`: the chunks
                 # between them overlap the range; the one before holds the point just before.
-                begin = _first_chunk(probe, first[0], last[0], lambda chunk: chunk[2] >= low)
-                after = _first_chunk(probe, begin, last[0], lambda chunk: chunk[1] > high)
+                begin = _first_chunk(
+                    probe, first[0], last[0], lambda c: c[2] >= low, _guess(low, first, last)
+                )
+                after = _first_chunk(
+                    probe, begin, last[0], lambda c: c[1] > high, _guess(high, first, last)
+                )
                 before = probe(begin - 1, last=True)
                 seqs = (begin if before is None else before[0], after)
             chunks = self._chunks(con, uid, path, column, seqs)
@@ -1175,6 +1197,13 @@ def _float64(raw: bytes) -> float:
     return float(np.frombuffer(raw, dtype=np.float64)[0])
 
 
+def _guess(step: float, first: tuple[int, float, float], last: tuple[int, float, float]) -> int:
+    """The seq of the chunk that holds ``step`` if the steps were evenly spaced."""
+    span = last[2] - first[1]
+    share = (step - first[1]) / span if span > 0 else 0.0
+    return first[0] + int(min(max(share, 0.0), 1.0) * (last[0] - first[0]))
+
+
 class _Unordered(Exception):
     """Timestamps of a series that do not increase."""
 
@@ -1196,20 +1225,29 @@ def _first_chunk(
     low: int,
     high: int,
     wanted: Callable[[tuple[int, float, float]], bool],
+    guess: int | None = None,
 ) -> int:
     """The seq of the first chunk in ``[low, high]`` for which ``wanted`` holds (``wanted``
     must be false, then true, along the chunks), or ``high + 1``. ``probe(seq)`` gives the
-    first chunk at or after ``seq``."""
+    first chunk at or after ``seq``. A binary search, that looks at ``guess`` and its
+    neighbour first: with evenly spaced steps, two probes find the chunk."""
     found = high + 1
+    hints = [] if guess is None else [guess]
+    guessing = guess is not None
     while low <= high:
-        middle = (low + high) // 2
+        middle = min(max(hints.pop(), low), high) if hints else (low + high) // 2
         chunk = probe(middle)
         if chunk is None or chunk[0] > high:
             high = middle - 1
         elif wanted(chunk):
             found, high = chunk[0], middle - 1
+            if guessing:
+                hints.append(middle - 1)
         else:
             low = chunk[0] + 1
+            if guessing:
+                hints.append(low)
+        guessing = False
     return found
 
 
@@ -1281,3 +1319,9 @@ def _project_key(project: str, taken: set[str]) -> str:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already (it does on a full disk)."""
+    if con.in_transaction:
+        con.execute("ROLLBACK")

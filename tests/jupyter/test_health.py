@@ -10,7 +10,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 import nepnb
-from nepnb.jupyter.handlers import ROUTES
+from nepnb.jupyter.routes import ROUTES
 
 
 def _concrete_url(pattern: str) -> str:

@@ -25,8 +25,8 @@ from tornado.httpclient import HTTPResponse
 import nepnb
 from nepnb.jupyter.runs import SETTINGS_FILE
 from tests.conftest import REPO_ROOT
+from tests.jupyter.api import call
 
-API = ("nepnb", "api")
 PROJECT = "team/cls"
 QUIET: dict[str, Any] = {
     "capture_stdout": False,
@@ -53,21 +53,6 @@ def interface(name: str) -> tuple[set[str], set[str]]:
 def assert_shape(data: dict[str, Any], name: str) -> None:
     required, optional = interface(name)
     assert required <= data.keys() <= required | optional, (name, sorted(data))
-
-
-async def call(
-    jp_fetch: Any,
-    *parts: str,
-    method: str = "GET",
-    params: dict[str, str] | None = None,
-    body: Any = None,
-    headers: dict[str, str] | None = None,
-) -> HTTPResponse:
-    if body is not None and not isinstance(body, (str, bytes)):
-        body = json.dumps(body)
-    return await jp_fetch(
-        *API, *parts, method=method, params=params, body=body, headers=headers, raise_error=False
-    )
 
 
 def reply(response: HTTPResponse, status: int = 200) -> Any:
@@ -172,7 +157,9 @@ async def test_runs_table_refuses_bad_arguments(jp_fetch, three_runs) -> None:
         response = await call(jp_fetch, "runs", params={"project": PROJECT, **params})
         return error(response, 400)
 
-    assert "`params/lr` >" in await refused(query="`params/lr` > AND")
+    # The message points into the query as the user wrote it.
+    assert "(column 15)" in await refused(query="`params/lr` > AND")
+    assert "`params/lr` > AND" in await refused(query="`params/lr` > AND", tags="a")
     assert "limit" in await refused(limit="many")
     assert "between 1 and 10,000" in await refused(limit="0")
     assert "ascending" in await refused(ascending="maybe")

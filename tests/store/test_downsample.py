@@ -403,3 +403,78 @@ def test_zoomed_reads_agree_with_the_default_on_any_range(chunked, data: st.Data
     buckets = data.draw(st.integers(1, 3000))
     got = store.read_series_buckets(uid, "m", buckets=buckets, start=start, end=end)
     check(got, downsample(steps, values, buckets, start, end))
+
+
+@given(
+    st.lists(st.integers(0, 60), min_size=1, max_size=30, unique=True),
+    st.integers(-5, 70),
+    st.none() | st.integers(-10, 80),
+)
+def test_the_chunk_search_finds_the_first_wanted_chunk_whatever_the_guess(
+    seqs: list[int], threshold: int, guess: int | None
+) -> None:
+    from nepnb.store.local import _first_chunk
+
+    seqs.sort()  # chunks with gaps between their seqs; a chunk's steps are its seq
+    probed: list[int] = []
+
+    def probe(seq: int) -> tuple[int, float, float] | None:
+        probed.append(seq)
+        at = [s for s in seqs if s >= seq]
+        return (at[0], float(at[0]), float(at[0])) if at else None
+
+    found = _first_chunk(probe, seqs[0], seqs[-1], lambda c: c[1] >= threshold, guess)
+    assert found == next((s for s in seqs if s >= threshold), seqs[-1] + 1)
+    assert len(probed) <= (seqs[-1] - seqs[0] + 1).bit_length() + 2  # a binary search, +2
+
+
+def test_sys_size_counts_float_series_without_reading_their_chunks(tmp_path) -> None:
+    # sys/size (a runs-table column) takes a float series from its point count: the same as
+    # the bytes of its chunks, which a table of many long series could not afford to read.
+    import sqlite3
+
+    from nepnb.store.local import SIZE_FIELD, LocalStore
+
+    store = LocalStore(tmp_path / "store")
+    run = store.create_object(PROJECT, ObjectKind.RUN)
+    n = CHUNK_POINTS + 300
+    last_nan = np.r_[np.ones(n - 1), np.nan]  # the series' state then holds NaN
+    store.apply(run.uid, log("a", np.arange(float(n)), last_nan, np.zeros(n)))
+    for i in range(40):  # small appends: small chunks, then merged
+        store.apply(run.uid, log("a", np.array([n + i * 1.0]), np.ones(1), np.zeros(1)))
+    store.apply(run.uid, log("c", np.arange(2.0), np.array([1.0, np.inf]), np.zeros(2)))
+    store.apply(run.uid, log("b", np.arange(3.0), np.ones(3), np.zeros(3)))
+    store.apply(run.uid, Batch([Operation(OpKind.CLEAR, "b", FieldType.FLOAT_SERIES)]))
+    texts = SeriesPoints(np.arange(2.0), ["x" * 50, "y"], np.zeros(2))
+    store.apply(run.uid, Batch([Operation(OpKind.LOG, "t", FieldType.STRING_SERIES, texts)]))
+    with sqlite3.connect(store.db_path) as con:
+        chunks = con.execute(
+            "SELECT SUM(length(steps) + length(vals) + length(times)) FROM series_chunks "
+            "WHERE object_uid = ?",
+            (run.uid,),
+        ).fetchone()[0]
+        values = con.execute(
+            "SELECT SUM(length(value)) FROM fields WHERE object_uid = ? AND path NOT LIKE 'sys/%'",
+            (run.uid,),
+        ).fetchone()[0]
+    assert store.get_fields(run.uid, [SIZE_FIELD])[SIZE_FIELD].value == chunks + values
+    store.close()
+
+
+def test_a_zoomed_read_of_the_local_store_reads_only_the_chunks_it_needs(tmp_path) -> None:
+    from nepnb.store.local import LocalStore
+
+    store = LocalStore(tmp_path / "store")
+    run = store.create_object(PROJECT, ObjectKind.RUN)
+    n = 50 * CHUNK_POINTS
+    steps, values = np.arange(float(n)), np.cos(np.arange(float(n)))
+    store.apply(run.uid, log("m", steps, values, np.zeros(n)))
+    statements: list[str] = []
+    store._connection().set_trace_callback(statements.append)
+    start, end = 30.5 * CHUNK_POINTS, 30.75 * CHUNK_POINTS  # inside chunk 30
+    got = store.read_series_buckets(run.uid, "m", buckets=100, start=start, end=end)
+    check(got, downsample(steps, values, 100, start, end))
+    reads = [s for s in statements if "vals FROM series_chunks" in s]
+    assert len(reads) == 1 and reads[0].endswith("AND seq BETWEEN 29 AND 31 ORDER BY seq")
+    assert len(statements) <= 12, statements  # a few probes of one chunk each, not a scan
+    store.close()

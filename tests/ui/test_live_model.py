@@ -14,6 +14,7 @@ from nepnb.client.config import local_store
 from nepnb.notebooks import Checkpoints
 from tests.nbrun import notebook_dict, write_notebook
 from tests.servers import JupyterLab
+from tests.ui.lab import open_notebook, wait_kernel_idle
 
 pytestmark = pytest.mark.browser
 
@@ -24,18 +25,12 @@ def run_in_new_cell(page: Page, source: str) -> None:
     page.keyboard.press("Shift+Enter")
 
 
-def wait_idle(page: Page) -> None:
-    page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=60_000)
-
-
 def test_init_run_checkpoints_the_unsaved_notebook_and_the_id_reaches_the_model(
     jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEPNB_HOME", str(jupyter_lab.home))
     notebook = write_notebook(jupyter_lab.root_dir / "demo.ipynb", notebook_dict("%load_ext nepnb"))
-    page.goto(jupyter_lab.lab_url("lab/tree/demo.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    wait_idle(page)
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/demo.ipynb"))
     page.locator(".jp-Cell .jp-InputArea-editor").first.click()
     page.keyboard.press("Shift+Enter")  # %load_ext nepnb; JupyterLab adds a cell below
     page.wait_for_function(
@@ -46,7 +41,7 @@ def test_init_run_checkpoints_the_unsaved_notebook_and_the_id_reaches_the_model(
     page.wait_for_selector("text=unsaved edit", timeout=60_000)
     run_in_new_cell(page, "%neptune init_run --name live")
     page.wait_for_selector("text=is open as `run`", timeout=60_000)
-    wait_idle(page)
+    wait_kernel_idle(page)
     page.screenshot(path=str(artifacts_dir / "run-opened.png"))
 
     # Nothing was saved: the file still has one cell …

@@ -1,5 +1,6 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { queryString } from '../query';
 import { requestAPI } from '../request';
 import {
   compareTarget,
@@ -94,7 +95,7 @@ export class CheckpointsModel {
     this._changed.emit();
     try {
       const reply = await requestAPI<ICheckpointList>(
-        `checkpoints?${this._query({ path })}`
+        `checkpoints${queryString({ path, project: this._project })}`
       );
       if (path !== this._path) {
         return; // the user moved on meanwhile
@@ -166,19 +167,10 @@ export class CheckpointsModel {
   /** Restore a checkpoint as a new notebook next to the current one (never over it); its path. */
   async restore(id: string): Promise<string> {
     const reply = await requestAPI<{ path: string }>(
-      `checkpoints/${id}/restore?${this._query({})}`,
+      `checkpoints/${id}/restore${queryString({ project: this._project })}`,
       { method: 'POST', body: JSON.stringify({ path: this._path }) }
     );
     return reply.path;
-  }
-
-  /** `?project=…&…` with the project when one is set. */
-  private _query(args: Record<string, string>): string {
-    const params = new URLSearchParams(args);
-    if (this._project) {
-      params.set('project', this._project);
-    }
-    return params.toString();
   }
 
   private _path = '';

@@ -1,188 +1,32 @@
-"""HTTP handlers of the server extension; each one only translates HTTP.
-
-The work is done by :mod:`nepnb.notebooks` over the store; handlers read notebooks through
-the server's contents manager (so any contents manager works), run store calls in a worker
-thread (they touch SQLite and the disk), and turn nepnb's errors into JSON replies.
-"""
+"""The checkpoint endpoints: upload, list, read, download, restore, compare (and health)."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import posixpath
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
-import nbformat
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async
 from tornado import web
 
 from nepnb import __version__
 from nepnb.exceptions import (
-    CheckpointNotFound,
-    InvalidProjectName,
     InvalidValue,
-    MissingField,
-    NepnbError,
-    NotebookError,
     NotebookIdentityConflict,
-    ObjectNotFound,
-    ProjectNotFound,
 )
+from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
 from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
     ensure_notebook_id,
-    normalize_notebook,
     notebook_id_of,
     restored_name,
     split_message,
 )
 from nepnb.notebooks.format import notebook_json
-from nepnb.store.base import validate_project_name
-from nepnb.store.query import QuerySyntaxError
 
-#: The URL prefix of every nepnb endpoint (after the server's base_url).
-API_PREFIX = "nepnb/api"
 _ID = r"(?P<checkpoint_id>[0-9a-fA-F]{4,64})"
-
-T = TypeVar("T")
-
-_STATUS: list[tuple[type[Exception], int]] = [
-    (NotebookIdentityConflict, 409),
-    (CheckpointNotFound, 404),
-    (ObjectNotFound, 404),
-    (ProjectNotFound, 404),
-    (MissingField, 404),
-    (InvalidProjectName, 400),
-    (QuerySyntaxError, 400),
-    (InvalidValue, 400),
-    (NotebookError, 400),
-]
-
-
-def status_of(error: NepnbError) -> int:
-    for kind, status in _STATUS:
-        if isinstance(error, kind):
-            return status
-    return 500
-
-
-class NepnbAPIHandler(APIHandler):
-    """Base of nepnb handlers: authorized against the ``nepnb`` resource, JSON replies."""
-
-    auth_resource = "nepnb"
-
-    @property
-    def nepnb(self) -> dict[str, Any]:
-        return self.settings["nepnb"]
-
-    def write_json(self, data: Any, status: int = 200) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(data))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(error, NepnbError):
-            body: dict[str, Any] = {"message": str(error), "reason": type(error).__name__}
-            if isinstance(error, NotebookIdentityConflict):
-                body.update(notebook_id=error.notebook_id, other_path=error.other_path)
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps(body))
-            return
-        super().write_error(status_code, **kwargs)
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, NepnbError) and status_of(value) < 500:
-            return  # a user mistake, answered with its message: no traceback in the log
-        super().log_exception(typ, value, tb)
-
-    def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, NepnbError):
-            self.log_exception(type(e), e, e.__traceback__)
-            self.send_error(status_of(e), exc_info=(type(e), e, e.__traceback__))
-            return
-        super()._handle_request_exception(e)  # type: ignore[arg-type]
-
-    async def in_thread(self, work: Callable[..., T], *args: Any) -> T:
-        """Run a store call off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(None, work, *args)
-
-    def checkpoints(self, project: str | None = None) -> Checkpoints:
-        name = project or self.get_query_argument("project", None) or self.nepnb["project"]
-        validate_project_name(name)
-        return Checkpoints(self.nepnb["store"], name)
-
-    def body(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.request.body or b"{}")
-        except json.JSONDecodeError as error:
-            raise InvalidValue(f"the request body is not JSON: {error.msg}") from None
-        if not isinstance(data, dict):
-            raise InvalidValue("the request body must be a JSON object")
-        return data
-
-    def author(self) -> str:
-        user = self.current_user
-        for attribute in ("display_name", "name", "username"):
-            value = getattr(user, attribute, None)
-            if value:
-                return str(value)
-        return "anonymous"
-
-    def notebook_path(self, path: Any) -> str:
-        """A notebook path as the contents manager wants it: relative, normalized."""
-        if not isinstance(path, str) or not path.strip():
-            raise InvalidValue('give the notebook\'s path: "folder/analysis.ipynb"')
-        normalized = posixpath.normpath(path.strip().lstrip("/"))
-        if not normalized.endswith(".ipynb"):
-            raise NotebookError(f"{path} is not a notebook (.ipynb) file")
-        return normalized
-
-    def server_path(self, recorded: str) -> str | None:
-        """A path a checkpoint recorded, as a path of this server (None if outside its root).
-
-        The CLI records absolute paths; the server, paths relative to its root."""
-        if not os.path.isabs(recorded):
-            return posixpath.normpath(recorded)
-        root = getattr(self.contents_manager, "root_dir", None)
-        if not root:
-            return None
-        relative = os.path.relpath(os.path.realpath(recorded), os.path.realpath(root))
-        return None if relative.startswith("..") else relative.replace(os.sep, "/")
-
-    async def read_notebook(self, path: str) -> dict[str, Any]:
-        """The notebook at ``path`` through the contents manager (its errors pass through)."""
-        if not path.endswith(".ipynb"):
-            raise NotebookError(f"{path} is not a notebook (.ipynb) file")
-        model = await ensure_async(self.contents_manager.get(path, content=True, type="notebook"))
-        return normalize_notebook(json.loads(json.dumps(model["content"])), path)
-
-    async def notebook_has_id(self, path: str, notebook_id: str) -> bool:
-        try:
-            if not await ensure_async(self.contents_manager.file_exists(path)):
-                return False
-            return notebook_id_of(await self.read_notebook(path)) == notebook_id
-        except (web.HTTPError, NepnbError):
-            return False
-
-    async def save_notebook(self, notebook: dict[str, Any], path: str) -> None:
-        model = {"type": "notebook", "format": "json", "content": nbformat.from_dict(notebook)}
-        await ensure_async(self.contents_manager.save(model, path))
-
-    async def free_path(self, wanted: str) -> str:
-        """``wanted`` or ``name-1.ipynb``, ``name-2.ipynb`` …: a path where nothing exists."""
-        stem, dot, suffix = wanted.rpartition(".")
-        candidate, number = wanted, 0
-        while await ensure_async(self.contents_manager.exists(candidate)):
-            number += 1
-            candidate = f"{stem}-{number}{dot}{suffix}"
-        return candidate
 
 
 class HealthHandler(NepnbAPIHandler):
@@ -420,9 +264,8 @@ def _int_argument(handler: NepnbAPIHandler, name: str, default: int) -> int:
         raise InvalidValue(f"?{name}= must be a whole number, not {raw!r}") from None
 
 
-Routes = list[tuple[str, type[NepnbAPIHandler]]]
-
-_CHECKPOINT_ROUTES: Routes = [
+#: The routes of this module's handlers.
+CHECKPOINT_ROUTES: Routes = [
     (rf"/{API_PREFIX}/health", HealthHandler),
     (rf"/{API_PREFIX}/checkpoints", CheckpointsHandler),
     (rf"/{API_PREFIX}/checkpoints/{_ID}", CheckpointHandler),
@@ -431,13 +274,3 @@ _CHECKPOINT_ROUTES: Routes = [
     (rf"/{API_PREFIX}/compare", CompareHandler),
     (rf"/{API_PREFIX}/notebooks", NotebooksHandler),
 ]
-
-
-def __getattr__(name: str) -> Routes:
-    """``ROUTES``: every route of the extension. The runs API (nepnb.jupyter.runs) builds on
-    NepnbAPIHandler, so its routes are joined when asked for, whichever module loads first."""
-    if name == "ROUTES":
-        from nepnb.jupyter.runs import RUN_ROUTES
-
-        return [*_CHECKPOINT_ROUTES, *RUN_ROUTES]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,132 @@
+import type uPlot from 'uplot';
+
+import type { IChartSettings } from './controls';
+import { formatNumber, formatStep, formatTime } from './format';
+import { lineOfPlotIndex, plotIndexes } from './layout';
+import { seriesColor, withAlpha } from './palette';
+
+/** Colours of the axes, resolved from the theme (a canvas cannot read CSS variables). */
+export interface IPlotTheme {
+  text: string;
+  grid: string;
+}
+
+/** What the plot tells its chart. */
+export interface IPlotHandlers {
+  /** A scale changed (a drag zoomed, or the chart set it). */
+  onScale(plot: uPlot, key: string): void;
+  /** The legend showed or hid a line. */
+  onLineToggled(lineIndex: number, show: boolean): void;
+  /** Double click: show everything again. */
+  onDoubleClick(): void;
+  /** Shift + mouse down: start panning. */
+  onShiftDrag(event: MouseEvent): void;
+}
+
+/** What a plot is made from. */
+export interface IPlotOptionsInput {
+  width: number;
+  height: number;
+  settings: IChartSettings;
+  /** The legend label of each line. */
+  labels: readonly string[];
+  theme: IPlotTheme;
+  handlers: IPlotHandlers;
+}
+
+/** An aux part of a line: drawn, but with no legend entry or hover dot of its own (see chart.css). */
+const AUX_CLASS = 'nepnb-Chart-aux';
+
+function lineSeries(label: string, index: number): uPlot.Series[] {
+  const color = seriesColor(index);
+  const value = (_u: uPlot, v: number) => formatNumber(v);
+  const part = (suffix: string, stroke: string, width = 1): uPlot.Series => ({
+    label: `${label} ${suffix}`,
+    class: AUX_CLASS,
+    stroke,
+    width,
+    value,
+    points: { show: false }
+  });
+  return [
+    { label, stroke: color, width: 1.5, value, points: { show: false } },
+    part('(raw)', withAlpha(color, 0.3)),
+    part('min', 'transparent'),
+    part('max', 'transparent')
+  ];
+}
+
+/**
+ * uPlot's options for lines laid out as in layout.ts: x by step or time,
+ * y linear or log, a min/max band per line, drag to zoom, legend toggles.
+ */
+export function plotOptions(input: IPlotOptionsInput): uPlot.Options {
+  const { settings, theme, handlers } = input;
+  const time = settings.xAxis === 'time';
+  const grid = { stroke: theme.grid, width: 1 };
+  const ticks = { stroke: theme.grid, width: 1 };
+  const series: uPlot.Series[] = [
+    {
+      label: settings.xAxis,
+      value: (_u, value) => (time ? formatTime(value) : formatStep(value))
+    },
+    ...input.labels.flatMap(lineSeries)
+  ];
+  const bands: uPlot.Band[] = input.labels.map((_, i) => {
+    const indexes = plotIndexes(i);
+    return { series: [indexes.max, indexes.min], fill: withAlpha(seriesColor(i), 0.15) };
+  });
+  return {
+    width: input.width,
+    height: input.height,
+    series,
+    bands,
+    scales: {
+      x: { time },
+      y: settings.logScale ? { distr: 3, log: 10 } : {}
+    },
+    axes: [
+      {
+        values: time ? undefined : (_u: uPlot, splits: number[]) => splits.map(v => formatStep(v)),
+        stroke: theme.text,
+        grid,
+        ticks
+      },
+      {
+        values: (_u: uPlot, splits: number[]) => splits.map(v => formatNumber(v, 3)),
+        stroke: theme.text,
+        grid,
+        ticks,
+        size: 60
+      }
+    ],
+    legend: { live: true },
+    cursor: {
+      drag: { x: true, y: false, setScale: true },
+      bind: {
+        dblclick: () => () => {
+          handlers.onDoubleClick();
+          return null;
+        },
+        mousedown: (_u, _target, handler) => (event: MouseEvent) => {
+          if (event.shiftKey) {
+            handlers.onShiftDrag(event);
+            return null;
+          }
+          return handler(event);
+        }
+      }
+    },
+    hooks: {
+      setScale: [(plot, key) => handlers.onScale(plot, key)],
+      setSeries: [
+        (_plot, index, options) => {
+          const line = index === null ? null : lineOfPlotIndex(index);
+          if (line !== null && index === plotIndexes(line).line) {
+            handlers.onLineToggled(line, options.show !== false);
+          }
+        }
+      ]
+    }
+  };
+}
