@@ -14,6 +14,10 @@ from nepnb.importers.neptune import ImportSummary, import_neptune
 from nepnb.store.base import ObjectKind
 from tests.importers.conftest import NeptuneData
 
+#: The first test to ask for the Neptune client may create its venv (pip, about a minute).
+pytestmark = pytest.mark.timeout(900)
+
+
 PROJECT = "workspace/bad"
 
 

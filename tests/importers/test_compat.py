@@ -19,6 +19,10 @@ from tests.conftest import REPO_ROOT
 from tests.importers.checks import check_scenario, user_fields
 from tests.importers.conftest import SCRIPTS, NeptuneData, clean_env, run_scenario
 
+#: The first test to ask for the Neptune client may create its venv (pip, about a minute).
+pytestmark = pytest.mark.timeout(900)
+
+
 #: Public names of the Neptune client that nepnb does not have, each justified in
 #: MIGRATING.md ("Names nepnb leaves out"): internals of Neptune's own machinery.
 NOT_IN_NEPNB = {

@@ -19,6 +19,10 @@ from nepnb.store.base import ObjectKind
 from tests.importers.checks import check_scenario
 from tests.importers.conftest import CRASH_POINTS, NeptuneData
 
+#: The first test to ask for the Neptune client may create its venv (pip, about a minute).
+pytestmark = pytest.mark.timeout(900)
+
+
 PROJECT = "workspace/imported"
 
 

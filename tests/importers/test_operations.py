@@ -16,6 +16,10 @@ from nepnb.importers.neptune import import_neptune
 from nepnb.importers.neptune_ops import NEPTUNE_OPERATIONS
 from tests.importers.conftest import SCRIPTS, clean_env
 
+#: The first test to ask for the Neptune client may create its venv (pip, about a minute).
+pytestmark = pytest.mark.timeout(900)
+
+
 PROJECT = "workspace/operations"
 
 
