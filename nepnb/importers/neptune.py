@@ -5,8 +5,7 @@ Each container (run, model, model version, project) of ``.neptune/async`` and
 (``neptune_ops``) and applied in batches whose ids are derived from the container and the
 operations' versions, and the object's uid from the container id, so importing the same
 folder again finds the same objects and stores nothing twice. Everything of a container is
-read and translated before anything of it is written: a damaged log imports nothing of its
-container.
+read before anything of it is written: a damaged log imports nothing of its container.
 """
 
 from __future__ import annotations
@@ -16,9 +15,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
-from nepnb.importers.neptune_folder import Container, Execution, Record, locate, scan
+from nepnb.importers.neptune_folder import Container, locate, scan
 from nepnb.importers.neptune_ops import Counts, Translator, coalesce
 from nepnb.store.base import ObjectInfo, ObjectKind
 from nepnb.store.field_types import FieldType
@@ -106,10 +106,9 @@ def import_neptune(
     data_dir = locate(path)
     containers, broken = scan(data_dir)
     summary = ImportSummary(data_dir, project, broken=broken)
-    work = [(container, container.new_records()) for container in containers]
-    total = sum(len(records) for _, records in work)
+    total = sum(container.new_count() for container in containers)
     done = 0
-    for container, records in work:
+    for container in containers:
         writer = container.writer_alive()
         if writer is not None:
             summary.broken.append(
@@ -119,8 +118,8 @@ def import_neptune(
         result = ContainerResult(container, acknowledged=container.acknowledged_count())
         summary.results.append(result)
         result.warnings.extend(_losses(container))
-        result.operations = len(records)
-        for count in _import_container(container, records, store, project, result, data_dir.parent):
+        result.operations = container.new_count()
+        for count in _import_container(container, store, project, result, data_dir.parent):
             done += count
             if progress is not None:
                 progress(done, total)
@@ -129,36 +128,31 @@ def import_neptune(
 
 def _import_container(
     container: Container,
-    records: list[tuple[Execution, Record]],
     store: LocalStore,
     project: str,
     result: ContainerResult,
     cwd: Path,
 ) -> Iterator[int]:
-    """Import ``records`` of ``container``; yields how many records each stored batch held.
+    """Import the new records of ``container``; yields how many records each batch held.
 
-    Everything is read and translated first: nothing is written when that fails.
+    Its logs were read whole before (``scan``): a damaged one stopped everything of the
+    container then. Translating reports, never fails, so batches go one at a time.
     """
-    if not records:
+    if not result.operations:
         return
     translator = Translator(store, result.warnings.append, cwd)
-    chunks = [records[i : i + BATCH_RECORDS] for i in range(0, len(records), BATCH_RECORDS)]
-    batches: list[Batch] = []
-    for chunk in chunks:
-        operations = coalesce(
-            [
-                op
-                for execution, record in chunk
-                for op in translator.translate(record.op, execution.upload_path)
-            ]
-        )
+    info = _target(container, store, project, result)
+    result.sys_id, result.created = info.sys_id, info.created
+    records = container.new_records()
+    while chunk := list(islice(records, BATCH_RECORDS)):
+        operations = [
+            op
+            for execution, record in chunk
+            for op in translator.translate(record.op, execution.upload_path)
+        ]
         execution, first = chunk[0]
         part = f"{execution.folder.name}:{first.version}-{chunk[-1][1].version}"
-        batches.append(Batch(operations, batch_id=_batch_id(container, project, part)))
-    result.counts = translator.counts
-    info = _target(container, [record for _, record in records], store, project, result)
-    result.sys_id, result.created = info.sys_id, info.created
-    for chunk, batch in zip(chunks, batches, strict=True):
+        batch = Batch(coalesce(operations), batch_id=_batch_id(container, project, part))
         applied = store.apply(info.uid, batch)
         if applied.duplicate:
             result.already += 1
@@ -166,6 +160,7 @@ def _import_container(
             result.batches += 1
             result.warnings.extend(f"{r.path}: not stored: {r.reason}" for r in applied.rejected)
         yield len(chunk)
+    result.counts = translator.counts
     store.apply(info.uid, _closing_batch(container, project, info))
 
 
@@ -179,7 +174,7 @@ def _losses(container: Container) -> list[str]:
                 f"{name}: the last record was cut short (the process was killed while writing "
                 "it); everything before it was imported"
             )
-        last = max((r.version for r in execution.records), default=execution.acknowledged)
+        last = execution.last_version
         if execution.put > last:
             out.append(
                 f"{name}: the client queued {execution.put - last} more operation(s) than its "
@@ -197,7 +192,6 @@ def _batch_id(container: Container, project: str, part: str) -> str:
 
 def _target(
     container: Container,
-    records: list[Record],
     store: LocalStore,
     project: str,
     result: ContainerResult,
@@ -211,7 +205,7 @@ def _target(
     if known is not None:
         return ObjectInfo(uid, project, kind, str(known.value), created=False)
     if kind is ObjectKind.RUN:
-        custom = _logged_string(records, "sys/custom_run_id")
+        custom = container.custom_run_id
         return store.create_object(project, kind, custom_run_id=custom, uid=uid)
     if kind is ObjectKind.MODEL:
         key = "N" + uid[:9].upper()
@@ -225,16 +219,6 @@ def _target(
         f"under the model {model.sys_id}"
     )
     return store.create_object(project, kind, model_id=model.sys_id, uid=uid)
-
-
-def _logged_string(records: list[Record], path: str) -> str | None:
-    parts = path.split("/")
-    values = [
-        r.op.get("value")
-        for r in records
-        if r.op.get("type") == "AssignString" and r.op.get("path") == parts
-    ]
-    return str(values[-1]) if values and values[-1] else None
 
 
 def _closing_batch(container: Container, project: str, info: ObjectInfo) -> Batch:

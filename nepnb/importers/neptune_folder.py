@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -46,14 +47,22 @@ class Record:
 
 @dataclass
 class Execution:
-    """One execution folder of a container: the operations one process logged."""
+    """One execution folder of a container: the operations one process logged.
+
+    Its logs were read whole once (``read_execution``: a damaged one raised then); what is
+    kept is what they hold in sum, and ``records()`` reads them again, one log at a time,
+    so a large folder is never in memory at once.
+    """
 
     folder: Path
-    records: list[Record]
+    logs: list[Path]
     acknowledged: int  # last_ack_version: sent to Neptune's server already (async only)
     put: int  # last_put_version: the last version the process queued
-    partial_tail: bool = False  # the last record was cut short (a killed process)
     metadata: dict[str, Any] = field(default_factory=dict)
+    versions: list[int] = field(default_factory=list)  # of every record, in order
+    first_at: float = 0.0  # when the first record was queued
+    partial_tail: bool = False  # the last record was cut short (a killed process)
+    custom_run_id: str | None = None  # the last one an AssignString to sys/custom_run_id set
 
     @property
     def pid(self) -> int | None:
@@ -63,6 +72,15 @@ class Execution:
     @cached_property
     def upload_path(self) -> Path:
         return self.folder / UPLOAD_PATH
+
+    @property
+    def last_version(self) -> int:
+        return self.versions[-1] if self.versions else self.acknowledged
+
+    def records(self) -> Iterator[Record]:
+        """Every record of the logs, in order (the cut-short last one left out)."""
+        for index, log in enumerate(self.logs):
+            yield from LogReader(log, last=index == len(self.logs) - 1)
 
 
 @dataclass
@@ -83,15 +101,25 @@ class Container:
                 return str(execution.metadata["createdAt"])
         return None
 
-    def new_records(self) -> list[tuple[Execution, Record]]:
+    def _floor(self, execution: Execution) -> int:
+        return execution.acknowledged if self.mode == "async" else 0
+
+    def new_records(self) -> Iterator[tuple[Execution, Record]]:
         """The records still to be imported, with the execution each is from: all of an
         offline container's, only the unacknowledged ones of an async container (the others
         reached Neptune's server)."""
-        out: list[tuple[Execution, Record]] = []
         for execution in self.executions:
-            floor = execution.acknowledged if self.mode == "async" else 0
-            out.extend((execution, r) for r in execution.records if r.version > floor)
-        return out
+            floor = self._floor(execution)
+            yield from ((execution, r) for r in execution.records() if r.version > floor)
+
+    def new_count(self) -> int:
+        """How many records ``new_records`` yields."""
+        return sum(sum(1 for v in e.versions if v > self._floor(e)) for e in self.executions)
+
+    @property
+    def custom_run_id(self) -> str | None:
+        found = [e.custom_run_id for e in self.executions if e.custom_run_id]
+        return found[-1] if found else None
 
     def writer_alive(self) -> int | None:
         """The pid of a Neptune process on this machine still writing this container."""
@@ -189,9 +217,7 @@ def scan(data_dir: Path) -> tuple[list[Container], list[tuple[Path, str]]]:
 
 
 def _written_at(execution: Execution) -> tuple[str, float]:
-    created = str(execution.metadata.get("createdAt", ""))
-    first = execution.records[0].at if execution.records else None
-    return created, first or 0.0
+    return str(execution.metadata.get("createdAt", "")), execution.first_at
 
 
 def _legacy_kind(folders: list[Path]) -> str | None:
@@ -218,45 +244,72 @@ def read_execution(folder: Path) -> Execution:
     logs = sorted(
         ((int(m.group(1)), p) for p in folder.iterdir() if (m := _LOG_NAME.match(p.name))),
     )
-    records: list[Record] = []
-    partial = False
-    for index, (_, log) in enumerate(logs):
-        found, cut = _read_log(log, last=index == len(logs) - 1)
-        records.extend(found)
-        partial = partial or cut
-    return Execution(
+    execution = Execution(
         folder,
-        records,
+        [log for _, log in logs],
         acknowledged=_marker(folder / "last_ack_version"),
         put=_marker(folder / "last_put_version"),
-        partial_tail=partial,
         metadata=metadata,
     )
+    for index, (_, log) in enumerate(logs):
+        reader = LogReader(log, last=index == len(logs) - 1)
+        for record in reader:
+            if not execution.versions:
+                execution.first_at = record.at or 0.0
+            execution.versions.append(record.version)
+            op = record.op
+            if op["type"] == "AssignString" and op.get("path") == ["sys", "custom_run_id"]:
+                execution.custom_run_id = str(op.get("value") or "") or None
+        execution.partial_tail = execution.partial_tail or reader.partial
+    return execution
 
 
-def _read_log(log: Path, last: bool) -> tuple[list[Record], bool]:
-    """The records of one ``data-N.log``, and whether its last one was cut short (tolerated
-    in the ``last`` log only: a process killed while writing it)."""
-    lines = log.read_text(encoding="utf-8", errors="replace").split("\n")
-    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
-    try:  # one parse of the whole log is much faster than one per line
-        raws = json.loads("[" + ",".join(line for _, line in numbered) + "]")
-        return [_record(raw) for raw in raws], False
-    except (ValueError, KeyError, TypeError):
-        pass  # find the line at fault
-    records: list[Record] = []
-    for position, (number, line) in enumerate(numbered):
+class LogReader:
+    """The records of one ``data-N.log``, parsed a group of lines at a time.
+
+    After iterating, ``partial`` says whether the last record was cut short, which is
+    tolerated in the ``last`` log of a folder only (a process killed while writing it);
+    anything else that is not a record raises NeptuneDataError naming the file and line.
+    """
+
+    GROUP = 10_000  # lines per JSON parse: one parse per group is much faster than per line
+
+    def __init__(self, path: Path, last: bool) -> None:
+        self.path = path
+        self.last = last
+        self.partial = False
+
+    def __iter__(self) -> Iterator[Record]:
+        group: list[tuple[int, str]] = []
+        with self.path.open(encoding="utf-8", errors="replace") as file:
+            for number, line in enumerate(file, 1):
+                if line.strip():
+                    group.append((number, line))
+                if len(group) > self.GROUP:  # the file's last line stays for the final parse
+                    yield from self._parse(group[:-1], final=False)
+                    group = group[-1:]
+        yield from self._parse(group, final=True)
+
+    def _parse(self, group: list[tuple[int, str]], final: bool) -> list[Record]:
         try:
-            records.append(_record(json.loads(line)))
-        except (ValueError, KeyError, TypeError) as error:
-            if last and position == len(numbered) - 1:
-                return records, True
-            raise NeptuneDataError(
-                f"{log}, line {number}: not a Neptune operation record ({error}); the log is "
-                "damaged, so this container was not imported (move the file away to import "
-                "the others, or fix the line)"
-            ) from None
-    return records, False
+            raws = json.loads("[" + ",".join(line for _, line in group) + "]")
+            return [_record(raw) for raw in raws]
+        except (ValueError, KeyError, TypeError):
+            pass  # find the line at fault
+        records: list[Record] = []
+        for position, (number, line) in enumerate(group):
+            try:
+                records.append(_record(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as error:
+                if final and self.last and position == len(group) - 1:
+                    self.partial = True
+                    break
+                raise NeptuneDataError(
+                    f"{self.path}, line {number}: not a Neptune operation record ({error}); "
+                    "the log is damaged, so this container was not imported (move the file "
+                    "away to import the others, or fix the line)"
+                ) from None
+        return records
 
 
 def _record(raw: Any) -> Record:

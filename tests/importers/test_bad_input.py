@@ -10,7 +10,9 @@ import pytest
 import nepnb
 from nepnb.cli.main import main
 from nepnb.client.config import local_store
+from nepnb.exceptions import NeptuneDataError
 from nepnb.importers.neptune import ImportSummary, import_neptune
+from nepnb.importers.neptune_folder import LogReader
 from nepnb.store.base import ObjectKind
 from tests.importers.conftest import NeptuneData
 
@@ -134,3 +136,27 @@ def test_nepnb_queue_is_not_neptune_data(tmp_path: Path, nepnb_home: Path) -> No
     assert summary.results == []
     [(_, reason)] = summary.broken
     assert "nepnb's own queue" in reason and "nepnb sync" in reason
+
+
+@pytest.mark.parametrize("group", [1, 2, 3, 10_000])
+def test_log_read_in_groups_of_lines(
+    offline_data: NeptuneData, tmp_path: Path, group: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However a log falls into parse groups: every record once, a cut last record
+    tolerated, a damaged line named by its number."""
+    monkeypatch.setattr(LogReader, "GROUP", group)
+    log = _log(offline_data.data_dir)
+    lines = log.read_text().splitlines(keepends=True)
+    whole = list(LogReader(log, last=True))
+    assert [r.version for r in whole] == list(range(1, len(lines) + 1))
+    cut = tmp_path / "cut.log"
+    cut.write_text("".join(lines[:-1]) + lines[-1][:20])
+    reader = LogReader(cut, last=True)
+    assert [r.version for r in reader] == list(range(1, len(lines)))
+    assert reader.partial
+    with pytest.raises(NeptuneDataError, match=f"{cut}, line {len(lines)}: not a Neptune"):
+        list(LogReader(cut, last=False))  # only the last log of a folder may be cut
+    damaged = tmp_path / "damaged.log"
+    damaged.write_text("".join(lines[:2]) + "{oops\n" + "".join(lines[3:]))
+    with pytest.raises(NeptuneDataError, match=f"{damaged}, line 3: not a Neptune"):
+        list(LogReader(damaged, last=True))

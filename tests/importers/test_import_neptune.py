@@ -107,7 +107,7 @@ def test_killed_process_imports_what_reached_the_disk(
     assert values["value"].tolist() == [i * 0.5 for i in range(count)]
     [execution] = result.container.executions
     assert execution.partial_tail == any("cut short" in w for w in result.warnings)
-    lost = execution.put - execution.records[-1].version
+    lost = execution.put - execution.last_version
     assert (lost > 0) == any(f"queued {lost} more operation(s)" in w for w in result.warnings)
 
 
