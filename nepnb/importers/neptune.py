@@ -141,6 +141,8 @@ def _import_container(
     if not result.operations:
         return
     translator = Translator(store, result.warnings.append, cwd)
+    for record in container.acknowledged_records():
+        translator.observe(record.op)
     info = _target(container, store, project, result)
     result.sys_id, result.created = info.sys_id, info.created
     records = container.new_records()

@@ -129,26 +129,46 @@ class Translator:
         steps: list[float] = []
         values: list[Any] = []
         stamps: list[float] = []
-        last = self._last_step.get(path, -1.0)
-        for point in op["values"]:
-            step = last + 1 if point.get("step") is None else float(point["step"])
-            if step <= last or not math.isfinite(step):
-                self._warn(
-                    f"{path}: step {step:g} not imported: steps must increase (the last is "
-                    f"{last:g}); the Neptune server dropped it too"
-                )
-                continue
-            value = self._point_value(path, ftype, point["value"])
-            last = step
+        for step, point in self._steps(path, op["values"], report=True):
+            values.append(self._point_value(path, ftype, point["value"]))
             steps.append(step)
-            values.append(value)
             stamps.append(float(point["ts"]))
-        self._last_step[path] = last
         if not steps:
             return []
         self.counts.points += len(steps)
         # ``coalesce`` merges consecutive appends and makes the arrays.
         return [Operation(OpKind.LOG, path, ftype, Points(steps, values, stamps))]
+
+    def _steps(
+        self, path: str, points: list[dict[str, Any]], report: bool
+    ) -> list[tuple[float, dict[str, Any]]]:
+        """The step of each point that is kept: its own, or Neptune's default (the last
+        step + 1); a step that does not increase is dropped (with a warning if ``report``)."""
+        kept = []
+        last = self._last_step.get(path, -1.0)
+        for point in points:
+            step = last + 1 if point.get("step") is None else float(point["step"])
+            if step <= last or not math.isfinite(step):
+                if report:
+                    self._warn(
+                        f"{path}: step {step:g} not imported: steps must increase (the last "
+                        f"is {last:g}); the Neptune server dropped it too"
+                    )
+                continue
+            last = step
+            kept.append((step, point))
+        self._last_step[path] = last
+        return kept
+
+    def observe(self, op: dict[str, Any]) -> None:
+        """Follow an operation Neptune's server acknowledged (not imported): the steps its
+        appends took, so that later appends without a step continue after them."""
+        kind = op.get("type")
+        path = "/".join(str(part) for part in op.get("path") or [])
+        if kind in _SERIES:
+            self._steps(path, op.get("values") or [], report=False)
+        elif kind in _CLEARS or kind == "DeleteAttribute":
+            self._forget(path)
 
     def _point_value(self, path: str, ftype: FieldType, value: Any) -> Any:
         if ftype is FieldType.FLOAT_SERIES:
@@ -163,9 +183,8 @@ class Translator:
         return ref
 
     def _clear(self, path: str, op: dict[str, Any], _: Path) -> list[Operation]:
-        ftype = _CLEARS[op["type"]]
         self._last_step.pop(path, None)
-        return [Operation(OpKind.CLEAR, path, ftype)]
+        return [Operation(OpKind.CLEAR, path, _CLEARS[op["type"]])]
 
     def _configure(self, path: str, op: dict[str, Any], _: Path) -> list[Operation]:
         config = {"min": op.get("min"), "max": op.get("max"), "unit": op.get("unit")}
@@ -246,10 +265,14 @@ class Translator:
 
     # the rest ----------------------------------------------------------------------------
     def _delete(self, path: str, op: dict[str, Any], _: Path) -> list[Operation]:
+        self._forget(path)
+        return [Operation(OpKind.DELETE, path)]
+
+    def _forget(self, path: str) -> None:
+        """What is known of the fields at and under ``path`` (deleted, or a cleared series)."""
         for known in (self._last_step, self._artifacts):
             for key in [k for k in known if k == path or k.startswith(path + "/")]:
                 del known[key]
-        return [Operation(OpKind.DELETE, path)]
 
     def _copy(self, path: str, op: dict[str, Any], _: Path) -> list[Operation]:
         source = "/".join(op.get("source_path") or [])

@@ -20,6 +20,7 @@ from tests.conftest import REPO_ROOT
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 SCENARIO = SCRIPTS / "scenario.py"
 CRASH_POINTS = 20_000
+ASYNC_CRASH_POINTS = 2_000  # each way: Neptune's mock server is slow to acknowledge
 
 
 def _venvs_module() -> Any:
@@ -98,17 +99,23 @@ def async_data(neptune_python: Path, tmp_path_factory: pytest.TempPathFactory) -
     return NeptuneData(workdir, json.loads((workdir / "result.json").read_text()))
 
 
-@pytest.fixture(scope="session")
-def crashed_data(neptune_python: Path, tmp_path_factory: pytest.TempPathFactory) -> NeptuneData:
-    workdir = tmp_path_factory.mktemp("neptune-crashed")
-    proc = run_scenario(
-        neptune_python,
-        "neptune",
-        "offline",
-        workdir,
-        "--crash-after",
-        str(CRASH_POINTS),
-        check=False,
-    )
+def _crash(python: Path, mode: str, workdir: Path, points: int) -> NeptuneData:
+    proc = run_scenario(python, "neptune", mode, workdir, "--crash-after", str(points), check=False)
     assert proc.returncode == -9, f"expected a SIGKILL, got {proc.returncode}: {proc.stderr}"
     return NeptuneData(workdir, {})
+
+
+@pytest.fixture(scope="session")
+def crashed_data(neptune_python: Path, tmp_path_factory: pytest.TempPathFactory) -> NeptuneData:
+    """Offline: killed after CRASH_POINTS appends."""
+    workdir = tmp_path_factory.mktemp("neptune-crashed")
+    return _crash(neptune_python, "offline", workdir, CRASH_POINTS)
+
+
+@pytest.fixture(scope="session")
+def crashed_async_data(
+    neptune_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> NeptuneData:
+    """Async: ASYNC_CRASH_POINTS appends acknowledged, as many more not, then killed."""
+    workdir = tmp_path_factory.mktemp("neptune-crashed-async")
+    return _crash(neptune_python, "async-unreachable", workdir, ASYNC_CRASH_POINTS)

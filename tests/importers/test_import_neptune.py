@@ -17,7 +17,7 @@ from nepnb.client.config import local_store
 from nepnb.importers.neptune import ImportSummary, import_neptune
 from nepnb.store.base import ObjectKind
 from tests.importers.checks import check_scenario
-from tests.importers.conftest import CRASH_POINTS, NeptuneData
+from tests.importers.conftest import ASYNC_CRASH_POINTS, CRASH_POINTS, NeptuneData
 
 #: The first test to ask for the Neptune client may create its venv (pip, about a minute).
 pytestmark = pytest.mark.timeout(900)
@@ -109,6 +109,22 @@ def test_killed_process_imports_what_reached_the_disk(
     assert execution.partial_tail == any("cut short" in w for w in result.warnings)
     lost = execution.put - execution.last_version
     assert (lost > 0) == any(f"queued {lost} more operation(s)" in w for w in result.warnings)
+
+
+def test_killed_async_process_continues_the_acknowledged_steps(
+    crashed_async_data: NeptuneData, nepnb_home: Path
+) -> None:
+    """Appends without a step continue from the last step the server had: the acknowledged
+    records still in the log give it, though they are not imported."""
+    summary = _import(crashed_async_data.data_dir)
+    [result] = summary.results
+    assert result.acknowledged >= ASYNC_CRASH_POINTS
+    values = _run(result.sys_id or "")["crash/values"].fetch_values(include_timestamp=False)
+    count = len(values)
+    assert 0 < count <= ASYNC_CRASH_POINTS
+    steps = list(range(ASYNC_CRASH_POINTS, ASYNC_CRASH_POINTS + count))
+    assert values["step"].tolist() == steps  # not 0, 1, 2 …
+    assert values["value"].tolist() == [step * 0.5 for step in steps]
 
 
 def test_layouts_of_older_clients(

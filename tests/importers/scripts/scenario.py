@@ -2,6 +2,9 @@
 
     python scenario.py CLIENT MODE OUT [--crash-after N]
 
+``--crash-after N``: append N points to CRASH_SERIES (async-unreachable: N the server
+acknowledges, then N more it never gets), then SIGKILL the process.
+
 CLIENT is ``neptune`` or ``nepnb`` (``import nepnb as neptune``); MODE a Neptune mode, or
 ``async-unreachable``: async against a server that acknowledges the first batch and is then
 unreachable (Neptune's backend replaced in this process; nothing leaves the machine).
@@ -116,7 +119,12 @@ def main(argv: list[str]) -> None:
     result: dict[str, Any] = {}
     if crash_after is not None:
         for i in range(crash_after):
-            run[CRASH_SERIES].append(i * 0.5)
+            run[CRASH_SERIES].append(i * 0.5)  # steps 0, 1, 2 … given by the server
+        if server:  # the server has those; then it goes away, and the process is killed
+            run.wait()
+            server.reachable = False
+            for i in range(crash_after, 2 * crash_after):
+                run[CRASH_SERIES].append(i * 0.5)
         os.kill(os.getpid(), signal.SIGKILL)
     if server:
         run["acknowledged/value"] = 1
