@@ -134,7 +134,7 @@ class Container:
         """The pid of a Neptune process on this machine still writing this container."""
         for execution in self.executions:
             pid = execution.pid
-            if pid is not None and _is_python_process(pid):
+            if pid is not None and _holds_open(pid, execution.folder):
                 return pid
         return None
 
@@ -328,12 +328,17 @@ def _record(raw: Any) -> Record:
     return Record(int(raw["version"]), raw.get("at"), op)
 
 
-def _is_python_process(pid: int) -> bool:
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+def _holds_open(pid: int, folder: Path) -> bool:
+    """Whether process ``pid`` has a file of ``folder`` open (Neptune's client keeps its log
+    and version markers open while it writes)."""
+    if pid == os.getpid():
         return False
-    return pid != os.getpid() and b"python" in command
+    try:
+        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:  # no such process (or not ours to look at)
+        return False
+    prefix = f"{folder.resolve()}{os.sep}"
+    return any(link.startswith(prefix) for link in links)
 
 
 def _marker(path: Path) -> int:

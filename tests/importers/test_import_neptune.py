@@ -202,18 +202,34 @@ def test_folder_still_being_written_is_left_alone(
 ) -> None:
     data = offline_data.copy_to(tmp_path)
     [folder] = (data / "offline").iterdir()
-    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    kind, uuid, _, key = folder.name.split("__")
+
+    def as_written_by(pid: int) -> None:
+        nonlocal folder
+        folder = folder.rename(folder.with_name(f"{kind}__{uuid}__{pid}__{key}"))
+
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # The Neptune client keeps its log open while it writes; this process does the same.
+    hold = "import sys, time; log = open(sys.argv[1], 'a'); print(flush=True); time.sleep(60)"
     try:
-        kind, uuid, _, key = folder.name.split("__")
-        folder.rename(folder.with_name(f"{kind}__{uuid}__{writer.pid}__{key}"))
-        summary = _import(data)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", hold, str(folder / "data-1.log")], stdout=subprocess.PIPE
+        )
+        try:
+            assert writer.stdout is not None and writer.stdout.readline()  # it holds the log
+            as_written_by(writer.pid)
+            summary = _import(data)
+            assert summary.results == []
+            [(_, reason)] = summary.broken
+            assert reason == f"process {writer.pid} is still writing it; import it after"
+        finally:
+            writer.kill()
+            writer.wait()
+        as_written_by(idle.pid)  # a live process of that pid that does not write there
+        assert _import(data).objects == 1
     finally:
-        writer.kill()
-        writer.wait()
-    assert summary.results == []
-    [(_, reason)] = summary.broken
-    assert reason == f"process {writer.pid} is still writing it; import it after"
-    assert _import(data).objects == 1  # once it has ended
+        idle.kill()
+        idle.wait()
 
 
 def test_custom_run_id_in_the_log_is_kept(
