@@ -110,16 +110,16 @@ class Container:
         reached Neptune's server)."""
         for execution in self.executions:
             floor = self._floor(execution)
-            yield from ((execution, r) for r in execution.records() if r.version > floor)
+            if any(v > floor for v in execution.versions):
+                yield from ((execution, r) for r in execution.records() if r.version > floor)
 
     def acknowledged_records(self) -> Iterator[Record]:
         """The records of an async container Neptune's server acknowledged that are still in
         its logs (Neptune deletes a log only once all of it is acknowledged)."""
-        if self.mode != "async":
-            return
         for execution in self.executions:
-            if any(v <= execution.acknowledged for v in execution.versions):
-                yield from (r for r in execution.records() if r.version <= execution.acknowledged)
+            floor = self._floor(execution)
+            if any(v <= floor for v in execution.versions):
+                yield from (r for r in execution.records() if r.version <= floor)
 
     def new_count(self) -> int:
         """How many records ``new_records`` yields."""
