@@ -4,7 +4,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
 
     NepnbError                         base of everything nepnb raises on purpose
     ├── InvalidPath                    a field path that breaks the rules (also ValueError)
-    ├── FieldTypeConflict              a write of another type than the field has (also TypeError)
+    ├── FieldTypeConflict              a write of another type than the field has (also TypeError,
+    │                                  and ValueError as the Neptune client raised)
     ├── UnsupportedValue               a value nepnb cannot store (also TypeError)
     ├── InvalidValue                   a value of the right type that is out of bounds (also ValueError)
     ├── MissingField                   fetching a field that does not exist (also KeyError)
@@ -21,7 +22,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     ├── StoreError                     the store failed (disk, database, schema)
     │   ├── StoreSchemaTooNew          the store was written by a newer nepnb
     │   └── StoreFull                  the store's disk (or quota) is full: nothing was stored
-    └── SyncError                      ``nepnb sync`` could not upload a queued run
+    ├── SyncError                      ``nepnb sync`` could not upload a queued run
+    └── NeptuneDataError               ``nepnb import-neptune``: Neptune client data it cannot read
 
     NepnbWarning                       base of every warning nepnb emits
     ├── ValueDropped                   a value was not stored (non-increasing step …)
@@ -49,6 +51,7 @@ __all__ = [
     "MissingFieldException",
     "NepnbError",
     "NepnbWarning",
+    "NeptuneDataError",
     "NeptuneException",
     "NotAvailableInMode",
     "NotebookError",
@@ -76,7 +79,7 @@ class InvalidPath(NepnbError, ValueError):
     """A field path that is empty, has an empty segment, or is too long."""
 
 
-class FieldTypeConflict(NepnbError, TypeError):
+class FieldTypeConflict(NepnbError, TypeError, ValueError):
     """A write whose type differs from the type the field already has."""
 
     def __init__(self, path: str, existing: str, attempted: str, hint: str = "") -> None:
@@ -212,6 +215,10 @@ def store_full_error(error: BaseException, location: str) -> StoreFull | None:
 
 class SyncError(NepnbError):
     """A queued run that ``nepnb sync`` could not upload."""
+
+
+class NeptuneDataError(NepnbError):
+    """A Neptune client data folder (``.neptune/``) that cannot be imported as it is."""
 
 
 class NepnbWarning(UserWarning):
