@@ -139,21 +139,20 @@ def bench_runs(page: Page, lab: Any, runs: int, repeat: int) -> dict[str, Any]:
         page.wait_for_function("() => document.body.dataset.nepnbActivated === 'true'")
         page.wait_for_load_state("networkidle")  # JupyterLab done starting: time the panel only
         tab = page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']")
-
+        if page.locator("#nepnb-runs-panel").is_visible():  # the workspace restored it open
+            tab.click()
         with stopwatch(opens):
             tab.click()
             page.wait_for_function(
                 f'n => document.querySelectorAll("{rows}").length >= n', arg=runs, timeout=120_000
             )
-        with stopwatch(columns):
-            page.select_option("#nepnb-runs-panel .nepnb-RunsPanel-columnPicker", "metrics/acc")
-            page.wait_for_selector(
-                "#nepnb-runs-panel td[data-column='metrics/acc']", timeout=60_000
-            )
-        tab.click()  # close it for the next try
+        if page.locator("#nepnb-runs-panel td[data-column='metrics/acc']").count() == 0:
+            with stopwatch(columns):
+                page.select_option("#nepnb-runs-panel .nepnb-RunsPanel-columnPicker", "metrics/acc")
+                page.wait_for_selector(
+                    "#nepnb-runs-panel td[data-column='metrics/acc']", timeout=60_000
+                )
     first = page.locator(rows).first
-    tab = page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']")
-    tab.click()
 
     detail: list[float] = []
     with stopwatch(detail):

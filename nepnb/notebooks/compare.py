@@ -47,6 +47,9 @@ class CompareOptions:
     context: int = 3
     max_lines: int = 400  # lines of one output diff before the rest is summarized
     images: bool = True  # compare images visually (else only say they differ)
+    # Also the sources of unchanged cells and the images of changed outputs (base64), so that
+    # a viewer (the JupyterLab compare view) needs nothing but this diff.
+    for_viewer: bool = False
 
 
 # -- the two sides ------------------------------------------------------------------------
@@ -130,6 +133,7 @@ class OutputChange:
     image: dict[str, Any] | None = None
     preview: list[str] | None = None
     note: str = ""
+    image_data: dict[str, str] | None = None  # "a"/"b": base64 (CompareOptions.for_viewer)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -148,6 +152,8 @@ class OutputChange:
             data["preview"] = self.preview
         if self.note:
             data["note"] = self.note
+        if self.image_data is not None:
+            data["image_data"] = self.image_data
         return data
 
 
@@ -203,6 +209,8 @@ class CellChange:
             "moved": self.moved,
         }
         if self.status == "unchanged":
+            if self.source_b is not None:
+                data["source"] = self.source_b
             return data
         data.update(
             {
@@ -299,8 +307,22 @@ def compare_notebooks(a: Side, b: Side, options: CompareOptions | None = None) -
         )
         for kind, i, j in plan
     ]
+    if options.for_viewer:
+        _add_unchanged_sources(changes, b)
     metadata = _dict_changes(a.metadata, b.metadata, NOTEBOOK_OWN_METADATA)
     return NotebookDiff(a.label, b.label, changes, metadata, options)
+
+
+def _add_unchanged_sources(changes: list[CellChange], b: Side) -> None:
+    """Give unchanged cells their source (read in one round, sources only: no outputs)."""
+    pending = [
+        (change, b.entries[change.b_index]["source"])
+        for change in changes
+        if change.status == "unchanged" and change.b_index is not None
+    ]
+    parts = b.get_parts({digest for _, digest in pending}) if pending else {}
+    for change, digest in pending:
+        change.source_b = parts[digest].decode()
 
 
 def _align_region(
@@ -485,15 +507,28 @@ def _compare_details(
 def _output_list(cell: dict[str, Any], status: str, options: CompareOptions) -> list[OutputChange]:
     if not options.outputs or not isinstance(cell.get("outputs"), list):
         return []
-    result = []
-    for index, output in enumerate(cell["outputs"]):
-        kind, mime, text = _describe_output(output)
-        a_index, b_index = (index, None) if status == "removed" else (None, index)
-        preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
-        result.append(
-            OutputChange(status, a_index, b_index, _type_of(output), kind, mime, preview=preview)
-        )
-    return result
+    return [
+        _whole_output(status, index, output, options)
+        for index, output in enumerate(cell["outputs"])
+    ]
+
+
+def _whole_output(status: str, index: int, output: Any, options: CompareOptions) -> OutputChange:
+    """An output only one side has (``status`` "added" or "removed"), with a preview."""
+    kind, mime, text = _describe_output(output)
+    a_index, b_index = (index, None) if status == "removed" else (None, index)
+    preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
+    change = OutputChange(status, a_index, b_index, _type_of(output), kind, mime, preview=preview)
+    if options.for_viewer and kind == "image" and mime is not None:
+        side = "a" if status == "removed" else "b"
+        change.image_data = {side: _base64_of(output["data"][mime])}
+    return change
+
+
+def _base64_of(value: Any) -> str:
+    """An image of an output's data as one base64 string (nbformat may split it in lines)."""
+    text = "".join(value) if isinstance(value, list) else str(value)
+    return "".join(text.split())
 
 
 def _output_changes(
@@ -535,20 +570,12 @@ def _output_changes(
             result.append(
                 _compare_output(i1 + k, j1 + k, outputs_a[i1 + k], outputs_b[j1 + k], options)
             )
-        for i in range(i1 + pairs, i2):
-            kind, mime, text = _describe_output(outputs_a[i])
-            preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
-            result.append(
-                OutputChange(
-                    "removed", i, None, _type_of(outputs_a[i]), kind, mime, preview=preview
-                )
-            )
-        for j in range(j1 + pairs, j2):
-            kind, mime, text = _describe_output(outputs_b[j])
-            preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
-            result.append(
-                OutputChange("added", None, j, _type_of(outputs_b[j]), kind, mime, preview=preview)
-            )
+        result.extend(
+            _whole_output("removed", i, outputs_a[i], options) for i in range(i1 + pairs, i2)
+        )
+        result.extend(
+            _whole_output("added", j, outputs_b[j], options) for j in range(j1 + pairs, j2)
+        )
     return result
 
 
@@ -590,6 +617,11 @@ def _compare_output(
 
             comparison = compare_images(data_a[images[0]], data_b[images[0]])
             change.image = comparison.to_json()
+        if options.for_viewer:
+            change.image_data = {
+                "a": _base64_of(data_a[images[0]]),
+                "b": _base64_of(data_b[images[0]]),
+            }
             same_pixels = not comparison.changed and len(images) == 1
         else:
             same_pixels = False

@@ -1174,3 +1174,30 @@ def test_a_changed_json_output_behind_the_same_text_is_a_change() -> None:
         assert output.status == "changed" and output.mime == mime
         assert output.text_diff is not None
         assert any(op.op == "insert" for op in output.text_diff)
+
+
+def test_for_a_viewer_the_diff_carries_unchanged_sources_and_changed_images() -> None:
+    old_plot, new_plot = encode_png(plot_image(1)), encode_png(plot_image(2))
+    added_plot = encode_png(plot_image(3))
+    a = notebook(
+        [
+            code("import numpy", "i"),
+            code("plot()", "p", [png_output(old_plot)]),
+            code("show()", "s", [stream("shown\n")]),
+        ]
+    )
+    b = copy.deepcopy(a)
+    b["cells"][1]["outputs"] = [png_output(new_plot)]
+    b["cells"][2]["outputs"].append(png_output(added_plot))
+    plain = compare(a, b).to_json()
+    viewer = compare(a, b, for_viewer=True).to_json()
+
+    assert "source" not in plain["cells"][0]
+    assert viewer["cells"][0] == {**plain["cells"][0], "source": "import numpy"}
+    [changed] = [o for o in viewer["cells"][1]["outputs"] if o["status"] == "changed"]
+    assert base64.b64decode(changed["image_data"]["a"]) == old_plot
+    assert base64.b64decode(changed["image_data"]["b"]) == new_plot
+    [added] = [o for o in viewer["cells"][2]["outputs"] if o["status"] == "added"]
+    assert added["image_data"] == {"b": base64.b64encode(added_plot).decode()}
+    # Without the option nothing heavy travels.
+    assert all("image_data" not in o for cell in plain["cells"] for o in cell.get("outputs", []))
