@@ -617,15 +617,15 @@ def _compare_output(
 
             comparison = compare_images(data_a[images[0]], data_b[images[0]])
             change.image = comparison.to_json()
+            same_pixels = not comparison.changed and len(images) == 1
+        else:
+            same_pixels = False
+            change.note = "image differs"
         if options.for_viewer:
             change.image_data = {
                 "a": _base64_of(data_a[images[0]]),
                 "b": _base64_of(data_b[images[0]]),
             }
-            same_pixels = not comparison.changed and len(images) == 1
-        else:
-            same_pixels = False
-            change.note = "image differs"
     if others:
         change.mime = others[0]
         change.text_diff = _text_diff(
