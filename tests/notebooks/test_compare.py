@@ -1201,3 +1201,32 @@ def test_for_a_viewer_the_diff_carries_unchanged_sources_and_changed_images() ->
     assert added["image_data"] == {"b": base64.b64encode(added_plot).decode()}
     # Without the option nothing heavy travels.
     assert all("image_data" not in o for cell in plain["cells"] for o in cell.get("outputs", []))
+
+
+def test_nbdime_matches_cells_on_short_stand_ins_for_images_and_long_texts() -> None:
+    """nbdime's approximate matching is quadratic in output length (seconds on a notebook of
+    plots and tables); it gets digests of images and the start of long texts instead, and
+    still pairs edited cells."""
+    from nepnb.notebooks.compare import MATCH_TEXT_CHARS, _for_nbdime
+
+    table = "<table>" + "".join(f"<tr><td>{k}</td><td>{k * k}</td></tr>" for k in range(2000))
+    plot = encode_png(plot_image(5))
+    html = {"output_type": "display_data", "data": {"text/html": table}, "metadata": {}}
+    cell = code("show()", "t", [html, png_output(plot)])
+    seen = _for_nbdime(cell)
+    texts = [v for o in seen["outputs"] for v in o["data"].values()]
+    assert all(len(v if isinstance(v, str) else "".join(v)) <= MATCH_TEXT_CHARS + 64 for v in texts)
+    assert seen["outputs"][0]["data"]["text/html"].startswith(table[:MATCH_TEXT_CHARS])
+    assert cell["outputs"][0]["data"]["text/html"] == table  # the cell itself is untouched
+
+    # Three neighbouring cells edited (a region nbdime aligns): each still pairs with its old self.
+    cells_a = [
+        code(f"rows = table({k})\nshow(rows)", f"c{k}", [copy.deepcopy(html)]) for k in range(3)
+    ]
+    cells_b = copy.deepcopy(cells_a)
+    for k, edited in enumerate(cells_b):
+        edited["source"] = f"rows = table({k})\nshow(rows, top=5)"
+        edited["outputs"][0]["data"]["text/html"] = table.replace("<td>7</td>", f"<td>{k}</td>")
+        edited["id"] = f"d{k}"  # new ids: the pairing is by content
+    diff = compare(notebook(cells_a), notebook(cells_b))
+    assert layout(diff) == [("changed", 0, 0), ("changed", 1, 1), ("changed", 2, 2)]
