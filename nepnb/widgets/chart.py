@@ -128,8 +128,9 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
             if line is None:
                 raise InvalidValue(f"this chart has no series {request.get('key')!r}")
             x_axis = str(request.get("x_axis", "step"))
-            buckets = min(int(request.get("buckets") or LIVE_BUCKETS), MAX_BUCKETS_PER_MESSAGE)
+            buckets = request.get("buckets", LIVE_BUCKETS)
             start, end = check_request(buckets, x_axis, request.get("start"), request.get("end"))
+            buckets = min(buckets, MAX_BUCKETS_PER_MESSAGE)
             data = line.read(buckets, x_axis, start, end)
             return {"type": "buckets", "id": ident, "data": line.reply(data, x_axis)}
         except (NepnbError, ValueError, TypeError) as error:
@@ -153,8 +154,9 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def close(self) -> None:
         """Stop pushing and close the widget in the browser."""
-        if self.feed is not None:
-            self.feed.stop()
+        feed = getattr(self, "feed", None)  # (None when __init__ failed half-way)
+        if feed is not None:
+            feed.stop()
         super().close()
 
     # display ----------------------------------------------------------------------------
@@ -186,7 +188,8 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         return "\n".join(rows)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        view = super()._repr_mimebundle_(**kwargs)  # anywidget: (data, metadata)
+        bundle = dict((view[0] if isinstance(view, tuple) else view) or {})
         bundle["text/plain"] = self.summary()
         bundle["image/png"] = self.picture()
         return bundle

@@ -158,19 +158,20 @@ class ChartSeries:
             x, y = x[newer:], y[newer:]
         if not len(x):
             return stored
-        total = stored.total + len(x)
-        low = np.searchsorted(x, -np.inf if start is None else start, side="left")
-        high = np.searchsorted(x, np.inf if end is None else end, side="right")
-        tail = downsample(x[low:high], y[low:high], buckets)
-        tail = SeriesBuckets(
-            tail.x, tail.min, tail.max, tail.last, tail.count, tail.in_range, len(x),
-            (float(x[0]), float(x[-1])), tail.exact,
-        )  # fmt: skip
+        if end is not None and end < x[0]:  # the range ends before them
+            return stored
+        tail = downsample(
+            x,
+            y,
+            buckets,
+            start=None if start is None or start <= x[0] else start,
+            end=None if end is None or end >= x[-1] else end,
+        )  # its own edge points: the one before a zoomed range, the one after it
         joined = concat_buckets([stored, tail], buckets)
-        extent = joined.extent if stored.extent is None else (stored.extent[0], float(x[-1]))
+        extent = (x[0] if stored.extent is None else stored.extent[0], float(x[-1]))
         return SeriesBuckets(
             joined.x, joined.min, joined.max, joined.last, joined.count, joined.in_range,
-            total, extent, joined.exact,
+            stored.total + len(x), (float(extent[0]), extent[1]), joined.exact,
         )  # fmt: skip
 
     def reply(self, buckets: SeriesBuckets, x_axis: str) -> dict[str, Any]:
