@@ -225,8 +225,8 @@ class _Parts:
 
 
 def concat_buckets(parts: Iterable[SeriesBuckets], buckets: int) -> SeriesBuckets:
-    """Consecutive parts of one series (each one's x after the previous one's) as one,
-    with neighbouring buckets merged while there are more than ``buckets``: a merged bucket
+    """Consecutive parts of one series (each one's x after the previous one's) as one; when
+    that makes more than ``buckets``, neighbours are merged into ``buckets``: a merged bucket
     keeps the min of the mins, the max of the maxes, the last x and value, the sum of the
     counts (what the chart's ``coarsen`` does in the browser)."""
     parts = [part for part in parts if part.extent is not None]
@@ -237,8 +237,8 @@ def concat_buckets(parts: Iterable[SeriesBuckets], buckets: int) -> SeriesBucket
         for name in ("x", "min", "max", "last", "count")
     )
     exact = all(p.exact for p in parts)
-    if len(x) > buckets:
-        starts = np.arange(0, len(x), -(-len(x) // buckets))
+    if len(x) > buckets:  # `buckets` groups of one or more neighbours each
+        starts = (np.arange(buckets, dtype=np.int64) * len(x)) // buckets
         ends = np.r_[starts[1:], len(x)]
         low, high = np.fmin.reduceat(low, starts), np.fmax.reduceat(high, starts)
         x, last, count = x[ends - 1], last[ends - 1], np.add.reduceat(count, starts)

@@ -21,6 +21,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -241,7 +242,7 @@ class LiveFeed:
         self.interval = max(float(interval), 0.05)
         self.pushes = 0
         self._stopping = threading.Event()
-        self._marks: dict[str, tuple[Any, ...]] = {}
+        self._seen: dict[str, _Seen] = {}
         self._thread = threading.Thread(target=self._loop, name="nepnb-chart-feed", daemon=True)
         _FEEDS.add(self)
 
@@ -283,15 +284,37 @@ class LiveFeed:
         now = time.monotonic()
         for line in widget.lines:
             mark = _change_mark(line, widget.x_axis)
-            previous = self._marks.get(line.key)
-            stale = previous is not None and now - previous[-1] >= LIVE_REREAD
-            if not force and previous is not None and previous[:-1] == mark and not stale:
-                continue
-            widget.push(line.key, line.read(LIVE_BUCKETS, widget.x_axis))
-            self._marks[line.key] = (*mark, now)
+            seen = self._seen.get(line.key)
+            stale = seen is None or now - seen.read_at >= LIVE_REREAD
+            if not (force or stale):
+                if seen.mark == mark:  # type: ignore[union-attr]
+                    continue
+                # Points on their way from the pipeline to the store are in neither: read
+                # now, the chart would lose them for a moment (drawn, gone, back again).
+                if line.writing_here and line.obj._writer.in_transit():
+                    continue
+            data = line.read(LIVE_BUCKETS, widget.x_axis)
+            if seen is not None and not force:
+                if data.total < seen.total and not stale:
+                    continue  # the same, caught between the two reads
+                if (data.total, data.extent) == (seen.total, seen.extent):
+                    self._seen[line.key] = _Seen(mark, data.total, data.extent, now)
+                    continue  # nothing new
+            widget.push(line.key, data)
+            self._seen[line.key] = _Seen(mark, data.total, data.extent, now)
             pushed += 1
         self.pushes += pushed
         return pushed
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the feed last read of a series."""
+
+    mark: tuple[Any, ...]
+    total: int
+    extent: tuple[float, float] | None
+    read_at: float
 
 
 def _change_mark(line: ChartSeries, x_axis: str) -> tuple[Any, ...]:
