@@ -290,7 +290,6 @@ class NeptuneMagics(Magics):
         linked = f", linked to {', '.join(info.runs)}" if info.runs else ""
         print(f"nepnb: checkpoint {info.id} of {info.path}: {info.summary}{linked}")
 
-
     def _chart(self, args: list[str]) -> None:
         import nepnb
 

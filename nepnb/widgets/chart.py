@@ -29,7 +29,7 @@ import anywidget
 import traitlets
 
 from nepnb.exceptions import InvalidValue, NepnbError
-from nepnb.store.downsample import MAX_BUCKETS, X_AXES, SeriesBuckets, check_request
+from nepnb.store.downsample import X_AXES, SeriesBuckets, check_request
 from nepnb.widgets.picture import Line, draw_chart
 from nepnb.widgets.series import ChartSeries
 
@@ -146,7 +146,12 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         """Send the browser a series' new buckets (whole-range, replacing what it holds)."""
         line = self._lines[key]
         self.send(
-            {"type": "series", "key": key, "x_axis": self.x_axis, "data": line.reply(data, self.x_axis)}
+            {
+                "type": "series",
+                "key": key,
+                "x_axis": self.x_axis,
+                "data": line.reply(data, self.x_axis),
+            }
         )
 
     @property
@@ -165,7 +170,11 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         """The chart as a PNG (what shows where widgets do not)."""
         lines = [Line(line.label, line.read(width, self.x_axis)) for line in self._lines.values()]
         return draw_chart(
-            lines, x_axis=self.x_axis, log_scale=self.log_scale, title=self.title, height=self.height
+            lines,
+            x_axis=self.x_axis,
+            log_scale=self.log_scale,
+            title=self.title,
+            height=self.height,
         )
 
     def summary(self) -> str:
@@ -188,7 +197,7 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
             )
         return "\n".join(rows)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         view = super()._repr_mimebundle_(**kwargs)  # anywidget: (data, metadata)
         bundle = dict((view[0] if isinstance(view, tuple) else view) or {})
         bundle["text/plain"] = self.summary()
@@ -381,7 +390,7 @@ def _paths(paths: str | Iterable[str]) -> list[str]:
 def chart_series(
     runs: Any, paths: str | Iterable[str], *, project: str | None = None
 ) -> list[ChartSeries]:
-    """The checked lines for every run × path, labelled by what tells them apart."""
+    """The checked lines for every run and path, labelled by what tells them apart."""
     objects = _objects(runs, project)
     path_list = _paths(paths)
     lines = []
@@ -402,7 +411,7 @@ def chart_series(
 
 
 def _name_of(obj: NeptuneObject) -> str:
-    """" (name)" for a run with a name of its own, else ""."""
+    """ " (name)" for a run with a name of its own, else ""."""
     if obj._store is None or obj._info is None:
         return ""
     info = obj._store.get_fields(obj._info.uid, ["sys/name"]).get("sys/name")

@@ -90,7 +90,7 @@ def draw_chart(
     font = _font()
     legend_rows = math.ceil(len(lines) / 3) if lines else 0
     top = 24 if title else 10
-    left, right, bottom = 64, 16, 28 + 18 * legend_rows
+    left, right = 64, 16
     image = Image.new("RGBA", (width, height + 18 * legend_rows), (255, 255, 255, 255))
     draw = ImageDraw.Draw(image, "RGBA")
     if title:
@@ -105,12 +105,16 @@ def draw_chart(
         return values
 
     xs = [line.buckets.x for line in lines if len(line.buckets)]
-    ys = [y_of(b) for line in lines for b in (line.buckets.min, line.buckets.max, line.buckets.last)]
+    ys = [
+        y_of(b) for line in lines for b in (line.buckets.min, line.buckets.max, line.buckets.last)
+    ]
     finite_y = np.concatenate([v[np.isfinite(v)] for v in ys]) if ys else np.empty(0)
     if not xs or not len(finite_y):
         draw.rectangle(plot, outline=_GRID)
         message = "no points yet"
-        draw.text(((plot[0] + plot[2]) / 2 - 30, (plot[1] + plot[3]) / 2), message, fill=_TEXT, font=font)
+        draw.text(
+            ((plot[0] + plot[2]) / 2 - 30, (plot[1] + plot[3]) / 2), message, fill=_TEXT, font=font
+        )
         return _png(image)
     x_low = float(min(x[0] for x in xs))
     x_high = float(max(x[-1] for x in xs))
@@ -120,10 +124,10 @@ def draw_chart(
     pad = (y_high - y_low) * 0.05 or max(abs(y_high) * 0.05, 0.5)
     y_low, y_high = y_low - pad, y_high + pad
 
-    def px(x: np.ndarray) -> np.ndarray:
+    def px(x: np.ndarray | float) -> np.ndarray:
         return plot[0] + (np.asarray(x) - x_low) / (x_high - x_low) * (plot[2] - plot[0])
 
-    def py(y: np.ndarray) -> np.ndarray:
+    def py(y: np.ndarray | float) -> np.ndarray:
         return plot[3] - (np.asarray(y) - y_low) / (y_high - y_low) * (plot[3] - plot[1])
 
     # grid and tick labels
@@ -163,8 +167,7 @@ def draw_chart(
         row, column = divmod(index, 3)
         x = plot[0] + column * (plot[2] - plot[0]) / 3
         y = height - 4 + row * 18
-        color = _rgb(PALETTE[index % len(PALETTE)])
-        draw.line((x, y + 7, x + 18, y + 7), fill=color, width=3)
+        draw.line((x, y + 7, x + 18, y + 7), fill=_rgb(PALETTE[index % len(PALETTE)]), width=3)
         draw.text((x + 24, y), line.label[:48], fill=_TEXT, font=font)
     return _png(image)
 

@@ -113,7 +113,7 @@ def test_bad_input_raises_clear_errors(nepnb_home: object) -> None:
         chart([], "a/x", show=False)
     with pytest.raises(InvalidValue, match="x_axis must be one of step, time"):
         chart(ident, "a/x", show=False, x_axis="epoch")
-    with pytest.raises(InvalidValue, match="smoothing must be between 0 and 0.99"):
+    with pytest.raises(InvalidValue, match=r"smoothing must be between 0 and 0\.99"):
         chart(ident, "a/x", show=False, smoothing=2)
     with pytest.raises(nepnb.exceptions.InvalidPath):
         chart(ident, "a//x", show=False)
