@@ -8,7 +8,7 @@ import uplotCss from 'uplot/dist/uPlot.min.css';
 
 import chartCss from '../style/chart.css';
 import { SeriesChart } from '../src/chart';
-import type { IChartSeries, IChartSettings, XAxisKind } from '../src/chart';
+import type { IChartSeries, IChartSettings, ISeriesBuckets, XAxisKind } from '../src/chart';
 import type { IRenderProps, IWidgetModel } from './anywidget';
 import { KernelMessage, KernelSeriesSource } from './source';
 
@@ -68,6 +68,13 @@ function render({ model, el }: IRenderProps): () => void {
     }
   });
   el.append(title, chart.node);
+  // What the kernel read when it made the widget: drawn at once, refined by the fetches.
+  const initial = (model.get('initial') as Record<string, ISeriesBuckets> | undefined) ?? {};
+  for (const [key, data] of Object.entries(initial)) {
+    if (data.x_axis === chart.currentSettings.xAxis) {
+      chart.update(key, data);
+    }
+  }
 
   const showLive = () => {
     const live = Boolean(model.get('live'));

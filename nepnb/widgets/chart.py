@@ -43,6 +43,8 @@ STATIC = Path(__file__).parent / "static"
 MAX_BUCKETS_PER_MESSAGE = 2000
 #: Buckets per series the kernel pushes while live (about the width of a notebook output).
 LIVE_BUCKETS = 1000
+#: The width of the fallback picture, and the buckets per series the widget starts with.
+PICTURE_WIDTH = 720
 #: Live pushes at most this often (seconds).
 LIVE_INTERVAL = 0.25
 #: A live series is read again after this long even when nothing seems to have changed
@@ -61,6 +63,12 @@ def _bundle() -> Path:
     return path
 
 
+def read_all(lines: Sequence[ChartSeries], buckets: int, x_axis: str) -> dict[str, SeriesBuckets]:
+    """Every series, by key. (Reading them in threads was measured: no faster, SQLite and
+    the chunks' decoding hold the GIL most of the time.)"""
+    return {line.key: line.read(buckets, x_axis) for line in lines}
+
+
 class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
     """A chart of float series of one or more runs; see :func:`chart`."""
 
@@ -74,6 +82,9 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
     height = traitlets.Int(260).tag(sync=True)
     #: True while points may still come (the feed pushes them).
     live = traitlets.Bool(False).tag(sync=True)
+    #: Each series as the widget was made (by key, ISeriesBuckets, ``PICTURE_WIDTH``
+    #: buckets): drawn at once, before the browser's own requests are answered.
+    initial = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -97,6 +108,8 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if len(set(keys)) != len(keys):
             raise InvalidValue("a series is named twice; each run and path once")
         self._lines = {line.key: line for line in lines}
+        # One read of every series serves the first paint, the picture and the summary.
+        self._snapshot: dict[str, SeriesBuckets] | None = read_all(lines, PICTURE_WIDTH, x_axis)
         super().__init__(
             series=[{"key": line.key, "label": line.label} for line in lines],
             title=title,
@@ -105,6 +118,9 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
             smoothing=float(smoothing),
             height=height,
             live=live and any(line.is_live() for line in lines),
+            initial={
+                key: self._lines[key].reply(data, x_axis) for key, data in self._snapshot.items()
+            },
         )
         self._display_id = uuid.uuid4().hex
         self._shown_in: int | None = None  # the execution count of the cell that showed it
@@ -140,7 +156,7 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
     # live data --------------------------------------------------------------------------
     def snapshot(self, buckets: int = LIVE_BUCKETS) -> dict[str, SeriesBuckets]:
         """Every series along the chart's x axis, whole, downsampled: by key."""
-        return {key: line.read(buckets, self.x_axis) for key, line in self._lines.items()}
+        return read_all(self.lines, buckets, self.x_axis)
 
     def push(self, key: str, data: SeriesBuckets) -> None:
         """Send the browser a series' new buckets (whole-range, replacing what it holds)."""
@@ -166,48 +182,51 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         super().close()
 
     # display ----------------------------------------------------------------------------
-    def picture(self, width: int = 720) -> bytes:
+    def _take_snapshot(self) -> dict[str, SeriesBuckets]:
+        """The series for a picture: the read made for the first display, then fresh ones."""
+        snapshot, self._snapshot = self._snapshot, None
+        return snapshot if snapshot is not None else self.snapshot(PICTURE_WIDTH)
+
+    def picture(self, snapshot: dict[str, SeriesBuckets] | None = None) -> bytes:
         """The chart as a PNG (what shows where widgets do not)."""
-        lines = [Line(line.label, line.read(width, self.x_axis)) for line in self._lines.values()]
+        data = snapshot if snapshot is not None else self.snapshot(PICTURE_WIDTH)
         return draw_chart(
-            lines,
+            [Line(line.label, data[key]) for key, line in self._lines.items()],
             x_axis=self.x_axis,
             log_scale=self.log_scale,
             title=self.title,
+            width=PICTURE_WIDTH,
             height=self.height,
         )
 
-    def summary(self) -> str:
+    def summary(self, snapshot: dict[str, SeriesBuckets] | None = None) -> str:
         """One line per series: what the text/plain output says."""
+        data = snapshot if snapshot is not None else self.snapshot(2)
         rows = [f"nepnb chart{': ' + self.title if self.title else ''}"]
-        for line in self._lines.values():
-            try:
-                data = line.read(2, self.x_axis)
-            except NepnbError as error:
-                rows.append(f"  {line.path}: {error}")
-                continue
-            if data.extent is None:
+        for key, line in self._lines.items():
+            buckets = data[key]
+            if buckets.extent is None:
                 rows.append(f"  {line.path}: no points yet")
                 continue
-            last = data.last[-1] if len(data) else float("nan")
             name = line.label if line.label == line.path else f"{line.label} {line.path}"
             rows.append(
-                f"  {name}: {data.total:,} points, {self.x_axis} "
-                f"{data.extent[0]:g} to {data.extent[1]:g}, last {last:.6g}"
+                f"  {name}: {buckets.total:,} points, {self.x_axis} "
+                f"{buckets.extent[0]:g} to {buckets.extent[1]:g}, last {buckets.last[-1]:.6g}"
             )
         return "\n".join(rows)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         view = super()._repr_mimebundle_(**kwargs)  # anywidget: (data, metadata)
         bundle = dict((view[0] if isinstance(view, tuple) else view) or {})
-        bundle["text/plain"] = self.summary()
-        bundle["image/png"] = self.picture()
+        snapshot = self._take_snapshot()
+        bundle["text/plain"] = self.summary(snapshot)
+        bundle["image/png"] = self.picture(snapshot)
         return bundle
 
     def _ipython_display_(self) -> None:
         """Shown once per cell (``chart()`` shows it; the same widget as the cell's last
-        expression is not shown again), with a display id so that its picture can be
-        brought up to date after the cell."""
+        expression is not shown again), with a display id so that, while the chart is live,
+        its picture is brought up to date after each cell."""
         from IPython import get_ipython
         from IPython.display import display
 
@@ -217,7 +236,7 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
             return
         self._shown_in = count
         display(self._repr_mimebundle_(), raw=True, display_id=self._display_id)
-        if shell is not None and not self._hooked:
+        if shell is not None and self.live and not self._hooked:
             self._hooked = True
             shell.events.register("post_run_cell", self._after_cell)
 
@@ -231,8 +250,8 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         from IPython import get_ipython
 
         try:
-            self.refresh_picture()
             final = not any(line.is_live() for line in self._lines.values())
+            self.refresh_picture()
         except NepnbError:
             final = True  # the run went away; the last picture stays
         if final:  # nothing changes any more
