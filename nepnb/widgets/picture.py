@@ -60,7 +60,11 @@ def _label(value: float, x_axis: str | None = None) -> str:
         return time.strftime("%H:%M:%S", time.localtime(value))
     if value == 0:
         return "0"
-    if abs(value) >= 1e5 or abs(value) < 1e-3:
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= scale:
+            divided = value / (scale if suffix != "k" else 1e3)
+            return f"{divided:.4g}{suffix}"
+    if abs(value) < 1e-3:
         return f"{value:.2g}"
     return f"{value:,.4g}"
 
@@ -149,10 +153,15 @@ def draw_chart(
             continue
         bx = px(b.x)
         low, high, last = py(y_of(b.min)), py(y_of(b.max)), py(y_of(b.last))
+        # The min/max band: one polygon per run of buckets with finite bounds.
         band = _rgb(color, 60)
-        for x, lo, hi, count in zip(bx, low, high, b.count, strict=True):
-            if count > 1 and np.isfinite(lo) and np.isfinite(hi):
-                draw.line((x, lo, x, hi), fill=band, width=2)
+        finite = np.isfinite(low) & np.isfinite(high)
+        edges = np.flatnonzero(np.diff(np.r_[0, finite.astype(np.int8), 0]))
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+            if stop - start > 1:
+                upper = list(zip(bx[start:stop].tolist(), high[start:stop].tolist(), strict=True))
+                lower = list(zip(bx[start:stop].tolist(), low[start:stop].tolist(), strict=True))
+                draw.polygon(upper + lower[::-1], fill=band)
         segment: list[tuple[float, float]] = []
         for x, y in zip(bx.tolist(), last.tolist(), strict=True):
             if math.isfinite(y):
