@@ -12,7 +12,10 @@
 2. the same series logged to a LocalStore, then ``read_series_buckets`` of the whole series,
    of a 1% zoomed range (step axis) and of the whole series along time, against reading
    every point (``read_series``) and downsampling them (the Store interface's default).
-3. (``--browser``) the inline chart widget of 10 runs x 1,000,000 points in a real JupyterLab in
+3. (``--live``) a training loop's appends (W1 of bench/logging.py: ``run["m"].append(v)``)
+   with and without a live chart of the series open: the chart's feed thread reads the store
+   and the unflushed points a few times a second beside the loop.
+4. (``--browser``) the inline chart widget of 10 runs x 1,000,000 points in a real JupyterLab in
    Debian's Chromium (as the browser tests run it): from running the cell ``nepnb.chart(ids,
    "m")`` to the chart's first paint with every series drawn.
 
@@ -204,6 +207,39 @@ def w2_store(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     return figures
 
 
+def w4_live(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """Appends per second with and without a live chart of the series being appended to."""
+    os.environ["NEPNB_HOME"] = str(tmp / "live-home")
+    import nepnb
+    from nepnb.widgets import chart
+
+    figures: dict[str, Any] = {"points": args.live_points}
+    for case in ("no chart", "live chart"):
+        times, pushes = [], []
+        for _ in range(args.live_repeat):
+            run = nepnb.init_run(
+                capture_stdout=False, capture_stderr=False, capture_hardware_metrics=False
+            )
+            widget = chart(run, "m", show=False) if case == "live chart" else None
+            handler = run["m"]
+            handler.append(0.0)
+            log(f"W4: {args.live_points:,} appends, {case} ...")
+            start = time.perf_counter()
+            for i in range(args.live_points):
+                handler.append(float(i))
+            times.append(time.perf_counter() - start)
+            if widget is not None and widget.feed is not None:
+                pushes.append(widget.feed.pushes)
+                widget.close()
+            run.stop()
+        figures[case] = {
+            "us_per_append": statistics.median(times) / args.live_points * 1e6,
+            "times_s": times,
+            "pushes": pushes,
+        }
+    return figures
+
+
 def w3_browser(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     """The chart widget's first paint in Chromium against a real JupyterLab (the browser
     tests' set-up: tests/servers.py, tests/ui)."""
@@ -275,7 +311,11 @@ def fmt_s(seconds: float) -> str:
 
 
 def report(
-    args: argparse.Namespace, w1: dict[str, Any], w2: dict[str, Any], w3: dict[str, Any] | None
+    args: argparse.Namespace,
+    w1: dict[str, Any],
+    w2: dict[str, Any],
+    w3: dict[str, Any] | None,
+    w4: dict[str, Any] | None,
 ) -> dict[str, Any]:
     machine = machine_info()
     print(
@@ -310,6 +350,18 @@ def report(
             ]
         )
     rows.append(["W2 (writing the series, once)", fmt_s(w2["write_s"]), "", "", ""])
+    if w4 is not None:
+        plain, live = w4["no chart"]["us_per_append"], w4["live chart"]["us_per_append"]
+        rows.append([f"W4 append(), {w4['points']:,} points", f"{plain:.3f} µs", "", "", ""])
+        rows.append(
+            [
+                f"W4 append() with a live chart ({max(w4['live chart']['pushes'] or [0])} pushes)",
+                f"{live:.3f} µs",
+                "",
+                f"{live / plain:.2f}x",
+                "",
+            ]
+        )
     if w3 is not None:
         rows.append(
             [
@@ -346,6 +398,7 @@ def report(
         "w1": w1,
         "w2": w2,
         "w3": w3,
+        "w4": w4,
         "target": {
             "downsample_s": DOWNSAMPLE_TARGET,
             "first_paint_s": FIRST_PAINT_TARGET,
@@ -370,6 +423,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--browser-points", type=int, default=1_000_000, help="W3: points a run")
     parser.add_argument("--browser-repeat", type=int, default=3, help="W3: timed chart cells")
     parser.add_argument("--browser-shot", help="W3: save a screenshot of the page here")
+    parser.add_argument(
+        "--live", action="store_true", help="also time appends beside a live chart (W4)"
+    )
+    parser.add_argument("--live-points", type=int, default=3_000_000, help="W4: appends a loop")
+    parser.add_argument("--live-repeat", type=int, default=3, help="W4: loops of each kind")
     return parser.parse_args(argv)
 
 
@@ -381,8 +439,10 @@ def main(argv: list[str] | None = None) -> int:
         gc.collect()
         w2 = w2_store(args, tmp)
         gc.collect()
+        w4 = w4_live(args, tmp) if args.live else None
+        gc.collect()
         w3 = w3_browser(args, tmp) if args.browser else None
-        document = report(args, w1, w2, w3)
+        document = report(args, w1, w2, w3, w4)
         if args.json:
             Path(args.json).write_text(json.dumps(document, indent=1, default=str))
             log(f"wrote {args.json}")

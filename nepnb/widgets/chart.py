@@ -47,6 +47,8 @@ LIVE_BUCKETS = 1000
 PICTURE_WIDTH = 720
 #: Live pushes at most this often (seconds).
 LIVE_INTERVAL = 0.25
+#: After a tick that took t seconds, the feed rests BUSY_FACTOR * t more.
+BUSY_FACTOR = 9
 #: A live series is read again after this long even when nothing seems to have changed
 #: (points in transit between the write pipeline and the store when last read).
 LIVE_REREAD = 1.0
@@ -299,8 +301,9 @@ class LiveFeed:
                     self.tick(widget, force=True)  # the last points, after the stop's flush
                     widget.live = False
                     return
-                # Never busier than a fifth of the time, however long a read takes.
-                self._stopping.wait(4 * (time.monotonic() - started))
+                # Never busy more than a tenth of the time, however long the reads take
+                # (they hold the GIL part of the time: the loop beside them waits then).
+                self._stopping.wait(BUSY_FACTOR * (time.monotonic() - started))
         except Exception:  # the kernel is going away, the store closed …: stop quietly
             return
         finally:

@@ -12,12 +12,14 @@ would make the hot path's next ``append`` fail and take the slow path).
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nepnb.client.writer import SeriesBuffer
 from nepnb.exceptions import InvalidValue, MissingField, NotAvailableInMode
 from nepnb.store.base import require_float_series
 from nepnb.store.downsample import SeriesBuckets, concat_buckets, downsample, sort_by_x
@@ -26,44 +28,107 @@ from nepnb.store.field_types import FieldType
 if TYPE_CHECKING:
     from nepnb.client.objects import NeptuneObject
 
-__all__ = ["ChartSeries", "pending_points"]
+__all__ = ["ChartSeries", "PendingCopies", "pending_points"]
 
 _EMPTY = np.empty(0, dtype=np.float64)
 #: How often a run opened read-only is asked whether it still runs (seconds).
 STATE_CHECK_SECONDS = 1.0
 
 
-def pending_points(obj: NeptuneObject, path: str, x_axis: str) -> tuple[np.ndarray, np.ndarray]:
+class PendingCopies:
+    """The hot path's open buffers as copied so far, so that each read copies only the points
+    appended since the last one (a training loop's buffer holds up to a flush period of
+    points: copying all of them a few times a second would hold the GIL for long)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the feed thread and the kernel's fetches share it
+        self._copies: dict[int, _Copy] = {}
+
+    def points(self, buffer: SeriesBuffer) -> tuple[np.ndarray, np.ndarray]:
+        """``(steps, values)`` of a buffer of consecutive steps: read-only views."""
+        assert buffer.values is not None and buffer.first_step is not None
+        with self._lock:
+            copy = self._copies.get(id(buffer))
+            if copy is None or copy.buffer is not buffer:
+                copy = self._copies[id(buffer)] = _Copy(buffer)
+            new = buffer.values[copy.count :]  # a copy of the new part, no buffer export
+            count = copy.count + len(new)
+            if count > len(copy.y):
+                size = max(count, 2 * len(copy.y), 1024)
+                copy.y = np.resize(copy.y[: copy.count], size)
+                copy.x = buffer.first_step + np.arange(size, dtype=np.float64)
+            copy.y[copy.count : count] = np.frombuffer(new, dtype=np.float64)
+            copy.count = count
+            x, y = copy.x[:count], copy.y[:count]
+        x.flags.writeable = y.flags.writeable = False
+        return x, y
+
+    def keep_only(self, buffers: list[SeriesBuffer]) -> None:
+        """Forget the copies of buffers no longer pending."""
+        with self._lock:
+            alive = {id(buffer) for buffer in buffers}
+            for key in [key for key in self._copies if key not in alive]:
+                del self._copies[key]
+
+
+class _Copy:
+    __slots__ = ("buffer", "count", "x", "y")
+
+    def __init__(self, buffer: SeriesBuffer) -> None:
+        self.buffer = buffer  # held: its id is not reused while it is here
+        self.count = 0
+        self.x = _EMPTY
+        self.y = _EMPTY
+
+
+def pending_points(
+    obj: NeptuneObject, path: str, x_axis: str, copies: PendingCopies | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The points of the float series ``path`` in ``obj``'s write pipeline (not yet handed to
     the writer), as ``(x, y)`` along ``x_axis`` ("step" or "time"), in x order. Points the
-    store will number (NaN steps) have no place on a step axis and are left out."""
+    store will number (NaN steps) have no place on a step axis and are left out. ``copies``:
+    what earlier reads copied of the open buffers, to copy only what is new."""
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
-    from nepnb.client.writer import SeriesBuffer
-
-    for item in list(obj._pipeline.pending):  # one C-level copy: no lock
-        if not isinstance(item, SeriesBuffer) or item.path != path:
-            continue
-        if item.type is not FieldType.FLOAT_SERIES:
-            continue
+    ordered = True  # steps of the hot path's buffers are consecutive and never NaN
+    buffers = [
+        item
+        for item in list(obj._pipeline.pending)  # one C-level copy: no lock
+        if isinstance(item, SeriesBuffer)
+        and item.path == path
+        and item.type is FieldType.FLOAT_SERIES
+    ]
+    if copies is not None:
+        copies.keep_only(buffers)
+    for item in buffers:
         if item.values is not None and item.first_step is not None:
+            if x_axis == "step" and copies is not None:
+                x, y = copies.points(item)
+                xs.append(x)
+                ys.append(y)
+                continue
             values = item.values[:]  # a copy, no buffer export (see the module docstring)
-            stamps = item.values.stamps[:]
-            count = len(values) if x_axis == "step" else min(len(values), len(stamps))
-            y = np.frombuffer(values, dtype=np.float64)[:count]
             if x_axis == "step":
-                x = item.first_step + np.arange(count, dtype=np.float64)
+                y = np.frombuffer(values, dtype=np.float64)
+                x = item.first_step + np.arange(len(y), dtype=np.float64)
             else:
+                stamps = item.values.stamps[:]
+                count = min(len(values), len(stamps))
+                y = np.frombuffer(values, dtype=np.float64)[:count]
                 x = np.frombuffer(stamps, dtype=np.float64)[:count]
+                ordered = False
         else:
             data = item.data[:]
             triples = np.frombuffer(data, dtype=np.float64)[: len(data) // 3 * 3].reshape(-1, 3)
             x, y = triples[:, 0 if x_axis == "step" else 2], triples[:, 1]
+            ordered = False
         xs.append(x)
         ys.append(y)
     if not xs:
         return _EMPTY, _EMPTY
-    x, y = np.concatenate(xs), np.concatenate(ys)
+    x, y = (xs[0], ys[0]) if len(xs) == 1 else (np.concatenate(xs), np.concatenate(ys))
+    if ordered and len(xs) == 1:
+        return x, y
     keep = ~np.isnan(x)
     if not keep.all():
         x, y = x[keep], y[keep]
@@ -79,6 +144,7 @@ class ChartSeries:
     label: str = ""
     _state_checked: float = field(default=0.0, repr=False)
     _running: bool = field(default=False, repr=False)
+    _copies: PendingCopies = field(default_factory=PendingCopies, repr=False)
 
     def __post_init__(self) -> None:
         if self.obj._store is None or self.obj._info is None:
@@ -152,7 +218,7 @@ class ChartSeries:
             stored = downsample(_EMPTY, _EMPTY, buckets)
         if not self.writing_here:
             return stored
-        x, y = pending_points(self.obj, self.path, x_axis)
+        x, y = pending_points(self.obj, self.path, x_axis, self._copies)
         if stored.extent is not None:  # a point drained meanwhile may be in both
             newer = np.searchsorted(x, stored.extent[1], side="right")
             x, y = x[newer:], y[newer:]

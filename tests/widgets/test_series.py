@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import nepnb
 from nepnb.store.downsample import SeriesBuckets, concat_buckets, downsample
 from nepnb.widgets import ChartSeries, pending_points
+from nepnb.widgets.series import PendingCopies
 
 
 def assert_exact_buckets(buckets: SeriesBuckets, x: np.ndarray, y: np.ndarray) -> None:
@@ -51,6 +52,26 @@ def test_pending_points_are_the_unflushed_tail_and_leave_the_hot_path_alone(
     assert len(run._pipeline.pending) == buffers
     x, _ = pending_points(run, "m", "time")
     assert len(x) == 110 and np.all(np.diff(x) >= 0)
+
+
+def test_pending_copies_copy_only_what_is_new(open_run: Callable[..., nepnb.Run]) -> None:
+    run = open_run()
+    copies = PendingCopies()
+    for i in range(100):
+        run["m"].append(float(i))
+    x, y = pending_points(run, "m", "step", copies)
+    assert x.tolist() == y.tolist() == [float(i) for i in range(100)]
+    for i in range(100, 5100):  # grows past the first copy's room
+        run["m"].append(float(i))
+    x, y = pending_points(run, "m", "step", copies)
+    assert x.tolist() == y.tolist() == [float(i) for i in range(5100)]
+    assert not y.flags.writeable
+    run.wait()  # drained: the next points go to a new buffer
+    for i in range(5100, 5110):
+        run["m"].append(float(i))
+    x, y = pending_points(run, "m", "step", copies)
+    assert x.tolist() == y.tolist() == [float(i) for i in range(5100, 5110)]
+    assert len(copies._copies) == 1  # the drained buffer's copy is gone
 
 
 def test_read_joins_the_store_and_the_pipeline(open_run: Callable[..., nepnb.Run]) -> None:
