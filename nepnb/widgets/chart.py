@@ -233,6 +233,9 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         from IPython.display import display
 
         shell = get_ipython()
+        if shell is None:  # a plain script: no frontend to draw it, say what it shows
+            print(self.summary(self._take_snapshot()))
+            return
         count = getattr(shell, "execution_count", None)
         if count is not None and count == self._shown_in:
             return

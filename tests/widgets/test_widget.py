@@ -191,3 +191,13 @@ def test_a_widget_needs_distinct_series(nepnb_home: object) -> None:
     with pytest.raises(InvalidValue, match="named twice"):
         chart([ident, ident], "a/x", show=False)
     assert isinstance(chart(ident, "a/x", show=False), ChartWidget)
+
+
+def test_outside_ipython_showing_prints_the_summary(
+    nepnb_home: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ident = stored_run("r", 10)
+    chart(ident, "a/x")
+    assert capsys.readouterr().out.endswith(
+        f"a/x: 10 points, step 0 to 9, last {np.sin(9 / 50):.6g}\n"
+    )
