@@ -47,8 +47,10 @@ LIVE_BUCKETS = 1000
 PICTURE_WIDTH = 720
 #: Live pushes at most this often (seconds).
 LIVE_INTERVAL = 0.25
-#: After a tick that took t seconds, the feed rests BUSY_FACTOR * t more.
+#: After a tick that took t seconds, the feed rests BUSY_FACTOR * t more (at most MAX_REST s:
+#: a slow tick on a busy machine must not stop the chart from moving).
 BUSY_FACTOR = 9
+MAX_REST = 1.0
 #: A live series is read again after this long even when nothing seems to have changed
 #: (points in transit between the write pipeline and the store when last read).
 LIVE_REREAD = 1.0
@@ -306,7 +308,7 @@ class LiveFeed:
                     return
                 # Never busy more than a tenth of the time, however long the reads take
                 # (they hold the GIL part of the time: the loop beside them waits then).
-                self._stopping.wait(BUSY_FACTOR * (time.monotonic() - started))
+                self._stopping.wait(min(BUSY_FACTOR * (time.monotonic() - started), MAX_REST))
         except Exception:  # the kernel is going away, the store closed …: stop quietly
             return
         finally:
