@@ -1,9 +1,10 @@
 """The inline chart widget: ``nepnb.chart(...)``, ``run["path"].chart()``, ``%neptune chart``.
 
 An anywidget whose front end (labextension/widget/chart.ts, bundled into ``static/chart.js``)
-draws the series with the chart component of the runs panel. The browser asks for each series
-downsampled to its width, and again for the visible range after a zoom ("fetch" messages,
-answered here when the kernel is free). While a cell keeps the kernel busy, nothing from the
+draws the series with the chart component of the runs panel. It starts with each series as
+the kernel read it when the widget was made (the ``initial`` trait: drawn at once), then asks
+for each series downsampled to its width, and again for the visible range after a zoom
+("fetch" messages, answered here when the kernel is free). While a cell keeps the kernel busy, nothing from the
 browser is handled, so live data is pushed: a :class:`LiveFeed` thread sends each series that
 changed ("series" messages, at most ``MAX_BUCKETS_PER_MESSAGE`` buckets) a few times a second,
 until its runs stop or the widget closes.
