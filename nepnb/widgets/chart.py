@@ -10,8 +10,8 @@ changed ("series" messages, at most ``MAX_BUCKETS_PER_MESSAGE`` buckets) a few t
 until its runs stop or the widget closes.
 
 Where widgets do not render, the output's ``image/png`` (drawn by :mod:`.picture`) and
-``text/plain`` show instead; they are refreshed after each cell while the chart is live, so
-the saved notebook holds the final picture.
+``text/plain`` show instead; they are refreshed after the cell that showed the chart and after
+the one in which its runs stopped, so the saved notebook holds the final picture.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
     def _ipython_display_(self) -> None:
         """Shown once per cell (``chart()`` shows it; the same widget as the cell's last
         expression is not shown again), with a display id so that, while the chart is live,
-        its picture is brought up to date after each cell."""
+        its picture can be brought up to date later (see ``_after_cell``)."""
         from IPython import get_ipython
         from IPython.display import display
 
@@ -254,12 +254,17 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
         update_display(self._repr_mimebundle_(), raw=True, display_id=self._display_id)
 
-    def _after_cell(self, *_args: Any) -> None:
+    def _after_cell(self, result: Any = None) -> None:
+        """After the cell that showed the chart, and after the one in which its runs stopped,
+        the outputs get the picture as it is then (each update re-renders the chart in the
+        browser: not after every cell)."""
         from IPython import get_ipython
 
+        count = getattr(result, "execution_count", None)
         try:
             final = not any(line.is_live() for line in self._lines.values())
-            self.refresh_picture()
+            if final or count is None or count == self._shown_in:
+                self.refresh_picture()
         except NepnbError:
             final = True  # the run went away; the last picture stays
         if final:  # nothing changes any more

@@ -33,11 +33,12 @@ def test_a_chart_over_a_loop_leaves_its_final_picture_in_the_notebook(
             "run['train/loss'].chart()\n"
             "for i in range(2000):\n"
             "    run['train/loss'].append(1 / (1 + i))",
+            "run['other'].append(1.0)",
             "run.stop()",
         ),
         tmp_path,
     )
-    _, loop, stop = notebook.cells
+    _, loop, _, stop = notebook.cells
     assert error_of(loop) is None and error_of(stop) is None
     (output,) = chart_outputs(loop)
     assert output.output_type == "display_data"
