@@ -180,10 +180,13 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         return list(self._lines.values())
 
     def close(self) -> None:
-        """Stop pushing and close the widget in the browser."""
+        """Stop pushing and close the widget in the browser (ipywidgets keeps every widget
+        until it is closed: a closed chart lets its runs and copies go)."""
         feed = getattr(self, "feed", None)  # (None when __init__ failed half-way)
         if feed is not None:
             feed.stop()
+        self._lines = {}
+        self._snapshot = None
         super().close()
 
     # display ----------------------------------------------------------------------------

@@ -217,6 +217,7 @@ class ChartSeries:
                 raise MissingField(self.path, self.run_id) from None
             stored = downsample(_EMPTY, _EMPTY, buckets)
         if not self.writing_here:
+            self._copies.keep_only([])  # stopped: let its last buffers go
             return stored
         x, y = pending_points(self.obj, self.path, x_axis, self._copies)
         if stored.extent is not None:  # a point drained meanwhile may be in both

@@ -11,6 +11,20 @@ import pytest
 import nepnb
 
 
+@pytest.fixture(autouse=True)
+def close_charts() -> Iterator[None]:
+    """Close the charts a test made: ipywidgets keeps every widget (and so its runs) until
+    it is closed."""
+    yield
+    from ipywidgets.widgets.widget import _instances
+
+    from nepnb.widgets import ChartWidget
+
+    for widget in list(_instances.values()):
+        if isinstance(widget, ChartWidget):
+            widget.close()
+
+
 @pytest.fixture
 def open_run(nepnb_home: Path) -> Iterator[Callable[..., nepnb.Run]]:
     """Open runs (async, nothing captured, a long flush period unless given); stopped after."""
@@ -21,6 +35,7 @@ def open_run(nepnb_home: Path) -> Iterator[Callable[..., nepnb.Run]]:
             "capture_stdout": False,
             "capture_stderr": False,
             "capture_hardware_metrics": False,
+            "capture_traceback": False,  # its excepthook would keep stopped runs reachable
             "flush_period": 1000,
         }
         settings.update(options)

@@ -128,7 +128,7 @@ def test_concat_buckets_keeps_the_exact_min_and_max_of_each_bucket(
 
 
 def test_charts_need_a_store(nepnb_home: object) -> None:
-    run = nepnb.init_run(mode="debug", capture_hardware_metrics=False)
+    run = nepnb.init_run(mode="debug", capture_hardware_metrics=False, capture_traceback=False)
     try:
         with pytest.raises(nepnb.exceptions.NotAvailableInMode, match="charts read from a store"):
             ChartSeries(run, "m")

@@ -21,7 +21,9 @@ from tests.widgets.conftest import Sent
 
 def stored_run(name: str, points: int, offset: float = 0.0) -> str:
     """A stopped run with float series a/x and a/y and a string series; its id."""
-    run = nepnb.init_run(name=name, mode="sync", capture_hardware_metrics=False)
+    run = nepnb.init_run(
+        name=name, mode="sync", capture_hardware_metrics=False, capture_traceback=False
+    )
     steps = np.arange(points, dtype=np.float64)
     run["a/x"].extend((np.sin(steps / 50) + offset).tolist())
     run["a/y"].extend((steps * 2).tolist())
@@ -59,7 +61,7 @@ def test_several_runs_are_labelled_by_id_and_name(nepnb_home: object) -> None:
 
 
 def test_answers_to_the_browser_stay_small_and_zoom_refines(nepnb_home: object) -> None:
-    run = nepnb.init_run(mode="sync", capture_hardware_metrics=False)
+    run = nepnb.init_run(mode="sync", capture_hardware_metrics=False, capture_traceback=False)
     values = np.random.default_rng(3).standard_normal(1_000_000)
     values[123_456] = 50.0  # a spike the buckets must keep
     run["big"].extend(values.tolist())
