@@ -609,6 +609,13 @@ class Handler:
         """Download a File, a FileSet (as a zip) or all files of a FileSeries."""
         self._obj._download(self._path, destination, last_only=False)
 
+    def chart(self, **options: Any) -> Any:
+        """Chart this float series in the notebook, live while it is written; the options
+        are those of :func:`nepnb.chart`. Returns the chart widget."""
+        from nepnb.widgets import chart
+
+        return chart(self._obj, self._path, **options)
+
     def download_last(self, destination: str | None = None, progress_bar: Any = None) -> None:
         """Download the last file of a FileSeries."""
         self._obj._download(self._path, destination, last_only=True)
