@@ -85,21 +85,15 @@ def _git_folder(git_ref: Any) -> Path | None:
     return GitRef().resolve_path()
 
 
-class _Tee:
-    """A stream that writes through to the original and logs each line to a StringSeries."""
+class _LineSink:
+    """Logs what a stream receives to a run's StringSeries, one value per line."""
 
-    def __init__(self, run: Run, path: str, original: TextIO) -> None:
-        self._run, self._path, self._original = run, path, original
+    def __init__(self, run: Run, path: str) -> None:
+        self._run, self._path = run, path
         self._partial = ""
         self._lock = threading.Lock()
 
-    def write(self, text: str) -> int:
-        written = self._original.write(text)
-        with contextlib.suppress(Exception):  # capture must never break the user's output
-            self._capture(text)
-        return written
-
-    def _capture(self, text: str) -> None:
+    def capture(self, text: str) -> None:
         with self._lock:
             data = self._partial + text
             lines = data.split("\n")
@@ -114,11 +108,83 @@ class _Tee:
             self._run[self._path].append(self._partial)
         self._partial = ""
 
+
+class _SharedStream:
+    """One wrapper of ``sys.stdout`` (or ``sys.stderr``) for every open run: it writes through
+    to the stream it replaced and hands the text to each run's sink. Runs come and go in any
+    order without wrapping each other (a chain kept stopped runs alive and printing through
+    them); the stream it replaced comes back when the last run stops, unless someone has
+    wrapped it meanwhile (then it stays, passing text through)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._original: TextIO = getattr(sys, name)
+        self._installed = False
+        self._sinks: list[_LineSink] = []
+        self._lock = threading.Lock()
+
+    def add(self, sink: _LineSink) -> None:
+        with self._lock:
+            if not self._installed:
+                self._original = getattr(sys, self._name)
+                setattr(sys, self._name, self)
+                self._installed = True
+            self._sinks.append(sink)
+
+    def remove(self, sink: _LineSink) -> None:
+        with self._lock:
+            if sink in self._sinks:
+                self._sinks.remove(sink)
+            if not self._sinks and getattr(sys, self._name) is self:
+                setattr(sys, self._name, self._original)
+                self._installed = False
+
+    def write(self, text: str) -> int:
+        written = self._original.write(text)
+        for sink in list(self._sinks):
+            with contextlib.suppress(Exception):  # capture must never break the user's output
+                sink.capture(text)
+        return written
+
     def flush(self) -> None:
         self._original.flush()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)
+
+
+class _ExceptionHook:
+    """One ``sys.excepthook`` for every open run: an uncaught exception is logged to each of
+    them, then handed to the hook that was there before. Runs come and go in any order
+    without chaining hooks (a chain kept every stopped run alive)."""
+
+    def __init__(self) -> None:
+        self._loggers: list[AutoLogger] = []
+        self._previous: Any = None
+        self._lock = threading.Lock()
+
+    def add(self, logger: AutoLogger) -> None:
+        with self._lock:
+            if not self._loggers and sys.excepthook is not self:
+                self._previous = sys.excepthook
+                sys.excepthook = self
+            self._loggers.append(logger)
+
+    def remove(self, logger: AutoLogger) -> None:
+        with self._lock:
+            if logger in self._loggers:
+                self._loggers.remove(logger)
+            if not self._loggers and sys.excepthook is self:
+                sys.excepthook = self._previous or sys.__excepthook__
+                self._previous = None
+
+    def __call__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            for logger in list(self._loggers):
+                with contextlib.suppress(Exception):
+                    logger.log_exception(exc_type, exc, tb)
+        finally:
+            (self._previous or sys.__excepthook__)(exc_type, exc, tb)
 
 
 class AutoLogger:
@@ -150,10 +216,9 @@ class AutoLogger:
         self.git = git
         self.dependencies = dependencies
         self.interactive = interactive
-        self._tees: list[tuple[str, _Tee]] = []
+        self._sinks: list[tuple[str, _LineSink]] = []
         self._stop = threading.Event()
         self._hardware: threading.Thread | None = None
-        self._previous_hook: Any = None
 
     # start ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -167,12 +232,11 @@ class AutoLogger:
             run._assign_internal("sys/hostname", FieldType.STRING, socket.gethostname())
         for name in ("stdout", "stderr"):
             if self.capture[name]:
-                tee = _Tee(run, f"{ns}/{name}", getattr(sys, name))
-                setattr(sys, name, tee)
-                self._tees.append((name, tee))
+                sink = _LineSink(run, f"{ns}/{name}")
+                _streams[name].add(sink)
+                self._sinks.append((name, sink))
         if self.traceback:
-            self._previous_hook = sys.excepthook
-            sys.excepthook = self._excepthook
+            _exception_hook.add(self)
         if self.capture["hardware"]:
             self._start_hardware()
         if not self.resumed or self.source_files is not None:
@@ -277,13 +341,6 @@ class AutoLogger:
         self._hardware.start()
 
     # failures ------------------------------------------------------------------------
-    def _excepthook(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        try:
-            self.log_exception(exc_type, exc, tb)
-        finally:
-            hook = self._previous_hook or sys.__excepthook__
-            hook(exc_type, exc, tb)
-
     def log_exception(self, exc_type: Any, exc: Any, tb: Any) -> None:
         """Log a traceback to ``<monitoring>/traceback`` and mark the run failed."""
         run = self.run
@@ -297,15 +354,17 @@ class AutoLogger:
     # stop ----------------------------------------------------------------------------
     def stop(self) -> None:
         self._stop.set()
-        for name, tee in self._tees:
-            if getattr(sys, name) is tee:
-                setattr(sys, name, tee._original)
-            tee.flush_partial()
-        self._tees.clear()
-        if self._previous_hook is not None and sys.excepthook == self._excepthook:
-            sys.excepthook = self._previous_hook
+        for name, sink in self._sinks:
+            _streams[name].remove(sink)
+            sink.flush_partial()
+        self._sinks.clear()
+        _exception_hook.remove(self)
         if self._hardware is not None:
             self._hardware.join(timeout=2)
+
+
+_exception_hook = _ExceptionHook()
+_streams = {name: _SharedStream(name) for name in ("stdout", "stderr")}
 
 
 def git_info(folder: Path) -> dict[str, Any] | None:

@@ -327,3 +327,73 @@ def test_an_offline_run_being_synced_is_not_marked_crashed(
     assert run["sys/crashed"].fetch() is False
     assert run["sys/state"].fetch() == "Inactive"
     assert series(run, "loss")[1] == [0.0, 1.0, 2.0]
+
+
+def test_stopped_runs_are_not_kept_alive_by_the_exception_hook(nepnb_home: Path) -> None:
+    """Each run used to put its own sys.excepthook in front of the last one, and restore the
+    one it found when stopped: runs stopped in another order left a stopped run's hook in
+    place, holding it (and, through its chain, every earlier run) in memory for good."""
+    import gc
+    import weakref
+
+    original = sys.excepthook
+    first = neptune.init_run(mode="debug", capture_hardware_metrics=False)
+    second = neptune.init_run(mode="debug", capture_hardware_metrics=False)
+    first.stop()
+    second.stop()
+    assert sys.excepthook is original
+    refs = [weakref.ref(first), weakref.ref(second)]
+    del first, second
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None]
+
+
+def test_an_uncaught_exception_reaches_every_open_run_and_the_previous_hook(
+    nepnb_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    monkeypatch.setattr(sys, "excepthook", lambda t, e, tb: seen.append(str(e)))
+    runs = [neptune.init_run(mode="sync", capture_hardware_metrics=False) for _ in range(2)]
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    assert seen == ["boom"]
+    for run in runs:
+        assert run["sys/failed"].fetch() is True
+        [namespace] = run["monitoring"].fetch()
+        [logged] = run[f"monitoring/{namespace}/traceback"].fetch_values()["value"]
+        assert "RuntimeError: boom" in logged
+    for run in runs:
+        run.stop()
+    assert seen == ["boom"]
+
+
+def test_runs_stopped_in_any_order_give_back_the_streams_they_found(nepnb_home: Path) -> None:
+    """Each run used to wrap sys.stdout around the last run's wrapper: stopping the first run
+    before the second left the second printing into the first (stopped) one, for good."""
+    import io
+
+    screen = io.StringIO()
+    before = sys.stdout
+    sys.stdout = screen
+    try:
+        first = neptune.init_run(mode="sync", capture_hardware_metrics=False)
+        second = neptune.init_run(mode="sync", capture_hardware_metrics=False)
+        print("both open")
+        first.stop()
+        print("only the second")
+        second.stop()
+        assert sys.stdout is screen
+        print("none")
+    finally:
+        sys.stdout = before
+    assert screen.getvalue() == "both open\nonly the second\nnone\n"
+
+    def stdout_of(run_id: str) -> list[str]:
+        run = neptune.init_run(with_id=run_id, mode="read-only")
+        [namespace] = run["monitoring"].fetch()
+        return list(run[f"monitoring/{namespace}/stdout"].fetch_values()["value"])
+
+    assert stdout_of("DEF-1") == ["both open"]
+    assert stdout_of("DEF-2") == ["both open", "only the second"]

@@ -35,7 +35,6 @@ def open_run(nepnb_home: Path) -> Iterator[Callable[..., nepnb.Run]]:
             "capture_stdout": False,
             "capture_stderr": False,
             "capture_hardware_metrics": False,
-            "capture_traceback": False,  # its excepthook would keep stopped runs reachable
             "flush_period": 1000,
         }
         settings.update(options)
