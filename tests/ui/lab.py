@@ -70,3 +70,21 @@ def toast(page: Page, pattern: str) -> Locator:
 
 def shot(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def drag_across(
+    page: Page, chart: Locator, start: float, end: float, *, shift: bool = False
+) -> None:
+    """Drag over a chart's plot area from ``start`` to ``end`` (fractions of its width), at
+    mid height; with Shift held to pan instead of zoom."""
+    box = chart.locator(".u-over").bounding_box()
+    assert box is not None, "the chart has no plot area on screen"
+    middle = box["y"] + box["height"] / 2
+    if shift:
+        page.keyboard.down("Shift")
+    page.mouse.move(box["x"] + box["width"] * start, middle)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end, middle, steps=5)
+    page.mouse.up()
+    if shift:
+        page.keyboard.up("Shift")

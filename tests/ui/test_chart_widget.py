@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page
 
 from tests.nbrun import notebook_dict, write_notebook
 from tests.servers import JupyterLab
-from tests.ui.lab import cell, open_notebook, run_cells, shot, wait_kernel_idle
+from tests.ui.lab import cell, drag_across, open_notebook, run_cells, shot, wait_kernel_idle
 
 pytestmark = pytest.mark.browser
 
@@ -90,13 +90,7 @@ def test_the_chart_grows_while_the_cell_appends(
     wait_kernel_idle(page)
 
     # Zoom by dragging: the kernel, free now, answers with the exact points of the range.
-    over = chart.locator(".u-over")
-    box = over.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2, steps=5)
-    page.mouse.up()
+    drag_across(page, chart, 0.1, 0.3)
     page.wait_for_function(
         "c => Number(c.dataset.points) < 400 && Number(c.dataset.points) > 100",
         arg=chart.element_handle(),

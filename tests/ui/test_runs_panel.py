@@ -14,6 +14,7 @@ from playwright.sync_api import Locator, Page
 
 import nepnb
 from tests.servers import JupyterLab, running_jupyter_lab
+from tests.ui.lab import drag_across
 
 pytestmark = pytest.mark.browser
 
@@ -192,13 +193,8 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
 
     # Zoom by dragging over the plot: the chart asks for the visible range again.
     over = chart.locator(".u-over")
-    box = over.bounding_box()
-    assert box is not None
     before = len(series_requests)
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2, steps=5)
-    page.mouse.up()
+    drag_across(page, chart, 0.3, 0.5)
     page.wait_for_function(
         "chart => !chart.querySelector('.nepnb-Chart-reset').disabled",
         arg=chart.element_handle(),
@@ -212,12 +208,7 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
 
     # Shift + drag pans: the chart asks for the range further left.
     before = len(series_requests)
-    page.keyboard.down("Shift")
-    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=5)
-    page.mouse.up()
-    page.keyboard.up("Shift")
+    drag_across(page, chart, 0.4, 0.6, shift=True)
     page.wait_for_timeout(1000)
     panned = [url for url in series_requests[before:] if "start=" in url]
     assert panned, series_requests[before:]
