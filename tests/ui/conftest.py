@@ -34,8 +34,11 @@ def jp_server_cleanup() -> Iterator[None]:
     yield None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not for the session: Playwright's event loop runs as
+    long as the browser does, and pytest-jupyter's per-test loop of the modules after tests/ui
+    (tests/widgets) would find it running and fail to close it."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"no Chromium at {CHROMIUM}: install it (`apt-get install chromium`) "
