@@ -680,7 +680,7 @@ class LocalStore(Store):
         missing = self.missing_parts(parts)
         if not missing:
             return 0
-        rows = [(d, len(parts[d]), *_encode_part(parts[d])) for d in missing]
+        rows = [(d, len(parts[d]), *encode_part(parts[d])) for d in missing]
         with self._write() as con:
             con.executemany(
                 "INSERT OR IGNORE INTO parts (digest, size, encoding, data) VALUES (?, ?, ?, ?)",
@@ -895,7 +895,7 @@ class _SQLiteApplier(Applier):
         self.con.execute("RELEASE op")
 
 
-def _encode_part(data: bytes) -> tuple[int, bytes]:
+def encode_part(data: bytes) -> tuple[int, bytes]:
     """(encoding, stored bytes): zlib, unless a sample shows the data hardly compresses (the
     base64 of a PNG only loses base64's own third, and costs most of a checkpoint's time)."""
     if len(data) > PART_SAMPLE * 4:

@@ -26,7 +26,27 @@ def _local(tmp_path: Path) -> Iterator[StoreFactory]:
         store.close()
 
 
-FACTORIES = {"local": _local}
+def _sql(tmp_path: Path) -> Iterator[StoreFactory]:
+    """The server's SQL store over SQLite, in process (the HTTP store tests it over a server)."""
+    from nepnb.server.database import make_engine, migrate
+    from nepnb.server.sql import SQLStore
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'server.db'}")
+    migrate(engine)
+    created: list[Store] = []
+
+    def make() -> Store:
+        store = SQLStore(make_engine(str(engine.url)), tmp_path / "blobs")
+        created.append(store)
+        return store
+
+    yield make
+    for store in created:
+        store.close()
+    engine.dispose()
+
+
+FACTORIES = {"local": _local, "sql": _sql}
 
 
 @pytest.fixture(params=sorted(FACTORIES))
