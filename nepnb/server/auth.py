@@ -18,10 +18,8 @@ No HTTP here: nepnb.server.app checks each request through :class:`Identity`, an
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -32,7 +30,6 @@ from sqlalchemy.exc import IntegrityError
 
 from nepnb.exceptions import (
     Conflict,
-    InvalidToken,
     InvalidValue,
     PermissionDenied,
     ProjectNotFound,
@@ -41,6 +38,8 @@ from nepnb.exceptions import (
 from nepnb.server import tables as t
 from nepnb.server.database import WRITE
 from nepnb.store.base import validate_project_name
+from nepnb.store.http import decode_token as decode_token  # re-exported
+from nepnb.store.http import encode_token
 
 ROLES = ("viewer", "contributor", "owner")
 VISIBILITIES = ("private", "workspace", "public")
@@ -72,29 +71,6 @@ class TokenInfo:
     created: float
     expires: float | None
     revoked: float | None
-
-
-def encode_token(api_url: str, api_key: str) -> str:
-    """The API token users set as NEPTUNE_API_TOKEN."""
-    data = {"api_address": api_url, "api_url": api_url, "api_key": api_key}
-    return base64.b64encode(json.dumps(data).encode()).decode()
-
-
-def decode_token(token: str) -> tuple[str, str]:
-    """(server URL, key) of an API token; InvalidToken if it is not one."""
-    try:
-        data = json.loads(base64.b64decode(token.strip() + "=" * (-len(token.strip()) % 4)))
-        url = str(data.get("api_url") or data.get("api_address") or "")
-        key = str(data.get("api_key") or "")
-    except (ValueError, TypeError, AttributeError):
-        url = key = ""
-    if not url or not key:
-        raise InvalidToken(
-            "the API token is not a nepnb token (base64 JSON with api_address and api_key). "
-            "Copy it again from `nepnb admin token create`, or unset NEPTUNE_API_TOKEN to use "
-            "the local store."
-        )
-    return url.rstrip("/"), key
 
 
 def _hash(secret: str) -> str:

@@ -16,6 +16,7 @@ It only serializes (nepnb.store.wire, the module the server uses too) and retrie
 from __future__ import annotations
 
 import base64
+import json
 import os
 import random
 import threading
@@ -26,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from nepnb.exceptions import MissingField, ServerUnavailable, error_from_payload
+from nepnb.exceptions import InvalidToken, MissingField, ServerUnavailable, error_from_payload
 from nepnb.store import wire
 from nepnb.store.applier import new_uid
 from nepnb.store.base import (
@@ -49,6 +50,29 @@ from nepnb.store.operations import Batch
 RETRY_ENV = "NEPNB_HTTP_RETRY_SECONDS"
 DEFAULT_RETRY_FOR = 20.0
 _RETRY_STATUSES = {502, 503, 504}
+
+
+def encode_token(api_url: str, api_key: str) -> str:
+    """The API token users set as NEPTUNE_API_TOKEN."""
+    data = {"api_address": api_url, "api_url": api_url, "api_key": api_key}
+    return base64.b64encode(json.dumps(data).encode()).decode()
+
+
+def decode_token(token: str) -> tuple[str, str]:
+    """(server URL, key) of an API token; InvalidToken if it is not one."""
+    try:
+        data = json.loads(base64.b64decode(token.strip() + "=" * (-len(token.strip()) % 4)))
+        url = str(data.get("api_url") or data.get("api_address") or "")
+        key = str(data.get("api_key") or "")
+    except (ValueError, TypeError, AttributeError):
+        url = key = ""
+    if not url or not key:
+        raise InvalidToken(
+            "the API token is not a nepnb token (base64 JSON with api_address and api_key). "
+            "Copy it again from `nepnb admin token create`, or unset NEPTUNE_API_TOKEN to use "
+            "the local store."
+        )
+    return url.rstrip("/"), key
 
 
 class HTTPStore(Store):
