@@ -89,7 +89,8 @@ def open_connection(request: OpenRequest) -> Connection:
     store = store_for(settings)
     if mode == "async" and store.kind == "http":
         try:
-            store.get_project(settings.project)  # a missing project is an error, at once
+            # A project the token cannot reach is an error at once (an admin's is made).
+            store.get_project(settings.project, create=True)
         except ServerUnavailable as error:
             warn_user(
                 f"the tracking server did not answer ({error}). The "
