@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from nepnb.exceptions import StoreError
 
@@ -35,13 +36,19 @@ def make_engine(url: str) -> Engine:
         raise StoreError(f"not a database URL: {url!r} ({error})") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 60, "check_same_thread": False})
-        _sqlite_transactions(engine)
-        return engine
-    return create_engine(parsed, pool_size=8, max_overflow=16, pool_pre_ping=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database:
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"timeout": 60, "check_same_thread": False})
+            _sqlite_transactions(engine)
+            return engine
+        return create_engine(parsed, pool_size=8, max_overflow=16, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError) as error:
+        raise StoreError(
+            f"cannot use the database {parsed.render_as_string(hide_password=True)}: {error}. "
+            "Give sqlite:///PATH or postgresql://USER@HOST/DATABASE."
+        ) from None
 
 
 def _sqlite_transactions(engine: Engine) -> None:
@@ -74,6 +81,14 @@ def _alembic_config(connection: Any) -> Any:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database's schema to ``revision`` (default: the newest)."""
+    try:
+        _migrate(engine, revision)
+    except OperationalError as error:
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"cannot reach the database {where}: {error.orig}") from None
+
+
+def _migrate(engine: Engine, revision: str) -> None:
     from alembic import command
 
     with engine.connect().execution_options(**WRITE) as connection:
