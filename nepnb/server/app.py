@@ -105,6 +105,7 @@ BATCH_BODY = {
     "requestBody": {
         "required": True,
         "content": {
+            "application/x-nepnb-batch": {"schema": {"type": "string", "format": "binary"}},
             "application/json": {
                 "schema": {
                     "type": "object",
@@ -114,7 +115,7 @@ BATCH_BODY = {
                         "operations": {"type": "array", "items": {"type": "object"}},
                     },
                 }
-            }
+            },
         },
     }
 }
@@ -168,14 +169,17 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
             store.get_project(project, create=True)
         identity.check(who, project, "write")
 
-    async def body_of(request: Request) -> Any:
+    async def raw_body(request: Request) -> bytes:
         raw = await request.body()
         if len(raw) > MAX_BODY:
             raise InvalidValue(f"the request body is larger than {MAX_BODY} bytes")
         data = wire.decompress(raw, request.headers.get("content-encoding"))
         if len(data) > MAX_BODY:
             raise InvalidValue(f"the request body is larger than {MAX_BODY} bytes")
-        return wire.loads(data)
+        return data
+
+    async def body_of(request: Request) -> Any:
+        return wire.loads(await raw_body(request))
 
     # service ---------------------------------------------------------------------------
     @app.get(f"{API}/health", tags=["service"])
@@ -265,7 +269,10 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     @app.post(API + "/objects/{uid}/batches", tags=["fields"], openapi_extra=BATCH_BODY)
     async def apply(who: Who, uid: str, request: Request) -> Response:
         """Apply a batch of operations; a batch id applied before is not applied again."""
-        batch = wire.decode_batch(await body_of(request))
+        if request.headers.get("content-type", "").startswith(wire.BATCH_MEDIA_TYPE):
+            batch = wire.decode_batch_body(await raw_body(request))
+        else:
+            batch = wire.decode_batch(await body_of(request))
         await call(object_access, who, uid, "write")
         return WireResponse(wire.encode_apply_result(await call(store.apply, uid, batch)))
 

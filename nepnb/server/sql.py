@@ -713,10 +713,8 @@ class _SQLApplier(Applier):
     def _db_put_chunk(
         self, path: str, seq: int, count: int, steps: bytes, vals: bytes, times: bytes
     ) -> None:
-        c = t.series_chunks.c
-        self.con.execute(
-            delete(t.series_chunks).where(c.object_uid == self.uid, c.path == path, c.seq == seq)
-        )
+        # Never a chunk that exists: new chunks get new seqs, and a tail being merged is
+        # deleted first (``_compact_tail``).
         self.con.execute(
             insert(t.series_chunks).values(
                 object_uid=self.uid,

@@ -139,15 +139,15 @@ class HTTPStore(Store):
         data: Any = None,
         content: bytes | None = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
         idempotent: bool = True,
     ) -> httpx.Response:
-        """The server's answer to a request, retried while the server does not answer."""
-        headers: dict[str, str] = {}
+        """The server's answer to a request, retried while the server does not answer.
+        ``data``: JSON, compressed when large; ``content``: bytes sent as they are, with
+        ``headers``."""
         if data is not None:
             content, headers = wire.compress(wire.dumps(data))
             headers["Content-Type"] = "application/json"
-        elif content is not None:
-            content, headers = wire.compress(content)
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         deadline = time.monotonic() + self.retry_for
@@ -248,7 +248,8 @@ class HTTPStore(Store):
 
     # fields --------------------------------------------------------------------------
     def apply(self, uid: str, batch: Batch) -> ApplyResult:
-        answer = self._json("POST", f"/objects/{uid}/batches", data=wire.encode_batch(batch))
+        body, headers = wire.encode_batch_body(batch)
+        answer = self._json("POST", f"/objects/{uid}/batches", content=body, headers=headers)
         return wire.decode_apply_result(answer)
 
     def get_fields(

@@ -13,6 +13,7 @@ import base64
 import gzip
 import json
 import struct
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
 #: Bodies larger than this are sent gzip-compressed.
 COMPRESS_OVER = 16_384
 SERIES_MEDIA_TYPE = "application/x-nepnb-series"
+BATCH_MEDIA_TYPE = "application/x-nepnb-batch"
 _HEADER = struct.Struct("<I")
 
 
@@ -80,11 +82,65 @@ def _unarray(text: str) -> np.ndarray:
 
 # batches ----------------------------------------------------------------------------------
 def encode_batch(batch: Batch) -> dict[str, Any]:
-    """A batch as JSON data."""
-    return {"batch_id": batch.batch_id, "operations": [_encode_op(op) for op in batch.operations]}
+    """A batch as JSON data (arrays as base64): for a batch inside a JSON request."""
+    return {
+        "batch_id": batch.batch_id,
+        "operations": [_encode_op(op, _array) for op in batch.operations],
+    }
 
 
-def _encode_op(op: Operation) -> dict[str, Any]:
+def encode_batch_body(batch: Batch) -> tuple[bytes, dict[str, str]]:
+    """A batch as a request body of its own (``BATCH_MEDIA_TYPE``): header length, a JSON
+    header whose arrays are ``[offset, count]`` of float64s in the binary part that follows.
+    Raw floats hardly compress: the body is gzipped only when its JSON is large."""
+    parts: list[bytes] = []
+    offset = 0
+
+    def put(values: Any) -> list[int]:
+        nonlocal offset
+        raw = np.ascontiguousarray(values, dtype=np.float64).tobytes()
+        parts.append(raw)
+        offset += len(raw)
+        return [offset - len(raw), len(raw) // 8]
+
+    header = dumps(
+        {
+            "batch_id": batch.batch_id,
+            "operations": [_encode_op(op, put) for op in batch.operations],
+        }
+    )
+    body = b"".join((_HEADER.pack(len(header)), header, *parts))
+    headers = {"Content-Type": BATCH_MEDIA_TYPE}
+    if len(header) >= COMPRESS_OVER:
+        body, compressed = compress(body)
+        headers.update(compressed)
+    return body, headers
+
+
+def decode_batch_body(raw: bytes) -> Batch:
+    """The batch of ``encode_batch_body``; InvalidValue if it is malformed."""
+    try:
+        (length,) = _HEADER.unpack_from(raw)
+        header = loads(raw[_HEADER.size : _HEADER.size + length])
+        binary = memoryview(raw)[_HEADER.size + length :]
+    except struct.error:
+        raise InvalidValue("malformed batch: the body is too short") from None
+
+    def take(ref: Any) -> np.ndarray:
+        start, count = int(ref[0]), int(ref[1])
+        if start < 0 or count < 0 or start + 8 * count > len(binary):
+            raise InvalidValue("malformed batch: an array lies outside the body")
+        return np.frombuffer(binary, dtype=np.float64, count=count, offset=start)
+
+    return _decode_batch(header, take)
+
+
+def decode_batch(data: Any) -> Batch:
+    """The batch of ``encode_batch``'s data; InvalidValue if it is malformed."""
+    return _decode_batch(data, _unarray)
+
+
+def _encode_op(op: Operation, array: Callable[[Any], Any]) -> dict[str, Any]:
     encoded: dict[str, Any] = {"kind": op.kind.value, "path": op.path}
     if op.type is not None:
         encoded["type"] = op.type.value
@@ -92,30 +148,29 @@ def _encode_op(op: Operation) -> dict[str, Any]:
     if isinstance(value, SeriesPoints):
         floats = op.type is FieldType.FLOAT_SERIES
         encoded["points"] = {
-            "steps": _array(value.steps),
-            "timestamps": _array(value.timestamps),
-            "values": _array(value.values) if floats else list(value.values),
+            "steps": array(value.steps),
+            "timestamps": array(value.timestamps),
+            "values": array(value.values) if floats else list(value.values),
         }
     elif value is not None:
         encoded["value"] = value
     return encoded
 
 
-def decode_batch(data: Any) -> Batch:
-    """The batch of ``encode_batch``'s data; InvalidValue if it is malformed."""
+def _decode_batch(data: Any, array: Callable[[Any], np.ndarray]) -> Batch:
     try:
-        operations = [_decode_op(op) for op in data["operations"]]
+        operations = [_decode_op(op, array) for op in data["operations"]]
         batch_id = str(data["batch_id"])
     except InvalidValue:
         raise
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InvalidValue(f"malformed batch: {error!r}") from None
     if not 8 <= len(batch_id) <= 64:
         raise InvalidValue("malformed batch: batch_id must have 8 to 64 characters")
     return Batch(operations, batch_id=batch_id)
 
 
-def _decode_op(data: dict[str, Any]) -> Operation:
+def _decode_op(data: dict[str, Any], array: Callable[[Any], np.ndarray]) -> Operation:
     kind = OpKind(data["kind"])
     ftype = FieldType(data["type"]) if data.get("type") is not None else None
     path = data["path"]
@@ -124,8 +179,8 @@ def _decode_op(data: dict[str, Any]) -> Operation:
     points = data.get("points")
     if points is not None:
         floats = ftype is FieldType.FLOAT_SERIES
-        values = _unarray(points["values"]) if floats else list(points["values"])
-        value: Any = SeriesPoints(_unarray(points["steps"]), values, _unarray(points["timestamps"]))
+        values = array(points["values"]) if floats else list(points["values"])
+        value: Any = SeriesPoints(array(points["steps"]), values, array(points["timestamps"]))
     else:
         value = data.get("value")
     if kind is OpKind.LOG and not isinstance(value, SeriesPoints):
