@@ -7,8 +7,10 @@ of a long series over HTTP.
 
 Starts `nepnb server` (SQLite in a temp folder unless --database) on a loopback port, makes
 an admin token, then runs the clients as threads of this process, each with its own HTTP
-store (own connections), each appending ``--points`` points to each of ``--series`` float
-series per batch, batch after batch, until the time is up. Reports points ingested per
+store (own connections), each sending a batch of ``--points`` points to each of
+``--series`` float series every ``--period`` seconds (an async run's writer ships its
+queue in such batches), until the time is up; ``--period 0`` sends back to back to find
+the ceiling. Reports points ingested per
 second, batches per second, p50/p99 batch latency (request to acknowledged commit), the
 server's peak RSS, and the time to fetch a ``--fetch-points`` series (and a 1,000-bucket
 downsample of it) over HTTP. Targets (issue 8): >= 1,000,000 points/s, p99 < 200 ms, a
@@ -28,6 +30,7 @@ sys.path.insert(0, str(_HERE.parent))
 
 import argparse
 import json
+import random
 import socket
 import subprocess
 import tempfile
@@ -103,14 +106,28 @@ def batch_of(series: int, points: int, first_step: int) -> Batch:
 
 
 def client(
-    url: str, key: str, series: int, points: int, deadline: float, out: dict[str, Any]
+    url: str,
+    key: str,
+    series: int,
+    points: int,
+    period: float,
+    deadline: float,
+    out: dict[str, Any],
 ) -> None:
+    """One client: a batch of ``points`` points per series every ``period`` seconds (as an
+    async run's writer ships), or back to back when ``period`` is 0."""
     store = HTTPStore(url, key, retry_for=30)
     run = store.create_object(PROJECT, ObjectKind.RUN)
     latencies: list[float] = []
     stored = 0
     step = 0
+    next_send = time.monotonic() + random.random() * period  # clients do not send in step
     while time.monotonic() < deadline:
+        if period:
+            pause = next_send - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            next_send += period
         batch = batch_of(series, points, step)
         began = time.perf_counter()
         result = store.apply(run.uid, batch)
@@ -162,6 +179,13 @@ def main() -> int:
     parser.add_argument("--series", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--points", type=int, default=2000, help="points per series per batch")
+    parser.add_argument(
+        "--period",
+        type=float,
+        default=1.0,
+        help="seconds between a client's batches (0: back to back, to find the ceiling); "
+        "the default offers clients x series x points points/s: 1,000,000",
+    )
     parser.add_argument("--fetch-points", type=int, default=1_000_000)
     parser.add_argument("--database", default=None, help="default: SQLite in a temp folder")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -181,7 +205,8 @@ def main() -> int:
             deadline = began + args.seconds
             threads = [
                 threading.Thread(
-                    target=client, args=(url, key, args.series, args.points, deadline, out)
+                    target=client,
+                    args=(url, key, args.series, args.points, args.period, deadline, out),
                 )
                 for out in results
             ]
@@ -203,6 +228,7 @@ def main() -> int:
         "clients": args.clients,
         "series_per_client": args.series,
         "points_per_series_per_batch": args.points,
+        "period": args.period,
         "seconds": round(elapsed, 2),
         "points_per_second": points / elapsed,
         "batches_per_second": len(latencies) / elapsed,
@@ -225,7 +251,8 @@ def main() -> int:
         ["downsample to 1,000 buckets s", f"{figures['buckets_1000_seconds']:.3f}", ""],
     ]
     print(
-        f"{args.clients} clients x {args.series} series x {args.points} points per batch, "
+        f"{args.clients} clients x {args.series} series x {args.points} points per batch "
+        f"every {args.period} s, "
         f"{elapsed:.1f} s, {figures['database']}, one server process, "
         f"{figures['machine']['cpus_usable']} CPUs"
     )

@@ -273,8 +273,12 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
             batch = wire.decode_batch_body(await raw_body(request))
         else:
             batch = wire.decode_batch(await body_of(request))
-        await call(object_access, who, uid, "write")
-        return WireResponse(wire.encode_apply_result(await call(store.apply, uid, batch)))
+
+        def checked_apply() -> Any:
+            object_access(who, uid, "write")
+            return store.apply(uid, batch)
+
+        return WireResponse(wire.encode_apply_result(await call(checked_apply)))
 
     @app.post(f"{API}/fields", tags=["fields"])
     async def get_fields(who: Who, spec: FieldsRequest) -> Response:

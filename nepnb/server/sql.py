@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,15 @@ from nepnb.exceptions import (
 )
 from nepnb.server import tables as t
 from nepnb.server.database import WRITE
-from nepnb.store.applier import SIZE_FIELD, Applier, decode_value, new_uid, only_pings, project_key
+from nepnb.store.applier import (
+    SIZE_FIELD,
+    Applier,
+    NeedSavepoints,
+    decode_value,
+    new_uid,
+    only_pings,
+    project_key,
+)
 from nepnb.store.base import (
     ApplyResult,
     CheckpointInfo,
@@ -66,6 +75,12 @@ class SQLStore(Store):
     def __init__(self, engine: Engine, blobs: Path | str) -> None:
         self.engine = engine
         self.blobs = BlobStore(Path(blobs))
+        # SQLite has one writer at a time. Threads of this process take turns here rather
+        # than in SQLite's busy handler, which sleeps and lets some wait for seconds; other
+        # processes still wait for the database lock (busy_timeout).
+        self._one_writer: threading.Lock | None = (
+            threading.Lock() if engine.dialect.name == "sqlite" else None
+        )
 
     @property
     def location(self) -> str:
@@ -77,7 +92,11 @@ class SQLStore(Store):
     # transactions ----------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(**WRITE) as con, con.begin():
+        with (
+            self._one_writer or nullcontext(),
+            self.engine.connect().execution_options(**WRITE) as con,
+            con.begin(),
+        ):
             yield con
 
     @contextmanager
@@ -289,12 +308,15 @@ class SQLStore(Store):
     # fields --------------------------------------------------------------------------
     def apply(self, uid: str, batch: Batch) -> ApplyResult:
         try:
-            return self._apply(uid, batch)
+            try:
+                return self._apply(uid, batch, savepoints=False)
+            except NeedSavepoints:  # rolled back: again, each operation on its own
+                return self._apply(uid, batch, savepoints=True)
         except IntegrityError:
             # The same batch, applied at the same moment through another connection.
             return ApplyResult(duplicate=True)
 
-    def _apply(self, uid: str, batch: Batch) -> ApplyResult:
+    def _apply(self, uid: str, batch: Batch, *, savepoints: bool) -> ApplyResult:
         with self._write() as con:
             b = t.applied_batches.c
             if con.execute(select(b.batch_id).where(b.batch_id == batch.batch_id)).first():
@@ -311,7 +333,7 @@ class SQLStore(Store):
                 )
             )
             applier = _SQLApplier(con, uid)
-            rejected = applier.apply(batch)
+            rejected = applier.apply(batch, savepoints=savepoints)
             if not only_pings(batch):  # a heartbeat is not a modification
                 applier.set_raw("sys/modification_time", FieldType.DATETIME, time.time())
             return ApplyResult(rejected)

@@ -52,26 +52,38 @@ class Applier(ABC):
         self.uid = uid
         self.known: dict[str, tuple[FieldType, Any] | None] = {}
 
-    def apply(self, batch: Batch) -> list[RejectedOperation]:
+    def apply(self, batch: Batch, *, savepoints: bool = True) -> list[RejectedOperation]:
+        """Apply ``batch``; returns the operations refused (each refused one changed nothing).
+
+        Without ``savepoints``, an operation that fails unexpectedly raises
+        :class:`NeedSavepoints`: the caller rolls the transaction back and applies the batch
+        again with them. (Refusals are decided before an operation writes, so only such
+        failures need a savepoint; skipping them halves the statements of a batch.)
+        """
         self._load([op.path for op in batch.operations])
         rejected = []
         for op in batch.operations:
             # Each operation is all or nothing: a savepoint undoes a half-applied one, so a
             # bad operation never blocks the ones after it (or the queue it came from).
-            self._db_savepoint()
-            known = dict(self.known)
+            if savepoints:
+                self._db_savepoint()
+            known = dict(self.known) if savepoints else self.known
             try:
                 reason = self._apply(op)
             except Dropped as dropped:
-                self._db_release()
+                if savepoints:
+                    self._db_release()
                 rejected.append(RejectedOperation(op.path, str(dropped), dropped=True))
                 continue
             except Exception as error:
+                if not savepoints:
+                    raise NeedSavepoints(op.path) from error
                 self._db_rollback()
                 self.known = known
                 rejected.append(RejectedOperation(op.path, f"could not be stored: {error!r}"))
                 continue
-            self._db_release()
+            if savepoints:
+                self._db_release()
             if reason:
                 rejected.append(RejectedOperation(op.path, reason))
         return rejected
@@ -360,6 +372,10 @@ class Applier(ABC):
     @abstractmethod
     def _db_release(self) -> None:
         """Keep everything since the savepoint, and close it."""
+
+
+class NeedSavepoints(Exception):
+    """An operation failed while a batch was applied without savepoints (see ``apply``)."""
 
 
 class Dropped(Exception):
