@@ -110,6 +110,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     add.add_argument("--owner", action="append", default=[], help="an account (repeatable)")
     add.add_argument("--storage-limit", type=int, default=None, help="bytes (0: none)")
     add.set_defaults(handler=admin_project_add)
+    change = project.add_parser("set", parents=[database], help="change visibility or limit")
+    change.add_argument("name", help="workspace/project")
+    change.add_argument("--visibility", choices=["private", "workspace", "public"])
+    change.add_argument("--storage-limit", type=int, default=None, help="bytes (0: none)")
+    change.set_defaults(handler=admin_project_set)
     grant = project.add_parser("grant", parents=[database], help="give an account a role")
     grant.add_argument("name", help="workspace/project")
     grant.add_argument("account")
@@ -239,6 +244,14 @@ def admin_project_add(args: argparse.Namespace) -> int:
     for owner in args.owner:
         identity.grant(args.name, owner, "owner")
     print(f"Created the project {info.name!r} (key {info.key}, {args.visibility}).")
+    return 0
+
+
+def admin_project_set(args: argparse.Namespace) -> int:
+    _identity(args).set_project(
+        args.name, visibility=args.visibility, storage_limit=args.storage_limit
+    )
+    print(f"Changed the project {args.name!r}.")
     return 0
 
 

@@ -35,6 +35,7 @@ from nepnb.exceptions import (
     RejectedOperation,
     RejectedOperations,
     ServerUnavailable,
+    StorageLimitExceeded,
     StoreError,
     ValueDropped,
 )
@@ -625,11 +626,11 @@ class QueueWriter(Writer):
             thread.join()
         try:
             self.wait()
-        except ServerUnavailable as error:
+        except (ServerUnavailable, StorageLimitExceeded) as error:
             # Nothing is lost: the queue folder keeps the writes for `nepnb sync`.
             warn_user(
                 f"{self._object_id()} closed with writes not uploaded: {error} They wait in "
-                f"{self.queue.folder}; run `nepnb sync` once the server answers.",
+                f"{self.queue.folder}; run `nepnb sync` once the server takes them.",
                 NepnbWarning,
             )
         finally:

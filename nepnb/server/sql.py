@@ -31,6 +31,7 @@ from nepnb.exceptions import (
     MissingField,
     ObjectNotFound,
     ProjectNotFound,
+    StorageLimitExceeded,
     StoreError,
 )
 from nepnb.server import tables as t
@@ -39,6 +40,7 @@ from nepnb.store.applier import (
     SIZE_FIELD,
     Applier,
     NeedSavepoints,
+    batch_bytes,
     decode_value,
     new_uid,
     only_pings,
@@ -323,10 +325,13 @@ class SQLStore(Store):
                 return ApplyResult(duplicate=True)
             # Lock the object: the writes of one object are applied one batch at a time.
             found = con.execute(
-                select(t.objects.c.uid).where(t.objects.c.uid == uid).with_for_update()
+                select(t.objects.c.uid, t.objects.c.project_id)
+                .where(t.objects.c.uid == uid)
+                .with_for_update()
             ).first()
             if found is None:
                 raise ObjectNotFound(f"no object {uid} on this server")
+            self._count_use(con, found[1], batch)
             con.execute(
                 insert(t.applied_batches).values(
                     batch_id=batch.batch_id, object_uid=uid, applied=time.time()
@@ -337,6 +342,27 @@ class SQLStore(Store):
             if not only_pings(batch):  # a heartbeat is not a modification
                 applier.set_raw("sys/modification_time", FieldType.DATETIME, time.time())
             return ApplyResult(rejected)
+
+    @staticmethod
+    def _count_use(con: Connection, project_id: int, batch: Batch) -> None:
+        """Add the batch's bytes to its project's use; StorageLimitExceeded (nothing stored)
+        if that would pass the project's limit. Concurrent batches of one project may pass
+        it by their own size: the limit is checked, not reserved."""
+        size = batch_bytes(batch)
+        p = t.projects.c
+        name, limit, used = con.execute(
+            select(p.name, p.storage_limit, p.used_bytes).where(p.id == project_id)
+        ).one()
+        if limit is not None and used + size > limit:
+            raise StorageLimitExceeded(
+                f"the project {name!r} is at its storage limit ({used:,} of {limit:,} bytes "
+                f"used); this batch ({size:,} bytes) was not stored. Nothing is lost: the "
+                "client keeps it queued and ships it once the server's admin raises the "
+                f"limit (`nepnb admin project set {name} --storage-limit BYTES`)."
+            )
+        con.execute(
+            update(t.projects).where(p.id == project_id).values(used_bytes=p.used_bytes + size)
+        )
 
     def get_fields(
         self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None

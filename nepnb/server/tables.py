@@ -31,6 +31,8 @@ projects = Table(
     Column("created", Float, nullable=False),
     Column("visibility", String(16), nullable=False, server_default="private"),
     Column("storage_limit", BigInteger, nullable=True),
+    # bytes of the batches stored (revision 0003); deletes do not give them back
+    Column("used_bytes", BigInteger, nullable=False, server_default="0"),
 )
 
 counters = Table(

@@ -416,6 +416,26 @@ def decode_value(kind: FieldType, raw: str | None, *, raw_datetime: bool = False
     return value
 
 
+def batch_bytes(batch: Batch) -> int:
+    """About how many bytes storing ``batch`` takes: 24 per float point (step, value,
+    timestamp), the JSON of everything else, and the size of uploaded files."""
+    total = 0
+    for op in batch.operations:
+        value = op.value
+        if isinstance(value, SeriesPoints):
+            if op.type is FieldType.FLOAT_SERIES:
+                total += 24 * len(value)
+            else:
+                total += 16 * len(value) + len(json.dumps(list(value.values), default=str))
+            continue
+        total += len(op.path) + len(json.dumps(value, default=str))
+        if op.type is FieldType.FILE and isinstance(value, dict):
+            total += int(value.get("size") or 0)
+        elif op.type is FieldType.FILE_SET and isinstance(value, dict):
+            total += sum(int((ref or {}).get("size") or 0) for ref in value.values())
+    return total
+
+
 def only_pings(batch: Batch) -> bool:
     return bool(batch.operations) and all(
         op.kind is OpKind.ASSIGN and op.path == PING_FIELD for op in batch.operations

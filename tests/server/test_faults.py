@@ -199,3 +199,35 @@ def _points(path: str, step: int):
 
     points = SeriesPoints(np.array([float(step)]), np.array([step * 0.5]), np.array([0.0]))
     return Batch([Operation(OpKind.LOG, path, FieldType.FLOAT_SERIES, points)])
+
+
+def test_a_project_over_its_storage_limit_refuses_writes_and_the_client_keeps_them(
+    own_server: Callable[..., OwnServer], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from nepnb.exceptions import StorageLimitExceeded
+    from nepnb.server.auth import Identity
+    from nepnb.server.database import make_engine
+
+    own = own_server()
+    admin = _store(own.token)
+    admin.get_project(PROJECT, create=True)
+    identity = Identity(make_engine(own.database))
+    identity.set_project(PROJECT, storage_limit=40_000)
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", own.token)
+    monkeypatch.setenv("NEPTUNE_PROJECT", PROJECT)
+    run = neptune.init_run(flush_period=0.05, **QUIET)
+    run["loss"].extend([float(i) for i in range(1000)])  # 24,000 bytes: within the limit
+    run.wait()
+    run["loss"].extend([float(i) for i in range(1000, 3000)])  # 48,000 more: over it
+    with pytest.raises(StorageLimitExceeded, match=r"'team/cls' is at its storage limit"):
+        run.wait()
+    with pytest.warns(NepnbWarning, match="storage limit"):
+        run.stop()
+    found = admin.find_object(PROJECT, sys_id="CLS-1")
+    assert len(admin.read_series(found.uid, "loss")) == 1000
+    assert admin.get_fields(found.uid, ["sys/size"])["sys/size"].value >= 24_000
+
+    identity.set_project(PROJECT, storage_limit=0)  # no limit
+    assert main(["sync"]) == 0
+    assert admin.read_series(found.uid, "loss").values.tolist() == [float(i) for i in range(3000)]
+    capsys.readouterr()

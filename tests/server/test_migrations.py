@@ -35,32 +35,44 @@ def test_an_empty_database_is_migrated_to_the_schema_the_code_queries(empty_data
     engine = make_engine(empty_database)
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     schema = inspect(engine)
     for table in tables.metadata.sorted_tables:
         columns = {c["name"] for c in schema.get_columns(table.name)}
         assert columns == {c.name for c in table.columns}, table.name
     migrate(engine)  # again: nothing to do
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     engine.dispose()
 
 
-def test_the_previous_schema_is_upgraded_with_its_data(empty_database: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("previous", ["0001", "0002"])
+def test_an_older_schema_is_upgraded_with_its_data(
+    empty_database: str, tmp_path: Path, previous: str
+) -> None:
     engine = make_engine(empty_database)
-    migrate(engine, "0001")
-    assert current_revision(engine) == "0001"
-    assert "accounts" not in inspect(engine).get_table_names()
-    # Data written by a server of revision 0001 (its store had no identity tables).
-    store = SQLStore(engine, tmp_path / "blobs")
-    run = store.create_object("team/cls", ObjectKind.RUN)
-    store.apply(run.uid, Batch([Operation(OpKind.ASSIGN, "lr", FieldType.FLOAT, 0.5)]))
+    migrate(engine, previous)
+    assert current_revision(engine) == previous
+    # Data as a server of that revision wrote it (plain SQL: today's code knows newer columns).
+    with engine.connect() as con, con.begin():
+        for statement in (
+            "INSERT INTO projects (id, name, key, created) VALUES (1, 'team/cls', 'CLS', 1.0)",
+            "INSERT INTO counters (project_id, scope, next) VALUES (1, 'run', 2)",
+            "INSERT INTO objects (uid, project_id, kind, sys_id, created) "
+            f"VALUES ('{'a' * 32}', 1, 'run', 'CLS-1', 1.0)",
+            "INSERT INTO fields (object_uid, path, type, value) "
+            f"VALUES ('{'a' * 32}', 'lr', 'float', '0.5')",
+        ):
+            con.execute(text(statement))
 
     migrate(engine)
-    assert current_revision(engine) == "0002"
-    assert store.find_object("team/cls", sys_id="CLS-1").uid == run.uid
-    assert store.get_fields(run.uid)["lr"].value == 0.5
+    assert current_revision(engine) == "0003"
+    store = SQLStore(engine, tmp_path / "blobs")
+    found = store.find_object("team/cls", sys_id="CLS-1")
+    assert store.get_fields(found.uid)["lr"].value == 0.5
     with engine.connect() as con:
-        visibility = con.execute(text("SELECT visibility FROM projects")).scalar()
-    assert visibility == "private"  # projects made before access control stay private
-    assert store.create_object("team/cls", ObjectKind.RUN).sys_id == "CLS-2"
+        row = con.execute(text("SELECT visibility, storage_limit, used_bytes FROM projects")).one()
+    assert tuple(row) == ("private", None, 0)  # older projects: private, no limit, none used
+    run = store.create_object("team/cls", ObjectKind.RUN)
+    assert run.sys_id == "CLS-2"
+    store.apply(run.uid, Batch([Operation(OpKind.ASSIGN, "lr", FieldType.FLOAT, 0.1)]))
     engine.dispose()
