@@ -22,7 +22,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     │   ├── StoreSchemaTooNew          the store was written by a newer nepnb
     │   ├── StoreFull                  the store's disk (or quota) is full: nothing was stored
     │   │   └── StorageLimitExceeded   the project's storage limit on the server is reached
-    │   └── ServerUnavailable          the tracking server cannot be reached (data stays queued)
+    │   ├── ServerUnavailable          the tracking server cannot be reached (data stays queued)
+    │   └── ContentNotFound            a blob or checkpoint part the tracking server lacks
     ├── SyncError                      ``nepnb sync`` could not upload a queued run
     ├── InvalidToken                   an API token that is not a nepnb token (malformed)
     ├── Unauthenticated                the server refused the token: unknown, expired, revoked
@@ -52,6 +53,7 @@ from nepnb.store.field_types import with_article
 __all__ = [
     "CheckpointNotFound",
     "Conflict",
+    "ContentNotFound",
     "FieldTypeConflict",
     "InactiveObject",
     "InvalidPath",
@@ -239,6 +241,13 @@ class StoreError(NepnbError):
 
     code = "STORE_ERROR"
     http_status = 500
+
+
+class ContentNotFound(StoreError, LookupError):
+    """A file blob or checkpoint part, named by its digest, that the server does not hold."""
+
+    code = "CONTENT_NOT_FOUND"
+    http_status = 404
 
 
 class StoreSchemaTooNew(StoreError):

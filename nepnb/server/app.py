@@ -9,7 +9,9 @@ schema is at ``/openapi.json``; ``/api/v1/health`` needs no token.
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from nepnb import __version__
 from nepnb.exceptions import (
+    ContentNotFound,
     InvalidValue,
     MissingField,
     NepnbError,
@@ -346,6 +349,8 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     async def read_blob(who: Who, digest: str) -> Response:
         """The bytes of a blob."""
         check_digest(digest)
+        if not store.blobs.exists(digest):
+            raise ContentNotFound(f"the file {digest} is missing from the server")
         data = await call(store.read_blob, digest)
         return Response(data, media_type="application/octet-stream")
 
@@ -353,9 +358,10 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     async def put_parts(who: Who, spec: PartsRequest) -> Response:
         """Store checkpoint parts; answers how many were new."""
         writable(who)
-        import base64
-
-        parts = {digest: base64.b64decode(data) for digest, data in spec.parts.items()}
+        parts = {digest: wire.unbase64(data) for digest, data in spec.parts.items()}
+        for digest, data in parts.items():  # content-addressed: a digest names its bytes
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise InvalidValue(f"part {digest[:64]!r} is not the SHA-256 of its bytes")
         return WireResponse({"stored": await call(store.put_parts, parts)})
 
     @app.post(f"{API}/parts/missing", tags=["checkpoints"])
@@ -366,8 +372,12 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     @app.post(f"{API}/parts/get", tags=["checkpoints"])
     async def get_parts(who: Who, spec: DigestsRequest) -> Response:
         """The parts with these digests (base64)."""
-        import base64
-
+        missing = await call(store.missing_parts, spec.digests)
+        if missing:
+            raise ContentNotFound(
+                f"{len(missing)} part(s) are missing from the server, e.g. "
+                f"{sorted(missing)[0][:64]!r}"
+            )
         found = await call(store.get_parts, spec.digests)
         return WireResponse(
             {"parts": {d: base64.b64encode(data).decode() for d, data in found.items()}}

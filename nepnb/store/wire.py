@@ -76,8 +76,19 @@ def _array(values: Any) -> str:
     return base64.b64encode(np.ascontiguousarray(values, dtype=np.float64).tobytes()).decode()
 
 
-def _unarray(text: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype=np.float64)
+def unbase64(text: Any) -> bytes:
+    """The bytes of base64 ``text``; InvalidValue if it is not base64."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except (ValueError, TypeError):
+        raise InvalidValue(f"not base64: {str(text)[:40]!r}") from None
+
+
+def _unarray(text: Any) -> np.ndarray:
+    raw = unbase64(text)
+    if len(raw) % 8:
+        raise InvalidValue("malformed batch: an array's length is not a multiple of 8 bytes")
+    return np.frombuffer(raw, dtype=np.float64)
 
 
 # batches ----------------------------------------------------------------------------------
