@@ -331,7 +331,7 @@ class SQLStore(Store):
             ).first()
             if found is None:
                 raise ObjectNotFound(f"no object {uid} on this server")
-            self._count_use(con, found[1], batch)
+            self._count_use(con, uid, found[1], batch)
             con.execute(
                 insert(t.applied_batches).values(
                     batch_id=batch.batch_id, object_uid=uid, applied=time.time()
@@ -344,25 +344,26 @@ class SQLStore(Store):
             return ApplyResult(rejected)
 
     @staticmethod
-    def _count_use(con: Connection, project_id: int, batch: Batch) -> None:
-        """Add the batch's bytes to its project's use; StorageLimitExceeded (nothing stored)
-        if that would pass the project's limit. Concurrent batches of one project may pass
-        it by their own size: the limit is checked, not reserved."""
+    def _count_use(con: Connection, uid: str, project_id: int, batch: Batch) -> None:
+        """Add the batch's bytes to its object's use (its row is locked already); if the
+        project has a storage limit, StorageLimitExceeded (nothing stored) when its objects'
+        use would pass it. Concurrent batches to other objects may pass the limit by their
+        own size: it is checked, not reserved."""
         size = batch_bytes(batch)
-        p = t.projects.c
-        name, limit, used = con.execute(
-            select(p.name, p.storage_limit, p.used_bytes).where(p.id == project_id)
-        ).one()
-        if limit is not None and used + size > limit:
-            raise StorageLimitExceeded(
-                f"the project {name!r} is at its storage limit ({used:,} of {limit:,} bytes "
-                f"used); this batch ({size:,} bytes) was not stored. Nothing is lost: the "
-                "client keeps it queued and ships it once the server's admin raises the "
-                f"limit (`nepnb admin project set {name} --storage-limit BYTES`)."
-            )
-        con.execute(
-            update(t.projects).where(p.id == project_id).values(used_bytes=p.used_bytes + size)
-        )
+        p, o = t.projects.c, t.objects.c
+        name, limit = con.execute(select(p.name, p.storage_limit).where(p.id == project_id)).one()
+        if limit is not None:
+            used = con.execute(
+                select(func.coalesce(func.sum(o.used_bytes), 0)).where(o.project_id == project_id)
+            ).scalar_one()
+            if used + size > limit:
+                raise StorageLimitExceeded(
+                    f"the project {name!r} is at its storage limit ({used:,} of {limit:,} bytes "
+                    f"used); this batch ({size:,} bytes) was not stored. Nothing is lost: the "
+                    "client keeps it queued and ships it once the server's admin raises the "
+                    f"limit (`nepnb admin project set {name} --storage-limit BYTES`)."
+                )
+        con.execute(update(t.objects).where(o.uid == uid).values(used_bytes=o.used_bytes + size))
 
     def get_fields(
         self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None

@@ -31,8 +31,6 @@ projects = Table(
     Column("created", Float, nullable=False),
     Column("visibility", String(16), nullable=False, server_default="private"),
     Column("storage_limit", BigInteger, nullable=True),
-    # bytes of the batches stored (revision 0003); deletes do not give them back
-    Column("used_bytes", BigInteger, nullable=False, server_default="0"),
 )
 
 counters = Table(
@@ -53,6 +51,8 @@ objects = Table(
     Column("custom_run_id", String(300)),
     Column("model_id", String(300)),
     Column("created", Float, nullable=False),
+    # bytes of the batches stored (revision 0003); deletes do not give them back
+    Column("used_bytes", BigInteger, nullable=False, server_default="0"),
 )
 
 fields = Table(

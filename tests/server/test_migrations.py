@@ -70,8 +70,10 @@ def test_an_older_schema_is_upgraded_with_its_data(
     found = store.find_object("team/cls", sys_id="CLS-1")
     assert store.get_fields(found.uid)["lr"].value == 0.5
     with engine.connect() as con:
-        row = con.execute(text("SELECT visibility, storage_limit, used_bytes FROM projects")).one()
-    assert tuple(row) == ("private", None, 0)  # older projects: private, no limit, none used
+        row = con.execute(text("SELECT visibility, storage_limit FROM projects")).one()
+        used = con.execute(text("SELECT used_bytes FROM objects")).scalar()
+    assert tuple(row) == ("private", None)  # older projects: private, with no limit
+    assert used == 0
     run = store.create_object("team/cls", ObjectKind.RUN)
     assert run.sys_id == "CLS-2"
     store.apply(run.uid, Batch([Operation(OpKind.ASSIGN, "lr", FieldType.FLOAT, 0.1)]))
