@@ -295,3 +295,18 @@ class ServerPool:
 
     def close(self) -> None:
         self._stack.close()
+
+
+def fresh_postgres_database(pool: ServerPool, name: str) -> str:
+    """The URL of a new, empty database ``name`` on the session's PostgreSQL."""
+    from sqlalchemy import text
+
+    from nepnb.server.database import make_engine
+
+    base = pool.get("postgres").database
+    engine = make_engine(base)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+        con.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        con.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return base.rsplit("/", 1)[0] + f"/{name}"

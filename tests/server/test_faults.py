@@ -18,7 +18,7 @@ from nepnb.server.auth import decode_token
 from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
 from tests.server.conftest import QUIET, OwnServer
-from tests.servers import TrackingServer, free_port
+from tests.servers import TrackingServer, free_port, fresh_postgres_database
 
 PROJECT = "team/cls"
 
@@ -51,10 +51,17 @@ def test_a_run_logs_to_the_server_named_by_its_token(
     reader.stop()
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_killing_the_server_during_a_run_loses_and_doubles_nothing(
-    own_server: Callable[..., OwnServer], monkeypatch: pytest.MonkeyPatch
+    own_server: Callable[..., OwnServer],
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,
+    request: pytest.FixtureRequest,
 ) -> None:
-    own = own_server()
+    url = None
+    if database == "postgres":
+        url = fresh_postgres_database(request.getfixturevalue("server_pool"), "killed")
+    own = own_server(database=url)
     monkeypatch.setenv("NEPTUNE_API_TOKEN", own.token)
     monkeypatch.setenv("NEPTUNE_PROJECT", PROJECT)
     monkeypatch.setenv("NEPNB_HTTP_RETRY_SECONDS", "30")

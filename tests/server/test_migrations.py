@@ -13,7 +13,7 @@ from nepnb.server.sql import SQLStore
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind
-from tests.servers import ServerPool
+from tests.servers import ServerPool, fresh_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -21,14 +21,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'fresh.db'}"
     pool: ServerPool = request.getfixturevalue("server_pool")
-    base = pool.get("postgres").database
-    name = f"m{abs(hash(request.node.name)) % 10**8}"
-    engine = make_engine(base)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
-        con.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        con.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return base.rsplit("/", 1)[0] + f"/{name}"
+    return fresh_postgres_database(pool, f"m{abs(hash(request.node.name)) % 10**8}")
 
 
 def test_an_empty_database_is_migrated_to_the_schema_the_code_queries(empty_database: str) -> None:
