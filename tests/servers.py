@@ -200,19 +200,24 @@ def running_postgres(folder: Path) -> Iterator[str]:
             if parent == Path("/"):
                 break
             parent.chmod(parent.stat().st_mode | 0o011)
-    port = free_port()
     run = subprocess.run
     run(
         _as_postgres([str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
                       "--auth=trust", "-E", "UTF8", "--no-sync"]),
         check=True, capture_output=True,
     )  # fmt: skip
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(
-        _as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log),
-                      "-w", "start"]),
-        check=True, capture_output=True,
-    )  # fmt: skip
+    for attempt in range(3):  # another process may take the free port first: try another
+        port = free_port()
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        started = run(
+            _as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l",
+                          str(log), "-w", "start"]),
+            capture_output=True,
+        )  # fmt: skip
+        if started.returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()[-2000:]}")
     try:
         run(
             _as_postgres([str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port),

@@ -272,6 +272,14 @@ class LocalStore(Store):
         self.get_project(project, create=True)
         with self._write() as con:
             project_id, key = self._project_row(con, project)
+            if uid is not None:  # made already (a retried creation)?
+                row = con.execute(
+                    "SELECT o.kind, o.sys_id, o.custom_run_id, p.name FROM objects o JOIN "
+                    "projects p ON p.id = o.project_id WHERE o.uid = ?",
+                    (uid,),
+                ).fetchone()
+                if row is not None:
+                    return ObjectInfo(uid, row[3], ObjectKind(row[0]), row[1], row[2])
             existing = self._existing_for_create(
                 con, project_id, kind, custom_run_id, model_key, key
             )
