@@ -3,6 +3,7 @@
     .venv/bin/python bench/charts.py                      # 10,000,000 points (about 1 minute)
     .venv/bin/python bench/charts.py --points 1000000     # a quick try
     .venv/bin/python bench/charts.py --json out.json      # also save every figure
+    .venv/bin/python bench/charts.py --browser            # and the chart widget in Chromium
 
 1. ``nepnb.store.downsample.downsample`` of a 10,000,000-point float64 series to 2,000 buckets
    (min, max, last and count per bucket), against two naive ways to compute the same buckets
@@ -11,6 +12,12 @@
 2. the same series logged to a LocalStore, then ``read_series_buckets`` of the whole series,
    of a 1% zoomed range (step axis) and of the whole series along time, against reading
    every point (``read_series``) and downsampling them (the Store interface's default).
+3. (``--live``) a training loop's appends (W1 of bench/logging.py: ``run["m"].append(v)``)
+   with and without a live chart of the series open: the chart's feed thread reads the store
+   and the unflushed points a few times a second beside the loop.
+4. (``--browser``) the inline chart widget of 10 runs x 1,000,000 points in a real JupyterLab in
+   Debian's Chromium (as the browser tests run it): from running the cell ``nepnb.chart(ids,
+   "m")`` to the chart's first paint with every series drawn.
 
 Everything runs in this process, in a temp folder deleted afterwards unless ``--keep``.
 See bench/README.md.
@@ -53,6 +60,10 @@ from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
 
 #: nepnb's target: seconds to downsample 10,000,000 points to 2,000 buckets (median).
 DOWNSAMPLE_TARGET = 0.2
+#: nepnb's target: seconds from running a chart cell of 10 runs x 1,000,000 points to its
+#: first paint in Chromium (median).
+FIRST_PAINT_TARGET = 1.0
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def log(message: str) -> None:
@@ -196,11 +207,116 @@ def w2_store(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     return figures
 
 
+def w4_live(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """Appends per second with and without a live chart of the series being appended to."""
+    os.environ["NEPNB_HOME"] = str(tmp / "live-home")
+    import nepnb
+    from nepnb.widgets import chart
+
+    figures: dict[str, Any] = {"points": args.live_points}
+    for case in ("no chart", "live chart"):
+        times, pushes = [], []
+        for _ in range(args.live_repeat):
+            run = nepnb.init_run(
+                capture_stdout=False, capture_stderr=False, capture_hardware_metrics=False
+            )
+            widget = chart(run, "m", show=False) if case == "live chart" else None
+            handler = run["m"]
+            handler.append(0.0)
+            log(f"W4: {args.live_points:,} appends, {case} ...")
+            start = time.perf_counter()
+            for i in range(args.live_points):
+                handler.append(float(i))
+            times.append(time.perf_counter() - start)
+            if widget is not None and widget.feed is not None:
+                pushes.append(widget.feed.pushes)
+                widget.close()
+            run.stop()
+        figures[case] = {
+            "us_per_append": statistics.median(times) / args.live_points * 1e6,
+            "times_s": times,
+            "pushes": pushes,
+        }
+    return figures
+
+
+def w3_browser(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """The chart widget's first paint in Chromium against a real JupyterLab (the browser
+    tests' set-up: tests/servers.py, tests/ui)."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from playwright.sync_api import sync_playwright
+
+    from tests.nbrun import notebook_dict, write_notebook
+    from tests.servers import running_jupyter_lab
+    from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.ui.lab import cell, open_notebook, run_cells
+
+    runs, points = args.browser_runs, args.browser_points
+    figures: dict[str, Any] = {"runs": runs, "points": points}
+    with running_jupyter_lab(tmp / "lab", tmp / "jupyter-lab.log") as lab:
+        store = LocalStore(lab.home)
+        ids = []
+        log(f"W3: writing {runs} runs x {points:,} points to the Lab's store ...")
+        for seed in range(runs):
+            info = store.create_object("local/default", ObjectKind.RUN)
+            steps, values, times = make_series(points, seed=seed)
+            op = Operation(
+                OpKind.LOG, "m", FieldType.FLOAT_SERIES, SeriesPoints(steps, values, times)
+            )
+            store.apply(info.uid, Batch([op]))
+            ids.append(info.sys_id)
+        store.close()
+        source = f"chart = nepnb.chart({ids!r}, 'm')"
+        cells = ["import nepnb", *([source] * (args.browser_repeat + 1))]
+        write_notebook(lab.root_dir / "bench.ipynb", notebook_dict(*cells))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            open_notebook(page, lab.lab_url("lab/tree/bench.ipynb"))
+            run_cells(page, 1)
+            times_ms = []
+            for index in range(1, args.browser_repeat + 2):  # the first one warms up
+                log(f"W3: chart cell {index} ...")
+                cell(page, index).locator(".jp-InputArea-editor").click()
+                started = page.evaluate("performance.now()")
+                page.keyboard.press("Control+Enter")
+                painted = page.wait_for_function(
+                    """([index, runs]) => {
+                        const c = document.querySelectorAll('.nepnb-ChartWidget .nepnb-Chart')[index];
+                        return c && Number(c.dataset.series) === runs && Number(c.dataset.points) > 0
+                            && performance.now();
+                    }""",
+                    arg=[index - 1, runs],
+                    polling="raf",
+                    timeout=120_000,
+                ).json_value()
+                if index > 1:
+                    times_ms.append(painted - started)
+                figures["drawn_points"] = int(
+                    page.locator(".nepnb-ChartWidget .nepnb-Chart")
+                    .nth(index - 1)
+                    .get_attribute("data-points")
+                    or 0
+                )
+            if args.browser_shot:
+                page.screenshot(path=args.browser_shot)
+            browser.close()
+    figures["first_paint_s"] = statistics.median(times_ms) / 1000
+    figures["first_paint_times_s"] = [t / 1000 for t in times_ms]
+    return figures
+
+
 def fmt_s(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
-def report(args: argparse.Namespace, w1: dict[str, Any], w2: dict[str, Any]) -> dict[str, Any]:
+def report(
+    args: argparse.Namespace,
+    w1: dict[str, Any],
+    w2: dict[str, Any],
+    w3: dict[str, Any] | None,
+    w4: dict[str, Any] | None,
+) -> dict[str, Any]:
     machine = machine_info()
     print(
         f"\nnepnb {__version__}, numpy {np.__version__}, pandas {pd.__version__}; "
@@ -234,6 +350,28 @@ def report(args: argparse.Namespace, w1: dict[str, Any], w2: dict[str, Any]) -> 
             ]
         )
     rows.append(["W2 (writing the series, once)", fmt_s(w2["write_s"]), "", "", ""])
+    if w4 is not None:
+        plain, live = w4["no chart"]["us_per_append"], w4["live chart"]["us_per_append"]
+        rows.append([f"W4 append(), {w4['points']:,} points", f"{plain:.3f} µs", "", "", ""])
+        rows.append(
+            [
+                f"W4 append() with a live chart ({max(w4['live chart']['pushes'] or [0])} pushes)",
+                f"{live:.3f} µs",
+                "",
+                f"{live / plain:.2f}x",
+                "",
+            ]
+        )
+    if w3 is not None:
+        rows.append(
+            [
+                f"W3 chart widget, {w3['runs']} runs x {w3['points']:,}: first paint",
+                fmt_s(w3["first_paint_s"]),
+                "",
+                "",
+                "",
+            ]
+        )
     print(render(header, rows))
     print(
         "\nnaive in W1: the same buckets by pandas groupby or numpy ufunc.at; in W2: reading "
@@ -245,13 +383,27 @@ def report(args: argparse.Namespace, w1: dict[str, Any], w2: dict[str, Any]) -> 
         f"\ntarget: downsample() < {DOWNSAMPLE_TARGET * 1000:.0f} ms{scaled}: "
         f"{fmt_s(w1['nepnb_s'])} {'PASS' if ok else 'FAIL'}"
     )
+    if w3 is not None:
+        painted = w3["first_paint_s"] < FIRST_PAINT_TARGET
+        ok = ok and painted
+        print(
+            f"target: first paint of {w3['runs']} runs x {w3['points']:,} points in Chromium "
+            f"< {FIRST_PAINT_TARGET:.0f} s (from running the cell; {w3['drawn_points']:,} points "
+            f"drawn): {fmt_s(w3['first_paint_s'])} {'PASS' if painted else 'FAIL'}"
+        )
     return {
         "machine": machine,
         "versions": {"nepnb": __version__, "numpy": np.__version__, "pandas": pd.__version__},
         "arguments": vars(args),
         "w1": w1,
         "w2": w2,
-        "target": {"downsample_s": DOWNSAMPLE_TARGET, "ok": ok},
+        "w3": w3,
+        "w4": w4,
+        "target": {
+            "downsample_s": DOWNSAMPLE_TARGET,
+            "first_paint_s": FIRST_PAINT_TARGET,
+            "ok": ok,
+        },
     }
 
 
@@ -264,6 +416,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--peer-repeat", type=int, default=3, help="timed runs of the naive ones")
     parser.add_argument("--json", help="also write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (the store)")
+    parser.add_argument(
+        "--browser", action="store_true", help="also time the chart widget's first paint (W3)"
+    )
+    parser.add_argument("--browser-runs", type=int, default=10, help="W3: runs on the chart")
+    parser.add_argument("--browser-points", type=int, default=1_000_000, help="W3: points a run")
+    parser.add_argument("--browser-repeat", type=int, default=3, help="W3: timed chart cells")
+    parser.add_argument("--browser-shot", help="W3: save a screenshot of the page here")
+    parser.add_argument(
+        "--live", action="store_true", help="also time appends beside a live chart (W4)"
+    )
+    parser.add_argument("--live-points", type=int, default=3_000_000, help="W4: appends a loop")
+    parser.add_argument("--live-repeat", type=int, default=3, help="W4: loops of each kind")
     return parser.parse_args(argv)
 
 
@@ -274,7 +438,11 @@ def main(argv: list[str] | None = None) -> int:
         w1 = w1_downsample(args)
         gc.collect()
         w2 = w2_store(args, tmp)
-        document = report(args, w1, w2)
+        gc.collect()
+        w4 = w4_live(args, tmp) if args.live else None
+        gc.collect()
+        w3 = w3_browser(args, tmp) if args.browser else None
+        document = report(args, w1, w2, w3, w4)
         if args.json:
             Path(args.json).write_text(json.dumps(document, indent=1, default=str))
             log(f"wrote {args.json}")

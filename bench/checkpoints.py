@@ -83,6 +83,7 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "growth_next_ratio": ("<", 1.2, "store growth over the 100 checkpoints after the first"),
     "compare_speedup": (">=", 3.0, "Checkpoints.compare(id_a, id_b) vs nbdime diff_notebooks"),
     "images_compare_s": ("<", 5.0, "compare of the 1,000-plot notebook ('in seconds': < 5 s)"),
+    "long_output_s": ("<", 1.0, "compare of a 5,000-line output changed on every line"),
 }
 
 
@@ -494,6 +495,45 @@ def w4_images(args: argparse.Namespace, tmp: Path, profiles: Profiles) -> dict[s
     }
 
 
+def w5_long_outputs(args: argparse.Namespace) -> dict[str, Any]:
+    """A cell whose long text output changed: one line of 3,000, and every line of 5,000."""
+    from nepnb.notebooks.compare import compare_notebooks, side_of_notebook
+
+    def pair(size: int, every_line: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+        old = [f"row {k:05d} value {k * 7 % 13}" for k in range(size)]
+        new = [f"new {k}" for k in range(size)] if every_line else list(old)
+        if not every_line:
+            new[size // 2] = "row changed"
+        return tuple(  # type: ignore[return-value]
+            nbformat.v4.new_notebook(
+                cells=[
+                    nbformat.v4.new_code_cell(
+                        "dump()", outputs=[nbformat.v4.new_output("stream", text="\n".join(lines))]
+                    )
+                ]
+            )
+            for lines in (old, new)
+        )
+
+    figures: dict[str, Any] = {}
+    for key, size, every_line in (("one_line_s", 3000, False), ("long_output_s", 5000, True)):
+        a, b = pair(size, every_line)
+        samples = [
+            timed(
+                lambda a=a, b=b: compare_notebooks(
+                    side_of_notebook(a, "A"), side_of_notebook(b, "B")
+                )
+            )[0]
+            for _ in range(args.repeat)
+        ]
+        figures[key] = median(samples)
+        node_a, node_b = nbformat.from_dict(a), nbformat.from_dict(b)
+        figures[key.replace("_s", "_nbdime_s")] = timed(
+            lambda x=node_a, y=node_b: diff_notebooks(x, y)
+        )[0]
+    return figures
+
+
 # ---------------------------------------------------------------------------------------------
 # Profiles.
 
@@ -620,7 +660,7 @@ def verdict(key: str, value: float) -> str:
 
 def build_rows(r: dict[str, Any]) -> list[list[str]]:
     """[metric, nepnb, nbdime, nbdime/nepnb, target] rows."""
-    w1, w2, w3, w4 = r["w1"], r["w2"], r["w3"], r["w4"]
+    w1, w2, w3, w4, w5 = r["w1"], r["w2"], r["w3"], r["w4"], r["w5"]
     nb = w1["notebook"]
     rows = [
         [
@@ -736,6 +776,20 @@ def build_rows(r: dict[str, Any]) -> list[list[str]]:
             "",
             "",
         ],
+        [
+            "5 compare, 3,000-line output, one line changed s",
+            fmt_s(w5["one_line_s"]),
+            fmt_s(w5["one_line_nbdime_s"]),
+            f"{w5['one_line_nbdime_s'] / w5['one_line_s']:.1f}x",
+            "",
+        ],
+        [
+            "5 compare, 5,000-line output, every line changed s",
+            fmt_s(w5["long_output_s"]),
+            fmt_s(w5["long_output_nbdime_s"]),
+            f"{w5['long_output_nbdime_s'] / w5['long_output_s']:.1f}x",
+            verdict("long_output_s", w5["long_output_s"]),
+        ],
     ]
     return rows
 
@@ -848,6 +902,7 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
             "growth_next_ratio": w2["growth_next_ratio"],
             "compare_speedup": w3["compare_speedup"],
             "images_compare_s": w4["images_compare_s"],
+            "long_output_s": results["w5"]["long_output_s"],
         }[key]
         ok = passes(value, op, threshold)
         verdicts.append(
@@ -924,6 +979,7 @@ def main(argv: list[str] | None = None) -> int:
         del generator
         results["w3"] = w3_compare(args, tmp, profiles)
         results["w4"] = w4_images(args, tmp, profiles)
+        results["w5"] = w5_long_outputs(args)
         document = report(args, results)
         failed = {v["target"] for v in document["verdicts"] if not v["ok"]}
         wanted = set(profiles) if args.profile else failed & set(profiles)

@@ -35,21 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from _report import machine_info, render
+from _venvs import PEER_PINS, peer_python, setup_venvs
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-VENVS = BENCH / ".venvs"
 WORKLOAD_SCRIPT = BENCH / "_workloads.py"
-PINS_MARKER = "bench-pins.txt"
 
 CLIENTS = ("nepnb", "neptune", "mlflow", "wandb")
-#: What each peer's venv gets. mlflow brings its SQLAlchemy and Alembic (for the SQLite store);
-#: mlflow 3.18.0 is on PyPI without its mlflow-skinny 3.18.0, so 3.17.2 is the newest that installs.
-PEER_PINS = {
-    "neptune": ["neptune==1.14.0.post2"],
-    "mlflow": ["mlflow==3.17.2"],
-    "wandb": ["wandb==0.31.0"],
-}
 WORKLOADS = ("W1", "W1b", "W2", "W3")
 FULL_N = 1_000_000
 FULL_STEPS = 10_000
@@ -153,56 +145,6 @@ def log(message: str) -> None:
 def nepnb_python() -> Path:
     candidate = ROOT / ".venv" / "bin" / "python"
     return candidate if candidate.exists() else Path(sys.executable)
-
-
-def peer_python(peer: str) -> Path:
-    return VENVS / peer / "bin" / "python"
-
-
-def setup_venvs(peers: list[str]) -> dict[str, str]:
-    """Creates the venvs that are missing or pinned differently, in parallel.
-
-    Returns the peers whose setup failed, with why.
-    """
-    VENVS.mkdir(parents=True, exist_ok=True)
-    ignore = VENVS / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by bench/logging.py: the peers' venvs are not sources\n*\n")
-    jobs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
-    failed: dict[str, str] = {}
-    for peer in peers:
-        venv = VENVS / peer
-        marker = venv / PINS_MARKER
-        wanted = "\n".join(PEER_PINS[peer]) + "\n"
-        if peer_python(peer).exists() and marker.exists() and marker.read_text() == wanted:
-            continue
-        if venv.exists():
-            shutil.rmtree(venv)
-        install_log = VENVS / f"{peer}-install.log"
-        log(f"setup: creating {venv.relative_to(ROOT)} with {' '.join(PEER_PINS[peer])}")
-        made = subprocess.run(
-            [sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True
-        )
-        if made.returncode != 0:
-            failed[peer] = f"python -m venv failed: {made.stderr.strip()[-500:]}"
-            continue
-        command = [str(peer_python(peer)), "-m", "pip", "install", "--disable-pip-version-check"]
-        with install_log.open("wb") as out:
-            proc = subprocess.Popen(
-                [*command, *PEER_PINS[peer]], stdout=out, stderr=subprocess.STDOUT
-            )
-        jobs[peer] = (proc, install_log)
-    for peer, (proc, install_log) in jobs.items():
-        if proc.wait() != 0:
-            lines = install_log.read_text(errors="replace").splitlines()
-            errors = [line for line in lines if line.startswith("ERROR")] or lines[-5:]
-            failed[peer] = f"pip install failed (see {install_log}): " + " | ".join(errors[-3:])
-            continue
-        (VENVS / peer / PINS_MARKER).write_text("\n".join(PEER_PINS[peer]) + "\n")
-        log(f"setup: {peer} ready")
-    for peer, why in failed.items():
-        log(f"setup: {peer} FAILED: {why}")
-    return failed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -485,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     clients: list[str] = args.only
     workloads: list[str] = args.workloads
     peers = [c for c in clients if c != "nepnb"]
-    failed = setup_venvs(peers) if peers else {}
+    failed = setup_venvs(peers, log) if peers else {}
     if args.setup:
         return 1 if failed else 0
 

@@ -23,6 +23,7 @@ __all__ = [
     "Project",
     "Run",
     "__version__",
+    "chart",
     "exceptions",
     "init_model",
     "init_model_version",
@@ -31,6 +32,15 @@ __all__ = [
     "types",
     "utils",
 ]
+
+
+def chart(runs: Any, paths: Any, **options: Any) -> Any:
+    """Chart float series of runs in the notebook, live while they are written: ``runs`` is a
+    Run, a run id, or a list of them; ``paths`` one path or several. See
+    :func:`nepnb.widgets.chart` for the options; returns the chart widget."""
+    from nepnb.widgets import chart as _chart
+
+    return _chart(runs, paths, **options)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

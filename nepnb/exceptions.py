@@ -4,7 +4,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
 
     NepnbError                         base of everything nepnb raises on purpose
     ├── InvalidPath                    a field path that breaks the rules (also ValueError)
-    ├── FieldTypeConflict              a write of another type than the field has (also TypeError)
+    ├── FieldTypeConflict              a write of another type than the field has (also TypeError,
+    │                                  and ValueError as the Neptune client raised)
     ├── UnsupportedValue               a value nepnb cannot store (also TypeError)
     ├── InvalidValue                   a value of the right type that is out of bounds (also ValueError)
     ├── MissingField                   fetching a field that does not exist (also KeyError)
@@ -25,6 +26,7 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     │   ├── ServerUnavailable          the tracking server cannot be reached (data stays queued)
     │   └── ContentNotFound            a blob or checkpoint part the tracking server lacks
     ├── SyncError                      ``nepnb sync`` could not upload a queued run
+    ├── NeptuneDataError               ``nepnb import-neptune``: Neptune client data it cannot read
     ├── InvalidToken                   an API token that is not a nepnb token (malformed)
     ├── Unauthenticated                the server refused the token: unknown, expired, revoked
     ├── PermissionDenied               the token's account may not do this (role, read-only)
@@ -64,6 +66,7 @@ __all__ = [
     "MissingFieldException",
     "NepnbError",
     "NepnbWarning",
+    "NeptuneDataError",
     "NeptuneException",
     "NotAvailableInMode",
     "NotebookError",
@@ -101,7 +104,7 @@ class InvalidPath(NepnbError, ValueError):
     http_status = 400
 
 
-class FieldTypeConflict(NepnbError, TypeError):
+class FieldTypeConflict(NepnbError, TypeError, ValueError):
     """A write whose type differs from the type the field already has."""
 
     code = "FIELD_TYPE_CONFLICT"
@@ -358,6 +361,13 @@ def error_from_payload(status: int, payload: Any) -> NepnbError:
     error = cls.__new__(cls)
     Exception.__init__(error, message or f"the tracking server answered HTTP {status}")
     return error
+
+
+class NeptuneDataError(NepnbError):
+    """A Neptune client data folder (``.neptune/``) that cannot be imported as it is."""
+
+    code = "NEPTUNE_DATA_ERROR"
+    http_status = 400
 
 
 class NepnbWarning(UserWarning):

@@ -56,6 +56,8 @@ def test_wheel_ships_the_prebuilt_labextension_and_server_config(tmp_path: Path)
     assert f"{data}/etc/jupyter/jupyter_server_config.d/nepnb.json" in names
     assert "nepnb/_version.py" in names
     assert "nepnb/py.typed" in names
+    # The chart widget's bundle (build output, gitignored) ships inside the package.
+    assert "nepnb/widgets/static/chart.js" in names
     # Sources of the extension and the tests stay out of the wheel.
     assert not any(n.startswith(("labextension/", "tests/", "node_modules/")) for n in names)
 

@@ -77,6 +77,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(panel, 'right', { rank: 700 });
     panel.follow(tracker.currentWidget);
     tracker.currentChanged.connect((_, notebook) => panel.follow(notebook));
+    // After each cell the kernel reports its runs: a cell may have opened a run or taken a
+    // checkpoint (`%neptune checkpoint`), so a visible list is loaded again.
+    bridge.runsChanged.connect((_, { panel: notebook }) => {
+      if (panel.isVisible && notebook.context.path === model.path) {
+        void model.refresh();
+      }
+    });
 
     const reveal = (checkpointId: string | null) => {
       model.highlight(checkpointId);
@@ -130,16 +137,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const target: ICompareTarget = { a: String(args.a), b: String(args.b ?? 'current') };
         const notebook = tracker.find(p => p.context.path === model.path) ?? current();
         const path = notebook?.context.path ?? model.path;
-        const readCurrent = async () => {
-          const file = await app.serviceManager.contents.get(path, { content: true, type: 'notebook' });
-          return file.content;
-        };
         const name = path.split('/').pop() ?? path;
         if (labShell && Array.from(labShell.widgets('main')).some(w => w.id === compareViewId(target))) {
           labShell.activateById(compareViewId(target));
           return;
         }
-        const view = new CompareView(target, serverCompareSource(path, model.project, readCurrent), name);
+        const view = new CompareView(target, serverCompareSource(path, model.project), name);
         showInMainArea(app, labShell, view);
       }
     });

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nepnb.client import values as V
+from nepnb.client.filesets import artifact_entries, expand_files, merge_artifact
 from nepnb.client.paths import join, validate_path
 from nepnb.exceptions import (
     FieldTypeConflict,
@@ -22,7 +21,6 @@ from nepnb.exceptions import (
     UnsupportedValue,
     ValueDropped,
 )
-from nepnb.store.blobs import file_digest
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Operation, OpKind
 from nepnb.warn import warn_user
@@ -94,6 +92,11 @@ class Handler:
 
     def __delitem__(self, path: str) -> None:
         self._obj.pop(join(self._path, validate_path(path)))
+
+    @property
+    def container(self) -> NeptuneObject:
+        """The run, model, model version or project this field belongs to."""
+        return self._obj
 
     def get_root_object(self) -> NeptuneObject:
         return self._obj
@@ -494,7 +497,7 @@ class Handler:
                 )
             matched.extend(found)
         files: dict[str, Any] = {}
-        for name, source in _expand_files(matched):
+        for name, source in expand_files(matched):
             digest, size = obj._writer.put_blob_file(source)
             files[name] = {"digest": digest, "size": size, "mtime": source.stat().st_mtime}
         obj._claim(self._path, FieldType.FILE_SET)
@@ -522,27 +525,10 @@ class Handler:
         matched = glob.glob(local, recursive=True)
         if not matched:
             raise InvalidValue(f"'{self._path}': nothing to track at {path!r}; check the path")
-        entries = []
-        for name, source in _expand_files(matched):
-            digest, _ = file_digest(source)
-            entries.append(
-                {
-                    "file_path": join(destination or "", name),
-                    "file_hash": digest,
-                    "type": "Local",
-                    "size": source.stat().st_size,
-                    "metadata": {"file_path": f"file://{source.resolve()}"},
-                }
-            )
+        entries = artifact_entries(matched, destination)
         current = obj._fetch_value_or_none(self._path, FieldType.ARTIFACT)
-        by_path = {e["file_path"]: e for e in (current or {}).get("files", [])}
-        by_path.update({e["file_path"]: e for e in entries})
-        files = sorted(by_path.values(), key=lambda e: e["file_path"])
-        combined = hashlib.sha256(
-            "".join(f"{e['file_path']}:{e['file_hash']};" for e in files).encode()
-        ).hexdigest()
+        artifact = merge_artifact(current, entries)
         obj._claim(self._path, FieldType.ARTIFACT)
-        artifact = {"hash": combined, "files": files}
         obj._enqueue(Operation(OpKind.ASSIGN, self._path, FieldType.ARTIFACT, artifact))
         obj._writer.after_call(wait)
 
@@ -623,6 +609,13 @@ class Handler:
         """Download a File, a FileSet (as a zip) or all files of a FileSeries."""
         self._obj._download(self._path, destination, last_only=False)
 
+    def chart(self, **options: Any) -> Any:
+        """Chart this float series in the notebook, live while it is written; the options
+        are those of :func:`nepnb.chart`. Returns the chart widget."""
+        from nepnb.widgets import chart
+
+        return chart(self._obj, self._path, **options)
+
     def download_last(self, destination: str | None = None, progress_bar: Any = None) -> None:
         """Download the last file of a FileSeries."""
         self._obj._download(self._path, destination, last_only=True)
@@ -692,30 +685,6 @@ def _to_file(value: Any, *, image: bool) -> Any:
     if image and _is_image_like(value):
         return File.as_image(value)
     return File.create_from(value)
-
-
-def _expand_files(matched: Iterable[str]) -> list[tuple[str, Path]]:
-    """(name in the set, file) for every file in ``matched``, folders walked recursively.
-
-    Names are relative to the current folder when every file is under it, else to the
-    deepest folder the files share, so two files never get the same name.
-    """
-    files: list[Path] = []
-    for item in matched:
-        source = Path(item)
-        if source.is_dir():
-            files.extend(p.resolve() for p in sorted(source.rglob("*")) if p.is_file())
-        else:
-            files.append(source.resolve())
-    files = list(dict.fromkeys(files))
-    if not files:
-        return []
-    cwd = Path.cwd().resolve()
-    if all(f.is_relative_to(cwd) for f in files):
-        root = cwd
-    else:
-        root = Path(os.path.commonpath([f.parent for f in files]))
-    return [(f.relative_to(root).as_posix(), f) for f in files]
 
 
 def warn_dropped(message: str) -> None:

@@ -22,6 +22,7 @@ class Model(NeptuneObject):
     """A registered model; its versions are ModelVersion objects."""
 
     _kind_label = "model"
+    _kind = ObjectKind.MODEL
 
     def fetch_model_versions_table(
         self,
@@ -46,6 +47,7 @@ class ModelVersion(NeptuneObject):
     """A version of a model, with a stage: none, staging, production or archived."""
 
     _kind_label = "model version"
+    _kind = ObjectKind.MODEL_VERSION
 
     def change_stage(self, stage: str) -> None:
         """Move the version to ``stage`` ("none", "staging", "production", "archived")."""

@@ -76,6 +76,7 @@ class NeptuneObject:
     """What runs, projects, models and model versions share: fields at paths."""
 
     _kind_label = "object"
+    _kind: ObjectKind = ObjectKind.RUN
 
     def __init__(self, connection: Connection) -> None:
         self._mode = connection.mode
@@ -142,6 +143,15 @@ class NeptuneObject:
     def get_root_object(self) -> NeptuneObject:
         return self
 
+    @property
+    def container_type(self) -> ObjectKind:
+        """What this object is (``.value``: "run", "project", "model", "model_version")."""
+        return self._kind
+
+    def ping(self) -> None:
+        """Refresh ``sys/ping_time`` now (nepnb also does it on its own while the object is open)."""
+        heartbeat._ping(self)
+
     # fields --------------------------------------------------------------------------
     def __getitem__(self, path: str) -> Handler:
         try:
@@ -188,6 +198,23 @@ class NeptuneObject:
         self._namespaces = {ns for p in self._types for ns in parents(p)}
         self._enqueue(Operation(OpKind.DELETE, path))
         self._writer.after_call(wait)
+
+    def get_attribute(self, path: str) -> Handler | None:
+        """The handler of the field or namespace at ``path``, or None when there is none
+        (Neptune's ``get_attribute``: not None exactly when ``exists(path)``)."""
+        return self[path] if self.exists(path) else None
+
+    def define(self, path: str, value: Any, wait: bool = False) -> Handler:
+        """Create the field at ``path`` with ``value``; InvalidValue if something is there."""
+        path = validate_path(path)
+        if self.exists(path):
+            raise InvalidValue(
+                f"'{path}' already exists in {self._label()}; define() only creates fields. "
+                f"To change it, assign: obj['{path}'] = value"
+            )
+        handler = self[path]
+        handler.assign(value, wait=wait)
+        return handler
 
     def exists(self, path: str) -> bool:
         """Whether a field or namespace exists at ``path``."""

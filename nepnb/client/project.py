@@ -17,6 +17,7 @@ class Project(NeptuneObject):
     """A project: its metadata fields and its runs and models."""
 
     _kind_label = "project"
+    _kind = ObjectKind.PROJECT
 
     def _label(self) -> str:
         return f"project {self._project}"

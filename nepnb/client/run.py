@@ -34,6 +34,11 @@ class Run(NeptuneObject):
             self._autolog = AutoLogger(self, **autolog)
             self._autolog.start()
 
+    @property
+    def monitoring_namespace(self) -> str | None:
+        """Where hardware metrics, stdout and stderr of this process go (``monitoring/<hash>``)."""
+        return self._autolog.namespace if self._autolog is not None else None
+
     def _stored_running_time(self) -> float:
         """sys/running_time of a resumed run, so that it adds up over sessions."""
         if self._store is None or self._info is None:

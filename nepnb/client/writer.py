@@ -416,6 +416,11 @@ class Writer:
     def queued(self) -> int:
         return self.pipeline.size()
 
+    def in_transit(self) -> bool:
+        """True while writes taken from the pipeline are not in the store yet: a reader of
+        the store and the pipeline (a live chart) would miss them now."""
+        return False
+
     def _report(self, rejected: list[RejectedOperation]) -> None:
         """Warn about dropped points, raise for writes the store refused."""
         refused = [r for r in rejected if not r.dropped]
@@ -657,3 +662,6 @@ class QueueWriter(Writer):
     def queued(self) -> int:
         unqueued = 0 if self._unqueued is None else len(self._unqueued)
         return self.pipeline.size() + unqueued + len(self.queue.pending())
+
+    def in_transit(self) -> bool:
+        return self._unqueued is not None or bool(self.queue.pending())

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import os
+import threading
 from collections import defaultdict
 from pathlib import Path
 
@@ -51,6 +54,16 @@ class NepnbExtensionApp(ExtensionApp):
             "path_locks": defaultdict(asyncio.Lock),
         }
         self.log.info("nepnb: local store at %s, project %s", self.home, self.project)
+        # nbdime and the image comparison take about a second to import: do it now, in the
+        # background, rather than in the user's first compare.
+        threading.Thread(target=_import_compare_engines, name="nepnb-warm-up", daemon=True).start()
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(ROUTES)
+
+
+def _import_compare_engines() -> None:
+    """A warm-up only: a failure here shows again, and is reported, in the compare itself."""
+    for module in ("nbdime.diffing.notebooks", "nepnb.notebooks.images"):
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)

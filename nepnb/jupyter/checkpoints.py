@@ -201,7 +201,8 @@ class RestoreHandler(NepnbAPIHandler):
 
 
 class CompareHandler(NepnbAPIHandler):
-    """``GET /compare?a=<id>&b=<id>|current&path=…&outputs=1&context=3``."""
+    """``GET /compare?a=<id>&b=<id>|current&path=…&outputs=1&context=3&viewer=0``
+    (``viewer=1``: with unchanged cells' sources and changed images, for the compare view)."""
 
     @web.authenticated
     @authorized
@@ -214,6 +215,7 @@ class CompareHandler(NepnbAPIHandler):
         options = CompareOptions(
             outputs=self.get_query_argument("outputs", "1") not in ("0", "false"),
             context=_int_argument(self, "context", 3),
+            for_viewer=self.get_query_argument("viewer", "0") in ("1", "true"),
         )
         newer: str | dict[str, Any] = second
         if second == "current":

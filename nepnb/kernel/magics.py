@@ -28,6 +28,9 @@ Usage:
   %neptune status          the runs open in this kernel
   %neptune checkpoint -m MESSAGE [--body TEXT]
                            checkpoint this notebook, linked to the open runs
+  %neptune chart PATH ... [--runs ID ...] [--x step|time] [--log] [--smoothing S]
+                           chart float series inline, live while the runs are written
+                           (default: the open run, as for stop)
   %neptune version         the nepnb version
   %neptune help            this help (also `%neptune` alone and `%neptune?`)
 
@@ -79,6 +82,18 @@ def _checkpoint_parser() -> MagicArgumentParser:
     return parser
 
 
+def _chart_parser() -> MagicArgumentParser:
+    parser = _parser("chart", "Chart float series of runs inline, live while they are written.")
+    parser.add_argument("paths", nargs="+", help="series paths, e.g. metrics/loss")
+    parser.add_argument("--runs", nargs="+", default=None, help="run ids or variable names")
+    parser.add_argument("--project", default=None, help="the project of the run ids")
+    parser.add_argument("--x", dest="x_axis", choices=["step", "time"], default="step")
+    parser.add_argument("--log", dest="log_scale", action="store_true", help="log scale y")
+    parser.add_argument("--smoothing", type=float, default=0.0, help="EMA weight in [0, 0.99]")
+    parser.add_argument("--title", default=None)
+    return parser
+
+
 @magics_class
 class NeptuneMagics(Magics):
     """The ``%neptune`` magic: one line magic with sub-commands."""
@@ -124,6 +139,7 @@ class NeptuneMagics(Magics):
             "stop": self._stop,
             "status": self._status,
             "checkpoint": self._checkpoint,
+            "chart": self._chart,
         }
 
     @line_magic
@@ -273,6 +289,42 @@ class NeptuneMagics(Magics):
             raise UsageError("%neptune checkpoint: cannot find this notebook's file; save it first")
         linked = f", linked to {', '.join(info.runs)}" if info.runs else ""
         print(f"nepnb: checkpoint {info.id} of {info.path}: {info.summary}{linked}")
+
+    def _chart(self, args: list[str]) -> None:
+        import nepnb
+
+        options = _chart_parser().parse_args(args)
+        if options.runs:
+            runs = [self._chart_target(name) for name in options.runs]
+        else:
+            chosen = self._default_targets(self.session.open_runs())
+            if not chosen:
+                raise UsageError(
+                    "%neptune chart: no run is open in this kernel; name runs with --runs ID ..."
+                )
+            runs = [entry.run for entry in chosen]
+        try:
+            nepnb.chart(
+                runs,
+                options.paths,
+                project=options.project,
+                title=options.title,
+                x_axis=options.x_axis,
+                log_scale=options.log_scale,
+                smoothing=options.smoothing,
+            )
+        except nepnb.exceptions.NepnbError as error:
+            raise UsageError(f"%neptune chart: {error}") from None
+
+    def _chart_target(self, name: str) -> Any:
+        """A run for --runs: an open run by id or variable, else the id of a stored run."""
+        for entry in self.session.open_runs():
+            if name == entry.label or name in entry.variables:
+                return entry.run
+        from nepnb.client.objects import NeptuneObject
+
+        value = self._shell.user_ns.get(name)
+        return value if isinstance(value, NeptuneObject) else name
 
 
 def _ago(seconds: float) -> str:

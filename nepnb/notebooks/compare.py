@@ -47,6 +47,9 @@ class CompareOptions:
     context: int = 3
     max_lines: int = 400  # lines of one output diff before the rest is summarized
     images: bool = True  # compare images visually (else only say they differ)
+    # Also the sources of unchanged cells and the images of changed outputs (base64), so that
+    # a viewer (the JupyterLab compare view) needs nothing but this diff.
+    for_viewer: bool = False
 
 
 # -- the two sides ------------------------------------------------------------------------
@@ -130,6 +133,7 @@ class OutputChange:
     image: dict[str, Any] | None = None
     preview: list[str] | None = None
     note: str = ""
+    image_data: dict[str, str] | None = None  # "a"/"b": base64 (CompareOptions.for_viewer)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -148,6 +152,8 @@ class OutputChange:
             data["preview"] = self.preview
         if self.note:
             data["note"] = self.note
+        if self.image_data is not None:
+            data["image_data"] = self.image_data
         return data
 
 
@@ -203,6 +209,8 @@ class CellChange:
             "moved": self.moved,
         }
         if self.status == "unchanged":
+            if self.source_b is not None:
+                data["source"] = self.source_b
             return data
         data.update(
             {
@@ -299,8 +307,22 @@ def compare_notebooks(a: Side, b: Side, options: CompareOptions | None = None) -
         )
         for kind, i, j in plan
     ]
+    if options.for_viewer:
+        _add_unchanged_sources(changes, b)
     metadata = _dict_changes(a.metadata, b.metadata, NOTEBOOK_OWN_METADATA)
     return NotebookDiff(a.label, b.label, changes, metadata, options)
+
+
+def _add_unchanged_sources(changes: list[CellChange], b: Side) -> None:
+    """Give unchanged cells their source (read in one round, sources only: no outputs)."""
+    pending = [
+        (change, b.entries[change.b_index]["source"])
+        for change in changes
+        if change.status == "unchanged" and change.b_index is not None
+    ]
+    parts = b.get_parts({digest for _, digest in pending}) if pending else {}
+    for change, digest in pending:
+        change.source_b = parts[digest].decode()
 
 
 def _align_region(
@@ -372,10 +394,37 @@ def _op_order(op: dict[str, Any]) -> tuple[int, int]:
     return op["key"], {"removerange": 0, "addrange": 1, "patch": 2}[op["op"]]
 
 
+#: How much of a long text output nbdime's approximate matching gets to see.
+MATCH_TEXT_CHARS = 500
+
+
 def _for_nbdime(cell: dict[str, Any]) -> dict[str, Any]:
+    """The cell as nbdime's cell matching should see it. nbdime compares outputs with difflib's
+    character ratio, quadratic in their length: on base64 images and long HTML tables that
+    takes seconds per region. Images become their digests, long texts their beginning plus a
+    digest of the whole (equal stays equal, alike stays alike)."""
     from nbformat import from_dict
 
+    outputs = cell.get("outputs")
+    if isinstance(outputs, list):
+        cell = {**cell, "outputs": [_for_matching(output) for output in outputs]}
     return from_dict(cell)  # type: ignore[no-any-return]
+
+
+def _for_matching(output: Any) -> Any:
+    data = output.get("data") if isinstance(output, dict) else None
+    if not isinstance(data, dict):
+        return output
+    return {**output, "data": {mime: _short(mime, value) for mime, value in data.items()}}
+
+
+def _short(mime: str, value: Any) -> Any:
+    if mime in IMAGE_TYPES:
+        return digest_of(canonical(value))
+    text = "".join(value) if isinstance(value, list) else value
+    if isinstance(text, str) and len(text) > MATCH_TEXT_CHARS:
+        return text[:MATCH_TEXT_CHARS] + digest_of(text.encode())
+    return value
 
 
 def _find_moves(
@@ -485,15 +534,28 @@ def _compare_details(
 def _output_list(cell: dict[str, Any], status: str, options: CompareOptions) -> list[OutputChange]:
     if not options.outputs or not isinstance(cell.get("outputs"), list):
         return []
-    result = []
-    for index, output in enumerate(cell["outputs"]):
-        kind, mime, text = _describe_output(output)
-        a_index, b_index = (index, None) if status == "removed" else (None, index)
-        preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
-        result.append(
-            OutputChange(status, a_index, b_index, _type_of(output), kind, mime, preview=preview)
-        )
-    return result
+    return [
+        _whole_output(status, index, output, options)
+        for index, output in enumerate(cell["outputs"])
+    ]
+
+
+def _whole_output(status: str, index: int, output: Any, options: CompareOptions) -> OutputChange:
+    """An output only one side has (``status`` "added" or "removed"), with a preview."""
+    kind, mime, text = _describe_output(output)
+    a_index, b_index = (index, None) if status == "removed" else (None, index)
+    preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
+    change = OutputChange(status, a_index, b_index, _type_of(output), kind, mime, preview=preview)
+    if options.for_viewer and kind == "image" and mime is not None:
+        side = "a" if status == "removed" else "b"
+        change.image_data = {side: _base64_of(output["data"][mime])}
+    return change
+
+
+def _base64_of(value: Any) -> str:
+    """An image of an output's data as one base64 string (nbformat may split it in lines)."""
+    text = "".join(value) if isinstance(value, list) else str(value)
+    return "".join(text.split())
 
 
 def _output_changes(
@@ -535,20 +597,12 @@ def _output_changes(
             result.append(
                 _compare_output(i1 + k, j1 + k, outputs_a[i1 + k], outputs_b[j1 + k], options)
             )
-        for i in range(i1 + pairs, i2):
-            kind, mime, text = _describe_output(outputs_a[i])
-            preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
-            result.append(
-                OutputChange(
-                    "removed", i, None, _type_of(outputs_a[i]), kind, mime, preview=preview
-                )
-            )
-        for j in range(j1 + pairs, j2):
-            kind, mime, text = _describe_output(outputs_b[j])
-            preview = None if text is None else _bounded(text.splitlines(), options.max_lines)
-            result.append(
-                OutputChange("added", None, j, _type_of(outputs_b[j]), kind, mime, preview=preview)
-            )
+        result.extend(
+            _whole_output("removed", i, outputs_a[i], options) for i in range(i1 + pairs, i2)
+        )
+        result.extend(
+            _whole_output("added", j, outputs_b[j], options) for j in range(j1 + pairs, j2)
+        )
     return result
 
 
@@ -594,6 +648,11 @@ def _compare_output(
         else:
             same_pixels = False
             change.note = "image differs"
+        if options.for_viewer:
+            change.image_data = {
+                "a": _base64_of(data_a[images[0]]),
+                "b": _base64_of(data_b[images[0]]),
+            }
     if others:
         change.mime = others[0]
         change.text_diff = _text_diff(

@@ -23,6 +23,7 @@ __all__ = [
     "X_AXES",
     "SeriesBuckets",
     "check_request",
+    "concat_buckets",
     "downsample",
     "downsample_chunks",
     "sort_by_x",
@@ -221,6 +222,38 @@ class _Parts:
             extent=(float(extent[0]), float(extent[1])),
             exact=exact,
         )
+
+
+def concat_buckets(parts: Iterable[SeriesBuckets], buckets: int) -> SeriesBuckets:
+    """Consecutive parts of one series (each one's x after the previous one's) as one; when
+    that makes more than ``buckets``, neighbours are merged into ``buckets``: a merged bucket
+    keeps the min of the mins, the max of the maxes, the last x and value, the sum of the
+    counts (what the chart's ``coarsen`` does in the browser)."""
+    parts = [part for part in parts if part.extent is not None]
+    if not parts:
+        return downsample(np.empty(0), np.empty(0), buckets)
+    x, low, high, last, count = (
+        np.concatenate([getattr(p, name) for p in parts])
+        for name in ("x", "min", "max", "last", "count")
+    )
+    exact = all(p.exact for p in parts)
+    if len(x) > buckets:  # `buckets` groups of one or more neighbours each
+        starts = (np.arange(buckets, dtype=np.int64) * len(x)) // buckets
+        ends = np.r_[starts[1:], len(x)]
+        low, high = np.fmin.reduceat(low, starts), np.fmax.reduceat(high, starts)
+        x, last, count = x[ends - 1], last[ends - 1], np.add.reduceat(count, starts)
+        exact = False
+    return SeriesBuckets(
+        x=x,
+        min=low,
+        max=high,
+        last=last,
+        count=count.astype(np.int64, copy=False),
+        in_range=sum(p.in_range for p in parts),
+        total=sum(p.total for p in parts),
+        extent=(parts[0].extent[0], parts[-1].extent[1]),  # type: ignore[index]
+        exact=exact,
+    )
 
 
 def sort_by_x(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

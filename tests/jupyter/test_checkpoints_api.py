@@ -18,10 +18,8 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 import nepnb
+from tests.jupyter.api import API, call
 from tests.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
-
-API = ("nepnb", "api")
-
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -42,24 +40,6 @@ def with_source(notebook: dict[str, Any], index: int, source: str) -> dict[str, 
     changed = json.loads(json.dumps(notebook))
     changed["cells"][index]["source"] = source
     return changed
-
-
-async def call(
-    jp_fetch: Any,
-    *parts: str,
-    method: str = "GET",
-    params: dict[str, str] | None = None,
-    body: Any = None,
-    headers: dict[str, str] | None = None,
-) -> HTTPResponse:
-    """A request to /nepnb/api/...; the response whatever its status (no exception)."""
-    if body is not None and not isinstance(body, (str, bytes)):
-        body = json.dumps(body)
-    if body is None and method == "POST":
-        body = "{}"
-    return await jp_fetch(
-        *API, *parts, method=method, params=params, body=body, headers=headers, raise_error=False
-    )
 
 
 def reply(response: HTTPResponse) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from tornado.httpclient import HTTPResponse
 import nepnb
 from nepnb.jupyter.runs import SETTINGS_FILE
 from tests.conftest import REPO_ROOT
+from tests.jupyter.api import call
 
-API = ("nepnb", "api")
 PROJECT = "team/cls"
 QUIET: dict[str, Any] = {
     "capture_stdout": False,
@@ -53,21 +53,6 @@ def interface(name: str) -> tuple[set[str], set[str]]:
 def assert_shape(data: dict[str, Any], name: str) -> None:
     required, optional = interface(name)
     assert required <= data.keys() <= required | optional, (name, sorted(data))
-
-
-async def call(
-    jp_fetch: Any,
-    *parts: str,
-    method: str = "GET",
-    params: dict[str, str] | None = None,
-    body: Any = None,
-    headers: dict[str, str] | None = None,
-) -> HTTPResponse:
-    if body is not None and not isinstance(body, (str, bytes)):
-        body = json.dumps(body)
-    return await jp_fetch(
-        *API, *parts, method=method, params=params, body=body, headers=headers, raise_error=False
-    )
 
 
 def reply(response: HTTPResponse, status: int = 200) -> Any:

@@ -31,7 +31,7 @@ def test_load_ext_registers_neptune_magic(tmp_path: Path, nepnb_home: Path) -> N
     assert error_of(question) is None
     # IPython shows a UsageError as one line on stderr, without a traceback.
     assert stream_text(bogus, "stderr") == (
-        "UsageError: %neptune: unknown sub-command 'bogus'; known: checkpoint, help, init_run, status, stop, version\n"
+        "UsageError: %neptune: unknown sub-command 'bogus'; known: chart, checkpoint, help, init_run, status, stop, version\n"
     )
     assert stream_text(unclosed, "stderr").startswith("UsageError: %neptune: cannot parse")
 

@@ -150,6 +150,21 @@ def test_upload_two_checkpoints_compare_them_and_open_one(
     ).to_be_visible()
     shot(page, artifacts_dir, "08-restored")
 
+    # The runs panel lists the run the notebook opened, still running, and opens it.
+    page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']").click()
+    run_row = page.locator(f"#nepnb-runs-panel tr[data-run-id='{run_id}']")
+    expect(run_row).to_contain_text("running", timeout=30_000)
+    expect(run_row.locator("td[data-column='name']")).to_have_text("ui")
+    run_row.locator("td[data-column='name']").dblclick()
+    detail = page.locator(".nepnb-RunDetail")
+    expect(detail.locator(".nepnb-RunDetail-title")).to_have_text(f"{run_id} · ui")
+    # The magic logged each executed cell into it: their durations are charted once the async
+    # run has flushed (the view of a running run reloads every 10 s).
+    expect(
+        detail.locator(".nepnb-RunDetail-chartCard[data-path='notebook/cells/duration']")
+    ).to_have_count(1, timeout=40_000)
+    shot(page, artifacts_dir, "09-runs-panel")
+
 
 def test_an_empty_message_is_refused_and_a_failed_upload_loses_nothing(
     jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
@@ -221,6 +236,19 @@ def test_the_status_bar_flags_a_hanging_run_and_stops_it(
     popup.get_by_role("button", name="Stop").click()
     expect(status).to_have_text("nepnb: no open runs", timeout=30_000)
     shot(page, artifacts_dir, "02-stopped")
+
+    # A checkpoint taken by the magic shows up in the open panel without a click on Refresh.
+    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    panel = page.locator("#nepnb-checkpoints-panel")
+    expect(panel.locator(".nepnb-Checkpoint-summary").first).to_have_text(f"Run {run_id} opened")
+    cell(page, 3).locator(".jp-InputArea-editor").click()
+    page.keyboard.type('%neptune checkpoint -m "From the magic"')
+    page.keyboard.press("Shift+Enter")
+    expect(panel.locator(".nepnb-Checkpoint-summary").first).to_have_text(
+        "From the magic", timeout=30_000
+    )
+    shot(page, artifacts_dir, "03-magic-checkpoint")
+
     store = LocalStore(jupyter_lab.home)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -246,6 +274,122 @@ def test_upload_works_in_notebook_7(
         "data-checkpoint-id", checkpoint
     )
     shot(page, artifacts_dir, "02-panel")
+    # Notebook 7's main area holds only the notebook: the compare view opens in a large dialog.
+    panel.locator(f"[data-checkpoint-id='{checkpoint}'] input").check()
+    panel.get_by_role("button", name="Compare with current").click()
+    view = page.locator(".jp-Dialog .nepnb-CompareView")
+    expect(view).to_have_attribute("data-loaded", "true", timeout=30_000)
+    expect(view.locator(".nepnb-Compare-summary")).to_have_text("no changes")
+    shot(page, artifacts_dir, "03-compare-dialog")
+    page.locator(".jp-Dialog").get_by_role("button", name="Close").click()
+    expect(view).to_have_count(0)
     saved = json.loads(notebook.read_text())
     history = store_checkpoints(jupyter_lab).history(saved["metadata"]["nepnb"]["notebook_id"])
     assert [c.id for c in history] == [checkpoint]
+
+
+def test_compare_shows_changed_images_and_the_context_menu_uploads(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    write_notebook(
+        jupyter_lab.root_dir / "plot.ipynb",
+        notebook_dict("from PIL import Image\ncolor = 'red'", "Image.new('RGB', (120, 80), color)"),
+    )
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/plot.ipynb"))
+    run_cells(page, 2)
+    expect(cell(page, 1).locator(".jp-OutputArea-output img")).to_have_count(1)
+
+    # The notebook's context menu has the command.
+    cell(page, 1).locator(".jp-InputArea-editor").click(button="right")
+    page.locator(".lm-Menu-item", has_text="Upload checkpoint").click()
+    page.locator(".nepnb-MessageForm-summary").fill("Red")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    red = re.search(r"[0-9a-f]{12}", toast(page, 'uploaded: "Red"').inner_text()).group(0)  # type: ignore[union-attr]
+
+    replace_cell_source(page, 0, "from PIL import Image\ncolor = 'blue'")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+        ".some(p => p.textContent.includes('[4]'))",
+        timeout=60_000,
+    )
+    wait_kernel_idle(page)
+    blue = upload(page, "Blue")
+
+    panel = page.locator("#nepnb-checkpoints-panel")
+    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    panel.locator(f"[data-checkpoint-id='{red}'] input").check()
+    panel.locator(f"[data-checkpoint-id='{blue}'] input").check()
+    panel.get_by_role("button", name="Compare selected").click()
+    view = page.locator(f"#nepnb-compare-{red}-{blue}")
+    expect(view).to_have_attribute("data-loaded", "true", timeout=30_000)
+    expect(view.locator(".nepnb-Compare-summary")).to_have_text(re.compile(r"^2 changed"))
+    images = view.locator(".nepnb-DiffImages figure")
+    expect(images).to_have_count(3)
+    expect(images.nth(0).locator("figcaption")).to_have_text("before")
+    expect(images.nth(1).locator("figcaption")).to_have_text("after")
+    expect(images.nth(2).locator("figcaption")).to_have_text("100.0% of pixels differ")
+    # The pictures are the checkpoints' own outputs, decoded by the browser.
+    sizes = images.locator("img").evaluate_all(
+        "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])"
+    )
+    assert sizes[:2] == [[True, 120, 80], [True, 120, 80]], sizes
+    shot(page, artifacts_dir, "01-images")
+
+
+def test_settings_choose_the_project_and_the_token_stays_on_the_server(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    settings = (
+        jupyter_lab.root_dir.parent
+        / "jupyter"
+        / "settings"
+        / "nepnb"
+        / "plugin.jupyterlab-settings"
+    )
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(
+        json.dumps({"project": "team/vision", "serverUrl": "https://tracking.example:8443"})
+    )
+    write_notebook(jupyter_lab.root_dir / "p.ipynb", notebook_dict("z = 3"))
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/p.ipynb"))
+    checkpoint = upload(page, "Into the team project")
+    saved = json.loads((jupyter_lab.root_dir / "p.ipynb").read_text())
+    team = Checkpoints(LocalStore(jupyter_lab.home), "team/vision")
+    assert [c.id for c in team.history(saved["metadata"]["nepnb"]["notebook_id"])] == [checkpoint]
+    assert not store_checkpoints(jupyter_lab).notebooks()  # nothing in local/default
+    page.locator(".jp-SideBar.jp-mod-left li[data-id='nepnb-runs-panel']").click()
+    expect(page.locator("#nepnb-runs-panel .nepnb-Panel-subtitle")).to_contain_text("team/vision")
+
+    server_settings = f"{jupyter_lab.url}/nepnb/api/settings?token={jupyter_lab.token}"
+    assert page.request.get(server_settings).json()["server_url"] == "https://tracking.example:8443"
+
+    # The token goes to the Jupyter server through a dialog and is never kept in the browser.
+    secret = "nepnb-token-" + "x" * 24
+    page.keyboard.press("Control+Shift+c")
+    page.locator(".lm-CommandPalette-input").fill("Set the tracking server token")
+    page.keyboard.press("Enter")
+    page.locator(".jp-Dialog input[type='password']").fill(secret)
+    shot(page, artifacts_dir, "01-token-dialog")
+    page.locator(".jp-Dialog").get_by_role("button", name="Save", exact=True).click()
+    toast(page, "Token saved on the Jupyter server")
+    answer = page.request.get(server_settings)
+    assert answer.json()["has_token"] is True and secret not in answer.text()
+    stored = jupyter_lab.home / "jupyter-server.json"
+    assert secret in stored.read_text() and stored.stat().st_mode & 0o777 == 0o600
+    kept = page.evaluate(
+        "() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])"
+    )
+    assert secret not in kept
+    workspace = page.request.get(f"{jupyter_lab.url}/lab/api/workspaces?token={jupyter_lab.token}")
+    assert secret not in workspace.text()
+
+    # And it can be forgotten.
+    page.keyboard.press("Control+Shift+c")
+    page.locator(".lm-CommandPalette-input").fill("Set the tracking server token")
+    page.keyboard.press("Enter")
+    page.locator(".jp-Dialog").get_by_role("button", name="Forget token").click()
+    toast(page, "Token forgotten")
+    assert page.request.get(server_settings).json()["has_token"] is False
+    assert secret not in stored.read_text()

@@ -29,6 +29,8 @@ export interface IChartOptions extends Partial<IChartSettings> {
   height?: number;
   /** Show the toolbar (x axis, log y, smoothing, reset); default true. */
   controls?: boolean;
+  /** Called after the user changed a setting in the toolbar. */
+  onSettingsChanged?: (settings: IChartSettings) => void;
 }
 
 /** Live data is drawn at most this often. */
@@ -73,6 +75,7 @@ export class SeriesChart {
       smoothing: options.smoothing ?? 0
     };
     this.height = options.height ?? 260;
+    this.onSettingsChanged = options.onSettingsChanged;
     this.node = document.createElement('div');
     this.node.className = 'nepnb-Chart';
     this.node.dataset.points = '0';
@@ -188,6 +191,7 @@ export class SeriesChart {
   private applySettings(settings: IChartSettings): void {
     const previous = this.settings;
     this.settings = settings;
+    this.onSettingsChanged?.({ ...settings });
     if (previous.xAxis !== settings.xAxis) {
       this.view = null;
       this.full = null;
@@ -464,6 +468,7 @@ export class SeriesChart {
   private liveTimer: number | undefined;
   private resizeObserver: ResizeObserver | null = null;
   private readonly height: number;
+  private readonly onSettingsChanged?: (settings: IChartSettings) => void;
   private readonly controls: ChartControls;
   private readonly plotHost: HTMLDivElement;
 }

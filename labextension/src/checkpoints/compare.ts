@@ -1,5 +1,6 @@
 import { Widget } from '@lumino/widgets';
 
+import { queryString } from '../query';
 import { requestAPI } from '../request';
 import { checkpointIcon } from '../icons';
 import {
@@ -16,51 +17,27 @@ import {
   unifiedRows
 } from './logic';
 
-/** A notebook as JSON (nbformat 4), as far as the compare view reads it. */
-export interface INotebookJSON {
-  cells: {
-    cell_type: string;
-    source: string | string[];
-    outputs?: { output_type: string; data?: Record<string, unknown> }[];
-    execution_count?: number | null;
-  }[];
-}
-
-/** Where the compare view gets its data. */
+/** Where the compare view gets its diff. */
 export interface ICompareSource {
-  /** The diff of a and b. */
+  /** The diff of a and b, with what a viewer needs (unchanged sources, changed images). */
   diff(target: ICompareTarget): Promise<INotebookDiff>;
-  /** The notebook of one side: a checkpoint id, or 'current'. */
-  notebook(side: string): Promise<INotebookJSON>;
 }
 
-/** The compare endpoints of the server extension, for `path` in `project`. */
-export function serverCompareSource(
-  path: string,
-  project: string,
-  readCurrent: () => Promise<INotebookJSON>
-): ICompareSource {
-  const params = (args: Record<string, string>) => {
-    const query = new URLSearchParams(args);
-    if (project) {
-      query.set('project', project);
-    }
-    return query.toString();
-  };
+/** The compare endpoint of the server extension, for `path` in `project`. */
+export function serverCompareSource(path: string, project: string): ICompareSource {
   return {
     diff: target =>
       requestAPI<INotebookDiff>(
-        `compare?${params({ a: target.a, b: target.b, path, outputs: '1', context: '3' })}`
-      ),
-    notebook: async side => {
-      if (side === 'current') {
-        return readCurrent();
-      }
-      const reply = await requestAPI<{ notebook: INotebookJSON }>(
-        `checkpoints/${side}?${params({ content: '1' })}`
-      );
-      return reply.notebook;
-    }
+        `compare${queryString({
+          a: target.a,
+          b: target.b,
+          path,
+          outputs: '1',
+          context: '3',
+          viewer: '1',
+          project
+        })}`
+      )
   };
 }
 
@@ -121,14 +98,7 @@ export class CompareView extends Widget {
   async load(): Promise<void> {
     const summary = this.node.querySelector('.nepnb-Compare-summary')!;
     try {
-      const [diff, a, b] = await Promise.all([
-        this._source.diff(this.target),
-        this._source.notebook(this.target.a).catch(() => null),
-        this._source.notebook(this.target.b).catch(() => null)
-      ]);
-      this._diff = diff;
-      this._a = a;
-      this._b = b;
+      this._diff = await this._source.diff(this.target);
       this.node.dataset.loaded = 'true';
       this._render();
     } catch (reason) {
@@ -198,15 +168,11 @@ export class CompareView extends Widget {
     header.append(label, badge);
     node.append(header);
 
-    const cellA = cell.a_index !== null ? this._a?.cells[cell.a_index] : undefined;
-    const cellB = cell.b_index !== null ? this._b?.cells[cell.b_index] : undefined;
     if (cell.source_diff && cell.source_diff.length) {
       node.append(this._lines(cell.source_diff));
     } else {
       const source =
-        cell.status === 'removed'
-          ? (cell.source_a ?? cellA?.source)
-          : (cell.source_b ?? cellB?.source ?? cellA?.source);
+        cell.status === 'removed' ? cell.source_a : (cell.source_b ?? cell.source ?? cell.source_a);
       const kind = cell.status === 'added' ? 'insert' : cell.status === 'removed' ? 'delete' : 'equal';
       node.append(this._lines([{ op: kind, lines: sourceLines(source) }]));
     }
@@ -215,7 +181,7 @@ export class CompareView extends Widget {
       const box = document.createElement('div');
       box.className = 'nepnb-DiffOutputs';
       for (const output of outputs) {
-        box.append(this._output(output, cellA, cellB));
+        box.append(this._output(output));
       }
       node.append(box);
     }
@@ -267,11 +233,7 @@ export class CompareView extends Widget {
     return table;
   }
 
-  private _output(
-    output: IOutputChange,
-    cellA: INotebookJSON['cells'][number] | undefined,
-    cellB: INotebookJSON['cells'][number] | undefined
-  ): HTMLElement {
+  private _output(output: IOutputChange): HTMLElement {
     const node = document.createElement('div');
     node.className = `nepnb-DiffOutput nepnb-mod-${output.status}`;
     const title = document.createElement('div');
@@ -288,8 +250,10 @@ export class CompareView extends Widget {
     if (output.kind === 'image') {
       const images = document.createElement('div');
       images.className = 'nepnb-DiffImages';
-      const before = imageOf(cellA?.outputs?.[output.a_index ?? -1]);
-      const after = imageOf(cellB?.outputs?.[output.b_index ?? -1]);
+      const mime = output.mime ?? 'image/png';
+      const url = (data: string | undefined) => (data ? `data:${mime};base64,${data}` : null);
+      const before = url(output.image_data?.a);
+      const after = url(output.image_data?.b);
       if (before) {
         images.append(figure(before, 'before'));
       }
@@ -308,8 +272,6 @@ export class CompareView extends Widget {
   }
 
   private _diff: INotebookDiff | null = null;
-  private _a: INotebookJSON | null = null;
-  private _b: INotebookJSON | null = null;
   private _diffLayout: Layout = 'split';
   private _showUnchanged = false;
 }
@@ -335,20 +297,6 @@ function figure(src: string, caption: string): HTMLElement {
   label.textContent = caption;
   node.append(img, label);
   return node;
-}
-
-const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-
-/** A data: URL for the first image of a notebook output, if it has one. */
-function imageOf(output: { data?: Record<string, unknown> } | undefined): string | null {
-  for (const mime of IMAGE_MIMES) {
-    const data = output?.data?.[mime];
-    if (typeof data === 'string' || Array.isArray(data)) {
-      const text = Array.isArray(data) ? data.join('') : data;
-      return `data:${mime};base64,${text.replace(/\s/g, '')}`;
-    }
-  }
-  return null;
 }
 
 function short(value: unknown): string {

@@ -281,6 +281,8 @@ export interface IOutputChange {
   };
   preview?: string[];
   note?: string;
+  /** With `viewer=1`: the images of each side, base64. */
+  image_data?: { a?: string; b?: string };
 }
 
 export interface IMetadataChange {
@@ -299,6 +301,8 @@ export interface ICellChange {
   moved: boolean;
   source_a?: string | null;
   source_b?: string | null;
+  /** With `viewer=1`: an unchanged cell's source. */
+  source?: string;
   source_diff?: ILineOp[] | null;
   outputs?: IOutputChange[];
   metadata?: IMetadataChange[];

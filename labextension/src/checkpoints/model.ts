@@ -1,5 +1,6 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { queryString } from '../query';
 import { requestAPI } from '../request';
 import {
   compareTarget,
@@ -69,8 +70,13 @@ export class CheckpointsModel {
     }
   }
 
-  /** Follow another notebook (or none). */
-  setPath(path: string): void {
+  /**
+   * Follow another notebook (or none). `notebookId` reads the id in the notebook's live model:
+   * the kernel or an upload may have set it before the file was saved, and the history is
+   * found by that id first (by the file's id otherwise).
+   */
+  setPath(path: string, notebookId: () => string | null = () => null): void {
+    this._idOf = notebookId;
     if (path === this._path) {
       return;
     }
@@ -93,8 +99,12 @@ export class CheckpointsModel {
     this._state = 'loading';
     this._changed.emit();
     try {
+      const notebookId = this._idOf() ?? undefined;
       const reply = await requestAPI<ICheckpointList>(
-        `checkpoints?${this._query({ path })}`
+        `checkpoints${queryString({
+          ...(notebookId ? { notebook_id: notebookId } : { path }),
+          project: this._project
+        })}`
       );
       if (path !== this._path) {
         return; // the user moved on meanwhile
@@ -166,22 +176,14 @@ export class CheckpointsModel {
   /** Restore a checkpoint as a new notebook next to the current one (never over it); its path. */
   async restore(id: string): Promise<string> {
     const reply = await requestAPI<{ path: string }>(
-      `checkpoints/${id}/restore?${this._query({})}`,
+      `checkpoints/${id}/restore${queryString({ project: this._project })}`,
       { method: 'POST', body: JSON.stringify({ path: this._path }) }
     );
     return reply.path;
   }
 
-  /** `?project=…&…` with the project when one is set. */
-  private _query(args: Record<string, string>): string {
-    const params = new URLSearchParams(args);
-    if (this._project) {
-      params.set('project', this._project);
-    }
-    return params.toString();
-  }
-
   private _path = '';
+  private _idOf: () => string | null = () => null;
   private _project = '';
   private _state: LoadState = 'idle';
   private _error = '';

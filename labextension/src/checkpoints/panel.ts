@@ -78,7 +78,18 @@ export class CheckpointsPanel extends Widget {
 
   /** Follow a notebook panel (or none). */
   follow(panel: NotebookPanel | null): void {
-    this.model.setPath(panel ? panel.context.path : '');
+    this.model.setPath(panel ? panel.context.path : '', () => {
+      const metadata = panel?.context.model?.getMetadata('nepnb') as
+        | { notebook_id?: unknown }
+        | undefined;
+      return typeof metadata?.notebook_id === 'string' ? metadata.notebook_id : null;
+    });
+  }
+
+  /** Load the list again when the panel is shown: checkpoints may have come from elsewhere
+   * (the kernel's `%neptune checkpoint`, the CLI, another browser). */
+  protected onAfterShow(): void {
+    void this.model.refresh();
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ISeriesRequest } from '../chart/types';
+import { queryString } from '../query';
 import { requestAPI } from '../request';
 import type { IFieldPath, IRunDetail, IRunRow, IRunsReply, ISeriesBuckets } from '../tokens';
 import { filterRuns, IRunsFilter, IRunsSort, sortRuns } from './filter';
@@ -8,18 +9,6 @@ import type { IRunSeriesRef, ISeriesFetcher } from './series';
 
 /** How often a visible runs panel asks for the runs again. */
 export const POLL_INTERVAL_MS = 10_000;
-
-/** A query string from the parameters that are set. */
-export function queryString(params: Record<string, string | number | undefined>): string {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== '') {
-      query.set(key, String(value));
-    }
-  }
-  const text = query.toString();
-  return text ? `?${text}` : '';
-}
 
 /**
  * The runs of a project as the runs panel shows them: the server's list,

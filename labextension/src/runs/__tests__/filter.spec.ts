@@ -9,20 +9,10 @@ import {
   sortRuns,
   tableColumns
 } from '../filter';
+import { runRow } from './fixtures';
 
 function run(id: string, patch: Partial<IRunRow> = {}): IRunRow {
-  return {
-    id,
-    name: '',
-    state: 'inactive',
-    tags: [],
-    creation_time: '2026-01-01T00:00:00Z',
-    owner: 'me',
-    failed: false,
-    crashed: false,
-    columns: {},
-    ...patch
-  };
+  return runRow(id, { name: '', ...patch });
 }
 
 const rows = [

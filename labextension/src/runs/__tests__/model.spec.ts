@@ -1,24 +1,13 @@
 import { requestAPI } from '../../request';
 import type { IRunRow, IRunsReply } from '../../tokens';
-import { queryString, RunsModel } from '../model';
+import { queryString } from '../../query';
+import { RunsModel } from '../model';
+import { runRow } from './fixtures';
 
 jest.mock('../../request', () => ({ requestAPI: jest.fn() }));
 const request = requestAPI as jest.MockedFunction<typeof requestAPI>;
 
-function run(id: string, patch: Partial<IRunRow> = {}): IRunRow {
-  return {
-    id,
-    name: id.toLowerCase(),
-    state: 'inactive',
-    tags: [],
-    creation_time: '2026-01-01T00:00:00Z',
-    owner: 'me',
-    failed: false,
-    crashed: false,
-    columns: {},
-    ...patch
-  };
-}
+const run = runRow;
 
 function reply(runs: IRunRow[]): IRunsReply {
   return {

@@ -1,28 +1,16 @@
 import './polyfills';
 import { requestAPI } from '../../request';
-import type { IRunRow, IRunsReply } from '../../tokens';
+import type { IRunsReply } from '../../tokens';
 import { RunsModel } from '../model';
 import { RunsPanel } from '../panel';
+import { runRow } from './fixtures';
 
 jest.mock('../../request', () => ({ requestAPI: jest.fn() }));
 // The icon needs JupyterLab's ESM-only ui-components; the panel only sets it as its title's icon.
 jest.mock('../../icons', () => ({ runsIcon: undefined }));
 const request = requestAPI as jest.MockedFunction<typeof requestAPI>;
 
-function run(id: string, patch: Partial<IRunRow> = {}): IRunRow {
-  return {
-    id,
-    name: id.toLowerCase(),
-    state: 'inactive',
-    tags: [],
-    creation_time: '2026-01-01T00:00:00Z',
-    owner: 'me',
-    failed: false,
-    crashed: false,
-    columns: {},
-    ...patch
-  };
-}
+const run = runRow;
 
 const RUNS = [
   run('R-1', { name: 'baseline', tags: ['cnn'], creation_time: '2026-01-01T00:00:00Z', columns: { 'metrics/acc': 0.8 } }),

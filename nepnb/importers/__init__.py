@@ -1,0 +1,1 @@
+"""Importers of other trackers' local data into a nepnb store (``nepnb import-neptune``)."""

@@ -1,0 +1,128 @@
+"""The inline chart widget in Chromium: live while the cell that logs runs, in JupyterLab and
+in Notebook 7, with the fallback picture saved in the notebook."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page
+
+from tests.nbrun import notebook_dict, write_notebook
+from tests.servers import JupyterLab
+from tests.ui.lab import cell, open_notebook, run_cells, shot, wait_kernel_idle
+
+pytestmark = pytest.mark.browser
+
+SETUP = "import nepnb, time\n%load_ext nepnb\n%neptune init_run --name live --no-checkpoint"
+LOOP = (
+    "run['train/loss'].chart()\n"
+    "for i in range(70):\n"
+    "    for j in range(20):\n"
+    "        run['train/loss'].append(1 / (1 + 0.01 * (20 * i + j)))\n"
+    "    time.sleep(0.1)"
+)
+CHART = ".nepnb-ChartWidget .nepnb-Chart"
+
+
+def points(chart: Locator) -> int:
+    return int(chart.get_attribute("data-points") or 0)
+
+
+def running(page: Page, index: int) -> bool:
+    """True while the cell's prompt says it runs ([*])."""
+    return "*" in cell(page, index).locator(".jp-InputPrompt").inner_text()
+
+
+def watch_live_chart(page: Page, index: int, folder: Path) -> list[int]:
+    """Run cell ``index`` (which shows a chart and appends in a loop) and sample the chart's
+    drawn point count while it runs; returns the samples."""
+    cell(page, index).locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    chart = page.locator(CHART).first
+    chart.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "c => Number(c.dataset.points) > 0", arg=chart.element_handle(), timeout=30_000
+    )
+    samples = []
+    shot_taken = False
+    while running(page, index):
+        samples.append(points(chart))
+        if not shot_taken and samples[-1] > 300:
+            shot(page, folder, "01-live")
+            shot_taken = True
+        time.sleep(0.25)
+    return samples
+
+
+def test_the_chart_grows_while_the_cell_appends(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    notebook = write_notebook(
+        jupyter_lab.root_dir / "live.ipynb", notebook_dict(SETUP, LOOP, "run.stop()")
+    )
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/live.ipynb"))
+    run_cells(page, 1)
+    samples = watch_live_chart(page, 1, artifacts_dir)
+    chart = page.locator(CHART).first
+    # Drawn while the kernel was busy with the loop: several growing counts.
+    grown = [n for n in samples if n > 0]
+    assert len(set(grown)) >= 4, samples
+    assert grown == sorted(grown), samples
+    assert chart.get_attribute("data-live") == "true"
+    # The kernel, free now, answers the chart's own request: one bucket per pixel.
+    page.wait_for_function(
+        "c => Number(c.dataset.points) >= 900 && !/loading/.test(c.textContent)",
+        arg=chart.element_handle(),
+        timeout=30_000,
+    )
+    assert chart.get_attribute("data-series") == "1"
+    shot(page, artifacts_dir, "02-loop-done")
+
+    # The run stops: the chart is no longer live.
+    cell(page, 2).locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function(
+        "c => c.dataset.live === 'false'", arg=chart.element_handle(), timeout=30_000
+    )
+    wait_kernel_idle(page)
+
+    # Zoom by dragging: the kernel, free now, answers with the exact points of the range.
+    over = chart.locator(".u-over")
+    box = over.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function(
+        "c => Number(c.dataset.points) < 400 && Number(c.dataset.points) > 100",
+        arg=chart.element_handle(),
+        timeout=30_000,
+    )
+    assert "points" in chart.locator(".nepnb-Chart-status").inner_text()
+    shot(page, artifacts_dir, "03-zoomed")
+
+    # Saved, the notebook holds the final picture for where widgets do not render.
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
+    saved = json.loads(notebook.read_text())
+    (output,) = [o for o in saved["cells"][1]["outputs"] if "image/png" in o.get("data", {})]
+    assert "1,400 points" in "".join(output["data"]["text/plain"])
+
+
+def test_the_chart_renders_in_notebook_7(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    write_notebook(jupyter_lab.root_dir / "nb7.ipynb", notebook_dict(SETUP, LOOP, "run.stop()"))
+    open_notebook(page, jupyter_lab.lab_url("notebooks/nb7.ipynb"))
+    run_cells(page, 1)
+    samples = watch_live_chart(page, 1, artifacts_dir)
+    assert len({n for n in samples if n > 0}) >= 3, samples
+    chart = page.locator(CHART).first
+    assert chart.locator("canvas").count() >= 1
+    legend = chart.locator(".u-legend").inner_text()
+    assert "train/loss" in legend
+    shot(page, artifacts_dir, "02-notebook7")
