@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -218,6 +221,7 @@ def running_postgres(folder: Path) -> Iterator[str]:
             break
         if attempt == 2:
             raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()[-2000:]}")
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
     try:
         run(
             _as_postgres([str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port),
@@ -226,10 +230,13 @@ def running_postgres(folder: Path) -> Iterator[str]:
         )  # fmt: skip
         yield f"postgresql://postgres@127.0.0.1:{port}/nepnb"
     finally:
-        run(
+        stopped = run(
             _as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
             capture_output=True,
         )
+        if stopped.returncode != 0:  # e.g. the folder became unreachable: stop it by its pid
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(postmaster, signal.SIGQUIT)
 
 
 # A pool of tracking servers for a test session ----------------------------------------------
@@ -286,7 +293,11 @@ class ServerPool:
         folder = self.folder / name
         folder.mkdir(parents=True, exist_ok=True)
         if name == "postgres":
-            database = self._stack.enter_context(running_postgres(folder / "pg"))
+            # Not under pytest's temp root: pytest makes that 0700 again when another session
+            # starts, and the postgres user must reach its folder until the end.
+            pg_folder = Path(tempfile.mkdtemp(prefix="nepnb-test-pg-"))
+            self._stack.callback(shutil.rmtree, pg_folder, True)
+            database = self._stack.enter_context(running_postgres(pg_folder))
         else:
             database = f"sqlite:///{folder / 'server.db'}"
         engine = make_engine(database)
