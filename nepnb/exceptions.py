@@ -13,7 +13,7 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     ├── CheckpointNotFound             a checkpoint id that names no checkpoint
     ├── NotebookError                  a file that is not a usable notebook (also ValueError)
     ├── NotebookIdentityConflict       a copied notebook: its id belongs to another file
-    ├── ProjectNotFound                a project that does not exist (tracking server)
+    ├── ProjectNotFound                a project that does not exist (or the token cannot reach)
     ├── InvalidProjectName             a project name that is not ``workspace/project``
     ├── ReadOnlyMode                   a write through an object opened in read-only mode
     ├── InactiveObject                 use of an object after ``stop()``
@@ -21,9 +21,20 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     ├── RejectedOperations             async writes the store refused, reported by wait()/stop()
     ├── StoreError                     the store failed (disk, database, schema)
     │   ├── StoreSchemaTooNew          the store was written by a newer nepnb
-    │   └── StoreFull                  the store's disk (or quota) is full: nothing was stored
+    │   ├── StoreFull                  the store's disk (or quota) is full: nothing was stored
+    │   │   └── StorageLimitExceeded   the project's storage limit on the server is reached
+    │   ├── ServerUnavailable          the tracking server cannot be reached (data stays queued)
+    │   └── ContentNotFound            a blob or checkpoint part the tracking server lacks
     ├── SyncError                      ``nepnb sync`` could not upload a queued run
-    └── NeptuneDataError               ``nepnb import-neptune``: Neptune client data it cannot read
+    ├── NeptuneDataError               ``nepnb import-neptune``: Neptune client data it cannot read
+    ├── InvalidToken                   an API token that is not a nepnb token (malformed)
+    ├── Unauthenticated                the server refused the token: unknown, expired, revoked
+    ├── PermissionDenied               the token's account may not do this (role, read-only)
+    └── Conflict                       a name that exists already (account, project, workspace)
+
+Errors carry a ``code`` and an ``http_status``: the tracking server answers an error as
+``{"error": {"code": ..., "message": ...}}`` with that status, and the HTTP store raises
+the same class again from the code (:func:`error_from_payload`), as mlflow's REST store does.
 
     NepnbWarning                       base of every warning nepnb emits
     ├── ValueDropped                   a value was not stored (non-increasing step …)
@@ -37,15 +48,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from nepnb.store.field_types import with_article
 
 __all__ = [
     "CheckpointNotFound",
+    "Conflict",
+    "ContentNotFound",
     "FieldTypeConflict",
     "InactiveObject",
     "InvalidPath",
     "InvalidProjectName",
+    "InvalidToken",
     "InvalidValue",
     "MissingField",
     "MissingFieldException",
@@ -57,14 +72,18 @@ __all__ = [
     "NotebookError",
     "NotebookIdentityConflict",
     "ObjectNotFound",
+    "PermissionDenied",
     "ProjectNotFound",
     "ReadOnlyMode",
     "RejectedOperation",
     "RejectedOperations",
+    "ServerUnavailable",
+    "StorageLimitExceeded",
     "StoreError",
     "StoreFull",
     "StoreSchemaTooNew",
     "SyncError",
+    "Unauthenticated",
     "UnsupportedValue",
     "ValueDropped",
     "ValueTruncated",
@@ -74,13 +93,22 @@ __all__ = [
 class NepnbError(Exception):
     """Base class of the errors raised by nepnb."""
 
+    code = "INTERNAL_ERROR"
+    http_status = 500
+
 
 class InvalidPath(NepnbError, ValueError):
     """A field path that is empty, has an empty segment, or is too long."""
 
+    code = "INVALID_PATH"
+    http_status = 400
+
 
 class FieldTypeConflict(NepnbError, TypeError, ValueError):
     """A write whose type differs from the type the field already has."""
+
+    code = "FIELD_TYPE_CONFLICT"
+    http_status = 409
 
     def __init__(self, path: str, existing: str, attempted: str, hint: str = "") -> None:
         self.path, self.existing, self.attempted = path, existing, attempted
@@ -95,13 +123,22 @@ class FieldTypeConflict(NepnbError, TypeError, ValueError):
 class UnsupportedValue(NepnbError, TypeError):
     """A value of a type nepnb cannot store."""
 
+    code = "UNSUPPORTED_VALUE"
+    http_status = 400
+
 
 class InvalidValue(NepnbError, ValueError):
     """A value of a supported type that is not acceptable (out of range, bad stage …)."""
 
+    code = "INVALID_VALUE"
+    http_status = 400
+
 
 class MissingField(NepnbError, KeyError):
     """Fetching a field that does not exist."""
+
+    code = "MISSING_FIELD"
+    http_status = 404
 
     def __init__(self, path: str, object_id: str = "") -> None:
         self.path = path
@@ -118,13 +155,22 @@ class MissingField(NepnbError, KeyError):
 class ObjectNotFound(NepnbError, LookupError):
     """No object with the given id in the project."""
 
+    code = "OBJECT_NOT_FOUND"
+    http_status = 404
+
 
 class CheckpointNotFound(NepnbError, LookupError):
     """No checkpoint with that id (or id prefix) in the project."""
 
+    code = "CHECKPOINT_NOT_FOUND"
+    http_status = 404
+
 
 class NotebookError(NepnbError, ValueError):
     """A file that cannot be used as a notebook: not JSON, not a notebook, unknown format."""
+
+    code = "INVALID_NOTEBOOK"
+    http_status = 400
 
 
 class NotebookIdentityConflict(NepnbError):
@@ -139,13 +185,22 @@ class NotebookIdentityConflict(NepnbError):
 class ProjectNotFound(NepnbError, LookupError):
     """No project of that name."""
 
+    code = "PROJECT_NOT_FOUND"
+    http_status = 404
+
 
 class InvalidProjectName(NepnbError, ValueError):
     """A project name that is not of the form ``workspace/project``."""
 
+    code = "INVALID_PROJECT_NAME"
+    http_status = 400
+
 
 class ReadOnlyMode(NepnbError):
     """A write through an object opened with ``mode="read-only"``."""
+
+    code = "READ_ONLY_MODE"
+    http_status = 400
 
 
 class InactiveObject(NepnbError):
@@ -187,13 +242,29 @@ class RejectedOperations(NepnbError):
 class StoreError(NepnbError):
     """The store could not do what was asked (disk full, database damaged …)."""
 
+    code = "STORE_ERROR"
+    http_status = 500
+
+
+class ContentNotFound(StoreError, LookupError):
+    """A file blob or checkpoint part, named by its digest, that the server does not hold."""
+
+    code = "CONTENT_NOT_FOUND"
+    http_status = 404
+
 
 class StoreSchemaTooNew(StoreError):
     """The store was written by a newer nepnb than this one."""
 
+    code = "SCHEMA_TOO_NEW"
+    http_status = 500
+
 
 class StoreFull(StoreError):
     """The store's disk or quota is full; the write was not stored (and nothing else lost)."""
+
+    code = "STORE_FULL"
+    http_status = 507
 
 
 def store_full_error(error: BaseException, location: str) -> StoreFull | None:
@@ -213,12 +284,90 @@ def store_full_error(error: BaseException, location: str) -> StoreFull | None:
     )
 
 
+class StorageLimitExceeded(StoreFull):
+    """A write that would take a project past its storage limit on the tracking server."""
+
+    code = "STORAGE_LIMIT_EXCEEDED"
+    http_status = 413
+
+
+class ServerUnavailable(StoreError):
+    """The tracking server did not answer (down, unreachable, overloaded) after retries."""
+
+    code = "SERVER_UNAVAILABLE"
+    http_status = 503
+
+
+class InvalidToken(NepnbError, ValueError):
+    """An API token that is not a base64 JSON nepnb token."""
+
+    code = "INVALID_TOKEN"
+    http_status = 400
+
+
+class Unauthenticated(NepnbError):
+    """No token, or one the server does not accept: unknown, expired or revoked."""
+
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class PermissionDenied(NepnbError):
+    """The token's account lacks the role (or the token is read-only) for this request."""
+
+    code = "PERMISSION_DENIED"
+    http_status = 403
+
+
+class Conflict(NepnbError):
+    """Creating something whose name is taken (an account, a project, a workspace)."""
+
+    code = "CONFLICT"
+    http_status = 409
+
+
 class SyncError(NepnbError):
     """A queued run that ``nepnb sync`` could not upload."""
+
+    code = "SYNC_ERROR"
+    http_status = 500
+
+
+def _error_classes() -> dict[str, type[NepnbError]]:
+    found: dict[str, type[NepnbError]] = {}
+    pending: list[type[NepnbError]] = [NepnbError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.code, cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def error_payload(error: NepnbError) -> dict[str, Any]:
+    """The JSON the tracking server answers ``error`` with."""
+    return {"error": {"code": error.code, "message": str(error)}}
+
+
+def error_from_payload(status: int, payload: Any) -> NepnbError:
+    """The error a tracking server's reply stands for: the class of its code, else by status."""
+    body = payload.get("error") if isinstance(payload, dict) else None
+    code = body.get("code") if isinstance(body, dict) else None
+    message = body.get("message") if isinstance(body, dict) else None
+    cls = _error_classes().get(str(code))
+    if cls is None:
+        cls = {401: Unauthenticated, 403: PermissionDenied, 404: ObjectNotFound}.get(
+            status, StoreError if status >= 500 else InvalidValue
+        )
+    error = cls.__new__(cls)
+    Exception.__init__(error, message or f"the tracking server answered HTTP {status}")
+    return error
 
 
 class NeptuneDataError(NepnbError):
     """A Neptune client data folder (``.neptune/``) that cannot be imported as it is."""
+
+    code = "NEPTUNE_DATA_ERROR"
+    http_status = 400
 
 
 class NepnbWarning(UserWarning):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import ServerPool
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -27,3 +30,11 @@ def artifacts_dir(request: pytest.FixtureRequest) -> Path:
     folder = ARTIFACTS / request.node.module.__name__.split(".")[-1] / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
+    """Tracking servers (over SQLite, over PostgreSQL) started on first use, for the session."""
+    pool = ServerPool(tmp_path_factory.mktemp("tracking-servers"))
+    yield pool
+    pool.close()

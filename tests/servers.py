@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,3 +110,219 @@ def running_jupyter_lab(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+# The tracking server ----------------------------------------------------------------------
+
+
+@dataclass
+class TrackingServer:
+    """A `nepnb server` process on a loopback port; ``stop()`` kills it, ``start()`` again."""
+
+    database: str
+    blobs: Path
+    log: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        assert self.process is None or self.process.poll() is not None
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "nepnb", "server", "--database", self.database,
+                    "--blobs", str(self.blobs), "--port", str(self.port), "--log-level", "warning",
+                ],
+                stdout=out, stderr=subprocess.STDOUT, env=env,
+            )  # fmt: skip
+        wait_until_up(f"{self.url}/api/v1/health", self.process, self.log)
+
+    def kill(self) -> None:
+        """Kill the process at once (SIGKILL): no clean shutdown."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@contextmanager
+def running_tracking_server(
+    database: str, folder: Path, port: int | None = None
+) -> Iterator[TrackingServer]:
+    """A tracking server over ``database``, its blobs and log in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    server = TrackingServer(database, folder / "blobs", folder / "server.log", port or free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# PostgreSQL -------------------------------------------------------------------------------
+
+
+def postgres_bin() -> Path | None:
+    """The folder of Debian's PostgreSQL binaries (initdb, pg_ctl), newest first; or None."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
+    return found[0].parent if found else None
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run as the `postgres` system user then."""
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+@contextmanager
+def running_postgres(folder: Path) -> Iterator[str]:
+    """A PostgreSQL server in ``folder`` (made with initdb) on a loopback port; yields the URL
+    of an empty database ``nepnb``."""
+    binaries = postgres_bin()
+    if binaries is None:
+        raise RuntimeError("PostgreSQL is not installed: apt-get install -y postgresql")
+    folder.mkdir(parents=True, exist_ok=True)
+    data, log = folder / "data", folder / "postgres.log"
+    if os.geteuid() == 0:
+        subprocess.run(["chown", "-R", "postgres", str(folder)], check=True)
+        folder.chmod(0o755)
+        for parent in folder.parents:  # the postgres user must reach the folder
+            if parent == Path("/"):
+                break
+            parent.chmod(parent.stat().st_mode | 0o011)
+    run = subprocess.run
+    run(
+        _as_postgres([str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
+                      "--auth=trust", "-E", "UTF8", "--no-sync"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    for attempt in range(3):  # another process may take the free port first: try another
+        port = free_port()
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        started = run(
+            _as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l",
+                          str(log), "-w", "start"]),
+            capture_output=True,
+        )  # fmt: skip
+        if started.returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()[-2000:]}")
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    try:
+        run(
+            _as_postgres([str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                          "-U", "postgres", "nepnb"]),
+            check=True, capture_output=True,
+        )  # fmt: skip
+        yield f"postgresql://postgres@127.0.0.1:{port}/nepnb"
+    finally:
+        stopped = run(
+            _as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        if stopped.returncode != 0:  # e.g. the folder became unreachable: stop it by its pid
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(postmaster, signal.SIGQUIT)
+
+
+# A pool of tracking servers for a test session ----------------------------------------------
+
+#: Tables of tracking data, children first (accounts and tokens are kept between tests).
+TRACKING_TABLES = (
+    "series_chunks", "fields", "applied_batches", "parts", "checkpoints", "notebooks",
+    "counters", "project_members", "objects", "projects",
+)  # fmt: skip
+
+
+@dataclass
+class Deployment:
+    """A tracking server with its database, and the API key of an admin of it."""
+
+    name: str
+    server: TrackingServer
+    database: str
+    admin_key: str
+
+    def reset(self) -> None:
+        """Remove all tracking data (projects, objects, checkpoints, blobs); keep accounts."""
+        import shutil
+
+        from sqlalchemy import text
+
+        from nepnb.server.database import make_engine
+
+        engine = make_engine(self.database)
+        with engine.connect().execution_options(nepnb_write=True) as con, con.begin():
+            for table in TRACKING_TABLES:
+                con.execute(text(f"DELETE FROM {table}"))
+        engine.dispose()
+        shutil.rmtree(self.server.blobs, ignore_errors=True)
+
+
+class ServerPool:
+    """Tracking servers started on first use and kept for the session: "sqlite", "postgres"."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.deployments: dict[str, Deployment] = {}
+        self._stack = contextlib.ExitStack()
+
+    def get(self, name: str) -> Deployment:
+        if name not in self.deployments:
+            self.deployments[name] = self._start(name)
+        return self.deployments[name]
+
+    def _start(self, name: str) -> Deployment:
+        from nepnb.server.auth import Identity, decode_token
+        from nepnb.server.database import make_engine, migrate
+
+        folder = self.folder / name
+        folder.mkdir(parents=True, exist_ok=True)
+        if name == "postgres":
+            # Not under pytest's temp root: pytest makes that 0700 again when another session
+            # starts, and the postgres user must reach its folder until the end.
+            pg_folder = Path(tempfile.mkdtemp(prefix="nepnb-test-pg-"))
+            self._stack.callback(shutil.rmtree, pg_folder, True)
+            database = self._stack.enter_context(running_postgres(pg_folder))
+        else:
+            database = f"sqlite:///{folder / 'server.db'}"
+        engine = make_engine(database)
+        migrate(engine)
+        identity = Identity(engine)
+        identity.create_account("admin", admin=True)
+        _, token = identity.issue_token("admin", api_url="http://unused")
+        engine.dispose()
+        server = self._stack.enter_context(running_tracking_server(database, folder / "server"))
+        return Deployment(name, server, database, decode_token(token)[1])
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def fresh_postgres_database(pool: ServerPool, name: str) -> str:
+    """The URL of a new, empty database ``name`` on the session's PostgreSQL."""
+    from sqlalchemy import text
+
+    from nepnb.server.database import make_engine
+
+    base = pool.get("postgres").database
+    engine = make_engine(base)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+        con.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        con.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return base.rsplit("/", 1)[0] + f"/{name}"

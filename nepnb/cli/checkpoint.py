@@ -112,12 +112,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _checkpoints(args: argparse.Namespace) -> Checkpoints:
-    from nepnb.client.config import local_store
+    from nepnb.client.config import default_store
     from nepnb.store.base import validate_project_name
 
     project = args.project or os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
     validate_project_name(project)
-    return Checkpoints(local_store(), project)
+    return Checkpoints(default_store(), project)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from nepnb.cli.output import ProgressLine, human_size
-from nepnb.client.config import DATA_DIRECTORY_ENV, default_data_dir, local_store
+from nepnb.client.config import DATA_DIRECTORY_ENV, default_data_dir, default_store
 from nepnb.client.sync import QueuedObject, find_queues, remove_queue, sync_queue
 from nepnb.exceptions import NepnbError
 
@@ -111,7 +111,7 @@ def run_sync(args: argparse.Namespace) -> int:
     if not found:
         print(f"Nothing to sync in {data_dir}.")
         return 0
-    store = local_store()
+    store = default_store()  # the tracking server of NEPTUNE_API_TOKEN, else the local store
     failures = 0
     for item in found:
         progress = ProgressLine(f"Syncing {item.name}")

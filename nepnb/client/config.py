@@ -8,9 +8,10 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nepnb.config import default_home
-from nepnb.exceptions import InvalidValue, NepnbError, NepnbWarning
+from nepnb.exceptions import InvalidToken, InvalidValue, NepnbError, NepnbWarning
 from nepnb.store.base import Store, validate_project_name
 from nepnb.warn import warn_user
 
@@ -38,6 +39,8 @@ class Settings:
     mode: str
     home: Path
     data_dir: Path
+    #: The tracking server's URL and API key, from an API token; None: the local store.
+    server: tuple[str, str] | None = None
 
 
 def resolve_settings(project: str | None, api_token: str | None, mode: str | None) -> Settings:
@@ -49,10 +52,32 @@ def resolve_settings(project: str | None, api_token: str | None, mode: str | Non
             f"mode {mode!r} is not one of {', '.join(MODES)} (from the mode argument or "
             f"${MODE_ENV})"
         )
-    _check_token(api_token or os.environ.get(API_TOKEN_ENV))
-    name = project or os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
+    server = server_of_token(api_token or os.environ.get(API_TOKEN_ENV))
+    name = project or os.environ.get(PROJECT_ENV)
+    if name is None and server is not None:
+        raise InvalidValue(
+            f"a tracking server token is set ({API_TOKEN_ENV}), but no project: pass "
+            f"project='workspace/project' or set {PROJECT_ENV}. Projects this token can "
+            f"reach: {_reachable(server)}"
+        )
+    name = name or DEFAULT_PROJECT
     validate_project_name(name)
-    return Settings(project=name, mode=mode, home=default_home(), data_dir=default_data_dir())
+    return Settings(
+        project=name,
+        mode=mode,
+        home=default_home(),
+        data_dir=default_data_dir(),
+        server=server,
+    )
+
+
+def _reachable(server: tuple[str, str]) -> str:
+    """The projects the token can reach, as a phrase (asked of the server, briefly)."""
+    try:
+        projects = http_store(server, retry_for=0).whoami()["projects"]
+    except NepnbError as error:
+        return f"unknown ({error})"
+    return ", ".join(projects) or "none"
 
 
 def default_data_dir() -> Path:
@@ -61,35 +86,68 @@ def default_data_dir() -> Path:
     return Path(configured or default_home() / "queue").expanduser().resolve()
 
 
-def _check_token(token: str | None) -> None:
-    """No token (or the anonymous one) means the local store; a server token is not usable yet."""
+def server_of_token(token: str | None) -> tuple[str, str] | None:
+    """(server URL, API key) of a tracking server token; None for no token, the anonymous
+    one, or a neptune.ai one (the local store then, with a warning); InvalidToken for a
+    token that is none of these."""
     if not token or token == ANONYMOUS_API_TOKEN:
-        return
+        return None
+    from nepnb.store.http import decode_token
+
     try:
-        decoded = json.loads(base64.b64decode(token + "=" * (-len(token) % 4)))
-        address = str(decoded.get("api_address") or decoded.get("api_url") or "")
-    except (ValueError, TypeError, AttributeError):
-        address = ""
-    if "neptune.ai" in address:
+        url, key = decode_token(token)
+    except InvalidToken:
+        try:  # a Neptune token without api_key: only its address matters here
+            decoded = json.loads(base64.b64decode(token + "=" * (-len(token) % 4)))
+            url = str(decoded.get("api_address") or decoded.get("api_url") or "")
+        except (ValueError, TypeError, AttributeError):
+            url = ""
+        if "neptune.ai" not in url:
+            raise
+    if "neptune.ai" in url:
         warn_user(
             "NEPTUNE_API_TOKEN points at neptune.ai, which has shut down; nepnb uses its local "
             "store instead. Unset NEPTUNE_API_TOKEN to silence this warning.",
             NepnbWarning,
         )
-        return
-    raise NepnbError(
-        "an API token for a nepnb tracking server was given, but this nepnb has no tracking "
-        "server client yet. Unset NEPTUNE_API_TOKEN (and api_token=) to use the local store."
-    )
+        return None
+    return url, key
 
 
 _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
 
 
+_http_stores: dict[tuple[str, str], Store] = {}
+
+
 def store_for(settings: Settings) -> Store:
     """The store of ``settings``, shared by the objects of this process."""
+    if settings.server is not None:
+        return http_store(settings.server)
     return local_store(settings.home)
+
+
+def http_store(server: tuple[str, str], *, retry_for: float | None = None) -> Any:
+    """The HTTP store of a tracking server (URL, API key), one per server and process
+    (``retry_for``: a new, unshared one that retries this long)."""
+    from nepnb.store.http import HTTPStore
+
+    if retry_for is not None:
+        return HTTPStore(*server, retry_for=retry_for)
+    with _stores_lock:
+        store = _http_stores.get(server)
+        if store is None:
+            store = HTTPStore(*server)
+            _http_stores[server] = store
+        return store
+
+
+def default_store() -> Store:
+    """The store the environment names: the tracking server of $NEPTUNE_API_TOKEN, else
+    the local store (for the CLI)."""
+    server = server_of_token(os.environ.get(API_TOKEN_ENV))
+    return local_store() if server is None else http_store(server)
 
 
 def local_store(home: Path | None = None) -> Store:

@@ -464,9 +464,9 @@ class NeptuneObject:
             raise NotAvailableInMode(
                 f"cannot read from a {self._mode} {self._kind_label}: its data is not in a store. "
                 + (
-                    "Upload it with `nepnb sync`, then open it with mode='read-only'."
-                    if self._mode == "offline"
-                    else "Debug mode stores nothing."
+                    "Debug mode stores nothing."
+                    if self._mode == "debug"
+                    else "Upload it with `nepnb sync`, then open it with mode='read-only'."
                 )
             )
         if self._state != "stopped":

@@ -19,12 +19,14 @@ from nepnb.client.config import (
 from nepnb.client.objects import Connection, NeptuneObject
 from nepnb.client.queue import OperationQueue, new_queue_folder
 from nepnb.client.writer import QueueWriter, SyncWriter, Writer
-from nepnb.exceptions import InvalidValue
-from nepnb.store.base import ObjectInfo, ObjectKind
+from nepnb.exceptions import InvalidValue, NepnbWarning, ServerUnavailable
+from nepnb.store.base import ObjectInfo, ObjectKind, Store
 from nepnb.store.field_types import FieldType
+from nepnb.store.http import HTTPStore
 from nepnb.store.liveness import AliveLock
 from nepnb.store.local import LocalStore, new_uid
 from nepnb.store.operations import Batch, Operation, OpKind
+from nepnb.warn import warn_user
 
 
 @dataclass
@@ -83,26 +85,20 @@ def open_connection(request: OpenRequest) -> Connection:
             initial_fields=list(request.new_fields),
         )  # fmt: skip
     if mode == "offline":
-        folder = new_queue_folder(settings.data_dir, "offline", request.with_id, request.kind.value)
-        queue = OperationQueue(
-            folder,
-            _queue_meta(
-                request,
-                "offline",
-                with_id=request.with_id,
-                custom_run_id=request.custom_run_id,
-                model_key=request.model_key,
-                model_id=request.model_id,
-            ),
-        )
-        fields = request.resume_fields if request.with_id else request.new_fields
-        queue.push(Batch(list(fields)))
-        return Connection(
-            mode, settings.project, request.kind, None, None,
-            lambda obj: _queue_writer(obj, request, queue, None, None), queue=queue,
-            resumed=request.with_id is not None, initial_fields=list(fields), shared=shared,
-        )  # fmt: skip
+        return _offline(request, None)
     store = store_for(settings)
+    if mode == "async" and store.kind == "http":
+        try:
+            # A project the token cannot reach is an error at once (an admin's is made).
+            store.get_project(settings.project, create=True)
+        except ServerUnavailable as error:
+            warn_user(
+                f"the tracking server did not answer ({error}). The "
+                f"{request.kind.value.replace('_', ' ')} opens anyway: its writes are queued on "
+                "disk and uploaded as soon as the server answers (or by `nepnb sync`).",
+                NepnbWarning,
+            )
+            return _offline(request, store)
     # While open for writing, the object's liveness lock is held (local store): it becomes
     # "running" only with the lock held, so a process that dies is told from a live one.
     alive: AliveLock | None = None
@@ -121,6 +117,8 @@ def open_connection(request: OpenRequest) -> Connection:
             if isinstance(store, LocalStore):
                 new["uid"] = new_uid()
                 alive = store.hold_alive(new["uid"], new=True)
+            elif isinstance(store, HTTPStore):
+                new["uid"] = new_uid()  # a retried creation finds the object it made
             info = store.create_object(
                 settings.project,
                 request.kind,
@@ -166,6 +164,35 @@ def open_connection(request: OpenRequest) -> Connection:
         mode, settings.project, request.kind, store, info,
         lambda obj: _queue_writer(obj, request, queue, store, info.uid), queue=queue, resumed=resumed,
         shared=shared, alive=alive,
+    )  # fmt: skip
+
+
+def _offline(request: OpenRequest, store: Store | None) -> Connection:
+    """An object written to an offline queue folder. With ``store`` (a tracking server that
+    did not answer when the object opened), the writer creates the object there as soon as
+    the server answers and ships the queue; `nepnb sync` can upload it too."""
+    settings = request.settings
+    shared = request.custom_run_id is not None
+    folder = new_queue_folder(settings.data_dir, "offline", request.with_id, request.kind.value)
+    queue = OperationQueue(
+        folder,
+        _queue_meta(
+            request,
+            "offline",
+            with_id=request.with_id,
+            custom_run_id=request.custom_run_id,
+            model_key=request.model_key,
+            model_id=request.model_id,
+            # the uid it gets on the server: a creation retried after a lost answer finds it
+            new_uid=None if store is None else new_uid(),
+        ),
+    )
+    fields = request.resume_fields if request.with_id else request.new_fields
+    queue.push(Batch(list(fields)))
+    return Connection(
+        settings.mode, settings.project, request.kind, None, None,
+        lambda obj: _queue_writer(obj, request, queue, store, None), queue=queue,
+        resumed=request.with_id is not None, initial_fields=list(fields), shared=shared,
     )  # fmt: skip
 
 
@@ -222,12 +249,22 @@ def _queue_writer(
             callback = stop_synchronization_callback
         return None if callback is None else (lambda: callback(obj))
 
+    register = None
+    if store is not None and uid is None:
+
+        def register() -> str:
+            from nepnb.client.sync import register as register_queue
+
+            meta = queue.read_meta()
+            return register_queue(queue, meta, store, meta.get("project"), meta.get("new_uid"))[0]
+
     return QueueWriter(
         obj._pipeline,
         obj._label,
         queue,
         store=store,
         uid=uid,
+        register=register,
         flush_period=request.flush_period,
         lag_callback=call(request.lag_callback, DEFAULT_LAG_CALLBACK_ENV),
         lag_threshold=request.lag_threshold,

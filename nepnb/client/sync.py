@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from nepnb.client.queue import BATCHES, BLOBS, OBJECT_FILE, OperationQueue
-from nepnb.exceptions import NepnbError, ObjectNotFound, RejectedOperation, SyncError
+from nepnb.exceptions import (
+    NepnbError,
+    ObjectNotFound,
+    RejectedOperation,
+    ServerUnavailable,
+    SyncError,
+)
 from nepnb.store.base import ObjectKind, Store
 from nepnb.store.field_types import FieldType
 from nepnb.store.liveness import AliveLock
@@ -105,11 +111,11 @@ def sync_queue(
     alive: AliveLock | None = None
     try:
         if uid is None:
+            uid = new_uid()  # chosen here: creating it again after a lost answer finds it
             if isinstance(store, LocalStore):
-                uid = new_uid()
                 alive = store.hold_alive(uid, new=True)
             held = uid
-            uid, meta = _register(queue, meta, store, project, uid)
+            uid, meta = register(queue, meta, store, project, uid)
             if alive is not None and uid != held:  # an existing run (with_id, custom_run_id)
                 alive.release()
                 alive = store.hold_alive(uid, new=True)  # type: ignore[attr-defined]
@@ -130,11 +136,7 @@ def _upload(
     progress: Callable[[int, int], None] | None,
 ) -> SyncResult:
     result = SyncResult(meta.get("sys_id") or queued.name)
-    blob_root = queued.folder / BLOBS
-    if blob_root.is_dir():
-        for blob in blob_root.glob("*/*"):
-            if not blob.name.startswith(".tmp-"):
-                store.put_blob_file(blob)
+    upload_blobs(queued.folder, store)
     pending = queue.pending()
     for done, path in enumerate(pending, 1):
         try:
@@ -169,11 +171,22 @@ def _upload(
     return result
 
 
+def upload_blobs(folder: Path, store: Store, *, remove: bool = False) -> None:
+    """Upload the files queued in ``folder`` (``remove``: delete each once uploaded)."""
+    blob_root = folder / BLOBS
+    if blob_root.is_dir():
+        for blob in blob_root.glob("*/*"):
+            if not blob.name.startswith(".tmp-"):
+                store.put_blob_file(blob)
+                if remove:
+                    blob.unlink(missing_ok=True)
+
+
 def kind_of(meta: dict[str, Any]) -> ObjectKind:
     return ObjectKind(meta.get("kind", "run"))
 
 
-def _register(
+def register(
     queue: OperationQueue,
     meta: dict[str, Any],
     store: Store,
@@ -198,6 +211,8 @@ def _register(
                 model_id=meta.get("model_id"),
                 **options,
             )
+    except ServerUnavailable:
+        raise  # not the queue's fault: it stays as it is, to be synced later
     except (ObjectNotFound, NepnbError) as error:
         raise SyncError(f"{queue.folder.name}: {error}") from error
     if info.created and meta.get("created_at"):

@@ -30,7 +30,15 @@ from typing import Any
 import numpy as np
 
 from nepnb.client.queue import OperationQueue
-from nepnb.exceptions import RejectedOperation, RejectedOperations, StoreError, ValueDropped
+from nepnb.exceptions import (
+    NepnbWarning,
+    RejectedOperation,
+    RejectedOperations,
+    ServerUnavailable,
+    StorageLimitExceeded,
+    StoreError,
+    ValueDropped,
+)
 from nepnb.store.base import Store
 from nepnb.store.blobs import BlobStore, file_digest
 from nepnb.store.field_types import FieldType
@@ -477,7 +485,11 @@ class QueueWriter(Writer):
         lag_threshold: float = 1800.0,
         no_progress_callback: Callable[[], None] | None = None,
         no_progress_threshold: float = 300.0,
+        register: Callable[[], str] | None = None,
     ) -> None:
+        """``register``: with a store but no ``uid`` yet (the server was down when the object
+        opened), creates the object in the store and returns its uid; it is called before
+        shipping, until it succeeds. Files wait in the queue folder meanwhile."""
         super().__init__(pipeline, object_id)
         self.mode = "async" if store is not None else "offline"
         self.queue = queue
@@ -487,7 +499,9 @@ class QueueWriter(Writer):
         self.rejected: list[RejectedOperation] = []
         self.ship_error: BaseException | None = None
         self._unqueued: Batch | None = None  # drained, but writing it to the queue failed
-        self._blobs = None if store is not None else BlobStore(queue.blob_folder())
+        self._register = register
+        queued_blobs = store is None or uid is None
+        self._blobs = BlobStore(queue.blob_folder()) if queued_blobs else None
         self._push_lock = threading.Lock()
         self._ship_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -539,9 +553,20 @@ class QueueWriter(Writer):
                 self._shippable.set()
 
     def _ship(self) -> None:
-        if self.store is None or self.uid is None:
+        if self.store is None:
             return
         with self._ship_lock:
+            if self.uid is None:
+                if self._register is None:
+                    return
+                self.uid = self._register()
+                log.warning(
+                    "nepnb: the tracking server answers again; uploading %s", self._object_id()
+                )
+            if self._blobs is not None:  # files queued while the object had no uid
+                from nepnb.client.sync import upload_blobs
+
+                upload_blobs(self.queue.folder, self.store, remove=True)
             for path in self.queue.pending():
                 try:
                     batch = self.queue.load(path)
@@ -606,6 +631,13 @@ class QueueWriter(Writer):
             thread.join()
         try:
             self.wait()
+        except (ServerUnavailable, StorageLimitExceeded) as error:
+            # Nothing is lost: the queue folder keeps the writes for `nepnb sync`.
+            warn_user(
+                f"{self._object_id()} closed with writes not uploaded: {error} They wait in "
+                f"{self.queue.folder}; run `nepnb sync` once the server takes them.",
+                NepnbWarning,
+            )
         finally:
             if self.store is not None and not self.queue.pending():
                 # Everything reached the store: the queue folder has nothing left to sync.

@@ -32,12 +32,13 @@ from nepnb.exceptions import (
     StoreFull,
     store_full_error,
 )
+from nepnb.jupyter.stores import active_store
 from nepnb.notebooks import (
     Checkpoints,
     normalize_notebook,
     notebook_id_of,
 )
-from nepnb.store.base import validate_project_name
+from nepnb.store.base import Store, validate_project_name
 from nepnb.store.query import QuerySyntaxError
 
 #: The URL prefix of every nepnb endpoint (after the server's base_url).
@@ -75,6 +76,11 @@ class NepnbAPIHandler(APIHandler):
     def nepnb(self) -> dict[str, Any]:
         return self.settings["nepnb"]
 
+    @property
+    def store(self) -> Store:
+        """The tracking server of the extension's settings, else the local store."""
+        return active_store(self.nepnb)
+
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
@@ -97,7 +103,7 @@ class NepnbAPIHandler(APIHandler):
         super().log_exception(typ, value, tb)
 
     def _handle_request_exception(self, e: BaseException) -> None:
-        full = store_full_error(e, self.nepnb["store"].location)
+        full = store_full_error(e, self.store.location)
         if full is not None:
             self.log.warning("nepnb: %s", full)
             self.send_error(507, exc_info=(type(full), full, e.__traceback__))
@@ -115,7 +121,7 @@ class NepnbAPIHandler(APIHandler):
     def checkpoints(self, project: str | None = None) -> Checkpoints:
         name = project or self.get_query_argument("project", None) or self.nepnb["project"]
         validate_project_name(name)
-        return Checkpoints(self.nepnb["store"], name)
+        return Checkpoints(self.store, name)
 
     def body(self) -> dict[str, Any]:
         try:

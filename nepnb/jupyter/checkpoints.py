@@ -35,7 +35,7 @@ class HealthHandler(NepnbAPIHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        store = self.nepnb["store"]
+        store = self.store
         self.write_json(
             {
                 "version": __version__,

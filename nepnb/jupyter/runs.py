@@ -301,10 +301,6 @@ _RUN_ID = r"(?P<sys_id>[A-Za-z0-9][A-Za-z0-9_.-]{0,127})"
 class _RunsAPIHandler(NepnbAPIHandler):
     """Query arguments of the runs API, checked: a wrong one is a 400 naming it."""
 
-    @property
-    def store(self) -> Store:
-        return self.nepnb["store"]
-
     def project(self) -> str:
         return self.get_query_argument("project", "") or self.nepnb["project"]
 

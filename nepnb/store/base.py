@@ -189,12 +189,15 @@ class Store(ABC):
         model_key: str | None = None,
         model_id: str | None = None,
         initial: Batch | None = None,
+        uid: str | None = None,
     ) -> ObjectInfo:
         """Create an object and apply ``initial`` to it in the same transaction.
 
         A run with a ``custom_run_id`` that exists already is returned as it is
         (``created=False``), so that several processes can write to one run. The project
-        object is created once and returned after that.
+        object is created once and returned after that. ``uid``: the new object's, chosen
+        by the caller (default: a new one), so that a creation retried after its answer was
+        lost finds the object it made.
         """
 
     @abstractmethod

@@ -11,7 +11,6 @@ apart from live ones and marked (``mark_abandoned``).
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import os
@@ -21,9 +20,8 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,12 +33,21 @@ from nepnb.exceptions import (
     MissingField,
     ObjectNotFound,
     ProjectNotFound,
-    RejectedOperation,
     StoreError,
     StoreSchemaTooNew,
     store_full_error,
 )
 from nepnb.store import liveness
+from nepnb.store.applier import CHUNK_POINTS as CHUNK_POINTS  # re-exported
+from nepnb.store.applier import (
+    SIZE_FIELD,
+    Applier,
+    decode_value,
+    new_uid,
+    only_pings,
+    project_key,
+)
+from nepnb.store.applier import TAIL_CHUNKS as TAIL_CHUNKS  # re-exported
 from nepnb.store.base import (
     ApplyResult,
     CheckpointInfo,
@@ -55,37 +62,20 @@ from nepnb.store.base import (
     validate_project_name,
 )
 from nepnb.store.blobs import BlobStore
+from nepnb.store.chunks import chunked_buckets, first_chunk, float64
 from nepnb.store.downsample import (
     SeriesBuckets,
     check_request,
-    downsample,
-    downsample_chunks,
-    sort_by_x,
 )
-from nepnb.store.field_types import FieldType, with_article
-from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
+from nepnb.store.field_types import FieldType
+from nepnb.store.operations import Batch, Operation, OpKind
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-CHUNK_POINTS = 16_384
-#: Computed when read (never stored): the bytes an object takes.
-SIZE_FIELD = "sys/size"
 #: Bytes of a large part compressed to see whether compressing it is worth it.
 PART_SAMPLE = 8_192
-#: Small chunks allowed at the end of a series before they are merged.
-TAIL_CHUNKS = 32
 _BUSY_RETRIES = 50
-_EMPTY_META: dict[str, Any] = {
-    "count": 0,
-    "last": None,
-    "last_step": None,
-    "last_timestamp": None,
-    "next_seq": 0,
-    "tail_seq": 0,
-}
-_SERIES_CONFIG = ("min", "max", "unit")
 #: Set on a run whose process died while it was running (see ``LocalStore.mark_abandoned``).
 CRASHED_FIELD = "sys/crashed"
-_PING_FIELD = "sys/ping_time"
 
 
 class LocalStore(Store):
@@ -248,7 +238,7 @@ class LocalStore(Store):
             if row:
                 return ProjectInfo(*row)
             taken = {key for (key,) in con.execute("SELECT key FROM projects")}
-            key = _project_key(name.split("/")[1], taken)
+            key = project_key(name.split("/")[1], taken)
             con.execute(
                 "INSERT INTO projects (name, key, created) VALUES (?, ?, ?)",
                 (name, key, time.time()),
@@ -282,6 +272,14 @@ class LocalStore(Store):
         self.get_project(project, create=True)
         with self._write() as con:
             project_id, key = self._project_row(con, project)
+            if uid is not None:  # made already (a retried creation)?
+                row = con.execute(
+                    "SELECT o.kind, o.sys_id, o.custom_run_id, p.name FROM objects o JOIN "
+                    "projects p ON p.id = o.project_id WHERE o.uid = ?",
+                    (uid,),
+                ).fetchone()
+                if row is not None:
+                    return ObjectInfo(uid, row[3], ObjectKind(row[0]), row[1], row[2])
             existing = self._existing_for_create(
                 con, project_id, kind, custom_run_id, model_key, key
             )
@@ -304,7 +302,7 @@ class LocalStore(Store):
             for path, (ftype, value) in base.items():
                 _upsert(con, uid, path, ftype, value)
             if initial is not None:
-                _Applier(con, uid).apply(initial)
+                _SQLiteApplier(con, uid).apply(initial)
             return ObjectInfo(uid, project, kind, sys_id, custom_run_id, created=True)
 
     def _existing_for_create(
@@ -455,7 +453,7 @@ class LocalStore(Store):
                     Operation(OpKind.ASSIGN, CRASHED_FIELD, FieldType.BOOL, True),
                 ]
             )
-            rejected = _Applier(con, uid).apply(ended)
+            rejected = _SQLiteApplier(con, uid).apply(ended)
             return all(r.path != "sys/state" for r in rejected)
 
     # fields --------------------------------------------------------------------------
@@ -468,8 +466,8 @@ class LocalStore(Store):
                 return ApplyResult(duplicate=True)
             if con.execute("SELECT 1 FROM objects WHERE uid = ?", (uid,)).fetchone() is None:
                 raise ObjectNotFound(f"no object {uid} in the local store {self.home}")
-            rejected = _Applier(con, uid).apply(batch)
-            if not _only_pings(batch):  # a heartbeat is not a modification
+            rejected = _SQLiteApplier(con, uid).apply(batch)
+            if not only_pings(batch):  # a heartbeat is not a modification
                 _upsert(con, uid, "sys/modification_time", FieldType.DATETIME, time.time())
             con.execute(
                 "INSERT INTO applied_batches (batch_id, object_uid, applied) VALUES (?, ?, ?)",
@@ -513,7 +511,9 @@ class LocalStore(Store):
                     extra_args = list(path_chunk)
                 for obj, path, ftype, raw in con.execute(sql + extra, args + extra_args):
                     kind = FieldType(ftype)
-                    result.setdefault(obj, {})[path] = FieldInfo(path, kind, _decode(kind, raw))
+                    result.setdefault(obj, {})[path] = FieldInfo(
+                        path, kind, decode_value(kind, raw)
+                    )
             wants_size = (path_list is None or SIZE_FIELD in path_list) and (
                 prefix is None or SIZE_FIELD.startswith(prefix + "/")
             )
@@ -608,37 +608,15 @@ class LocalStore(Store):
             ).fetchone()
             require_float_series(path, None if row is None else FieldType(row[0]))
             total = int(json.loads(row[1]).get("count") or 0)
-            probe = partial(self._chunk_at, con, uid, path, column=column)
-            first, last = probe(None), probe(None, last=True)
-            if first is None or last is None:
-                return downsample(np.empty(0), np.empty(0), buckets)
-            extent = (first[1], last[2])
-            seqs = (first[0], last[0])
-            if x_axis == "step" and (start is not None or end is not None):
-                low = extent[0] if start is None else start
-                high = extent[1] if end is None else end
-                # The first chunk reaching `low`, and the first one after `high`: the chunks
-                # between them overlap the range; the one before holds the point just before.
-                begin = _first_chunk(
-                    probe, first[0], last[0], lambda c: c[2] >= low, _guess(low, first, last)
-                )
-                after = _first_chunk(
-                    probe, begin, last[0], lambda c: c[1] > high, _guess(high, first, last)
-                )
-                before = probe(begin - 1, last=True)
-                seqs = (begin if before is None else before[0], after)
-            chunks = self._chunks(con, uid, path, column, seqs)
-            if x_axis == "time":
-                chunks = _in_order(chunks)
-            try:
-                return downsample_chunks(chunks, buckets, start, end, total=total, extent=extent)
-            except _Unordered:
-                pass
-            x, y = (
-                np.concatenate(c)
-                for c in zip(*self._chunks(con, uid, path, column, seqs), strict=True)
+            return chunked_buckets(
+                partial(self._chunk_at, con, uid, path, column=column),
+                partial(self._chunks, con, uid, path, column),
+                total,
+                buckets,
+                x_axis,
+                start,
+                end,
             )
-        return downsample(*sort_by_x(x, y), buckets, start, end)
 
     def series_extent(self, uid: str, path: str) -> tuple[float, float] | None:
         with self._snapshot() as con:
@@ -673,7 +651,7 @@ class LocalStore(Store):
         ).fetchone()
         if found is None:
             return None
-        return found[0], _float64(found[1]), _float64(found[2])
+        return found[0], float64(found[1]), float64(found[2])
 
     @staticmethod
     def _chunks(
@@ -710,7 +688,7 @@ class LocalStore(Store):
         missing = self.missing_parts(parts)
         if not missing:
             return 0
-        rows = [(d, len(parts[d]), *_encode_part(parts[d])) for d in missing]
+        rows = [(d, len(parts[d]), *encode_part(parts[d])) for d in missing]
         with self._write() as con:
             con.executemany(
                 "INSERT OR IGNORE INTO parts (digest, size, encoding, data) VALUES (?, ?, ?, ?)",
@@ -860,310 +838,72 @@ class LocalStore(Store):
         return [NotebookInfo(project, *row) for row in rows]
 
 
-class _Applier:
-    """Applies the operations of one batch to one object, inside the caller's transaction."""
+class _SQLiteApplier(Applier):
+    """The batch applier over a connection of the local store, inside its transaction."""
 
     def __init__(self, con: sqlite3.Connection, uid: str) -> None:
+        super().__init__(uid)
         self.con = con
-        self.uid = uid
-        self.known: dict[str, tuple[FieldType, Any] | None] = {}
 
-    def apply(self, batch: Batch) -> list[RejectedOperation]:
-        self._load([op.path for op in batch.operations])
-        rejected = []
-        for op in batch.operations:
-            # Each operation is all or nothing: a savepoint undoes a half-applied one, so a
-            # bad operation never blocks the ones after it (or the queue it came from).
-            self.con.execute("SAVEPOINT op")
-            known = dict(self.known)
-            try:
-                reason = self._apply(op)
-            except _Dropped as dropped:
-                self.con.execute("RELEASE op")
-                rejected.append(RejectedOperation(op.path, str(dropped), dropped=True))
-                continue
-            except Exception as error:
-                self.con.execute("ROLLBACK TO op")
-                self.con.execute("RELEASE op")
-                self.known = known
-                rejected.append(RejectedOperation(op.path, f"could not be stored: {error!r}"))
-                continue
-            self.con.execute("RELEASE op")
-            if reason:
-                rejected.append(RejectedOperation(op.path, reason))
-        return rejected
-
-    def _load(self, paths: list[str]) -> None:
-        wanted = {p for p in paths if p not in self.known}
-        for chunk in _chunks(sorted(wanted), 400):
-            rows = self.con.execute(
+    def _db_fields(self, paths: list[str]) -> Iterable[tuple[str, str, str | None]]:
+        for chunk in _chunks(paths, 400):
+            yield from self.con.execute(
                 f"SELECT path, type, value FROM fields WHERE object_uid = ? AND path IN "
                 f"({','.join('?' * len(chunk))})",
                 (self.uid, *chunk),
             )
-            for path, ftype, raw in rows:
-                kind = FieldType(ftype)
-                self.known[path] = (kind, _decode(kind, raw, raw_datetime=True))
-        for path in wanted:
-            self.known.setdefault(path, None)
 
-    def _field(self, path: str) -> tuple[FieldType, Any] | None:
-        if path not in self.known:
-            self._load([path])
-        return self.known[path]
+    def _db_set(self, path: str, ftype: FieldType, raw: str) -> None:
+        _upsert_raw(self.con, self.uid, path, ftype, raw)
 
-    def _set(self, path: str, ftype: FieldType, value: Any) -> None:
-        self.known[path] = (ftype, value)
-        _upsert(self.con, self.uid, path, ftype, value)
-
-    def _placement_conflict(self, path: str) -> str | None:
-        """Why a new field cannot be created at ``path`` (a parent is a field, or it is a namespace)."""
-        parts = path.split("/")
-        for i in range(1, len(parts)):
-            parent = "/".join(parts[:i])
-            existing = self._field(parent)
-            if existing is not None:
-                return (
-                    f"'{parent}' is {with_article(existing[0].label)} field, so nothing can be "
-                    "stored under it"
-                )
-        child = self.con.execute(
+    def _db_first_child(self, path: str) -> str | None:
+        row = self.con.execute(
             "SELECT path FROM fields WHERE object_uid = ? AND path >= ? AND path < ? LIMIT 1",
             (self.uid, path + "/", path + "0"),
         ).fetchone()
-        if child:
-            return f"'{path}' is a namespace (it holds '{child[0]}'); it cannot also be a field"
-        return None
+        return row[0] if row else None
 
-    def _typed(self, op: Operation, wanted: FieldType | tuple[FieldType, ...]) -> tuple[Any, str]:
-        """The field's current value (None if new) and a rejection reason ('' if fine)."""
-        existing = self._field(op.path)
-        wanted_types = wanted if isinstance(wanted, tuple) else (wanted,)
-        if existing is None:
-            conflict = self._placement_conflict(op.path)
-            return None, conflict or ""
-        if existing[0] not in wanted_types:
-            label = " or ".join(t.label for t in wanted_types)
-            return None, (
-                f"field is {with_article(existing[0].label)}; cannot store {with_article(label)} there"
-            )
-        return existing[1], ""
-
-    def _apply(self, op: Operation) -> str | None:
-        handler = getattr(self, f"_op_{op.kind.value}")
-        return handler(op)
-
-    def _op_assign(self, op: Operation) -> str | None:
-        assert op.type is not None
-        _, reason = self._typed(op, op.type)
-        if reason:
-            return reason
-        self._set(op.path, op.type, op.value)
-        return None
-
-    def _op_log(self, op: Operation) -> str | None:
-        assert op.type is not None
-        meta, reason = self._typed(op, op.type)
-        if reason:
-            return reason
-        meta = dict(_EMPTY_META) if meta is None else dict(meta)
-        points: SeriesPoints = op.value
-        if not len(points.steps) == len(points.values) == len(points.timestamps):
-            return (
-                f"malformed points: {len(points.steps)} steps, {len(points.values)} values, "
-                f"{len(points.timestamps)} timestamps"
-            )
-        steps = np.asarray(points.steps, dtype=np.float64)
-        last_step = meta["last_step"]
-        if np.isnan(steps).any():
-            steps = _number_steps(steps, last_step)
-        floor = -np.inf if last_step is None else last_step
-        previous_max = np.maximum.accumulate(np.concatenate(([floor], steps)))[:-1]
-        keep = steps > previous_max
-        dropped = int(len(steps) - keep.sum())
-        if dropped:
-            steps = steps[keep]
-            times = np.asarray(points.timestamps, dtype=np.float64)[keep]
-            if op.type is FieldType.FLOAT_SERIES:
-                values: Any = np.asarray(points.values, dtype=np.float64)[keep]
-            else:
-                values = [v for v, k in zip(points.values, keep, strict=True) if k]
-        else:
-            times = np.asarray(points.timestamps, dtype=np.float64)
-            values = points.values
-            if op.type is FieldType.FLOAT_SERIES:
-                values = np.asarray(values, dtype=np.float64)
-        if len(steps):
-            self._write_points(op.path, op.type, meta, steps, values, times)
-        self._set(op.path, op.type, meta)
-        if dropped:
-            raise _Dropped(
-                f"{dropped} point(s) not stored: steps must increase "
-                f"(the series was at step {_format_step(last_step)})"
-            )
-        return None
-
-    def _write_points(
-        self,
-        path: str,
-        ftype: FieldType,
-        meta: dict[str, Any],
-        steps: np.ndarray,
-        values: Any,
-        times: np.ndarray,
+    def _db_put_chunk(
+        self, path: str, seq: int, count: int, steps: bytes, vals: bytes, times: bytes
     ) -> None:
-        total = len(steps)
-        seq = meta["next_seq"]
-        for start in range(0, total, CHUNK_POINTS):
-            end = min(start + CHUNK_POINTS, total)
-            self._put_chunk(path, ftype, seq, steps[start:end], values[start:end], times[start:end])
-            seq += 1
-        meta["next_seq"] = seq
-        meta["count"] += total
-        last_value = values[total - 1]
-        meta["last"] = float(last_value) if ftype is FieldType.FLOAT_SERIES else last_value
-        meta["last_step"] = float(steps[-1])
-        meta["last_timestamp"] = float(times[-1])
-        if total < CHUNK_POINTS:
-            tail = meta.setdefault("tail_seq", 0)
-            if seq - tail > TAIL_CHUNKS:
-                self._compact_tail(path, ftype, meta)
-        else:
-            # A full chunk was written last or only the last one is partial: the tail starts there.
-            meta["tail_seq"] = seq - 1
-
-    def _compact_tail(self, path: str, ftype: FieldType, meta: dict[str, Any]) -> None:
-        """Merge the small chunks that small appends left at the end of a series."""
-        tail = meta["tail_seq"]
-        rows = self.con.execute(
-            "SELECT steps, vals, times FROM series_chunks WHERE object_uid = ? AND path = ? "
-            "AND seq >= ? ORDER BY seq",
-            (self.uid, path, tail),
-        ).fetchall()
-        self.con.execute(
-            "DELETE FROM series_chunks WHERE object_uid = ? AND path = ? AND seq >= ?",
-            (self.uid, path, tail),
-        )
-        steps = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
-        times = np.concatenate([np.frombuffer(r[2], dtype=np.float64) for r in rows])
-        values: Any
-        if ftype is FieldType.FLOAT_SERIES:
-            values = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
-        else:
-            values = [v for r in rows for v in json.loads(r[1])]
-        seq = tail
-        for start in range(0, len(steps), CHUNK_POINTS):
-            end = min(start + CHUNK_POINTS, len(steps))
-            self._put_chunk(path, ftype, seq, steps[start:end], values[start:end], times[start:end])
-            seq += 1
-        meta["next_seq"] = seq
-        meta["tail_seq"] = seq - 1
-
-    def _put_chunk(
-        self,
-        path: str,
-        ftype: FieldType,
-        seq: int,
-        steps: np.ndarray,
-        values: Any,
-        times: np.ndarray,
-    ) -> None:
-        if ftype is FieldType.FLOAT_SERIES:
-            packed = np.ascontiguousarray(values, dtype=np.float64).tobytes()
-        else:
-            packed = json.dumps(list(values)).encode()
         self.con.execute(
             "INSERT OR REPLACE INTO series_chunks (object_uid, path, seq, count, steps, vals, "
             "times) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                self.uid,
-                path,
-                seq,
-                len(steps),
-                np.ascontiguousarray(steps, dtype=np.float64).tobytes(),
-                packed,
-                np.ascontiguousarray(times, dtype=np.float64).tobytes(),
-            ),
+            (self.uid, path, seq, count, steps, vals, times),
         )
 
-    def _op_clear(self, op: Operation) -> str | None:
-        existing = self._field(op.path)
-        if existing is None:
-            return None
-        ftype, value = existing
-        if ftype.is_series:
-            self.con.execute(
-                "DELETE FROM series_chunks WHERE object_uid = ? AND path = ?", (self.uid, op.path)
-            )
-            meta = dict(_EMPTY_META)
-            meta.update({k: value.get(k) for k in _SERIES_CONFIG if k in value})
-            self._set(op.path, ftype, meta)
-        elif ftype is FieldType.STRING_SET:
-            self._set(op.path, ftype, [])
-        elif ftype is FieldType.FILE_SET:
-            self._set(op.path, ftype, {})
-        else:
-            return (
-                f"field is a {ftype.label}; only series, string sets and file sets can be cleared"
-            )
-        return None
+    def _db_chunks_from(self, path: str, seq: int) -> list[tuple[bytes, bytes, bytes]]:
+        return self.con.execute(
+            "SELECT steps, vals, times FROM series_chunks WHERE object_uid = ? AND path = ? "
+            "AND seq >= ? ORDER BY seq",
+            (self.uid, path, seq),
+        ).fetchall()
 
-    def _op_configure(self, op: Operation) -> str | None:
-        meta, reason = self._typed(op, FieldType.FLOAT_SERIES)
-        if reason:
-            return reason
-        meta = dict(_EMPTY_META) if meta is None else dict(meta)
-        meta.update(op.value)
-        self._set(op.path, FieldType.FLOAT_SERIES, meta)
-        return None
+    def _db_delete_chunks(self, path: str, seq: int) -> None:
+        self.con.execute(
+            "DELETE FROM series_chunks WHERE object_uid = ? AND path = ? AND seq >= ?",
+            (self.uid, path, seq),
+        )
 
-    def _op_set_add(self, op: Operation) -> str | None:
-        current, reason = self._typed(op, FieldType.STRING_SET)
-        if reason:
-            return reason
-        self._set(op.path, FieldType.STRING_SET, sorted(set(current or ()) | set(op.value)))
-        return None
-
-    def _op_set_remove(self, op: Operation) -> str | None:
-        current, reason = self._typed(op, FieldType.STRING_SET)
-        if reason:
-            return reason
-        self._set(op.path, FieldType.STRING_SET, sorted(set(current or ()) - set(op.value)))
-        return None
-
-    def _op_files_upload(self, op: Operation) -> str | None:
-        current, reason = self._typed(op, FieldType.FILE_SET)
-        if reason:
-            return reason
-        self._set(op.path, FieldType.FILE_SET, {**(current or {}), **op.value})
-        return None
-
-    def _op_files_delete(self, op: Operation) -> str | None:
-        current, reason = self._typed(op, FieldType.FILE_SET)
-        if reason:
-            return reason
-        kept = {
-            name: ref
-            for name, ref in (current or {}).items()
-            if not any(_matches_file(name, pattern) for pattern in op.value)
-        }
-        self._set(op.path, FieldType.FILE_SET, kept)
-        return None
-
-    def _op_delete(self, op: Operation) -> str | None:
+    def _db_delete_under(self, path: str) -> None:
         for sql in (
             "DELETE FROM fields WHERE object_uid = ? AND (path = ? OR (path >= ? AND path < ?))",
             "DELETE FROM series_chunks WHERE object_uid = ? AND (path = ? OR (path >= ? AND path < ?))",
         ):
-            self.con.execute(sql, (self.uid, op.path, op.path + "/", op.path + "0"))
-        prefix = op.path + "/"
-        for path in list(self.known):
-            if path == op.path or path.startswith(prefix):
-                self.known[path] = None
-        return None
+            self.con.execute(sql, (self.uid, path, path + "/", path + "0"))
+
+    def _db_savepoint(self) -> None:
+        self.con.execute("SAVEPOINT op")
+
+    def _db_rollback(self) -> None:
+        self.con.execute("ROLLBACK TO op")
+        self.con.execute("RELEASE op")
+
+    def _db_release(self) -> None:
+        self.con.execute("RELEASE op")
 
 
-def _encode_part(data: bytes) -> tuple[int, bytes]:
+def encode_part(data: bytes) -> tuple[int, bytes]:
     """(encoding, stored bytes): zlib, unless a sample shows the data hardly compresses (the
     base64 of a PNG only loses base64's own third, and costs most of a checkpoint's time)."""
     if len(data) > PART_SAMPLE * 4:
@@ -1173,119 +913,16 @@ def _encode_part(data: bytes) -> tuple[int, bytes]:
     return 1, zlib.compress(data, 1)
 
 
-class _Dropped(Exception):
-    """Points of a LOG operation left out (the others are stored)."""
-
-
-def _number_steps(steps: np.ndarray, last_step: float | None) -> np.ndarray:
-    """Steps with each NaN ("the next one") replaced by the previous step + 1."""
-    start = 0.0 if last_step is None else last_step + 1.0
-    missing = np.isnan(steps)
-    if missing.all():
-        return start + np.arange(len(steps), dtype=np.float64)
-    numbered = steps.copy()
-    previous = -1.0 if last_step is None else last_step
-    for i, step in enumerate(numbered):
-        if step != step:  # NaN
-            step = previous + 1.0
-            numbered[i] = step
-        previous = max(previous, step)
-    return numbered
-
-
-def _float64(raw: bytes) -> float:
-    return float(np.frombuffer(raw, dtype=np.float64)[0])
-
-
-def _guess(step: float, first: tuple[int, float, float], last: tuple[int, float, float]) -> int:
-    """The seq of the chunk that holds ``step`` if the steps were evenly spaced."""
-    span = last[2] - first[1]
-    share = (step - first[1]) / span if span > 0 else 0.0
-    return first[0] + int(min(max(share, 0.0), 1.0) * (last[0] - first[0]))
-
-
-class _Unordered(Exception):
-    """Timestamps of a series that do not increase."""
-
-
-def _in_order(
-    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``chunks`` as they are while their x does not decrease; _Unordered when it does."""
-    previous = -np.inf
-    for x, y in chunks:
-        if len(x) and (x[0] < previous or bool((x[1:] < x[:-1]).any())):
-            raise _Unordered
-        previous = x[-1] if len(x) else previous
-        yield x, y
-
-
-def _first_chunk(
-    probe: Callable[[int], tuple[int, float, float] | None],
-    low: int,
-    high: int,
-    wanted: Callable[[tuple[int, float, float]], bool],
-    guess: int | None = None,
-) -> int:
-    """The seq of the first chunk in ``[low, high]`` for which ``wanted`` holds (``wanted``
-    must be false, then true, along the chunks), or ``high + 1``. ``probe(seq)`` gives the
-    first chunk at or after ``seq``. A binary search, that looks at ``guess`` and its
-    neighbour first: with evenly spaced steps, two probes find the chunk."""
-    found = high + 1
-    hints = [] if guess is None else [guess]
-    guessing = guess is not None
-    while low <= high:
-        middle = min(max(hints.pop(), low), high) if hints else (low + high) // 2
-        chunk = probe(middle)
-        if chunk is None or chunk[0] > high:
-            high = middle - 1
-        elif wanted(chunk):
-            found, high = chunk[0], middle - 1
-            if guessing:
-                hints.append(middle - 1)
-        else:
-            low = chunk[0] + 1
-            if guessing:
-                hints.append(low)
-        guessing = False
-    return found
-
-
-def _matches_file(name: str, pattern: str) -> bool:
-    pattern = pattern.strip("/")
-    return name == pattern or name.startswith(pattern + "/") or fnmatch.fnmatchcase(name, pattern)
-
-
-def _format_step(step: float | None) -> str:
-    if step is None:
-        return "none"
-    return str(int(step)) if float(step).is_integer() else str(step)
-
-
 def _upsert(con: sqlite3.Connection, uid: str, path: str, ftype: FieldType, value: Any) -> None:
+    _upsert_raw(con, uid, path, ftype, json.dumps(value))
+
+
+def _upsert_raw(con: sqlite3.Connection, uid: str, path: str, ftype: FieldType, raw: str) -> None:
     con.execute(
         "INSERT INTO fields (object_uid, path, type, value) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (object_uid, path) DO UPDATE SET type = excluded.type, value = excluded.value",
-        (uid, path, ftype.value, json.dumps(value)),
+        (uid, path, ftype.value, raw),
     )
-
-
-def new_uid() -> str:
-    """A new object uid."""
-    return uuid.uuid4().hex
-
-
-def _only_pings(batch: Batch) -> bool:
-    return bool(batch.operations) and all(
-        op.kind is OpKind.ASSIGN and op.path == _PING_FIELD for op in batch.operations
-    )
-
-
-def _decode(kind: FieldType, raw: str | None, *, raw_datetime: bool = False) -> Any:
-    value = None if raw is None else json.loads(raw)
-    if kind is FieldType.DATETIME and value is not None and not raw_datetime:
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    return value
 
 
 def _next_number(con: sqlite3.Connection, project_id: int, scope: str) -> int:
@@ -1301,21 +938,6 @@ def _next_number(con: sqlite3.Connection, project_id: int, scope: str) -> int:
     return number
 
 
-def _project_key(project: str, taken: set[str]) -> str:
-    """A short upper-case key for a project: initials of its words, or its first letters."""
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", project) if w]
-    letters = "".join(w[0] for w in words) if len(words) > 1 else ""
-    if len(letters) < 2:
-        letters = re.sub(r"[^A-Za-z0-9]", "", project)[:3]
-    base = (letters or "PRJ").upper()[:5]
-    if not base[0].isalpha():
-        base = "P" + base[:4]
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}{n}", n + 1
-    return key
-
-
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -1325,3 +947,6 @@ def _rollback(con: sqlite3.Connection) -> None:
     """Roll back the open transaction, if SQLite has not already (it does on a full disk)."""
     if con.in_transaction:
         con.execute("ROLLBACK")
+
+
+_first_chunk = first_chunk  # the name tests/store/test_downsample.py uses

@@ -78,6 +78,15 @@ def test_custom_run_id_returns_the_same_run(store_factory) -> None:
     assert store_factory().find_object(PROJECT, custom_run_id="nightly-42").uid == first.uid
 
 
+def test_a_creation_with_a_given_uid_is_done_once(store_factory) -> None:
+    uid = "0123456789abcdef0123456789abcdef"
+    first = new_run(store_factory(), uid=uid)
+    again = new_run(store_factory(), uid=uid)  # a retry after a lost answer
+    assert first.created and not again.created
+    assert (again.uid, again.sys_id) == (uid, "CLS-1")
+    assert [o.sys_id for o in store_factory().list_objects(PROJECT, ObjectKind.RUN)] == ["CLS-1"]
+
+
 def test_models_versions_and_the_project_object(store: Store) -> None:
     model = store.create_object(PROJECT, ObjectKind.MODEL, model_key="FOREST")
     assert model.sys_id == "CLS-FOREST"
@@ -328,7 +337,10 @@ def test_fields_of_many_objects(store: Store) -> None:
 
 
 def test_parts_are_stored_once_and_read_back(store: Store) -> None:
-    parts = {"a" * 64: b"first", "b" * 64: b"second" * 1000}
+    import hashlib
+
+    # Content-addressed: each part's key is the SHA-256 of its bytes (the server checks it).
+    parts = {hashlib.sha256(data).hexdigest(): data for data in (b"first", b"second" * 1000)}
     assert store.missing_parts(parts) == set(parts)
     assert store.put_parts(parts) == 2
     assert store.put_parts(parts) == 0

@@ -1,0 +1,305 @@
+"""``nepnb server`` (run the tracking server) and ``nepnb admin`` (accounts, projects, tokens).
+
+The admin commands work on the server's database directly (the same ``--database`` as the
+server), so the first admin can be made before anyone has a token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from nepnb.config import default_home
+
+DATABASE_ENV = "NEPNB_SERVER_DATABASE"
+BLOBS_ENV = "NEPNB_SERVER_BLOBS"
+URL_ENV = "NEPNB_SERVER_URL"
+DEFAULT_PORT = 8765
+
+
+def default_database() -> str:
+    """``$NEPNB_SERVER_DATABASE``, else SQLite in ``<NEPNB_HOME>/server/``."""
+    return os.environ.get(DATABASE_ENV) or f"sqlite:///{default_home() / 'server' / 'server.db'}"
+
+
+def default_blobs() -> Path:
+    """``$NEPNB_SERVER_BLOBS``, else ``<NEPNB_HOME>/server/blobs``."""
+    return Path(os.environ.get(BLOBS_ENV) or default_home() / "server" / "blobs")
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help=f"the server's database: sqlite:///PATH or postgresql://USER@HOST/DB "
+        f"(default: ${DATABASE_ENV}, else SQLite under NEPNB_HOME/server)",
+    )
+
+    server = commands.add_parser(
+        "server",
+        parents=[database],
+        help="run the tracking server for a team",
+        description="Run the tracking server: the HTTP API that clients with an API token "
+        "(NEPTUNE_API_TOKEN) log to. Migrates the database first. Several server processes "
+        "may share one database and one blob folder. Make the first admin and tokens with "
+        "`nepnb admin`.",
+    )
+    server.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    server.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on")
+    server.add_argument(
+        "--blobs",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"folder of uploaded files (default: ${BLOBS_ENV}, else NEPNB_HOME/server/blobs)",
+    )
+    server.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    server.set_defaults(handler=run_server)
+
+    admin = commands.add_parser(
+        "admin",
+        help="manage the tracking server's accounts, projects and tokens",
+        description="Manage the tracking server's users, service accounts, workspaces, "
+        "projects and API tokens, in its database.",
+    )
+    sub = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
+    url_help = f"the server's address as clients reach it (default: ${URL_ENV})"
+
+    init = sub.add_parser("init", parents=[database], help="create the first admin and a token")
+    init.add_argument("name", help="the admin's user name")
+    init.add_argument("--url", default=None, help=url_help)
+    init.set_defaults(handler=admin_init)
+
+    user = sub.add_parser("user", help="users").add_subparsers(required=True, metavar="ACTION")
+    add = user.add_parser("add", parents=[database], help="add a user")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true", help="the user may do anything")
+    add.add_argument("--workspace", action="append", default=[], help="member of (repeatable)")
+    add.set_defaults(handler=admin_user_add)
+    listing = user.add_parser("list", parents=[database], help="list accounts")
+    listing.set_defaults(handler=admin_user_list)
+
+    service = sub.add_parser("service-account", help="service accounts").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    add = service.add_parser(
+        "add", parents=[database], help="add a service account (reaches only assigned projects)"
+    )
+    add.add_argument("name")
+    add.add_argument("--workspace", required=True)
+    add.set_defaults(handler=admin_service_add)
+
+    workspace = sub.add_parser("workspace", help="workspaces").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    add = workspace.add_parser("add", parents=[database], help="add a workspace, or members")
+    add.add_argument("name")
+    add.add_argument("--member", action="append", default=[], help="a user name (repeatable)")
+    add.set_defaults(handler=admin_workspace_add)
+
+    project = sub.add_parser("project", help="projects").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    add = project.add_parser("add", parents=[database], help="create a project")
+    add.add_argument("name", help="workspace/project")
+    add.add_argument("--visibility", default="private", choices=["private", "workspace", "public"])
+    add.add_argument("--owner", action="append", default=[], help="an account (repeatable)")
+    add.add_argument("--storage-limit", type=int, default=None, help="bytes (0: none)")
+    add.set_defaults(handler=admin_project_add)
+    change = project.add_parser("set", parents=[database], help="change visibility or limit")
+    change.add_argument("name", help="workspace/project")
+    change.add_argument("--visibility", choices=["private", "workspace", "public"])
+    change.add_argument("--storage-limit", type=int, default=None, help="bytes (0: none)")
+    change.set_defaults(handler=admin_project_set)
+    grant = project.add_parser("grant", parents=[database], help="give an account a role")
+    grant.add_argument("name", help="workspace/project")
+    grant.add_argument("account")
+    grant.add_argument("role", choices=["viewer", "contributor", "owner", "none"])
+    grant.set_defaults(handler=admin_project_grant)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    create = token.add_parser("create", parents=[database], help="a new token for an account")
+    create.add_argument("account")
+    create.add_argument("--url", default=None, help=url_help)
+    create.add_argument("--read-only", action="store_true", help="the token can only read")
+    create.add_argument("--expires-in", type=float, default=None, metavar="DAYS")
+    create.add_argument("--name", default="", help="what the token is for")
+    create.set_defaults(handler=admin_token_create)
+    listing = token.add_parser("list", parents=[database], help="list tokens (never secrets)")
+    listing.set_defaults(handler=admin_token_list)
+    revoke = token.add_parser("revoke", parents=[database], help="revoke a token at once")
+    revoke.add_argument("id")
+    revoke.set_defaults(handler=admin_token_revoke)
+    rotate = token.add_parser("rotate", parents=[database], help="replace a token by a new one")
+    rotate.add_argument("id")
+    rotate.add_argument("--url", default=None, help=url_help)
+    rotate.set_defaults(handler=admin_token_rotate)
+
+
+def run_server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from nepnb.server.app import create_app
+
+    app = create_app(args.database or default_database(), args.blobs or default_blobs())
+    print(f"nepnb server: listening on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def _identity(args: argparse.Namespace) -> Any:
+    from nepnb.server.auth import Identity
+    from nepnb.server.database import make_engine, migrate
+
+    engine = make_engine(args.database or default_database())
+    migrate(engine)
+    return Identity(engine)
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from nepnb.server.database import make_engine
+    from nepnb.server.sql import SQLStore
+
+    return SQLStore(make_engine(args.database or default_database()), default_blobs())
+
+
+def _url(args: argparse.Namespace) -> str:
+    from nepnb.exceptions import InvalidValue
+
+    url = args.url or os.environ.get(URL_ENV)
+    if not url:
+        raise InvalidValue(
+            f"give the server's address as clients reach it: --url http://HOST:{DEFAULT_PORT} "
+            f"(or set ${URL_ENV}); the token carries it"
+        )
+    return url.rstrip("/")
+
+
+def admin_init(args: argparse.Namespace) -> int:
+    from nepnb.exceptions import Conflict
+
+    identity = _identity(args)
+    url = _url(args)
+    if identity.has_admin():
+        raise Conflict(
+            "the server has an admin already; an admin can add more with `admin user add --admin`"
+        )
+    identity.create_account(args.name, admin=True)
+    token_id, token = identity.issue_token(args.name, api_url=url, name="first admin token")
+    print(f"Created the admin {args.name!r}. Their API token ({token_id}), shown only once:")
+    print(token)
+    return 0
+
+
+def admin_user_add(args: argparse.Namespace) -> int:
+    identity = _identity(args)
+    identity.create_account(args.name, admin=args.admin)
+    for workspace in args.workspace:
+        identity.create_workspace(workspace, [args.name])
+    print(f"Added the user {args.name!r}.")
+    return 0
+
+
+def admin_user_list(args: argparse.Namespace) -> int:
+    for account in _identity(args).list_accounts():
+        flags = " (admin)" if account["admin"] else ""
+        where = f" in {account['workspace']}" if account["workspace"] else ""
+        print(f"{account['name']:<24} {account['kind']}{where}{flags}")
+    return 0
+
+
+def admin_service_add(args: argparse.Namespace) -> int:
+    _identity(args).create_account(args.name, kind="service", workspace=args.workspace)
+    print(
+        f"Added the service account {args.name!r}; assign it projects with `admin project grant`."
+    )
+    return 0
+
+
+def admin_workspace_add(args: argparse.Namespace) -> int:
+    _identity(args).create_workspace(args.name, args.member)
+    print(f"Workspace {args.name!r} is ready.")
+    return 0
+
+
+def admin_project_add(args: argparse.Namespace) -> int:
+    from nepnb.exceptions import Conflict, ProjectNotFound
+
+    identity = _identity(args)
+    store = _store(args)
+    try:
+        store.get_project(args.name)
+    except ProjectNotFound:
+        pass
+    else:
+        raise Conflict(f"the project {args.name!r} exists already")
+    info = store.get_project(args.name, create=True)
+    identity.set_project(args.name, visibility=args.visibility, storage_limit=args.storage_limit)
+    for owner in args.owner:
+        identity.grant(args.name, owner, "owner")
+    print(f"Created the project {info.name!r} (key {info.key}, {args.visibility}).")
+    return 0
+
+
+def admin_project_set(args: argparse.Namespace) -> int:
+    _identity(args).set_project(
+        args.name, visibility=args.visibility, storage_limit=args.storage_limit
+    )
+    print(f"Changed the project {args.name!r}.")
+    return 0
+
+
+def admin_project_grant(args: argparse.Namespace) -> int:
+    role = None if args.role == "none" else args.role
+    _identity(args).grant(args.name, args.account, role)
+    print(f"{args.account}: {args.role} of {args.name}.")
+    return 0
+
+
+def admin_token_create(args: argparse.Namespace) -> int:
+    days = args.expires_in
+    token_id, token = _identity(args).issue_token(
+        args.account,
+        api_url=_url(args),
+        read_only=args.read_only,
+        expires_in=None if days is None else days * 86400,
+        name=args.name,
+    )
+    print(f"API token {token_id} of {args.account} (shown only once; set NEPTUNE_API_TOKEN to it):")
+    print(token)
+    return 0
+
+
+def admin_token_list(args: argparse.Namespace) -> int:
+    import time
+
+    for token in _identity(args).list_tokens():
+        state = "revoked" if token.revoked else "active"
+        if token.expires and not token.revoked:
+            state = (
+                "expired"
+                if token.expires < time.time()
+                else "active until " + time.strftime("%Y-%m-%d", time.localtime(token.expires))
+            )
+        mode = "read-only" if token.read_only else "read-write"
+        print(f"{token.id}  {token.account:<20} {mode:<10} {state:<24} {token.name}")
+    return 0
+
+
+def admin_token_revoke(args: argparse.Namespace) -> int:
+    _identity(args).revoke_token(args.id)
+    print(f"Revoked the token {args.id}.")
+    return 0
+
+
+def admin_token_rotate(args: argparse.Namespace) -> int:
+    token_id, token = _identity(args).rotate_token(args.id, api_url=_url(args))
+    print(f"Revoked {args.id}; its replacement {token_id} (shown only once):")
+    print(token)
+    return 0

@@ -1,0 +1,878 @@
+"""The tracking server's store: the Store interface over SQLAlchemy (SQLite or PostgreSQL).
+
+Writes follow the same rules as the local store (nepnb.store.applier does the work);
+series are chunked the same way and downsampled chunk by chunk (nepnb.store.chunks).
+Nothing lives in the process that another process needs: counters, applied batch ids and
+locks are in the database (a row lock on the object on PostgreSQL, ``BEGIN IMMEDIATE`` on
+SQLite), so several server processes can share one database and one blob folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from nepnb.exceptions import (
+    CheckpointNotFound,
+    MissingField,
+    ObjectNotFound,
+    ProjectNotFound,
+    StorageLimitExceeded,
+    StoreError,
+)
+from nepnb.server import tables as t
+from nepnb.server.database import WRITE
+from nepnb.store.applier import (
+    SIZE_FIELD,
+    Applier,
+    NeedSavepoints,
+    batch_bytes,
+    decode_value,
+    new_uid,
+    only_pings,
+    project_key,
+)
+from nepnb.store.base import (
+    ApplyResult,
+    CheckpointInfo,
+    FieldInfo,
+    NotebookInfo,
+    ObjectInfo,
+    ObjectKind,
+    ProjectInfo,
+    SeriesData,
+    Store,
+    require_float_series,
+    validate_project_name,
+)
+from nepnb.store.blobs import BlobStore
+from nepnb.store.chunks import chunked_buckets
+from nepnb.store.downsample import SeriesBuckets, check_request
+from nepnb.store.field_types import FieldType
+from nepnb.store.local import encode_part
+from nepnb.store.operations import Batch
+
+_RETRIES = 5
+
+
+class SQLStore(Store):
+    """Tracking data in the database of ``engine``, blobs in the folder ``blobs``."""
+
+    kind = "sql"
+
+    def __init__(self, engine: Engine, blobs: Path | str) -> None:
+        self.engine = engine
+        self.blobs = BlobStore(Path(blobs))
+        # SQLite has one writer at a time. Threads of this process take turns here rather
+        # than in SQLite's busy handler, which sleeps and lets some wait for seconds; other
+        # processes still wait for the database lock (busy_timeout).
+        self._one_writer: threading.Lock | None = (
+            threading.Lock() if engine.dialect.name == "sqlite" else None
+        )
+
+    @property
+    def location(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # transactions ----------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with (
+            self._one_writer or nullcontext(),
+            self.engine.connect().execution_options(**WRITE) as con,
+            con.begin(),
+        ):
+            yield con
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as con, con.begin():
+            yield con
+
+    def _retrying(self, work: Any) -> Any:
+        """``work()``, again when a concurrent transaction inserted the same unique row."""
+        for attempt in range(_RETRIES):
+            try:
+                return work()
+            except IntegrityError:
+                if attempt == _RETRIES - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    # projects ------------------------------------------------------------------------
+    def get_project(self, name: str, *, create: bool = False) -> ProjectInfo:
+        validate_project_name(name)
+        with self._read() as con:
+            row = con.execute(
+                select(t.projects.c.name, t.projects.c.key).where(t.projects.c.name == name)
+            ).first()
+        if row:
+            return ProjectInfo(*row)
+        if not create:
+            known = ", ".join(p.name for p in self.list_projects()) or "none yet"
+            raise ProjectNotFound(f"no project {name!r} on this server (projects: {known})")
+        return self._retrying(partial(self._create_project, name))
+
+    def _create_project(self, name: str) -> ProjectInfo:
+        with self._write() as con:
+            row = con.execute(
+                select(t.projects.c.name, t.projects.c.key).where(t.projects.c.name == name)
+            ).first()
+            if row:
+                return ProjectInfo(*row)
+            taken = set(con.execute(select(t.projects.c.key)).scalars())
+            key = project_key(name.split("/")[1], taken)
+            con.execute(insert(t.projects).values(name=name, key=key, created=time.time()))
+            return ProjectInfo(name, key)
+
+    def list_projects(self) -> list[ProjectInfo]:
+        with self._read() as con:
+            rows = con.execute(
+                select(t.projects.c.name, t.projects.c.key).order_by(t.projects.c.name)
+            )
+            return [ProjectInfo(*row) for row in rows]
+
+    def project_id(self, con: Connection, name: str, *, lock: bool = False) -> tuple[int, str]:
+        """(id, key) of the project ``name``; ProjectNotFound if there is none."""
+        query = select(t.projects.c.id, t.projects.c.key).where(t.projects.c.name == name)
+        row = con.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise ProjectNotFound(f"no project {name!r} on this server")
+        return row[0], row[1]
+
+    def project_of(self, uid: str) -> str:
+        """The project name of the object ``uid``; ObjectNotFound if there is none."""
+        with self._read() as con:
+            name = con.execute(
+                select(t.projects.c.name)
+                .join(t.objects, t.objects.c.project_id == t.projects.c.id)
+                .where(t.objects.c.uid == uid)
+            ).scalar()
+        if name is None:
+            raise ObjectNotFound(f"no object {uid} on this server")
+        return name
+
+    # objects -------------------------------------------------------------------------
+    def create_object(
+        self,
+        project: str,
+        kind: ObjectKind,
+        *,
+        custom_run_id: str | None = None,
+        model_key: str | None = None,
+        model_id: str | None = None,
+        initial: Batch | None = None,
+        uid: str | None = None,
+    ) -> ObjectInfo:
+        """See ``Store.create_object``; ``uid``: the new object's, chosen by the caller (so
+        that a retried creation finds the object its first attempt made)."""
+        self.get_project(project, create=True)
+        if uid is not None:
+            existing = self._object_by_uid(uid)
+            if existing is not None:
+                return existing
+        return self._retrying(
+            partial(self._create, project, kind, custom_run_id, model_key, model_id, initial, uid)
+        )
+
+    def _object_by_uid(self, uid: str) -> ObjectInfo | None:
+        with self._read() as con:
+            row = con.execute(
+                select(
+                    t.objects.c.uid,
+                    t.projects.c.name,
+                    t.objects.c.kind,
+                    t.objects.c.sys_id,
+                    t.objects.c.custom_run_id,
+                )
+                .join(t.projects, t.projects.c.id == t.objects.c.project_id)
+                .where(t.objects.c.uid == uid)
+            ).first()
+        if row is None:
+            return None
+        return ObjectInfo(row[0], row[1], ObjectKind(row[2]), row[3], row[4], created=False)
+
+    def _create(
+        self,
+        project: str,
+        kind: ObjectKind,
+        custom_run_id: str | None,
+        model_key: str | None,
+        model_id: str | None,
+        initial: Batch | None,
+        uid: str | None,
+    ) -> ObjectInfo:
+        with self._write() as con:
+            # The project row lock orders the creations of one project (counters, keys).
+            project_id, key = self.project_id(con, project, lock=True)
+            o = t.objects.c
+            where: Any = None
+            if kind is ObjectKind.PROJECT:
+                where = o.kind == kind.value
+            elif kind is ObjectKind.RUN and custom_run_id:
+                where = and_(o.kind == kind.value, o.custom_run_id == custom_run_id)
+            elif kind is ObjectKind.MODEL:
+                where = and_(o.kind == kind.value, o.sys_id == f"{key}-{model_key}")
+            if where is not None:
+                row = con.execute(
+                    select(o.uid, o.sys_id, o.custom_run_id).where(
+                        o.project_id == project_id, where
+                    )
+                ).first()
+                if row is not None:
+                    return ObjectInfo(row[0], project, kind, row[1], row[2], created=False)
+            if kind is ObjectKind.PROJECT:
+                sys_id = key
+            elif kind is ObjectKind.MODEL:
+                sys_id = f"{key}-{model_key}"
+            elif kind is ObjectKind.MODEL_VERSION:
+                sys_id = f"{model_id}-{_next_number(con, project_id, f'version:{model_id}')}"
+            else:
+                sys_id = f"{key}-{_next_number(con, project_id, 'run')}"
+            uid = uid or new_uid()
+            now = time.time()
+            con.execute(
+                insert(t.objects).values(
+                    uid=uid,
+                    project_id=project_id,
+                    kind=kind.value,
+                    sys_id=sys_id,
+                    custom_run_id=custom_run_id,
+                    model_id=model_id,
+                    created=now,
+                )
+            )
+            applier = _SQLApplier(con, uid)
+            applier.set_raw("sys/id", FieldType.STRING, sys_id)
+            applier.set_raw("sys/creation_time", FieldType.DATETIME, now)
+            applier.set_raw("sys/modification_time", FieldType.DATETIME, now)
+            if initial is not None:
+                applier.apply(initial)
+            return ObjectInfo(uid, project, kind, sys_id, custom_run_id, created=True)
+
+    def find_object(
+        self, project: str, *, sys_id: str | None = None, custom_run_id: str | None = None
+    ) -> ObjectInfo:
+        validate_project_name(project)
+        o = t.objects.c
+        if sys_id is not None:
+            where, what = o.sys_id == sys_id.upper(), f"id {sys_id!r}"
+        elif custom_run_id is not None:
+            where, what = o.custom_run_id == custom_run_id, f"custom_run_id {custom_run_id!r}"
+        else:
+            raise ValueError("find_object needs sys_id or custom_run_id")
+        with self._read() as con:
+            row = con.execute(
+                select(o.uid, o.kind, o.sys_id, o.custom_run_id)
+                .join(t.projects, t.projects.c.id == o.project_id)
+                .where(t.projects.c.name == project, where)
+            ).first()
+        if row is None:
+            raise ObjectNotFound(
+                f"no object with {what} in project {project!r}. "
+                "Check the id and the project (NEPTUNE_PROJECT or project=...)."
+            )
+        return ObjectInfo(row[0], project, ObjectKind(row[1]), row[2], row[3])
+
+    def list_objects(
+        self, project: str, kind: ObjectKind, *, model_id: str | None = None
+    ) -> list[ObjectInfo]:
+        o = t.objects.c
+        query = (
+            select(o.uid, o.sys_id, o.custom_run_id)
+            .join(t.projects, t.projects.c.id == o.project_id)
+            .where(t.projects.c.name == project, o.kind == kind.value)
+        )
+        if model_id is not None:
+            query = query.where(o.model_id == model_id)
+        with self._read() as con:
+            rows = con.execute(query.order_by(o.created, o.sys_id)).all()
+        return [ObjectInfo(uid, project, kind, sys_id, custom) for uid, sys_id, custom in rows]
+
+    # fields --------------------------------------------------------------------------
+    def apply(self, uid: str, batch: Batch) -> ApplyResult:
+        try:
+            try:
+                return self._apply(uid, batch, savepoints=False)
+            except NeedSavepoints:  # rolled back: again, each operation on its own
+                return self._apply(uid, batch, savepoints=True)
+        except IntegrityError:
+            # The same batch, applied at the same moment through another connection.
+            return ApplyResult(duplicate=True)
+
+    def _apply(self, uid: str, batch: Batch, *, savepoints: bool) -> ApplyResult:
+        with self._write() as con:
+            b = t.applied_batches.c
+            if con.execute(select(b.batch_id).where(b.batch_id == batch.batch_id)).first():
+                return ApplyResult(duplicate=True)
+            # Lock the object: the writes of one object are applied one batch at a time.
+            found = con.execute(
+                select(t.objects.c.uid, t.objects.c.project_id)
+                .where(t.objects.c.uid == uid)
+                .with_for_update()
+            ).first()
+            if found is None:
+                raise ObjectNotFound(f"no object {uid} on this server")
+            self._count_use(con, uid, found[1], batch)
+            con.execute(
+                insert(t.applied_batches).values(
+                    batch_id=batch.batch_id, object_uid=uid, applied=time.time()
+                )
+            )
+            applier = _SQLApplier(con, uid)
+            rejected = applier.apply(batch, savepoints=savepoints)
+            if not only_pings(batch):  # a heartbeat is not a modification
+                applier.set_raw("sys/modification_time", FieldType.DATETIME, time.time())
+            return ApplyResult(rejected)
+
+    @staticmethod
+    def _count_use(con: Connection, uid: str, project_id: int, batch: Batch) -> None:
+        """Add the batch's bytes to its object's use (its row is locked already); if the
+        project has a storage limit, StorageLimitExceeded (nothing stored) when its objects'
+        use would pass it. Concurrent batches to other objects may pass the limit by their
+        own size: it is checked, not reserved."""
+        size = batch_bytes(batch)
+        p, o = t.projects.c, t.objects.c
+        name, limit = con.execute(select(p.name, p.storage_limit).where(p.id == project_id)).one()
+        if limit is not None:
+            used = con.execute(
+                select(func.coalesce(func.sum(o.used_bytes), 0)).where(o.project_id == project_id)
+            ).scalar_one()
+            if used + size > limit:
+                raise StorageLimitExceeded(
+                    f"the project {name!r} is at its storage limit ({used:,} of {limit:,} bytes "
+                    f"used); this batch ({size:,} bytes) was not stored. Nothing is lost: the "
+                    "client keeps it queued and ships it once the server's admin raises the "
+                    f"limit (`nepnb admin project set {name} --storage-limit BYTES`)."
+                )
+        con.execute(update(t.objects).where(o.uid == uid).values(used_bytes=o.used_bytes + size))
+
+    def get_fields(
+        self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None
+    ) -> dict[str, FieldInfo]:
+        return self.get_fields_of([uid], paths, prefix=prefix).get(uid, {})
+
+    def get_fields_of(
+        self,
+        uids: Iterable[str],
+        paths: Iterable[str] | None = None,
+        *,
+        prefix: str | None = None,
+    ) -> Mapping[str, dict[str, FieldInfo]]:
+        f = t.fields.c
+        uid_list = list(uids)
+        path_list = None if paths is None else list(paths)
+        result: dict[str, dict[str, FieldInfo]] = {}
+        with self._read() as con:
+            for uid_chunk in _chunks(uid_list, 400):
+                query = select(f.object_uid, f.path, f.type, f.value).where(
+                    f.object_uid.in_(uid_chunk)
+                )
+                if prefix is not None:
+                    query = query.where(f.path >= prefix + "/", f.path < prefix + "0")
+                path_chunks: list[list[str] | None] = (
+                    [None] if path_list is None else list(_chunks(path_list, 400))
+                )
+                for path_chunk in path_chunks:
+                    chunk_query = (
+                        query if path_chunk is None else query.where(f.path.in_(path_chunk))
+                    )
+                    for obj, path, ftype, raw in con.execute(chunk_query):
+                        kind = FieldType(ftype)
+                        info = FieldInfo(path, kind, decode_value(kind, raw))
+                        result.setdefault(obj, {})[path] = info
+                wants_size = (path_list is None or SIZE_FIELD in path_list) and (
+                    prefix is None or SIZE_FIELD.startswith(prefix + "/")
+                )
+                if wants_size:
+                    for obj, size in self._sizes(con, uid_chunk).items():
+                        info = FieldInfo(SIZE_FIELD, FieldType.FLOAT, float(size))
+                        result.setdefault(obj, {})[SIZE_FIELD] = info
+        return result
+
+    @staticmethod
+    def _sizes(con: Connection, uids: list[str]) -> dict[str, int]:
+        """sys/size of objects, computed when read: bytes of their values, series and files
+        (counted as the local store counts them)."""
+        f, c = t.fields.c, t.series_chunks.c
+        sizes = dict.fromkeys(uids, 0)
+        rows = con.execute(
+            select(f.object_uid, f.path, f.type, f.value).where(f.object_uid.in_(uids))
+        )
+        for uid, path, ftype, raw in rows:
+            if path.startswith("sys/"):
+                continue
+            kind = FieldType(ftype)
+            if kind is FieldType.FLOAT_SERIES:
+                sizes[uid] += 24 * int(json.loads(raw).get("count") or 0)
+                continue
+            sizes[uid] += len(raw or "")
+            value = json.loads(raw) if raw else None
+            if kind is FieldType.FILE and isinstance(value, dict):
+                sizes[uid] += int(value.get("size") or 0)
+            elif kind is FieldType.FILE_SET and isinstance(value, dict):
+                sizes[uid] += sum(int((ref or {}).get("size") or 0) for ref in value.values())
+        chunk_bytes = (
+            select(
+                c.object_uid,
+                func.sum(func.length(c.steps) + func.length(c.vals) + func.length(c.times)),
+            )
+            .join(t.fields, and_(f.object_uid == c.object_uid, f.path == c.path))
+            .where(
+                c.object_uid.in_(uids),
+                f.type.in_([FieldType.STRING_SERIES.value, FieldType.FILE_SERIES.value]),
+            )
+            .group_by(c.object_uid)
+        )
+        for uid, size in con.execute(chunk_bytes):
+            sizes[uid] += int(size or 0)
+        return sizes
+
+    def _series_type(self, con: Connection, uid: str, path: str) -> tuple[FieldType, Any] | None:
+        f = t.fields.c
+        row = con.execute(
+            select(f.type, f.value).where(f.object_uid == uid, f.path == path)
+        ).first()
+        return None if row is None else (FieldType(row[0]), row[1])
+
+    def read_series(self, uid: str, path: str) -> SeriesData:
+        c = t.series_chunks.c
+        with self._read() as con:
+            found = self._series_type(con, uid, path)
+            if found is None or not found[0].is_series:
+                raise MissingField(path)
+            kind = found[0]
+            rows = con.execute(
+                select(c.steps, c.vals, c.times)
+                .where(c.object_uid == uid, c.path == path)
+                .order_by(c.seq)
+            ).all()
+        if not rows:
+            empty = np.empty(0, dtype=np.float64)
+            values: Any = empty.copy() if kind is FieldType.FLOAT_SERIES else []
+            return SeriesData(empty, values, empty.copy())
+        steps = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
+        times = np.concatenate([np.frombuffer(r[2], dtype=np.float64) for r in rows])
+        if kind is FieldType.FLOAT_SERIES:
+            values = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
+        else:
+            values = [v for r in rows for v in json.loads(r[1])]
+        return SeriesData(steps, values, times)
+
+    def read_series_buckets(
+        self,
+        uid: str,
+        path: str,
+        *,
+        buckets: int,
+        x_axis: str = "step",
+        start: float | None = None,
+        end: float | None = None,
+    ) -> SeriesBuckets:
+        start, end = check_request(buckets, x_axis, start, end)
+        column = "steps" if x_axis == "step" else "times"
+        with self._read() as con:
+            found = self._series_type(con, uid, path)
+            require_float_series(path, None if found is None else found[0])
+            assert found is not None
+            total = int(json.loads(found[1]).get("count") or 0)
+            return chunked_buckets(
+                partial(_chunk_at, con, uid, path, column=column),
+                partial(_read_chunks, con, uid, path, column),
+                total,
+                buckets,
+                x_axis,
+                start,
+                end,
+            )
+
+    def series_extent(self, uid: str, path: str) -> tuple[float, float] | None:
+        with self._read() as con:
+            found = self._series_type(con, uid, path)
+            if found is None or not found[0].is_series:
+                raise MissingField(path)
+            first = _chunk_at(con, uid, path, None)
+            last = _chunk_at(con, uid, path, None, last=True)
+        return None if first is None or last is None else (first[1], last[2])
+
+    # blobs ---------------------------------------------------------------------------
+    def put_blob(self, data: bytes) -> str:
+        return self.blobs.put_bytes(data)
+
+    def put_blob_file(self, source: Path) -> tuple[str, int]:
+        return self.blobs.put_file(source)
+
+    def read_blob(self, digest: str) -> bytes:
+        return self.blobs.read(digest)
+
+    def copy_blob_to(self, digest: str, destination: Path) -> None:
+        self.blobs.copy_to(digest, destination)
+
+    # notebook checkpoints -------------------------------------------------------------
+    def put_parts(self, parts: Mapping[str, bytes]) -> int:
+        missing = self.missing_parts(parts) if parts else set()
+        if not missing:
+            return 0
+        stored = 0
+        with self._write() as con:
+            for digest in sorted(missing):
+                data = parts[digest]
+                encoding, packed = encode_part(data)
+                try:
+                    with con.begin_nested():
+                        con.execute(
+                            insert(t.parts).values(
+                                digest=digest, size=len(data), encoding=encoding, data=packed
+                            )
+                        )
+                    stored += 1
+                except IntegrityError:  # stored meanwhile by another request
+                    pass
+        return stored
+
+    def missing_parts(self, digests: Iterable[str]) -> set[str]:
+        wanted = set(digests)
+        with self._read() as con:
+            for chunk in _chunks(sorted(wanted), 500):
+                found = con.execute(select(t.parts.c.digest).where(t.parts.c.digest.in_(chunk)))
+                wanted.difference_update(found.scalars())
+        return wanted
+
+    def get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
+        wanted = set(digests)
+        p = t.parts.c
+        found: dict[str, bytes] = {}
+        with self._read() as con:
+            for chunk in _chunks(sorted(wanted), 500):
+                rows = con.execute(select(p.digest, p.encoding, p.data).where(p.digest.in_(chunk)))
+                found.update(
+                    (digest, zlib.decompress(data) if encoding else bytes(data))
+                    for digest, encoding, data in rows
+                )
+        if len(found) != len(wanted):
+            missing = sorted(wanted - set(found))
+            raise StoreError(
+                f"{len(missing)} part(s) of a checkpoint are missing from the server's "
+                f"database (e.g. {missing[0]}); the database is damaged"
+            )
+        return found
+
+    def add_checkpoint(
+        self,
+        project: str,
+        notebook_id: str,
+        *,
+        path: str,
+        summary: str,
+        body: str,
+        author: str,
+        manifest: str,
+        runs: Iterable[str] = (),
+        stats: Mapping[str, Any] | None = None,
+    ) -> CheckpointInfo:
+        self.get_project(project, create=True)
+        run_list = tuple(runs)
+        stats = dict(stats or {})
+        c = t.checkpoints.c
+        with self._write() as con:
+            project_id, _ = self.project_id(con, project, lock=True)
+            now = time.time()
+            latest = con.execute(
+                select(c.id, c.seq)
+                .where(c.project_id == project_id, c.notebook_id == notebook_id)
+                .order_by(c.seq.desc())
+                .limit(1)
+            ).first()
+            parent_id, seq = (latest[0], latest[1] + 1) if latest else (None, 1)
+            seed = f"{project}|{notebook_id}|{seq}|{manifest}|{now}|{uuid.uuid4().hex}"
+            checkpoint_id = hashlib.sha256(seed.encode()).hexdigest()[:12]
+            con.execute(
+                insert(t.checkpoints).values(
+                    id=checkpoint_id, project_id=project_id, notebook_id=notebook_id, seq=seq,
+                    parent_id=parent_id, path=path, summary=summary, body=body, author=author,
+                    created=now, manifest=manifest, runs=json.dumps(list(run_list)),
+                    stats=json.dumps(stats),
+                )
+            )  # fmt: skip
+            n = t.notebooks.c
+            updated = con.execute(
+                update(t.notebooks)
+                .where(n.project_id == project_id, n.notebook_id == notebook_id)
+                .values(path=path, updated=now)
+            )
+            if not updated.rowcount:
+                con.execute(
+                    insert(t.notebooks).values(
+                        project_id=project_id,
+                        notebook_id=notebook_id,
+                        path=path,
+                        created=now,
+                        updated=now,
+                    )
+                )
+        return CheckpointInfo(
+            checkpoint_id, project, notebook_id, seq, parent_id, path, summary, body, author,
+            now, manifest, run_list, stats,
+        )  # fmt: skip
+
+    def _checkpoints(self, project: str, *where: Any, limit: int | None = None) -> list[Any]:
+        c = t.checkpoints.c
+        query = (
+            select(
+                c.id,
+                c.notebook_id,
+                c.seq,
+                c.parent_id,
+                c.path,
+                c.summary,
+                c.body,
+                c.author,
+                c.created,
+                c.manifest,
+                c.runs,
+                c.stats,
+            )
+            .join(t.projects, t.projects.c.id == c.project_id)
+            .where(t.projects.c.name == project, *where)
+            .order_by(c.seq.desc())
+        )
+        with self._read() as con:
+            rows = con.execute(query if limit is None else query.limit(limit)).all()
+        return [
+            CheckpointInfo(
+                cid,
+                project,
+                nid,
+                seq,
+                parent,
+                path,
+                summary,
+                body,
+                author,
+                created,
+                manifest,
+                tuple(json.loads(runs)),
+                json.loads(stats),
+            )
+            for cid, nid, seq, parent, path, summary, body, author, created, manifest, runs, stats in rows
+        ]
+
+    def list_checkpoints(self, project: str, notebook_id: str) -> list[CheckpointInfo]:
+        return self._checkpoints(project, t.checkpoints.c.notebook_id == notebook_id)
+
+    def get_checkpoint(self, project: str, checkpoint_id: str) -> CheckpointInfo:
+        prefix = checkpoint_id.strip().lower()
+        if len(prefix) < 4 or not re.fullmatch(r"[0-9a-f]+", prefix):
+            raise CheckpointNotFound(
+                f"{checkpoint_id!r} is not a checkpoint id: give at least 4 of its hex "
+                "characters (`nepnb checkpoint list NOTEBOOK` shows them)"
+            )
+        c = t.checkpoints.c
+        found = self._checkpoints(project, c.id >= prefix, c.id < prefix + "g", limit=2)
+        if not found:
+            raise CheckpointNotFound(f"no checkpoint {checkpoint_id!r} in project {project!r}")
+        if len(found) > 1:
+            raise CheckpointNotFound(
+                f"{checkpoint_id!r} matches several checkpoints; give more of its characters"
+            )
+        return found[0]
+
+    def list_notebooks(self, project: str) -> list[NotebookInfo]:
+        return self._notebooks(project)
+
+    def get_notebook(self, project: str, notebook_id: str) -> NotebookInfo | None:
+        return next(iter(self._notebooks(project, notebook_id)), None)
+
+    def _notebooks(self, project: str, notebook_id: str | None = None) -> list[NotebookInfo]:
+        n, c = t.notebooks.c, t.checkpoints.c
+        count = (
+            select(func.count())
+            .where(c.project_id == n.project_id, c.notebook_id == n.notebook_id)
+            .scalar_subquery()
+        )
+        query = (
+            select(n.notebook_id, n.path, n.created, n.updated, count)
+            .join(t.projects, t.projects.c.id == n.project_id)
+            .where(t.projects.c.name == project)
+            .order_by(n.updated.desc())
+        )
+        if notebook_id is not None:
+            query = query.where(n.notebook_id == notebook_id)
+        with self._read() as con:
+            return [NotebookInfo(project, *row) for row in con.execute(query)]
+
+
+class _SQLApplier(Applier):
+    """The batch applier over a SQLAlchemy connection, inside its transaction."""
+
+    def __init__(self, con: Connection, uid: str) -> None:
+        super().__init__(uid)
+        self.con = con
+        self._savepoints: list[Any] = []
+
+    def set_raw(self, path: str, ftype: FieldType, value: Any) -> None:
+        """Set a field outside any operation (sys/ fields the store maintains)."""
+        self._set(path, ftype, value)
+
+    def _db_fields(self, paths: list[str]) -> Iterable[tuple[str, str, str | None]]:
+        f = t.fields.c
+        for chunk in _chunks(paths, 400):
+            yield from self.con.execute(
+                select(f.path, f.type, f.value).where(f.object_uid == self.uid, f.path.in_(chunk))
+            ).all()
+
+    def _db_set(self, path: str, ftype: FieldType, raw: str) -> None:
+        f = t.fields.c
+        changed = self.con.execute(
+            update(t.fields)
+            .where(f.object_uid == self.uid, f.path == path)
+            .values(type=ftype.value, value=raw)
+        )
+        if not changed.rowcount:
+            self.con.execute(
+                insert(t.fields).values(object_uid=self.uid, path=path, type=ftype.value, value=raw)
+            )
+
+    def _db_first_child(self, path: str) -> str | None:
+        f = t.fields.c
+        return self.con.execute(
+            select(f.path)
+            .where(f.object_uid == self.uid, f.path >= path + "/", f.path < path + "0")
+            .limit(1)
+        ).scalar()
+
+    def _db_put_chunk(
+        self, path: str, seq: int, count: int, steps: bytes, vals: bytes, times: bytes
+    ) -> None:
+        # Never a chunk that exists: new chunks get new seqs, and a tail being merged is
+        # deleted first (``_compact_tail``).
+        self.con.execute(
+            insert(t.series_chunks).values(
+                object_uid=self.uid,
+                path=path,
+                seq=seq,
+                count=count,
+                steps=steps,
+                vals=vals,
+                times=times,
+            )
+        )
+
+    def _db_chunks_from(self, path: str, seq: int) -> list[tuple[bytes, bytes, bytes]]:
+        c = t.series_chunks.c
+        rows = self.con.execute(
+            select(c.steps, c.vals, c.times)
+            .where(c.object_uid == self.uid, c.path == path, c.seq >= seq)
+            .order_by(c.seq)
+        )
+        return [(bytes(a), bytes(b), bytes(d)) for a, b, d in rows]
+
+    def _db_delete_chunks(self, path: str, seq: int) -> None:
+        c = t.series_chunks.c
+        self.con.execute(
+            delete(t.series_chunks).where(c.object_uid == self.uid, c.path == path, c.seq >= seq)
+        )
+
+    def _db_delete_under(self, path: str) -> None:
+        for table in (t.fields, t.series_chunks):
+            col = table.c
+            self.con.execute(
+                delete(table).where(
+                    col.object_uid == self.uid,
+                    (col.path == path) | ((col.path >= path + "/") & (col.path < path + "0")),
+                )
+            )
+
+    def _db_savepoint(self) -> None:
+        self._savepoints.append(self.con.begin_nested())
+
+    def _db_rollback(self) -> None:
+        self._savepoints.pop().rollback()
+
+    def _db_release(self) -> None:
+        self._savepoints.pop().commit()
+
+
+def _chunk_at(
+    con: Connection,
+    uid: str,
+    path: str,
+    seq: int | None,
+    *,
+    last: bool = False,
+    column: str = "steps",
+) -> tuple[int, float, float] | None:
+    """``(seq, first x, last x)`` of the first chunk at or after ``seq`` (see
+    nepnb.store.chunks), reading 16 bytes of it, not the chunk."""
+    c = t.series_chunks.c
+    x = c.steps if column == "steps" else c.times
+    bound = seq if seq is not None else (2**31 - 1 if last else -(2**31))
+    query = select(c.seq, func.substr(x, 1, 8), func.substr(x, func.length(x) - 7, 8)).where(
+        c.object_uid == uid, c.path == path
+    )
+    query = (
+        query.where(c.seq <= bound).order_by(c.seq.desc())
+        if last
+        else query.where(c.seq >= bound).order_by(c.seq)
+    )
+    found = con.execute(query.limit(1)).first()
+    if found is None:
+        return None
+    first = float(np.frombuffer(bytes(found[1]), dtype=np.float64)[0])
+    final = float(np.frombuffer(bytes(found[2]), dtype=np.float64)[0])
+    return found[0], first, final
+
+
+def _read_chunks(
+    con: Connection, uid: str, path: str, column: str, seqs: tuple[int, int]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The x (steps or times) and values of the chunks in the closed range ``seqs``."""
+    c = t.series_chunks.c
+    x = c.steps if column == "steps" else c.times
+    rows = con.execute(
+        select(x, c.vals)
+        .where(c.object_uid == uid, c.path == path, c.seq >= seqs[0], c.seq <= seqs[1])
+        .order_by(c.seq)
+    )
+    for xs, ys in rows:
+        yield np.frombuffer(xs, dtype=np.float64), np.frombuffer(ys, dtype=np.float64)
+
+
+def _next_number(con: Connection, project_id: int, scope: str) -> int:
+    """The next number of ``scope`` in the project (call with the project row locked)."""
+    c = t.counters.c
+    number = con.execute(
+        select(c.next).where(c.project_id == project_id, c.scope == scope)
+    ).scalar()
+    if number is None:
+        con.execute(insert(t.counters).values(project_id=project_id, scope=scope, next=2))
+        return 1
+    con.execute(
+        update(t.counters)
+        .where(c.project_id == project_id, c.scope == scope)
+        .values(next=number + 1)
+    )
+    return int(number)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

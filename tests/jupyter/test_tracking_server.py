@@ -1,0 +1,63 @@
+"""The server extension reads from the tracking server whose token is in its settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nepnb.store.base import ObjectKind
+from nepnb.store.field_types import FieldType
+from nepnb.store.http import HTTPStore, encode_token
+from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
+from tests.servers import ServerPool
+
+API = ("nepnb", "api")
+PROJECT = "team/remote"
+
+
+async def fetch(jp_fetch: Any, *parts: str, **kwargs: Any) -> Any:
+    if "body" in kwargs:
+        kwargs["body"] = json.dumps(kwargs["body"])
+    response = await jp_fetch(*API, *parts, raise_error=False, **kwargs)
+    assert response.code == 200, (response.code, response.body)
+    return json.loads(response.body)
+
+
+async def test_runs_come_from_the_server_of_the_stored_token(
+    jp_fetch: Any, nepnb_home: Path, server_pool: ServerPool
+) -> None:
+    deployment = server_pool.get("sqlite")
+    deployment.reset()
+    remote = HTTPStore(deployment.server.url, deployment.admin_key, retry_for=5)
+    run = remote.create_object(PROJECT, ObjectKind.RUN)
+    points = SeriesPoints(np.arange(100.0), np.linspace(1, 0, 100), np.zeros(100))
+    remote.apply(
+        run.uid,
+        Batch(
+            [
+                Operation(OpKind.ASSIGN, "params/lr", FieldType.FLOAT, 0.25),
+                Operation(OpKind.LOG, "metrics/loss", FieldType.FLOAT_SERIES, points),
+            ]
+        ),
+    )
+    health = await fetch(jp_fetch, "health")
+    assert health["store"] == "local"
+
+    token = encode_token(deployment.server.url, deployment.admin_key)
+    settings = await fetch(jp_fetch, "settings", method="PUT", body={"token": token})
+    assert settings["has_token"] is True and PROJECT in settings["projects"]
+    health = await fetch(jp_fetch, "health")
+    assert health["store"] == "http" and health["location"] == deployment.server.url
+
+    runs = await fetch(jp_fetch, "runs", params={"project": PROJECT})
+    assert [row["id"] for row in runs["runs"]] == ["REM-1"]
+    series = await fetch(
+        jp_fetch, "runs", "REM-1", "series", params={"project": PROJECT, "path": "metrics/loss"}
+    )
+    assert series["total"] == 100
+
+    await fetch(jp_fetch, "settings", method="PUT", body={"token": None})
+    assert (await fetch(jp_fetch, "health"))["store"] == "local"

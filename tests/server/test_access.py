@@ -1,0 +1,208 @@
+"""Access control over a real server: each kind of account against each endpoint group."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from nepnb.exceptions import PermissionDenied, ProjectNotFound, Unauthenticated
+from nepnb.store.base import ObjectKind
+from nepnb.store.field_types import FieldType
+from nepnb.store.http import HTTPStore
+from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
+from tests.server.conftest import Team
+
+
+def _batch() -> Batch:
+    points = SeriesPoints(np.arange(3.0), np.array([1.0, 2.0, 3.0]), np.zeros(3))
+    return Batch(
+        [
+            Operation(OpKind.ASSIGN, "lr", FieldType.FLOAT, 0.1),
+            Operation(OpKind.LOG, "loss", FieldType.FLOAT_SERIES, points),
+        ]
+    )
+
+
+# Each endpoint group: what a principal does through its HTTP store.
+READS: dict[str, Callable[[HTTPStore, str, str], Any]] = {
+    "project": lambda s, p, uid: s.get_project(p),
+    "list objects": lambda s, p, uid: s.list_objects(p, ObjectKind.RUN),
+    "find object": lambda s, p, uid: s.find_object(p, sys_id="PRO-1"),
+    "fields": lambda s, p, uid: s.get_fields(uid),
+    "series": lambda s, p, uid: s.read_series(uid, "loss"),
+    "buckets": lambda s, p, uid: s.read_series_buckets(uid, "loss", buckets=10),
+    "notebooks": lambda s, p, uid: s.list_notebooks(p),
+}
+WRITES: dict[str, Callable[[HTTPStore, str, str], Any]] = {
+    "create object": lambda s, p, uid: s.create_object(p, ObjectKind.RUN),
+    "apply batch": lambda s, p, uid: s.apply(uid, _batch()),
+    "checkpoint": lambda s, p, uid: s.add_checkpoint(
+        p, "nb", path="a.ipynb", summary="x", body="", author="a", manifest="m"
+    ),
+}
+
+
+# (principal, visibility of the project, reads, writes): "ok", "denied" (403) or
+# "hidden" (404: the project is not there for it, and its name does not leak).
+MATRIX = [
+    ("admin", "private", "ok", "ok"),
+    ("owner", "private", "ok", "ok"),
+    ("contributor", "private", "ok", "ok"),
+    ("viewer", "private", "ok", "denied"),
+    ("read-only contributor token", "private", "ok", "denied"),
+    ("outsider", "private", "hidden", "hidden"),
+    ("workspace member", "private", "hidden", "hidden"),
+    ("workspace member", "workspace", "ok", "denied"),
+    ("outsider", "workspace", "hidden", "hidden"),
+    ("outsider", "public", "ok", "denied"),
+    ("assigned service account", "private", "ok", "ok"),
+    ("unassigned service account", "public", "hidden", "hidden"),
+]
+
+
+def _principal(team: Team, who: str, project: str, workspace: str) -> str:
+    """A token of an account that is ``who`` to ``project``."""
+    identity = team.identity
+    if who == "admin":
+        return team.token(team.account("root", admin=True))
+    if who in ("owner", "contributor", "viewer"):
+        name = team.account(who)
+        identity.grant(project, name, who)
+        return team.token(name)
+    if who == "read-only contributor token":
+        name = team.account("ro")
+        identity.grant(project, name, "contributor")
+        return team.token(name, read_only=True)
+    if who == "workspace member":
+        name = team.account("member")
+        identity.create_workspace(workspace, [name])
+        return team.token(name)
+    if who == "outsider":
+        return team.token(team.account("outsider"))
+    if who == "assigned service account":
+        name = team.account("ci", kind="service", workspace=workspace)
+        identity.grant(project, name, "contributor")
+        return team.token(name)
+    if who == "unassigned service account":
+        return team.token(team.account("bot", kind="service", workspace=workspace))
+    raise AssertionError(who)
+
+
+def _outcome(call: Callable[[], Any]) -> str:
+    try:
+        call()
+    except PermissionDenied:
+        return "denied"
+    except ProjectNotFound:
+        return "hidden"
+    return "ok"
+
+
+@pytest.mark.parametrize(("who", "visibility", "reads", "writes"), MATRIX)
+def test_role_matrix(team: Team, who: str, visibility: str, reads: str, writes: str) -> None:
+    workspace = team.name("acme")
+    project = f"{workspace}/proj"
+    admin = team.store(team.token(team.account("setup", admin=True)))
+    run = admin.create_object(project, ObjectKind.RUN)
+    assert run.sys_id == "PRO-1"
+    admin.apply(run.uid, _batch())
+    team.identity.set_project(project, visibility=visibility)
+    store = team.store(_principal(team, who, project, workspace))
+    got = {
+        name: _outcome(lambda c=call: c(store, project, run.uid)) for name, call in READS.items()
+    }
+    assert got == dict.fromkeys(READS, reads)
+    got = {
+        name: _outcome(lambda c=call: c(store, project, run.uid)) for name, call in WRITES.items()
+    }
+    assert got == dict.fromkeys(WRITES, writes)
+    # Nothing a refused write tried was stored.
+    stored = admin.list_objects(project, ObjectKind.RUN)
+    assert len(stored) == (2 if writes == "ok" else 1)
+
+
+def test_only_admins_create_projects(team: Team) -> None:
+    contributor = team.store(team.token(team.account("dev")))
+    with pytest.raises(ProjectNotFound, match="Projects it can reach: none"):
+        contributor.get_project(f"{team.name('ws')}/new", create=True)
+    admin = team.store(team.token(team.account("root", admin=True)))
+    assert admin.get_project(f"{team.name('ws')}/new", create=True).key == "NEW"
+
+
+def test_a_token_for_another_project_is_told_which_it_can_reach(team: Team) -> None:
+    admin = team.store(team.token(team.account("root", admin=True)))
+    mine, theirs = f"{team.name('a')}/mine", f"{team.name('b')}/theirs"
+    admin.get_project(mine, create=True)
+    admin.get_project(theirs, create=True)
+    dev = team.account("dev")
+    team.identity.grant(mine, dev, "contributor")
+    store = team.store(team.token(dev))
+    with pytest.raises(ProjectNotFound, match=f"Projects it can reach: {mine}\\."):
+        store.create_object(theirs, ObjectKind.RUN)
+    assert [p.name for p in store.list_projects()] == [mine]
+
+
+def test_expired_revoked_and_rotated_tokens(team: Team) -> None:
+    dev = team.account("dev", admin=True)
+    expiring = team.token(dev, expires_in=0.5)
+    team.store(expiring).list_projects()
+    time.sleep(0.6)
+    with pytest.raises(Unauthenticated, match="expired"):
+        team.store(expiring).list_projects()
+
+    token_id, token = team.identity.issue_token(dev, api_url=team.deployment.server.url)
+    team.store(token).list_projects()
+    team.identity.revoke_token(token_id)
+    with pytest.raises(Unauthenticated, match="revoked"):
+        team.store(token).list_projects()
+
+    token_id, token = team.identity.issue_token(dev, api_url=team.deployment.server.url)
+    _, rotated = team.identity.rotate_token(token_id, api_url=team.deployment.server.url)
+    with pytest.raises(Unauthenticated, match="revoked"):
+        team.store(token).list_projects()
+    team.store(rotated).list_projects()
+
+    url = team.deployment.server.url
+    with pytest.raises(Unauthenticated, match="not known"):
+        HTTPStore(url, f"{token_id}.wrong-secret", retry_for=0).list_projects()
+
+
+def test_tokens_are_stored_hashed(team: Team) -> None:
+    from sqlalchemy import text
+
+    from nepnb.server.auth import decode_token
+
+    token = team.token(team.account("dev"))
+    secret = decode_token(token)[1].split(".", 1)[1]
+    with team.identity.engine.connect() as con:
+        hashes = list(con.execute(text("SELECT secret_hash FROM tokens")).scalars())
+    assert secret not in hashes and all(secret not in h for h in hashes)
+
+
+def test_every_endpoint_but_health_needs_a_token(team: Team) -> None:
+    url = team.deployment.server.url
+    schema = httpx.get(f"{url}/openapi.json").json()
+    checked = 0
+    for path, methods in schema["paths"].items():
+        concrete = (
+            path.replace("{workspace}", "w")
+            .replace("{name}", "p")
+            .replace("{uid}", "0" * 32)
+            .replace("{digest}", "0" * 64)
+            .replace("{notebook_id}", "nb")
+            .replace("{checkpoint_id}", "abcd")
+        )
+        for method in methods:
+            response = httpx.request(method.upper(), f"{url}{concrete}?path=x&kind=run", json={})
+            if path == "/api/v1/health":
+                assert response.status_code == 200
+                continue
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.json()["error"]["code"] == "UNAUTHENTICATED"
+            checked += 1
+    assert checked >= 20
