@@ -32,7 +32,6 @@ from nepnb.exceptions import (
     ObjectNotFound,
     ProjectNotFound,
     StorageLimitExceeded,
-    StoreError,
 )
 from nepnb.server import tables as t
 from nepnb.server.database import WRITE
@@ -57,6 +56,7 @@ from nepnb.store.base import (
     SeriesData,
     Store,
     require_float_series,
+    require_parts,
     validate_project_name,
 )
 from nepnb.store.blobs import BlobStore
@@ -567,13 +567,7 @@ class SQLStore(Store):
                     (digest, zlib.decompress(data) if encoding else bytes(data))
                     for digest, encoding, data in rows
                 )
-        if len(found) != len(wanted):
-            missing = sorted(wanted - set(found))
-            raise StoreError(
-                f"{len(missing)} part(s) of a checkpoint are missing from the server's "
-                f"database (e.g. {missing[0]}); the database is damaged"
-            )
-        return found
+        return require_parts(wanted, found, "the server's database")
 
     def add_checkpoint(
         self,

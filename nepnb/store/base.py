@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from nepnb.exceptions import InvalidProjectName, InvalidValue, MissingField, RejectedOperation
+from nepnb.exceptions import (
+    InvalidProjectName,
+    InvalidValue,
+    MissingField,
+    RejectedOperation,
+    StoreError,
+)
 from nepnb.store.downsample import SeriesBuckets, check_request, downsample, sort_by_x
 from nepnb.store.field_types import FieldType, with_article
 from nepnb.store.operations import Batch
@@ -145,6 +151,17 @@ def require_float_series(path: str, ftype: FieldType | None, object_id: str = ""
             f"field '{path}' is {with_article(ftype.label)}; only a FloatSeries can be "
             "downsampled for a chart. Chart a float series, or fetch this field's values."
         )
+
+
+def require_parts(wanted: set[str], found: dict[str, bytes], where: str) -> dict[str, bytes]:
+    """``found``, if it has every part of ``wanted``; else a StoreError naming what is missing."""
+    if len(found) != len(wanted):
+        missing = sorted(wanted - set(found))
+        raise StoreError(
+            f"{len(missing)} part(s) of a checkpoint are missing from {where} "
+            f"(e.g. {missing[0]}); the store is damaged"
+        )
+    return found
 
 
 def validate_project_name(name: str) -> str:

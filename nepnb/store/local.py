@@ -59,6 +59,7 @@ from nepnb.store.base import (
     SeriesData,
     Store,
     require_float_series,
+    require_parts,
     validate_project_name,
 )
 from nepnb.store.blobs import BlobStore
@@ -720,13 +721,7 @@ class LocalStore(Store):
                 (digest, zlib.decompress(data) if encoding else bytes(data))
                 for digest, encoding, data in rows
             )
-        if len(found) != len(wanted):
-            missing = sorted(wanted - set(found))
-            raise StoreError(
-                f"{len(missing)} part(s) of a checkpoint are missing from {self.db_path} "
-                f"(e.g. {missing[0]}); the store is damaged"
-            )
-        return found
+        return require_parts(wanted, found, str(self.db_path))
 
     def add_checkpoint(
         self,
