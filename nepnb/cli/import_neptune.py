@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 from nepnb.cli.output import ProgressLine
-from nepnb.client.config import DEFAULT_PROJECT, PROJECT_ENV, local_store
+from nepnb.client.config import (
+    API_TOKEN_ENV,
+    DEFAULT_PROJECT,
+    PROJECT_ENV,
+    local_store,
+    server_of_token,
+)
 from nepnb.importers.neptune import ContainerResult, ImportSummary, import_neptune
 from nepnb.importers.neptune_folder import DATA_DIRECTORY_ENV
 from nepnb.store.base import validate_project_name
@@ -47,6 +53,14 @@ def run_import(args: argparse.Namespace) -> int:
     validate_project_name(project)
     store = local_store()
     assert isinstance(store, LocalStore)
+    server = server_of_token(os.environ.get(API_TOKEN_ENV))
+    if server is not None:
+        print(
+            f"nepnb: NEPTUNE_API_TOKEN names the tracking server {server[0]}, but import-neptune "
+            f"imports into the local store ({store.location}); importing into a server is "
+            "not supported yet.",
+            file=sys.stderr,
+        )
     progress = ProgressLine("Importing")
     summary = import_neptune(args.path, store, project, progress=progress.update)
     progress.done(f"{summary.data_dir} into {project}")
