@@ -188,14 +188,18 @@ class NeptuneObject:
         path = validate_path(path)
         self._check_writable(path)
         prefix = path + "/"
-        if path not in self._types and not any(p.startswith(prefix) for p in self._types):
+        # A snapshot: another thread's first append may add a path meanwhile (iterating the
+        # dict itself would fail with "dictionary changed size during iteration").
+        known_paths = list(self._types)
+        doomed = [p for p in known_paths if p == path or p.startswith(prefix)]
+        if not doomed:
             raise MissingField(path, self._label())
-        for known in [p for p in self._types if p == path or p.startswith(prefix)]:
-            del self._types[known]
+        for known in doomed:
+            self._types.pop(known, None)
             state = self._series.pop(known, None)
             if state is not None:
                 self._retire(state)
-        self._namespaces = {ns for p in self._types for ns in parents(p)}
+        self._namespaces = {ns for p in list(self._types) for ns in parents(p)}
         self._enqueue(Operation(OpKind.DELETE, path))
         self._writer.after_call(wait)
 

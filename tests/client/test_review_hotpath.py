@@ -234,12 +234,6 @@ def test_clear_racing_with_appends_restarts_the_steps(new_run: Any, stored: Any)
     assert values[-1] == 2.0
 
 
-@pytest.mark.xfail(
-    raises=RuntimeError,
-    strict=False,
-    reason="NeptuneObject.pop() iterates _types while another thread's first append after the "
-    "delete may add to it: 'dictionary changed size during iteration' (objects.py)",
-)
 def test_deleting_the_parent_namespace_while_appending(new_run: Any, stored: Any) -> None:
     # The deleting thread pauses between dropping the series and queueing the DELETE: the
     # appending thread starts the series again meanwhile. Its points before the DELETE are
