@@ -152,6 +152,9 @@ class LocalStore(Store):
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         con = self._connection()
+        # A Ctrl-C that landed between an earlier BEGIN and its try block left that
+        # transaction open (nothing in it was committed): end it, or this BEGIN would fail.
+        _rollback(con)
         for attempt in range(_BUSY_RETRIES):
             try:
                 con.execute("BEGIN IMMEDIATE")

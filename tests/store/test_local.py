@@ -97,3 +97,18 @@ def test_many_processes_can_open_a_new_store_at_once(tmp_path: Path) -> None:
             assert worker.returncode == 0, err
         store = LocalStore(home)
         assert len(store.list_objects("a/b", ObjectKind.RUN)) == 16
+
+
+def test_a_write_interrupted_right_after_begin_does_not_block_the_next_one(
+    tmp_path: Path,
+) -> None:
+    """A Ctrl-C between BEGIN IMMEDIATE and the try block of the write left its transaction
+    open: every later write of the thread failed ("cannot start a transaction within a
+    transaction") and the first one's lock blocked other processes."""
+    store = LocalStore(tmp_path)
+    store.get_project("ws/p", create=True)
+    store._connection().execute("BEGIN IMMEDIATE")  # what the interrupted write left behind
+    info = store.create_object("ws/p", ObjectKind.RUN)
+    assert store.find_object("ws/p", sys_id=info.sys_id).uid == info.uid
+    other = LocalStore(tmp_path)  # another connection can write too: the lock was released
+    assert other.create_object("ws/p", ObjectKind.RUN).sys_id != info.sys_id
