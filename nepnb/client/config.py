@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import os
@@ -138,9 +139,21 @@ def http_store(server: tuple[str, str], *, retry_for: float | None = None) -> An
     with _stores_lock:
         store = _http_stores.get(server)
         if store is None:
+            if not _http_stores:
+                atexit.register(_close_http_stores)
             store = HTTPStore(*server)
             _http_stores[server] = store
         return store
+
+
+def _close_http_stores() -> None:
+    """Close the shared HTTP stores' connections at exit (their sockets otherwise linger
+    until the interpreter tears down, with a ResourceWarning each)."""
+    with _stores_lock:
+        stores = list(_http_stores.values())
+        _http_stores.clear()
+    for store in stores:
+        store.close()
 
 
 def default_store() -> Store:
