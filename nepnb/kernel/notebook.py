@@ -153,7 +153,7 @@ def checkpoint(
 ) -> CheckpointInfo | None:
     """Checkpoint the notebook this kernel runs, linked to the runs of ``entries``; link each
     run to it (``source_code/notebook``). None when no notebook or no store can be found."""
-    from nepnb.client.config import local_store
+    from nepnb.client.config import default_store
     from nepnb.exceptions import NotebookIdentityConflict
     from nepnb.notebooks import (
         Checkpoints,
@@ -168,7 +168,8 @@ def checkpoint(
     if version is None:
         return None
     stored = [entry for entry in entries if entry.run._store is not None]
-    store = stored[0].run._store if stored else local_store()
+    # With no open run, the store the environment names (a tracking server's token, else local).
+    store = stored[0].run._store if stored else default_store()
     project = stored[0].run._project if stored else _default_project()
     assert store is not None
     checkpoints = Checkpoints(store, project)

@@ -1,0 +1,34 @@
+"""`%neptune checkpoint` with no open run goes to the tracking server the token names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nepnb.notebooks import Checkpoints
+from nepnb.store.http import HTTPStore, encode_token
+from nepnb.store.local import LocalStore
+from tests.kernel.test_session import run_cells
+from tests.servers import ServerPool
+
+PROJECT = "team/notebooks"
+
+
+def test_a_checkpoint_without_a_run_goes_to_the_tracking_server(
+    tmp_path: Path, nepnb_home: Path, server_pool: ServerPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployment = server_pool.get("sqlite")
+    deployment.reset()
+    remote = HTTPStore(deployment.server.url, deployment.admin_key, retry_for=5)
+    remote.get_project(PROJECT, create=True)
+    monkeypatch.setenv(
+        "NEPTUNE_API_TOKEN", encode_token(deployment.server.url, deployment.admin_key)
+    )
+    monkeypatch.setenv("NEPTUNE_PROJECT", PROJECT)
+    run_cells(tmp_path, "%load_ext nepnb", "%neptune checkpoint -m 'Before any run'")
+    [notebook] = Checkpoints(remote, PROJECT).notebooks()
+    [checkpoint] = Checkpoints(remote, PROJECT).history(notebook.notebook_id)
+    assert checkpoint.summary == "Before any run"
+    local = LocalStore(nepnb_home)
+    assert Checkpoints(local, PROJECT).notebooks() == []  # nothing went to the local store
