@@ -125,7 +125,8 @@ BATCH_BODY = {
 
 
 def create_app(database: str, blobs: Path | str) -> FastAPI:
-    """The app over the database at URL ``database`` (migrated first) and a blob folder."""
+    """The app over the database at URL ``database`` (migrated first) and a blob store
+    (a folder, or ``s3://BUCKET/PREFIX``)."""
     engine = make_engine(database)
     migrate(engine)
     store = SQLStore(engine, blobs)
