@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,6 +44,11 @@ class Blobs(ABC):
         """The bytes of ``digest``; :class:`StoreError` when it is missing."""
 
     @abstractmethod
+    def chunks(self, digest: str) -> Iterator[bytes]:
+        """The bytes of ``digest`` streamed in chunks; :class:`StoreError` at once (before
+        the first chunk) when it is missing."""
+
+    @abstractmethod
     def copy_to(self, digest: str, destination: Path) -> None:
         """Write the blob ``digest`` to ``destination`` (created or replaced), streaming."""
 
@@ -67,6 +73,12 @@ class Blobs(ABC):
         if not self.exists(digest):
             self._put_file(digest, Path(source))
         return digest, size
+
+
+def _file_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
 
 
 def open_blobs(where: str | Path | Blobs) -> Blobs:
@@ -112,6 +124,13 @@ class BlobStore(Blobs):
                 f"blob {digest} is missing from {self.root}; the store folder was changed "
                 "by hand or is incomplete"
             ) from None
+
+    def chunks(self, digest: str) -> Iterator[bytes]:
+        try:
+            handle = open(self.path(digest), "rb")  # noqa: SIM115 (closed by _file_chunks)
+        except FileNotFoundError:
+            raise StoreError(f"blob {digest} is missing from {self.root}") from None
+        return _file_chunks(handle)
 
     def copy_to(self, digest: str, destination: Path) -> None:
         """Write the blob ``digest`` to ``destination`` (created or replaced)."""

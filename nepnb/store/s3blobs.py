@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -35,6 +36,13 @@ def _reason(error: BaseException) -> str:
     else:
         text = str(error)
     return " ".join(text.split()) or type(error).__name__
+
+
+def _body_chunks(body: Any) -> Iterator[bytes]:
+    try:
+        yield from body.iter_chunks(_CHUNK)
+    finally:
+        body.close()
 
 
 class S3Blobs(Blobs):
@@ -105,27 +113,24 @@ class S3Blobs(Blobs):
             ) from None
 
     def read(self, digest: str) -> bytes:
-        body = self._body(digest)
-        try:
-            return b"".join(body.iter_chunks(_CHUNK))
-        finally:
-            body.close()
+        return b"".join(self.chunks(digest))
+
+    def chunks(self, digest: str) -> Iterator[bytes]:
+        return _body_chunks(self._body(digest))
 
     def copy_to(self, digest: str, destination: Path) -> None:
         destination = Path(destination)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        body = self._body(digest)
+        chunks = self.chunks(digest)
         fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in body.iter_chunks(_CHUNK):
+                for chunk in chunks:
                     out.write(chunk)
             os.replace(tmp, destination)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        finally:
-            body.close()
 
     def _put_bytes(self, digest: str, data: bytes) -> None:
         self._write(

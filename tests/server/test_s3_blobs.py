@@ -112,6 +112,8 @@ def test_put_file_reads_back_byte_for_byte(blobs: Blobs, tmp_path: Path) -> None
     assert (digest, size) == (hashlib.sha256(data).hexdigest(), len(data))
     assert blobs.put_file(source) == (digest, size)  # idempotent
     assert blobs.read(digest) == data
+    chunks = list(blobs.chunks(digest))
+    assert len(chunks) > 1 and b"".join(chunks) == data  # streamed, not read whole
     target = tmp_path / "out" / "copy.bin"
     blobs.copy_to(digest, target)
     assert target.read_bytes() == data
@@ -128,6 +130,8 @@ def test_a_missing_blob_is_a_store_error(blobs: Blobs, tmp_path: Path) -> None:
     assert not blobs.exists(digest)
     with pytest.raises(StoreError, match=f"blob {digest} is missing"):
         blobs.read(digest)
+    with pytest.raises(StoreError, match=f"blob {digest} is missing"):
+        blobs.chunks(digest)  # at once, before any chunk is asked for
     with pytest.raises(StoreError, match=f"blob {digest} is missing"):
         blobs.copy_to(digest, tmp_path / "nothing")
     assert not (tmp_path / "nothing").exists()
