@@ -120,7 +120,7 @@ class TrackingServer:
     """A `nepnb server` process on a loopback port; ``stop()`` kills it, ``start()`` again."""
 
     database: str
-    blobs: Path
+    blobs: Path | str  # a folder or s3://BUCKET/PREFIX
     log: Path
     port: int
     process: subprocess.Popen[bytes] | None = None

@@ -24,9 +24,9 @@ def default_database() -> str:
     return os.environ.get(DATABASE_ENV) or f"sqlite:///{default_home() / 'server' / 'server.db'}"
 
 
-def default_blobs() -> Path:
-    """``$NEPNB_SERVER_BLOBS``, else ``<NEPNB_HOME>/server/blobs``."""
-    return Path(os.environ.get(BLOBS_ENV) or default_home() / "server" / "blobs")
+def default_blobs() -> str | Path:
+    """``$NEPNB_SERVER_BLOBS`` (a folder or ``s3://BUCKET/PREFIX``), else ``<NEPNB_HOME>/server/blobs``."""
+    return os.environ.get(BLOBS_ENV) or default_home() / "server" / "blobs"
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,17 +45,18 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         help="run the tracking server for a team",
         description="Run the tracking server: the HTTP API that clients with an API token "
         "(NEPTUNE_API_TOKEN) log to. Migrates the database first. Several server processes "
-        "may share one database and one blob folder. Make the first admin and tokens with "
+        "may share one database and one blob store. Make the first admin and tokens with "
         "`nepnb admin`.",
     )
     server.add_argument("--host", default="127.0.0.1", help="address to listen on")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on")
     server.add_argument(
         "--blobs",
-        type=Path,
         default=None,
-        metavar="PATH",
-        help=f"folder of uploaded files (default: ${BLOBS_ENV}, else NEPNB_HOME/server/blobs)",
+        metavar="PATH|s3://BUCKET/PREFIX",
+        help=f"where uploaded files go: a folder, or an S3-compatible bucket (credentials from "
+        f"the AWS environment, endpoint from $NEPNB_S3_ENDPOINT_URL) "
+        f"(default: ${BLOBS_ENV}, else NEPNB_HOME/server/blobs)",
     )
     server.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     server.set_defaults(handler=run_server)

@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from nepnb import __version__
@@ -125,7 +125,8 @@ BATCH_BODY = {
 
 
 def create_app(database: str, blobs: Path | str) -> FastAPI:
-    """The app over the database at URL ``database`` (migrated first) and a blob folder."""
+    """The app over the database at URL ``database`` (migrated first) and a blob store
+    (a folder, or ``s3://BUCKET/PREFIX``)."""
     engine = make_engine(database)
     migrate(engine)
     store = SQLStore(engine, blobs)
@@ -347,12 +348,12 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
 
     @app.get(API + "/blobs/{digest}", tags=["blobs"])
     async def read_blob(who: Who, digest: str) -> Response:
-        """The bytes of a blob."""
+        """The bytes of a blob (streamed from the blob store)."""
         check_digest(digest)
-        if not store.blobs.exists(digest):
+        if not await call(store.blobs.exists, digest):
             raise ContentNotFound(f"the file {digest} is missing from the server")
-        data = await call(store.read_blob, digest)
-        return Response(data, media_type="application/octet-stream")
+        chunks = await call(store.blobs.chunks, digest)
+        return StreamingResponse(chunks, media_type="application/octet-stream")
 
     @app.post(f"{API}/parts", tags=["checkpoints"])
     async def put_parts(who: Who, spec: PartsRequest) -> Response:

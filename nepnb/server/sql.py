@@ -59,7 +59,7 @@ from nepnb.store.base import (
     require_parts,
     validate_project_name,
 )
-from nepnb.store.blobs import BlobStore
+from nepnb.store.blobs import Blobs, open_blobs
 from nepnb.store.chunks import chunked_buckets
 from nepnb.store.downsample import SeriesBuckets, check_request
 from nepnb.store.field_types import FieldType
@@ -70,13 +70,13 @@ _RETRIES = 5
 
 
 class SQLStore(Store):
-    """Tracking data in the database of ``engine``, blobs in the folder ``blobs``."""
+    """Tracking data in the database of ``engine``, blobs in ``blobs`` (a folder or s3://)."""
 
     kind = "sql"
 
-    def __init__(self, engine: Engine, blobs: Path | str) -> None:
+    def __init__(self, engine: Engine, blobs: Path | str | Blobs) -> None:
         self.engine = engine
-        self.blobs = BlobStore(Path(blobs))
+        self.blobs = open_blobs(blobs)
         # SQLite has one writer at a time. Threads of this process take turns here rather
         # than in SQLite's busy handler, which sleeps and lets some wait for seconds; other
         # processes still wait for the database lock (busy_timeout).

@@ -1,4 +1,9 @@
-"""Content-addressed blobs in a folder: files named by the SHA-256 of their bytes."""
+"""Content-addressed blobs: bytes named by their SHA-256.
+
+:class:`Blobs` is the interface the stores use; :class:`BlobStore` keeps blobs in a folder,
+:class:`nepnb.store.s3blobs.S3Blobs` in an S3-compatible bucket. :func:`open_blobs` picks one
+from a ``--blobs`` value (a folder, or ``s3://BUCKET/PREFIX``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,7 +32,67 @@ def file_digest(path: Path) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
-class BlobStore:
+class Blobs(ABC):
+    """Content-addressed blobs. A blob is written only when absent, so puts are idempotent and
+    safe from several processes at once (the same digest always names the same bytes)."""
+
+    @abstractmethod
+    def exists(self, digest: str) -> bool: ...
+
+    @abstractmethod
+    def read(self, digest: str) -> bytes:
+        """The bytes of ``digest``; :class:`StoreError` when it is missing."""
+
+    @abstractmethod
+    def chunks(self, digest: str) -> Iterator[bytes]:
+        """The bytes of ``digest`` streamed in chunks; :class:`StoreError` at once (before
+        the first chunk) when it is missing."""
+
+    @abstractmethod
+    def copy_to(self, digest: str, destination: Path) -> None:
+        """Write the blob ``digest`` to ``destination`` (created or replaced), streaming."""
+
+    @abstractmethod
+    def _put_bytes(self, digest: str, data: bytes) -> None:
+        """Store ``data`` as ``digest`` (known absent just before)."""
+
+    @abstractmethod
+    def _put_file(self, digest: str, source: Path) -> None:
+        """Store the file ``source`` as ``digest`` (known absent just before)."""
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data``; returns its SHA-256 hex digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        if not self.exists(digest):
+            self._put_bytes(digest, data)
+        return digest
+
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Store the file at ``source``; returns its digest and size."""
+        digest, size = file_digest(source)
+        if not self.exists(digest):
+            self._put_file(digest, Path(source))
+        return digest, size
+
+
+def _file_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+def open_blobs(where: str | Path | Blobs) -> Blobs:
+    """The blob store a ``--blobs`` value names: ``s3://BUCKET[/PREFIX]`` or a folder."""
+    if isinstance(where, Blobs):
+        return where
+    if isinstance(where, str) and where.startswith("s3://"):
+        from nepnb.store.s3blobs import S3Blobs
+
+        return S3Blobs.from_url(where)
+    return BlobStore(Path(where))
+
+
+class BlobStore(Blobs):
     """Blobs under ``root/ab/cdef…``; writes are atomic (temp file + rename), so safe across processes."""
 
     def __init__(self, root: Path) -> None:
@@ -39,24 +106,15 @@ class BlobStore:
     def exists(self, digest: str) -> bool:
         return self.path(digest).exists()
 
-    def put_bytes(self, data: bytes) -> str:
-        """Store ``data``; returns its SHA-256 hex digest."""
-        digest = hashlib.sha256(data).hexdigest()
-        if not self.exists(digest):
-            self._write_atomically(digest, lambda out: out.write(data))
-        return digest
+    def _put_bytes(self, digest: str, data: bytes) -> None:
+        self._write_atomically(digest, lambda out: out.write(data))
 
-    def put_file(self, source: Path) -> tuple[str, int]:
-        """Store the file at ``source``; returns its digest and size."""
-        digest, size = file_digest(source)
-        if not self.exists(digest):
+    def _put_file(self, digest: str, source: Path) -> None:
+        def copy(out: BinaryIO) -> None:
+            with open(source, "rb") as handle:
+                shutil.copyfileobj(handle, out, _CHUNK)
 
-            def copy(out: BinaryIO) -> None:
-                with open(source, "rb") as handle:
-                    shutil.copyfileobj(handle, out, _CHUNK)
-
-            self._write_atomically(digest, copy)
-        return digest, size
+        self._write_atomically(digest, copy)
 
     def read(self, digest: str) -> bytes:
         try:
@@ -66,6 +124,13 @@ class BlobStore:
                 f"blob {digest} is missing from {self.root}; the store folder was changed "
                 "by hand or is incomplete"
             ) from None
+
+    def chunks(self, digest: str) -> Iterator[bytes]:
+        try:
+            handle = open(self.path(digest), "rb")  # noqa: SIM115 (closed by _file_chunks)
+        except FileNotFoundError:
+            raise StoreError(f"blob {digest} is missing from {self.root}") from None
+        return _file_chunks(handle)
 
     def copy_to(self, digest: str, destination: Path) -> None:
         """Write the blob ``digest`` to ``destination`` (created or replaced)."""

@@ -93,11 +93,14 @@ def own_server(tmp_path: Path) -> Iterator[Callable[..., OwnServer]]:
     """Makes a tracking server over SQLite in the test's folder, not started yet."""
     made: list[TrackingServer] = []
 
-    def make(database: str | None = None, start: bool = True) -> OwnServer:
+    def make(
+        database: str | None = None, start: bool = True, blobs: str | None = None
+    ) -> OwnServer:
         folder = tmp_path / f"server-{len(made)}"
         folder.mkdir()
         database = database or f"sqlite:///{tmp_path / 'server.db'}"
-        server = TrackingServer(database, tmp_path / "blobs", folder / "server.log", free_port())
+        where = blobs or tmp_path / "blobs"
+        server = TrackingServer(database, where, folder / "server.log", free_port())
         engine = make_engine(database)
         migrate(engine)
         identity = Identity(engine)

@@ -1,0 +1,192 @@
+"""Blobs in an S3-compatible bucket: the blob-store contract over the folder and the S3
+stores, and a tracking server keeping uploaded files in a bucket of a real S3 server (moto's,
+as a separate process on a loopback port)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import nepnb as neptune
+from nepnb.exceptions import StoreError
+from nepnb.store.blobs import Blobs, BlobStore, open_blobs
+from nepnb.store.s3blobs import S3Blobs
+from tests.server.conftest import QUIET, OwnServer
+from tests.servers import free_port
+
+boto3 = pytest.importorskip("boto3")
+pytest.importorskip("moto")
+
+BUCKET = "nepnb-blobs"
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": "/nonexistent",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a moto S3 server process, with the bucket ``BUCKET`` made."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **AWS_ENV},
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"moto exited:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"moto not up:\n{log.read_text()[-3000:]}"
+            try:
+                httpx.get(url, timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        client = boto3.client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=BUCKET)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture
+def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    """A boto3 client of the moto server; the environment points nepnb at it too."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("NEPNB_S3_ENDPOINT_URL", s3_endpoint)
+    return boto3.client("s3", endpoint_url=s3_endpoint)
+
+
+@pytest.fixture(params=["folder", "s3"])
+def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> Blobs:
+    if request.param == "folder":
+        store = open_blobs(tmp_path / "blobs")
+        assert isinstance(store, BlobStore)
+        return store
+    request.getfixturevalue("s3")
+    store = open_blobs(f"s3://{BUCKET}/contract-{uuid.uuid4().hex[:8]}")
+    assert isinstance(store, S3Blobs)
+    return store
+
+
+def test_put_bytes_exists_and_reads_back(blobs: Blobs) -> None:
+    data = b"hello \x00 blobs"
+    digest = hashlib.sha256(data).hexdigest()
+    assert not blobs.exists(digest)
+    assert blobs.put_bytes(data) == digest
+    assert blobs.exists(digest)
+    assert blobs.read(digest) == data
+    assert blobs.put_bytes(data) == digest  # idempotent
+    assert blobs.read(digest) == data
+
+
+def test_put_file_reads_back_byte_for_byte(blobs: Blobs, tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)  # several read chunks
+    source = tmp_path / "source.bin"
+    source.write_bytes(data)
+    digest, size = blobs.put_file(source)
+    assert (digest, size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert blobs.put_file(source) == (digest, size)  # idempotent
+    assert blobs.read(digest) == data
+    chunks = list(blobs.chunks(digest))
+    assert len(chunks) > 1 and b"".join(chunks) == data  # streamed, not read whole
+    target = tmp_path / "out" / "copy.bin"
+    blobs.copy_to(digest, target)
+    assert target.read_bytes() == data
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_an_empty_blob(blobs: Blobs) -> None:
+    digest = blobs.put_bytes(b"")
+    assert blobs.exists(digest) and blobs.read(digest) == b""
+
+
+def test_a_missing_blob_is_a_store_error(blobs: Blobs, tmp_path: Path) -> None:
+    digest = hashlib.sha256(b"never stored").hexdigest()
+    assert not blobs.exists(digest)
+    with pytest.raises(StoreError, match=f"blob {digest} is missing"):
+        blobs.read(digest)
+    with pytest.raises(StoreError, match=f"blob {digest} is missing"):
+        blobs.chunks(digest)  # at once, before any chunk is asked for
+    with pytest.raises(StoreError, match=f"blob {digest} is missing"):
+        blobs.copy_to(digest, tmp_path / "nothing")
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_a_missing_bucket_is_a_one_line_store_error(s3: object) -> None:
+    with pytest.raises(StoreError, match="does not exist") as caught:
+        open_blobs("s3://no-such-bucket-here/x")
+    assert "\n" not in str(caught.value)
+
+
+def test_the_server_keeps_uploaded_files_in_the_bucket(
+    s3: object,
+    own_server: Callable[..., OwnServer],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    prefix = f"e2e-{uuid.uuid4().hex[:8]}"
+    own = own_server(blobs=f"s3://{BUCKET}/{prefix}")
+    assert not (tmp_path / "blobs").exists()
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", own.token)
+    monkeypatch.setenv("NEPTUNE_PROJECT", "team/s3")
+    data = os.urandom(200_000)
+    source = tmp_path / "weights.bin"
+    source.write_bytes(data)
+    run = neptune.init_run(**QUIET)
+    run["model/weights"].upload(str(source))
+    sys_id = run["sys/id"].fetch()
+    run.stop()
+
+    reader = neptune.init_run(with_id=sys_id, mode="read-only")
+    target = tmp_path / "downloaded.bin"
+    reader["model/weights"].download(str(target))
+    reader.stop()
+    assert target.read_bytes() == data
+
+    key = f"{prefix}/{hashlib.sha256(data).hexdigest()}"
+    stored = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()  # type: ignore[attr-defined]
+    assert stored == data
+    assert not (tmp_path / "blobs").exists()
+
+
+def test_the_server_says_in_one_line_that_the_bucket_is_missing(s3: object, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "nepnb", "server", "--database",
+            f"sqlite:///{tmp_path / 'server.db'}", "--blobs", "s3://no-such-bucket/prefix",
+            "--port", str(free_port()),
+        ],
+        capture_output=True, text=True, timeout=120, env=os.environ.copy(),
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "nepnb: error: cannot use the blob bucket s3://no-such-bucket/prefix/: "
+        "the bucket does not exist"
+    ]
+    assert "listening" not in done.stdout
