@@ -22,7 +22,6 @@ from nepnb.client.writer import QueueWriter, SyncWriter, Writer
 from nepnb.exceptions import InvalidValue, NepnbWarning, ServerUnavailable
 from nepnb.store.base import ObjectInfo, ObjectKind, Store
 from nepnb.store.field_types import FieldType
-from nepnb.store.http import HTTPStore
 from nepnb.store.liveness import AliveLock
 from nepnb.store.local import LocalStore, new_uid
 from nepnb.store.operations import Batch, Operation, OpKind
@@ -117,7 +116,7 @@ def open_connection(request: OpenRequest) -> Connection:
             if isinstance(store, LocalStore):
                 new["uid"] = new_uid()
                 alive = store.hold_alive(new["uid"], new=True)
-            elif isinstance(store, HTTPStore):
+            elif store.kind == "http":
                 new["uid"] = new_uid()  # a retried creation finds the object it made
             info = store.create_object(
                 settings.project,

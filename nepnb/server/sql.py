@@ -60,7 +60,7 @@ from nepnb.store.base import (
     validate_project_name,
 )
 from nepnb.store.blobs import Blobs, open_blobs
-from nepnb.store.chunks import chunked_buckets
+from nepnb.store.chunks import chunked_buckets, series_of_chunks
 from nepnb.store.downsample import SeriesBuckets, check_request
 from nepnb.store.field_types import FieldType
 from nepnb.store.local import encode_part
@@ -465,17 +465,7 @@ class SQLStore(Store):
                 .where(c.object_uid == uid, c.path == path)
                 .order_by(c.seq)
             ).all()
-        if not rows:
-            empty = np.empty(0, dtype=np.float64)
-            values: Any = empty.copy() if kind is FieldType.FLOAT_SERIES else []
-            return SeriesData(empty, values, empty.copy())
-        steps = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
-        times = np.concatenate([np.frombuffer(r[2], dtype=np.float64) for r in rows])
-        if kind is FieldType.FLOAT_SERIES:
-            values = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
-        else:
-            values = [v for r in rows for v in json.loads(r[1])]
-        return SeriesData(steps, values, times)
+        return series_of_chunks(kind, rows)
 
     def read_series_buckets(
         self,

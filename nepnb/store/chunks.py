@@ -9,11 +9,15 @@ the chunks in that closed range of seqs, in order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
+from nepnb.store.base import SeriesData
 from nepnb.store.downsample import SeriesBuckets, downsample, downsample_chunks, sort_by_x
+from nepnb.store.field_types import FieldType
 
 Chunk = tuple[int, float, float]
 Probe = Callable[..., Chunk | None]
@@ -117,3 +121,19 @@ def first_chunk(
                 hints.append(low)
         guessing = False
     return found
+
+
+def series_of_chunks(kind: FieldType, rows: Sequence[Sequence[bytes]]) -> SeriesData:
+    """Every point of a series from its chunks' ``(steps, vals, times)`` blobs, in seq order
+    (float64 arrays; the values of string and file series are JSON lists)."""
+    if not rows:
+        empty = np.empty(0, dtype=np.float64)
+        values: Any = empty.copy() if kind is FieldType.FLOAT_SERIES else []
+        return SeriesData(empty, values, empty.copy())
+    steps = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
+    times = np.concatenate([np.frombuffer(r[2], dtype=np.float64) for r in rows])
+    if kind is FieldType.FLOAT_SERIES:
+        values = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
+    else:
+        values = [v for r in rows for v in json.loads(r[1])]
+    return SeriesData(steps, values, times)

@@ -63,7 +63,7 @@ from nepnb.store.base import (
     validate_project_name,
 )
 from nepnb.store.blobs import BlobStore
-from nepnb.store.chunks import chunked_buckets, first_chunk, float64
+from nepnb.store.chunks import chunked_buckets, first_chunk, float64, series_of_chunks
 from nepnb.store.downsample import (
     SeriesBuckets,
     check_request,
@@ -576,17 +576,7 @@ class LocalStore(Store):
             "ORDER BY seq",
             (uid, path),
         ).fetchall()
-        if not rows:
-            empty = np.empty(0, dtype=np.float64)
-            values: Any = empty.copy() if kind is FieldType.FLOAT_SERIES else []
-            return SeriesData(empty, values, empty.copy())
-        steps = np.concatenate([np.frombuffer(r[0], dtype=np.float64) for r in rows])
-        times = np.concatenate([np.frombuffer(r[2], dtype=np.float64) for r in rows])
-        if kind is FieldType.FLOAT_SERIES:
-            values = np.concatenate([np.frombuffer(r[1], dtype=np.float64) for r in rows])
-        else:
-            values = [v for r in rows for v in json.loads(r[1])]
-        return SeriesData(steps, values, times)
+        return series_of_chunks(kind, rows)
 
     def read_series_buckets(
         self,

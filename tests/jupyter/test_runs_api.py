@@ -24,17 +24,10 @@ from tornado.httpclient import HTTPResponse
 
 import nepnb
 from nepnb.jupyter.runs import SETTINGS_FILE
-from tests.conftest import REPO_ROOT
+from tests.conftest import QUIET, REPO_ROOT
 from tests.jupyter.api import call
 
 PROJECT = "team/cls"
-QUIET: dict[str, Any] = {
-    "capture_stdout": False,
-    "capture_stderr": False,
-    "capture_hardware_metrics": False,
-    "git_ref": False,
-    "source_files": [],
-}
 
 
 # -- helpers --------------------------------------------------------------------------------

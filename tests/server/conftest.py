@@ -22,13 +22,6 @@ NEPTUNE_VARIABLES = (
     "NEPTUNE_MODE",
     "NEPTUNE_CUSTOM_RUN_ID",
 )
-QUIET: dict[str, Any] = {
-    "capture_stdout": False,
-    "capture_stderr": False,
-    "capture_hardware_metrics": False,
-    "git_ref": False,
-    "source_files": [],
-}
 
 
 @pytest.fixture(autouse=True)

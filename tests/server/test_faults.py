@@ -17,7 +17,8 @@ from nepnb.exceptions import NepnbWarning, ProjectNotFound
 from nepnb.server.auth import decode_token
 from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
-from tests.server.conftest import QUIET, OwnServer
+from tests.conftest import QUIET
+from tests.server.conftest import OwnServer
 from tests.servers import TrackingServer, free_port, fresh_postgres_database
 
 PROJECT = "team/cls"

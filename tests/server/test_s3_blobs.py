@@ -20,7 +20,8 @@ import nepnb as neptune
 from nepnb.exceptions import StoreError
 from nepnb.store.blobs import Blobs, BlobStore, open_blobs
 from nepnb.store.s3blobs import S3Blobs
-from tests.server.conftest import QUIET, OwnServer
+from tests.conftest import QUIET
+from tests.server.conftest import OwnServer
 from tests.servers import free_port
 
 boto3 = pytest.importorskip("boto3")

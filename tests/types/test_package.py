@@ -65,3 +65,29 @@ def test_modules_import_conversion_libraries_only_inside_functions() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in heavy, f"{source.name} imports {name}"
+
+
+def test_importing_nepnb_leaves_the_heavy_parts_for_later() -> None:
+    """`import nepnb` in a training script loads none of the Jupyter, server, HTTP or widget
+    stacks (the HTTP store was once imported eagerly: +65 ms for every user of the local store)."""
+    import subprocess
+    import sys
+
+    heavy = (
+        "tornado",
+        "jupyter_server",
+        "httpx",
+        "fastapi",
+        "sqlalchemy",
+        "boto3",
+        "anywidget",
+        "ipywidgets",
+        "nbdime",
+        "IPython",
+        "pandas",
+    )
+    code = f"import sys, nepnb; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
