@@ -70,6 +70,8 @@ class Applier(ABC):
             known = dict(self.known) if savepoints else self.known
             try:
                 reason = self._apply(op)
+                if savepoints:  # a buffered write that fails must fail inside the savepoint
+                    self.flush()
             except Dropped as dropped:
                 if savepoints:
                     self._db_release()
@@ -360,6 +362,9 @@ class Applier(ABC):
     @abstractmethod
     def _db_delete_under(self, path: str) -> None:
         """Delete the field ``path``, every field under it, and their chunks."""
+
+    def flush(self) -> None:  # noqa: B027 - a hook: most stores write at once
+        """Write what the subclass buffered (nothing by default)."""
 
     @abstractmethod
     def _db_savepoint(self) -> None:

@@ -15,6 +15,8 @@ from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind
 from tests.servers import ServerPool, fresh_postgres_database
 
+HEAD = "0004"
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -28,17 +30,26 @@ def test_an_empty_database_is_migrated_to_the_schema_the_code_queries(empty_data
     engine = make_engine(empty_database)
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == HEAD
     schema = inspect(engine)
     for table in tables.metadata.sorted_tables:
         columns = {c["name"] for c in schema.get_columns(table.name)}
         assert columns == {c.name for c in table.columns}, table.name
     migrate(engine)  # again: nothing to do
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == HEAD
+    if engine.dialect.name == "postgresql":  # chunks compressed with LZ4, not pglz
+        with engine.connect() as con:
+            methods = con.execute(
+                text(
+                    "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
+                    "'series_chunks'::regclass AND attname IN ('steps', 'vals', 'times')"
+                )
+            ).all()
+        assert sorted(methods) == [("steps", "l"), ("times", "l"), ("vals", "l")]
     engine.dispose()
 
 
-@pytest.mark.parametrize("previous", ["0001", "0002"])
+@pytest.mark.parametrize("previous", ["0001", "0002", "0003"])
 def test_an_older_schema_is_upgraded_with_its_data(
     empty_database: str, tmp_path: Path, previous: str
 ) -> None:
@@ -58,7 +69,7 @@ def test_an_older_schema_is_upgraded_with_its_data(
             con.execute(text(statement))
 
     migrate(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == HEAD
     store = SQLStore(engine, tmp_path / "blobs")
     found = store.find_object("team/cls", sys_id="CLS-1")
     assert store.get_fields(found.uid)["lr"].value == 0.5

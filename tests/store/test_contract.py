@@ -171,6 +171,54 @@ def test_a_namespace_cannot_become_a_field(store: Store) -> None:
     assert "ns" not in store.get_fields(run.uid)
 
 
+def test_operations_of_one_batch_see_the_ones_before_them(store: Store) -> None:
+    # Stores may buffer a batch's writes: each operation must still see the earlier ones.
+    run = new_run(store)
+    result = store.apply(
+        run.uid,
+        Batch(
+            [
+                assign("ns/a", FieldType.INT, 1),
+                assign("ns", FieldType.INT, 2),  # a namespace since the operation before
+                floats("s", [0, 1], [1, 2]),
+                Operation(OpKind.DELETE, "s"),
+                assign("s", FieldType.STRING, "was a series"),
+                assign("x", FieldType.INT, 1),
+                assign("x", FieldType.INT, 2),
+                floats("t", [0], [5]),
+                floats("t", [1, 2], [6, 7]),
+                Operation(OpKind.CLEAR, "t"),
+                floats("t", [3], [8]),
+            ]
+        ),
+    )
+    assert [r.path for r in result.rejected] == ["ns"]
+    fields = store.get_fields(run.uid)
+    assert fields["ns/a"].value == 1 and "ns" not in fields
+    assert fields["s"].value == "was a series" and fields["x"].value == 2
+    assert store.read_series(run.uid, "t").values.tolist() == [8.0]
+
+
+def test_a_batch_with_a_failing_operation_keeps_the_others(store: Store) -> None:
+    run = new_run(store)
+    store.apply(run.uid, Batch([floats("s", [0], [1])]))
+    result = store.apply(
+        run.uid,
+        Batch(
+            [
+                assign("before", FieldType.INT, 1),
+                assign("s", FieldType.INT, 2),  # refused: s is a series
+                floats("s", [1, 2], [2, 3]),
+                assign("after", FieldType.INT, 3),
+            ]
+        ),
+    )
+    assert [r.path for r in result.rejected] == ["s"]
+    fields = store.get_fields(run.uid)
+    assert fields["before"].value == 1 and fields["after"].value == 3
+    assert store.read_series(run.uid, "s").values.tolist() == [1.0, 2.0, 3.0]
+
+
 def test_delete_removes_a_field_or_a_whole_namespace(store: Store) -> None:
     run = new_run(store)
     store.apply(
