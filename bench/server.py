@@ -59,7 +59,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(database: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_server(
+    database: str, folder: Path, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str, str]:
     """The server process, its URL and an admin API key."""
     engine = make_engine(database)
     migrate(engine)
@@ -75,7 +77,8 @@ def start_server(database: str, folder: Path) -> tuple[subprocess.Popen[bytes], 
     log = open(folder / "server.log", "wb")  # noqa: SIM115 - open while the server runs
     process = subprocess.Popen(
         [sys.executable, "-m", "nepnb", "server", "--database", database, "--blobs",
-         str(folder / "blobs"), "--port", str(port), "--log-level", "warning"],
+         str(folder / "blobs"), "--port", str(port), "--log-level", "warning",
+         "--workers", str(workers)],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -144,8 +147,9 @@ def peak_rss(pid: int, stop: threading.Event, out: dict[str, int]) -> None:
     process = psutil.Process(pid)
     out["rss"] = 0
     while not stop.wait(0.25):
-        try:
-            out["rss"] = max(out["rss"], process.memory_info().rss)
+        try:  # with --workers: the supervisor and its workers together
+            family = [process, *process.children(recursive=True)]
+            out["rss"] = max(out["rss"], sum(p.memory_info().rss for p in family))
         except psutil.Error:
             return
 
@@ -188,13 +192,16 @@ def main() -> int:
     )
     parser.add_argument("--fetch-points", type=int, default=1_000_000)
     parser.add_argument("--database", default=None, help="default: SQLite in a temp folder")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (nepnb server --workers)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="nepnb-bench-server-") as tmp:
         folder = Path(tmp)
         database = args.database or f"sqlite:///{folder / 'server.db'}"
-        process, url, key = start_server(database, folder)
+        process, url, key = start_server(database, folder, args.workers)
         stop = threading.Event()
         memory: dict[str, int] = {}
         watcher = threading.Thread(target=peak_rss, args=(process.pid, stop, memory))
@@ -239,6 +246,7 @@ def main() -> int:
         "fetch_seconds": timings["fetch"],
         "buckets_1000_seconds": timings["buckets"],
         "database": "postgresql" if database.startswith("postgres") else "sqlite",
+        "workers": args.workers,
         "machine": machine_info(),
     }
     rows = [
@@ -253,7 +261,8 @@ def main() -> int:
     print(
         f"{args.clients} clients x {args.series} series x {args.points} points per batch "
         f"every {args.period} s, "
-        f"{elapsed:.1f} s, {figures['database']}, one server process, "
+        f"{elapsed:.1f} s, {figures['database']}, "
+        f"{'one server process' if args.workers == 1 else f'{args.workers} server workers'}, "
         f"{figures['machine']['cpus_usable']} CPUs"
     )
     print(render(["measure", "nepnb", "target"], rows))

@@ -123,6 +123,7 @@ class TrackingServer:
     blobs: Path | str  # a folder or s3://BUCKET/PREFIX
     log: Path
     port: int
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -137,6 +138,7 @@ class TrackingServer:
                 [
                     sys.executable, "-m", "nepnb", "server", "--database", self.database,
                     "--blobs", str(self.blobs), "--port", str(self.port), "--log-level", "warning",
+                    "--workers", str(self.workers),
                 ],
                 stdout=out, stderr=subprocess.STDOUT, env=env,
             )  # fmt: skip

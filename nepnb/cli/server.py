@@ -48,8 +48,20 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "may share one database and one blob store. Make the first admin and tokens with "
         "`nepnb admin`.",
     )
-    server.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    server.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on")
+    server.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    server.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port to listen on (default: %(default)s)"
+    )
+    server.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port (default: %(default)s; one per CPU core "
+        "makes use of them all)",
+    )
     server.add_argument(
         "--blobs",
         default=None,
@@ -58,7 +70,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         f"the AWS environment, endpoint from $NEPNB_S3_ENDPOINT_URL) "
         f"(default: ${BLOBS_ENV}, else NEPNB_HOME/server/blobs)",
     )
-    server.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    server.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning"],
+        help="how much the server logs (default: %(default)s)",
+    )
     server.set_defaults(handler=run_server)
 
     admin = commands.add_parser(
@@ -143,15 +160,47 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     rotate.set_defaults(handler=admin_token_rotate)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from nepnb.server.app import create_app
 
-    app = create_app(args.database or default_database(), args.blobs or default_blobs())
-    print(f"nepnb server: listening on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    database, blobs = args.database or default_database(), args.blobs or default_blobs()
+    # Made here even with workers: a bad database or bucket is one error, not one per
+    # worker, and the schema is migrated once before they start.
+    app = create_app(database, blobs)
+    options = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+    print(f"nepnb server: listening on http://{args.host}:{args.port}{workers}", flush=True)
+    if args.workers == 1:
+        uvicorn.run(app, access_log=False, **options)
+        return 0
+    app.state.store.close()
+    # Each worker process builds its app from the environment (uvicorn imports it by name).
+    os.environ[DATABASE_ENV], os.environ[BLOBS_ENV] = database, str(blobs)
+    uvicorn.run(
+        "nepnb.cli.server:app_from_environment",
+        factory=True,
+        workers=args.workers,
+        access_log=False,
+        **options,
+    )
     return 0
+
+
+def app_from_environment() -> Any:
+    """The server app over ``$NEPNB_SERVER_DATABASE`` and ``$NEPNB_SERVER_BLOBS`` (the
+    defaults when unset): what each worker of ``nepnb server --workers N`` serves."""
+    from nepnb.server.app import create_app
+
+    return create_app(default_database(), default_blobs())
 
 
 def _identity(args: argparse.Namespace) -> Any:

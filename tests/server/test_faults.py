@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
 import nepnb as neptune
@@ -164,41 +165,79 @@ def test_two_servers_on_one_postgresql_database(
     )
     second.start()
     try:
-        stores = [
-            HTTPStore(deployment.server.url, deployment.admin_key, retry_for=10),
-            HTTPStore(second.url, deployment.admin_key, retry_for=10),
-        ]
-        made: list[str] = []
-        errors: list[BaseException] = []
-
-        def client(n: int) -> None:
-            try:
-                for _ in range(10):
-                    store = stores[n % 2]
-                    run = store.create_object(PROJECT, ObjectKind.RUN)
-                    made.append(run.sys_id)
-                    for i in range(5):
-                        other = stores[(n + i) % 2]  # the same run, through both servers
-                        other.apply(run.uid, _points("loss", i))
-            except BaseException as error:
-                errors.append(error)
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert not errors
-        assert sorted(made, key=lambda s: int(s.split("-")[1])) == [
-            f"CLS-{i}" for i in range(1, 61)
-        ]
-        for run in stores[0].list_objects(PROJECT, ObjectKind.RUN):
-            assert stores[1].read_series(run.uid, "loss").steps.tolist() == [0, 1, 2, 3, 4]
-        # A blob put through one server is read through the other.
-        digest = stores[1].put_blob(b"shared")
-        assert stores[0].read_blob(digest) == b"shared"
+        _many_clients_through(
+            [
+                HTTPStore(deployment.server.url, deployment.admin_key, retry_for=10),
+                HTTPStore(second.url, deployment.admin_key, retry_for=10),
+            ]
+        )
     finally:
         second.stop()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_one_server_with_two_worker_processes(server_pool, tmp_path: Path, database: str) -> None:
+    """`nepnb server --workers 2`: two processes share the port (and the database)."""
+    from nepnb.server.auth import Identity
+    from nepnb.server.database import make_engine, migrate
+
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'server.db'}"
+    else:
+        url = fresh_postgres_database(server_pool, "workers")
+    engine = make_engine(url)
+    migrate(engine)
+    identity = Identity(engine)
+    identity.create_account("admin", admin=True)
+    key = decode_token(identity.issue_token("admin", api_url="http://unused")[1])[1]
+    engine.dispose()
+    server = TrackingServer(
+        url, tmp_path / "blobs", tmp_path / "server.log", free_port(), workers=2
+    )
+    server.start()
+    try:
+        assert server.process is not None
+        workers = psutil.Process(server.process.pid).children()
+        assert len([w for w in workers if "spawn" in " ".join(w.cmdline())]) == 2
+        # Each store has its own connections: the kernel hands them to either worker.
+        _many_clients_through([HTTPStore(server.url, key, retry_for=10) for _ in range(4)])
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, [w.cmdline() for w in alive]
+
+
+def _many_clients_through(stores: list[HTTPStore]) -> None:
+    """Six clients make ten runs each and log to each run through every store in turn: run
+    ids are unique and consecutive, every point arrives once, blobs are shared."""
+    made: list[str] = []
+    errors: list[BaseException] = []
+
+    def client(n: int) -> None:
+        try:
+            for _ in range(10):
+                store = stores[n % len(stores)]
+                run = store.create_object(PROJECT, ObjectKind.RUN)
+                made.append(run.sys_id)
+                for i in range(5):
+                    other = stores[(n + i) % len(stores)]  # the same run, through all
+                    other.apply(run.uid, _points("loss", i))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(made, key=lambda s: int(s.split("-")[1])) == [f"CLS-{i}" for i in range(1, 61)]
+    for run in stores[0].list_objects(PROJECT, ObjectKind.RUN):
+        assert stores[-1].read_series(run.uid, "loss").steps.tolist() == [0, 1, 2, 3, 4]
+    # A blob put through one server is read through the other.
+    digest = stores[-1].put_blob(b"shared")
+    assert stores[0].read_blob(digest) == b"shared"
 
 
 def _points(path: str, step: int):
