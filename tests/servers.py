@@ -315,6 +315,17 @@ class ServerPool:
         self._stack.close()
 
 
+def restart_postgres(folder: Path) -> None:
+    """Restart the PostgreSQL of ``running_postgres(folder)``, dropping every connection."""
+    binaries = postgres_bin()
+    assert binaries is not None
+    subprocess.run(
+        _as_postgres([str(binaries / "pg_ctl"), "-D", str(folder / "data"), "-m", "fast",
+                      "-l", str(folder / "postgres.log"), "-w", "restart"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
 def fresh_postgres_database(pool: ServerPool, name: str) -> str:
     """The URL of a new, empty database ``name`` on the session's PostgreSQL."""
     from sqlalchemy import text

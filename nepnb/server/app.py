@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 
 from nepnb import __version__
 from nepnb.exceptions import (
@@ -29,6 +30,7 @@ from nepnb.exceptions import (
     MissingField,
     NepnbError,
     ObjectNotFound,
+    ServerUnavailable,
     error_payload,
 )
 from nepnb.server.auth import Identity, Principal
@@ -144,6 +146,18 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     @app.exception_handler(NepnbError)
     async def _nepnb_error(_request: Request, error: NepnbError) -> Response:
         return WireResponse(error_payload(error), status_code=error.http_status)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, error: OperationalError) -> Response:
+        # The database restarted, failed over or is unreachable: the pool drops its
+        # connections and a client's retry (503 is retried) gets fresh ones.
+        log.warning("nepnb: %s %s: the database failed: %s", request.method, request.url.path,
+                    error.orig)  # fmt: skip
+        unavailable = ServerUnavailable(
+            f"the tracking server cannot reach its database right now ({error.orig}); "
+            "try again shortly"
+        )
+        return WireResponse(error_payload(unavailable), status_code=unavailable.http_status)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:

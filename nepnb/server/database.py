@@ -43,7 +43,9 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": 60, "check_same_thread": False})
             _sqlite_transactions(engine)
             return engine
-        return create_engine(parsed, pool_size=8, max_overflow=16, pool_pre_ping=True)
+        # No ping before each checkout (a round trip per request): a connection the database
+        # dropped fails its request with 503, the pool is emptied, and the client retries.
+        return create_engine(parsed, pool_size=8, max_overflow=16)
     except (SQLAlchemyError, ImportError) as error:
         raise StoreError(
             f"cannot use the database {parsed.render_as_string(hide_password=True)}: {error}. "

@@ -20,7 +20,13 @@ from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
 from tests.conftest import QUIET
 from tests.server.conftest import OwnServer
-from tests.servers import TrackingServer, free_port, fresh_postgres_database
+from tests.servers import (
+    TrackingServer,
+    free_port,
+    fresh_postgres_database,
+    restart_postgres,
+    running_postgres,
+)
 
 PROJECT = "team/cls"
 
@@ -206,6 +212,35 @@ def test_one_server_with_two_worker_processes(server_pool, tmp_path: Path, datab
     assert server.process.returncode == 0
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, [w.cmdline() for w in alive]
+
+
+def test_a_database_restart_under_a_running_client_loses_nothing(tmp_path: Path) -> None:
+    """PostgreSQL restarts (every pooled connection of the server dies): the next requests
+    answer 503, the client retries them on fresh connections; nothing lost or doubled."""
+    from nepnb.server.auth import Identity
+    from nepnb.server.database import make_engine, migrate
+
+    with running_postgres(tmp_path / "pg") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        identity = Identity(engine)
+        identity.create_account("admin", admin=True)
+        key = decode_token(identity.issue_token("admin", api_url="http://unused")[1])[1]
+        engine.dispose()
+        server = TrackingServer(url, tmp_path / "blobs", tmp_path / "server.log", free_port())
+        server.start()
+        try:
+            store = HTTPStore(server.url, key, retry_for=30)
+            run = store.create_object(PROJECT, ObjectKind.RUN)
+            for step in range(6):
+                store.apply(run.uid, _points("loss", step))
+                if step % 2:
+                    restart_postgres(tmp_path / "pg")
+            assert store.read_series(run.uid, "loss").steps.tolist() == [0, 1, 2, 3, 4, 5]
+        finally:
+            server.stop()
+    log = (tmp_path / "server.log").read_text()
+    assert "the database failed" in log and "Traceback" not in log
 
 
 def _many_clients_through(stores: list[HTTPStore]) -> None:
