@@ -6,7 +6,7 @@ of a long series over HTTP.
     .venv/bin/python bench/server.py --database postgresql://USER@HOST/DB
 
 Starts `nepnb server` (SQLite in a temp folder unless --database) on a loopback port, makes
-an admin token, then runs the clients as threads of this process, each with its own HTTP
+a contributor service account's token, then runs the clients as threads of this process, each with its own HTTP
 store (own connections), each sending a batch of ``--points`` points to each of
 ``--series`` float series every ``--period`` seconds (an async run's writer ships its
 queue in such batches), until the time is up; ``--period 0`` sends back to back to find
@@ -43,8 +43,9 @@ import numpy as np
 import psutil
 
 from bench._report import machine_info, render
-from nepnb.server.auth import Identity
+from nepnb.server.auth import Identity, decode_token
 from nepnb.server.database import make_engine, migrate
+from nepnb.server.sql import SQLStore
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore
@@ -62,17 +63,19 @@ def free_port() -> int:
 def start_server(
     database: str, folder: Path, workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], str, str]:
-    """The server process, its URL and an admin API key."""
+    """The server process, its URL and the API key of a service account that is a
+    contributor of the project (as a team's training jobs would be: access is checked on
+    every request, not waved through as for an admin)."""
     engine = make_engine(database)
     migrate(engine)
+    SQLStore(engine, folder / "blobs").get_project(PROJECT, create=True)
     identity = Identity(engine)
     name = f"bench-{int(time.time())}"
-    identity.create_account(name, admin=True)
+    identity.create_account(name, kind="service")
+    identity.grant(PROJECT, name, "contributor")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    key = json.loads(__import__("base64").b64decode(identity.issue_token(name, api_url=url)[1]))[
-        "api_key"
-    ]
+    key = decode_token(identity.issue_token(name, api_url=url)[1])[1]
     engine.dispose()
     log = open(folder / "server.log", "wb")  # noqa: SIM115 - open while the server runs
     process = subprocess.Popen(

@@ -306,31 +306,28 @@ class Identity:
         """The role of ``principal`` on ``project`` (None: no access, or no such project;
         an admin is the owner of every project, so reading a missing one finds nothing in
         it, as in the local store)."""
-        p, m = t.projects.c, t.project_members.c
-        with self.engine.connect() as con:
-            if principal.admin:  # of every project, even one not made yet
-                return "owner"
-            found = con.execute(select(p.id, p.visibility).where(p.name == project)).first()
-            if found is None:
-                return None
-            project_id, visibility = found
-            role = con.execute(
-                select(m.role).where(
-                    m.project_id == project_id, m.account_id == principal.account_id
+        if principal.admin:  # of every project, even one not made yet
+            return "owner"
+        p, m, w = t.projects.c, t.project_members.c, t.workspace_members.c
+        member_role = select(m.role).where(
+            m.project_id == p.id, m.account_id == principal.account_id
+        )
+        in_workspace = select(w.account_id).where(
+            w.workspace == project.split("/")[0], w.account_id == principal.account_id
+        )
+        with self.engine.connect() as con:  # one round trip: this runs for every request
+            found = con.execute(
+                select(p.visibility, member_role.scalar_subquery(), in_workspace.exists()).where(
+                    p.name == project
                 )
-            ).scalar()
-            if role is not None or principal.kind == "service":
-                return role
-            if visibility == "public":
-                return "viewer"
-            if visibility == "workspace":
-                member = con.execute(
-                    select(t.workspace_members.c.account_id).where(
-                        t.workspace_members.c.workspace == project.split("/")[0],
-                        t.workspace_members.c.account_id == principal.account_id,
-                    )
-                ).first()
-                return "viewer" if member else None
+            ).first()
+        if found is None:
+            return None
+        visibility, role, workspace_member = found
+        if role is not None or principal.kind == "service":
+            return role
+        if visibility == "public" or (visibility == "workspace" and workspace_member):
+            return "viewer"
         return None
 
     def check(self, principal: Principal, project: str, need: str) -> None:
