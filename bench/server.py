@@ -6,8 +6,8 @@ of a long series over HTTP.
     .venv/bin/python bench/server.py --database postgresql://USER@HOST/DB
 
 Starts `nepnb server` (SQLite in a temp folder unless --database) on a loopback port, makes
-a contributor service account's token, then runs the clients as threads of this process, each with its own HTTP
-store (own connections), each sending a batch of ``--points`` points to each of
+a token for a service account that is a contributor of the project, then runs the clients
+as threads of this process, each with its own HTTP store (own connections), each sending a batch of ``--points`` points to each of
 ``--series`` float series every ``--period`` seconds (an async run's writer ships its
 queue in such batches), until the time is up; ``--period 0`` sends back to back to find
 the ceiling. Reports points ingested per
