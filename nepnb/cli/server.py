@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
 from nepnb.config import default_home
+from nepnb.exceptions import StoreError
 
 DATABASE_ENV = "NEPNB_SERVER_DATABASE"
 BLOBS_ENV = "NEPNB_SERVER_BLOBS"
@@ -176,9 +178,17 @@ def run_server(args: argparse.Namespace) -> int:
     # Made here even with workers: a bad database or bucket is one error, not one per
     # worker, and the schema is migrated once before they start.
     app = create_app(database, blobs)
+    _check_port_free(args.host, args.port)
     options = {"host": args.host, "port": args.port, "log_level": args.log_level}
     workers = f", {args.workers} workers" if args.workers > 1 else ""
     print(f"nepnb server: listening on http://{args.host}:{args.port}{workers}", flush=True)
+    if not app.state.identity.has_admin():
+        where = "" if args.database is None else f" --database {args.database}"
+        print(
+            "nepnb server: no admin yet; make the first one (it prints their API token) with\n"
+            f"  nepnb admin init NAME{where} --url http://HOST:{args.port}",
+            flush=True,
+        )
     if args.workers == 1:
         uvicorn.run(app, access_log=False, **options)
         return 0
@@ -193,6 +203,21 @@ def run_server(args: argparse.Namespace) -> int:
         **options,
     )
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """A clear error now rather than uvicorn's log line after start-up."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise StoreError(
+                f"cannot listen on {host}:{port} ({error.strerror}): another program (another "
+                "nepnb server?) uses that port, or the address is not this machine's. Choose "
+                "another with --port or --host."
+            ) from None
 
 
 def app_from_environment() -> Any:

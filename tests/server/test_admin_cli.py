@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,26 @@ def test_the_server_refuses_a_bad_database_url_without_a_traceback(tmp_path: Pat
     )
     assert done.returncode == 1
     assert "nepnb: error:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_server_says_when_its_port_is_taken(tmp_path: Path) -> None:
+    port = free_port()
+    database = f"sqlite:///{tmp_path / 'team.db'}"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        done = nepnb("server", "--database", database, "--port", str(port), env=dict(os.environ))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "listening" not in done.stdout
+
+
+def test_a_server_with_no_admin_says_how_to_make_one(tmp_path: Path) -> None:
+    server = TrackingServer(
+        f"sqlite:///{tmp_path / 'team.db'}", tmp_path / "blobs", tmp_path / "log", free_port()
+    )
+    server.start()
+    server.stop()
+    log = server.log.read_text()
+    assert f"listening on http://127.0.0.1:{server.port}" in log
+    assert "no admin yet" in log and "nepnb admin init NAME --database sqlite:///" in log
