@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -324,6 +325,26 @@ def restart_postgres(folder: Path) -> None:
                       "-l", str(folder / "postgres.log"), "-w", "restart"]),
         check=True, capture_output=True,
     )  # fmt: skip
+
+
+@contextmanager
+def postgres_stopped(folder: Path) -> Iterator[None]:
+    """The PostgreSQL of ``running_postgres(folder)`` stopped, then started again as it was."""
+    binaries = postgres_bin()
+    assert binaries is not None
+    data = folder / "data"
+    options = shlex.split((data / "postmaster.opts").read_text())[3:]  # after postgres -D DIR
+    pg_ctl = [str(binaries / "pg_ctl"), "-D", str(data)]
+    subprocess.run(_as_postgres([*pg_ctl, "-m", "fast", "-w", "stop"]), check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        yield
+    finally:
+        subprocess.run(
+            _as_postgres([*pg_ctl, "-o", shlex.join(options), "-l", str(folder / "postgres.log"),
+                          "-w", "start"]),
+            check=True, capture_output=True,
+        )  # fmt: skip
 
 
 def fresh_postgres_database(pool: ServerPool, name: str) -> str:

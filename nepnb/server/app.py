@@ -202,7 +202,9 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     # service ---------------------------------------------------------------------------
     @app.get(f"{API}/health", tags=["service"])
     async def health() -> Response:
-        """Whether the server runs (no token needed)."""
+        """Whether the server runs and reaches its database (no token needed). A load
+        balancer reads the 503 it answers when the database is away as "not this one"."""
+        await call(store.ping)
         return WireResponse({"status": "ok", "version": __version__})
 
     @app.get(f"{API}/whoami", tags=["service"])

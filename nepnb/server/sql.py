@@ -91,6 +91,11 @@ class SQLStore(Store):
     def close(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> None:
+        """A round trip to the database (OperationalError when it is away)."""
+        with self._read() as con:
+            con.execute(select(1))
+
     # transactions ----------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[Connection]:

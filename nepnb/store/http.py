@@ -167,7 +167,7 @@ class HTTPStore(Store):
                     if response.status_code >= 400:
                         raise _error(response)
                     return response
-                problem = f"HTTP {response.status_code}"
+                problem = response
                 if not idempotent:
                     raise _error(response)
             if time.monotonic() + delay > deadline:
@@ -176,6 +176,11 @@ class HTTPStore(Store):
             delay = min(delay * 2, 5.0)
 
     def _unavailable(self, problem: Any) -> ServerUnavailable:
+        if isinstance(problem, httpx.Response):
+            said = _error(problem)
+            if isinstance(said, ServerUnavailable):  # it answered why: say that
+                return ServerUnavailable(f"{self.api_url}: {said}")
+            problem = f"HTTP {problem.status_code}"
         return ServerUnavailable(
             f"the tracking server {self.api_url} did not answer ({problem}). Is it running and "
             "reachable? Writes in async and offline mode stay queued on disk; `nepnb sync` "

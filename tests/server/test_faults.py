@@ -8,13 +8,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import numpy as np
 import psutil
 import pytest
 
 import nepnb as neptune
 from nepnb.cli.main import main
-from nepnb.exceptions import NepnbWarning, ProjectNotFound
+from nepnb.exceptions import NepnbWarning, ProjectNotFound, ServerUnavailable
 from nepnb.server.auth import decode_token
 from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
@@ -24,6 +25,7 @@ from tests.servers import (
     TrackingServer,
     free_port,
     fresh_postgres_database,
+    postgres_stopped,
     restart_postgres,
     running_postgres,
 )
@@ -237,6 +239,15 @@ def test_a_database_restart_under_a_running_client_loses_nothing(tmp_path: Path)
                 if step % 2:
                     restart_postgres(tmp_path / "pg")
             assert store.read_series(run.uid, "loss").steps.tolist() == [0, 1, 2, 3, 4, 5]
+            assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
+            with postgres_stopped(tmp_path / "pg"):
+                health = httpx.get(f"{server.url}/api/v1/health")
+                assert health.status_code == 503
+                assert "cannot reach its database" in health.json()["error"]["message"]
+                with pytest.raises(ServerUnavailable, match="cannot reach its database"):
+                    HTTPStore(server.url, key, retry_for=1).apply(run.uid, _points("loss", 6))
+            store.apply(run.uid, _points("loss", 6))
+            assert store.read_series(run.uid, "loss").steps.tolist() == [0, 1, 2, 3, 4, 5, 6]
         finally:
             server.stop()
     log = (tmp_path / "server.log").read_text()
