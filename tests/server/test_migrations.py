@@ -28,17 +28,20 @@ def test_an_empty_database_is_migrated_to_the_schema_the_code_queries(empty_data
     engine = make_engine(empty_database)
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     schema = inspect(engine)
     for table in tables.metadata.sorted_tables:
         columns = {c["name"] for c in schema.get_columns(table.name)}
         assert columns == {c.name for c in table.columns}, table.name
+    assert "applied_batches_object" in {
+        index["name"] for index in schema.get_indexes("applied_batches")
+    }
     migrate(engine)  # again: nothing to do
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     engine.dispose()
 
 
-@pytest.mark.parametrize("previous", ["0001", "0002"])
+@pytest.mark.parametrize("previous", ["0001", "0002", "0003"])
 def test_an_older_schema_is_upgraded_with_its_data(
     empty_database: str, tmp_path: Path, previous: str
 ) -> None:
@@ -58,7 +61,7 @@ def test_an_older_schema_is_upgraded_with_its_data(
             con.execute(text(statement))
 
     migrate(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     store = SQLStore(engine, tmp_path / "blobs")
     found = store.find_object("team/cls", sys_id="CLS-1")
     assert store.get_fields(found.uid)["lr"].value == 0.5
@@ -70,4 +73,8 @@ def test_an_older_schema_is_upgraded_with_its_data(
     run = store.create_object("team/cls", ObjectKind.RUN)
     assert run.sys_id == "CLS-2"
     store.apply(run.uid, Batch([Operation(OpKind.ASSIGN, "lr", FieldType.FLOAT, 0.1)]))
+    # The objects of the older revision go to the trash and out of it (revision 0004).
+    store.trash_objects("team/cls", ["CLS-1"])
+    assert [o.sys_id for o in store.clear_trash("team/cls")] == ["CLS-1"]
+    assert [o.sys_id for o in store.list_objects("team/cls", ObjectKind.RUN)] == ["CLS-2"]
     engine.dispose()
