@@ -44,6 +44,7 @@ __all__ = [
     "get_project_service_account_list",
     "get_trash_list",
     "get_workspace_member_list",
+    "project_name",
     "remove_project_member",
     "remove_project_service_account",
     "restore_objects_from_trash",
@@ -71,8 +72,9 @@ def _server(api_token: str | None, what: str) -> Any:
     return store
 
 
-def _project(project: str | None, workspace: str | None) -> str:
-    """``workspace/project`` from Neptune's ``project`` and ``workspace`` arguments."""
+def project_name(project: str | None, workspace: str | None = None) -> str:
+    """``workspace/project`` from Neptune's ``project`` and ``workspace`` arguments (default
+    project: $NEPTUNE_PROJECT); InvalidProjectName saying how to fix a bad one."""
     from nepnb.client.config import PROJECT_ENV
 
     name = project or os.environ.get(PROJECT_ENV)
@@ -113,7 +115,7 @@ def create_project(
     or "workspace". On a server only its admins may; Conflict if it exists."""
     from nepnb.exceptions import InvalidValue
 
-    project = _project(name, workspace)
+    project = project_name(name, workspace)
     if visibility not in VISIBILITIES:
         raise InvalidValue(f"visibility {visibility!r} is not one of 'priv', 'pub', 'workspace'")
     store = _store(api_token)
@@ -135,7 +137,7 @@ def delete_project(
     project: str, *, workspace: str | None = None, api_token: str | None = None
 ) -> None:
     """Delete a project with all its objects, notebooks and checkpoints (owners, admins)."""
-    _store(api_token).delete_project(_project(project, workspace))
+    _store(api_token).delete_project(project_name(project, workspace))
 
 
 # members -------------------------------------------------------------------------------
@@ -144,7 +146,7 @@ def get_project_member_list(
 ) -> dict[str, str]:
     """The users of a project and their roles: ``{"jackie": "owner", ...}``."""
     store = _server(api_token, "listing project members")
-    return store.project_members(_project(project, workspace))  # type: ignore[no-any-return]
+    return store.project_members(project_name(project, workspace))  # type: ignore[no-any-return]
 
 
 def add_project_member(
@@ -157,7 +159,7 @@ def add_project_member(
 ) -> None:
     """Give a user a role ("viewer", "contributor", "owner") on a project (owners, admins)."""
     store = _server(api_token, "adding project members")
-    store.add_project_member(_project(project, workspace), username, role)
+    store.add_project_member(project_name(project, workspace), username, role)
 
 
 def remove_project_member(
@@ -165,7 +167,7 @@ def remove_project_member(
 ) -> None:
     """Take a user's role on a project away (owners, admins)."""
     store = _server(api_token, "removing project members")
-    store.remove_project_member(_project(project, workspace), username)
+    store.remove_project_member(project_name(project, workspace), username)
 
 
 def get_project_service_account_list(
@@ -174,7 +176,7 @@ def get_project_service_account_list(
     """The service accounts assigned to a project and their roles."""
     store = _server(api_token, "listing service accounts")
     return store.project_members(  # type: ignore[no-any-return]
-        _project(project, workspace), kind="service"
+        project_name(project, workspace), kind="service"
     )
 
 
@@ -189,7 +191,7 @@ def add_project_service_account(
     """Assign a service account to a project with a role (owners, admins)."""
     store = _server(api_token, "assigning service accounts")
     store.add_project_member(
-        _project(project, workspace), service_account_name, role, kind="service"
+        project_name(project, workspace), service_account_name, role, kind="service"
     )
 
 
@@ -202,7 +204,9 @@ def remove_project_service_account(
 ) -> None:
     """Take a service account off a project (owners, admins)."""
     store = _server(api_token, "removing service accounts")
-    store.remove_project_member(_project(project, workspace), service_account_name, kind="service")
+    store.remove_project_member(
+        project_name(project, workspace), service_account_name, kind="service"
+    )
 
 
 def get_workspace_member_list(workspace: str, *, api_token: str | None = None) -> dict[str, str]:
@@ -222,7 +226,7 @@ def trash_objects(
 ) -> None:
     """Move runs, models or model versions (by ``sys/id``, e.g. "CLS-12") to the project's
     trash. All or nothing: an unknown id raises ObjectNotFound naming it, and nothing moves."""
-    _store(api_token).trash_objects(_project(project, workspace), ids)
+    _store(api_token).trash_objects(project_name(project, workspace), ids)
 
 
 def restore_objects_from_trash(
@@ -233,7 +237,7 @@ def restore_objects_from_trash(
     api_token: str | None = None,
 ) -> None:
     """Take objects out of the trash (nepnb's addition: Neptune did it in its web app)."""
-    _store(api_token).restore_objects(_project(project, workspace), ids)
+    _store(api_token).restore_objects(project_name(project, workspace), ids)
 
 
 def delete_objects_from_trash(
@@ -245,14 +249,14 @@ def delete_objects_from_trash(
 ) -> None:
     """Delete objects in the trash for good; their bytes stop counting toward the project's
     storage limit. Objects not in the trash are refused (nothing is deleted)."""
-    _store(api_token).delete_objects_from_trash(_project(project, workspace), ids)
+    _store(api_token).delete_objects_from_trash(project_name(project, workspace), ids)
 
 
 def clear_trash(
     project: str, *, workspace: str | None = None, api_token: str | None = None
 ) -> None:
     """Delete every object in the project's trash for good."""
-    _store(api_token).clear_trash(_project(project, workspace))
+    _store(api_token).clear_trash(project_name(project, workspace))
 
 
 def get_trash_list(
@@ -261,7 +265,7 @@ def get_trash_list(
     """The objects in the project's trash (nepnb's addition): ``[{"id": "CLS-3", "kind":
     "run", "name": ..., "size": bytes}, ...]``, oldest first."""
     store = _store(api_token)
-    found = store.list_trash(_project(project, workspace))
+    found = store.list_trash(project_name(project, workspace))
     fields = store.get_fields_of([o.uid for o in found], ["sys/name", "sys/size"])
     listed = []
     for info in found:

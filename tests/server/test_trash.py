@@ -13,9 +13,10 @@ from nepnb.cli.main import main
 from nepnb.exceptions import NepnbWarning, ObjectNotFound, StorageLimitExceeded
 from nepnb.server.auth import Identity, decode_token
 from nepnb.server.database import make_engine
+from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
 from tests.conftest import QUIET
-from tests.server.conftest import OwnServer
+from tests.server.conftest import OwnServer, Team
 from tests.servers import ServerPool, fresh_postgres_database
 
 PROJECT = "team/cls"
@@ -117,3 +118,33 @@ def test_management_over_http(server: OwnServer, monkeypatch: pytest.MonkeyPatch
     assert management.get_trash_list(PROJECT) == []
     management.delete_project(PROJECT)
     assert PROJECT not in management.get_project_list()
+
+
+def test_the_trash_command_on_a_server(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.cli.test_trash_cli import nepnb
+
+    project = f"{team.name('acme')}/cls"
+    admin = team.store(team.token(team.account("root", admin=True)))
+    admin.get_project(project, create=True)
+    for _ in range(2):
+        admin.create_object(project, ObjectKind.RUN)
+    viewer, contributor = team.account("viewer"), team.account("dev")
+    team.identity.grant(project, viewer, "viewer")
+    team.identity.grant(project, contributor, "contributor")
+    monkeypatch.setenv("NEPTUNE_PROJECT", project)
+
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", team.token(viewer))
+    refused = nepnb("trash", "add", "CLS-1")
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert "needs the contributor role" in refused.stderr
+
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", team.token(contributor))
+    assert nepnb("trash", "add", "CLS-1", "CLS-2").returncode == 0
+    assert nepnb("trash", "restore", "CLS-2").returncode == 0
+    refused = nepnb("trash", "clear", "--yes")
+    assert refused.returncode == 1 and "needs the owner role" in refused.stderr
+    assert [o.sys_id for o in admin.list_trash(project)] == ["CLS-1"]
+
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", team.token(team.account("root2", admin=True)))
+    assert nepnb("trash", "clear", "--yes").returncode == 0
+    assert [o.sys_id for o in admin.list_objects(project, ObjectKind.RUN)] == ["CLS-2"]
