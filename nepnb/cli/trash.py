@@ -63,13 +63,20 @@ def _line(item: dict[str, Any]) -> str:
     return f"  {item['id']:<16} {item['kind']:<14} {human_size(item['size']):>9}  {name}"
 
 
-def trash_list(args: argparse.Namespace) -> int:
+def _trash(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
+    """The project and what its trash holds (saying so when it is empty)."""
     from nepnb import management
 
     project = _project(args)
     listed = management.get_trash_list(project)
     if not listed:
         print(f"The trash of {project} is empty.")
+    return project, listed
+
+
+def trash_list(args: argparse.Namespace) -> int:
+    project, listed = _trash(args)
+    if not listed:
         return 0
     for item in listed:
         print(_line(item))
@@ -133,12 +140,8 @@ def trash_delete(args: argparse.Namespace) -> int:
 def trash_clear(args: argparse.Namespace) -> int:
     from nepnb import management
 
-    project = _project(args)
-    listed = management.get_trash_list(project)
-    if not listed:
-        print(f"The trash of {project} is empty.")
-        return 0
-    if not _confirm(args, project, listed):
+    project, listed = _trash(args)
+    if not listed or not _confirm(args, project, listed):
         return 0
     management.clear_trash(project)
     print(f"Deleted {len(listed)} object(s); the trash of {project} is empty.")
