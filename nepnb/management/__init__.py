@@ -49,10 +49,27 @@ __all__ = [
     "remove_project_service_account",
     "restore_objects_from_trash",
     "trash_objects",
+    "visibility_name",
 ]
 
-#: Visibilities by Neptune's names (``ProjectVisibility``) and nepnb's.
-VISIBILITIES = ("priv", "pub", "workspace", "private", "public")
+#: nepnb's names of visibilities by Neptune's (``ProjectVisibility``) and by nepnb's own.
+VISIBILITY_NAMES = {
+    "priv": "private",
+    "pub": "public",
+    "workspace": "workspace",
+    "private": "private",
+    "public": "public",
+}
+
+
+def visibility_name(visibility: str) -> str:
+    """nepnb's name of a visibility given by Neptune's name ("priv", "pub") or nepnb's;
+    InvalidValue for another."""
+    from nepnb.exceptions import InvalidValue
+
+    if visibility not in VISIBILITY_NAMES:
+        raise InvalidValue(f"visibility {visibility!r} is not one of 'priv', 'pub', 'workspace'")
+    return VISIBILITY_NAMES[visibility]
 
 
 def _store(api_token: str | None) -> Store:
@@ -113,15 +130,10 @@ def create_project(
     """Create a project; returns its ``workspace/project`` name. ``key``: its short key
     (1-10 letters or digits; default: made from the name). ``visibility``: "priv", "pub"
     or "workspace". On a server only its admins may; Conflict if it exists."""
-    from nepnb.exceptions import InvalidValue
-
     project = project_name(name, workspace)
-    if visibility not in VISIBILITIES:
-        raise InvalidValue(f"visibility {visibility!r} is not one of 'priv', 'pub', 'workspace'")
+    visibility = visibility_name(visibility)
     store = _store(api_token)
     if store.kind == "http":
-        from nepnb.server.manage import visibility_name
-
         info = store.create_project_with(  # type: ignore[attr-defined]
             project, key=key, visibility=visibility_name(visibility), description=description
         )

@@ -162,7 +162,11 @@ class Identity:
         """Change a project's visibility or storage limit (bytes; 0: none)."""
         values: dict[str, Any] = {}
         if visibility is not None:
-            values["visibility"] = self.check_visibility(visibility)
+            if visibility not in VISIBILITIES:
+                raise InvalidValue(
+                    f"visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}"
+                )
+            values["visibility"] = visibility
         if storage_limit is not None:
             values["storage_limit"] = storage_limit or None
         if not values:
@@ -174,13 +178,6 @@ class Identity:
             )
             if not done.rowcount:
                 raise ProjectNotFound(f"no project {project!r} on this server")
-
-    @staticmethod
-    def check_visibility(visibility: str) -> str:
-        """``visibility`` if it is one; else InvalidValue naming them."""
-        if visibility not in VISIBILITIES:
-            raise InvalidValue(f"visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
-        return visibility
 
     def grant(self, project: str, account: str, role: str | None) -> None:
         """Give ``account`` the ``role`` on ``project`` (None: take its role away)."""

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from nepnb.management import visibility_name
 from nepnb.server.auth import Identity
 from nepnb.server.sql import SQLStore
 from nepnb.store.base import ObjectKind, ProjectInfo
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind
-
-#: Neptune's names of visibilities, and nepnb's own.
-VISIBILITY_NAMES = {"priv": "private", "pub": "public", "workspace": "workspace"}
-
-
-def visibility_name(visibility: str) -> str:
-    """nepnb's name of a visibility given by Neptune's name ("priv", "pub") or nepnb's."""
-    return VISIBILITY_NAMES.get(visibility, visibility)
 
 
 def create_project(
@@ -34,7 +27,6 @@ def create_project(
     """A new project (Conflict if it exists), with its visibility, owners, storage limit and
     description (the project object's ``sys/description``)."""
     visibility = visibility_name(visibility)
-    identity.check_visibility(visibility)
     info = store.create_project(name, key=key)
     identity.set_project(name, visibility=visibility, storage_limit=storage_limit)
     for owner in owners:

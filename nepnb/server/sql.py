@@ -343,7 +343,11 @@ class SQLStore(Store):
 
     def _set_trashed(self, uids: list[str], trashed: bool) -> None:
         with self._write() as con:
-            for uid in uids:
+            # Locked, and only those that still exist (one may be deleted meanwhile).
+            found = con.execute(
+                select(t.objects.c.uid).where(t.objects.c.uid.in_(uids)).with_for_update()
+            ).scalars()
+            for uid in list(found):
                 _SQLApplier(con, uid).set_raw(TRASHED_FIELD, FieldType.BOOL, trashed)
 
     def _delete_trashed(self, project: str, uids: list[str]) -> None:

@@ -427,7 +427,8 @@ class LocalStore(Store):
     def _set_trashed(self, uids: list[str], trashed: bool) -> None:
         with self._write() as con:
             for uid in uids:
-                _upsert(con, uid, TRASHED_FIELD, FieldType.BOOL, trashed)
+                if con.execute("SELECT 1 FROM objects WHERE uid = ?", (uid,)).fetchone():
+                    _upsert(con, uid, TRASHED_FIELD, FieldType.BOOL, trashed)
 
     def _delete_trashed(self, project: str, uids: list[str]) -> None:
         with self._write() as con:
