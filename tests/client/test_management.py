@@ -126,3 +126,35 @@ def test_writes_to_a_run_deleted_from_the_trash_are_reported_not_retried_forever
     assert "nepnb clear" in str(raised.value)
     with pytest.warns(NepnbWarning, match="CLS-1 was deleted"):
         run.stop()  # no traceback: the run is gone, which this process cannot change
+
+
+#: The functions of neptune.management (1.x) that nepnb has.
+NEPTUNE_FUNCTIONS = {
+    "add_project_member",
+    "add_project_service_account",
+    "clear_trash",
+    "create_project",
+    "delete_objects_from_trash",
+    "delete_project",
+    "get_project_list",
+    "get_project_member_list",
+    "get_project_service_account_list",
+    "get_workspace_member_list",
+    "remove_project_member",
+    "remove_project_service_account",
+    "trash_objects",
+}
+
+
+def test_exports() -> None:
+    import inspect
+
+    assert management.__all__ == sorted(management.__all__)
+    assert set(management.__all__) >= NEPTUNE_FUNCTIONS
+    for name in management.__all__:
+        assert callable(getattr(management, name)), name
+    # Neptune's keyword-only arguments.
+    for name in NEPTUNE_FUNCTIONS:
+        parameters = inspect.signature(getattr(management, name)).parameters
+        assert parameters["api_token"].kind is inspect.Parameter.KEYWORD_ONLY, name
+    assert neptune.management is management  # `from neptune import management` works
