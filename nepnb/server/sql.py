@@ -425,8 +425,10 @@ class SQLStore(Store):
                 raise StorageLimitExceeded(
                     f"the project {name!r} is at its storage limit ({used:,} of {limit:,} bytes "
                     f"used); this batch ({size:,} bytes) was not stored. Nothing is lost: the "
-                    "client keeps it queued and ships it once the server's admin raises the "
-                    f"limit (`nepnb admin project set {name} --storage-limit BYTES`)."
+                    "client keeps it queued and ships it once there is room: objects deleted "
+                    f"from the project's trash (`nepnb trash list -p {name}`; trashed ones "
+                    "still count), or a higher limit from the server's admin "
+                    f"(`nepnb admin project set {name} --storage-limit BYTES`)."
                 )
         con.execute(update(t.objects).where(o.uid == uid).values(used_bytes=o.used_bytes + size))
 

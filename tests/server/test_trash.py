@@ -148,3 +148,50 @@ def test_the_trash_command_on_a_server(team: Team, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("NEPTUNE_API_TOKEN", team.token(team.account("root2", admin=True)))
     assert nepnb("trash", "clear", "--yes").returncode == 0
     assert [o.sys_id for o in admin.list_objects(project, ObjectKind.RUN)] == ["CLS-2"]
+
+
+def test_deleting_a_run_while_it_is_written(server: OwnServer) -> None:
+    """Batches racing a deletion: each is stored before it or refused after it (no server
+    error, no deadlock), and nothing of the run is left."""
+    import threading
+    import time
+
+    import numpy as np
+
+    from nepnb.store.field_types import FieldType
+    from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
+
+    admin = _store(server.token)
+    run = admin.create_object(PROJECT, ObjectKind.RUN)
+    outcomes: list[str] = []
+
+    def write() -> None:
+        for i in range(100_000):  # until the deletion refuses one
+            points = SeriesPoints(np.array([float(i)]), np.array([1.0]), np.array([0.0]))
+            batch = Batch([Operation(OpKind.LOG, "loss", FieldType.FLOAT_SERIES, points)])
+            try:
+                _store(server.token).apply(run.uid, batch)
+            except ObjectNotFound:
+                outcomes.append("refused")
+                return
+            outcomes.append("stored")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    while not outcomes:
+        time.sleep(0.01)
+    admin.trash_objects(PROJECT, [run.sys_id])
+    admin.delete_objects_from_trash(PROJECT, [run.sys_id])
+    writer.join(timeout=60)
+    assert not writer.is_alive()
+    assert outcomes[-1] == "refused" and outcomes.count("refused") == 1
+    engine = make_engine(server.database)
+    from sqlalchemy import text
+
+    with engine.connect() as con:
+        for table in ("fields", "series_chunks", "applied_batches"):
+            left = con.execute(
+                text(f"SELECT COUNT(*) FROM {table} WHERE object_uid = :uid"), {"uid": run.uid}
+            ).scalar()
+            assert left == 0, table
+    engine.dispose()
