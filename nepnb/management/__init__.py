@@ -129,7 +129,8 @@ def create_project(
 ) -> str:
     """Create a project; returns its ``workspace/project`` name. ``key``: its short key
     (1-10 letters or digits; default: made from the name). ``visibility``: "priv", "pub"
-    or "workspace". On a server only its admins may; Conflict if it exists."""
+    or "workspace". On a server only its admins may; Conflict if it exists. The local
+    store has no visibilities: there it is checked, not kept."""
     project = project_name(name, workspace)
     visibility = visibility_name(visibility)
     store = _store(api_token)
