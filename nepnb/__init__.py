@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nepnb import exceptions, types, utils
+from nepnb import exceptions, management, types, utils
 from nepnb._version import __version__
 from nepnb.client.config import ANONYMOUS_API_TOKEN
 from nepnb.client.model import Model, ModelVersion, init_model, init_model_version
@@ -29,6 +29,7 @@ __all__ = [
     "init_model_version",
     "init_project",
     "init_run",
+    "management",
     "types",
     "utils",
 ]

@@ -30,7 +30,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     ├── InvalidToken                   an API token that is not a nepnb token (malformed)
     ├── Unauthenticated                the server refused the token: unknown, expired, revoked
     ├── PermissionDenied               the token's account may not do this (role, read-only)
-    └── Conflict                       a name that exists already (account, project, workspace)
+    ├── Conflict                       a name that exists already (account, project, workspace)
+    └── ServerRequired                 something only a tracking server does (members, accounts)
 
 Errors carry a ``code`` and an ``http_status``: the tracking server answers an error as
 ``{"error": {"code": ..., "message": ...}}`` with that status, and the HTTP store raises
@@ -77,6 +78,7 @@ __all__ = [
     "ReadOnlyMode",
     "RejectedOperation",
     "RejectedOperations",
+    "ServerRequired",
     "ServerUnavailable",
     "StorageLimitExceeded",
     "StoreError",
@@ -324,6 +326,14 @@ class Conflict(NepnbError):
 
     code = "CONFLICT"
     http_status = 409
+
+
+class ServerRequired(NepnbError):
+    """What only a tracking server can do (project members, service accounts), asked of the
+    local store."""
+
+    code = "SERVER_REQUIRED"
+    http_status = 400
 
 
 class SyncError(NepnbError):

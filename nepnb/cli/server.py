@@ -129,6 +129,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     add.add_argument("--visibility", default="private", choices=["private", "workspace", "public"])
     add.add_argument("--owner", action="append", default=[], help="an account (repeatable)")
     add.add_argument("--storage-limit", type=int, default=None, help="bytes (0: none)")
+    add.add_argument("--key", default=None, help="its short key, e.g. CLS (default: from name)")
     add.set_defaults(handler=admin_project_add)
     change = project.add_parser("set", parents=[database], help="change visibility or limit")
     change.add_argument("name", help="workspace/project")
@@ -304,20 +305,17 @@ def admin_workspace_add(args: argparse.Namespace) -> int:
 
 
 def admin_project_add(args: argparse.Namespace) -> int:
-    from nepnb.exceptions import Conflict, ProjectNotFound
+    from nepnb.server.manage import create_project
 
-    identity = _identity(args)
-    store = _store(args)
-    try:
-        store.get_project(args.name)
-    except ProjectNotFound:
-        pass
-    else:
-        raise Conflict(f"the project {args.name!r} exists already")
-    info = store.get_project(args.name, create=True)
-    identity.set_project(args.name, visibility=args.visibility, storage_limit=args.storage_limit)
-    for owner in args.owner:
-        identity.grant(args.name, owner, "owner")
+    info = create_project(
+        _store(args),
+        _identity(args),
+        args.name,
+        key=args.key,
+        visibility=args.visibility,
+        owners=args.owner,
+        storage_limit=args.storage_limit,
+    )
     print(f"Created the project {info.name!r} (key {info.key}, {args.visibility}).")
     return 0
 

@@ -32,6 +32,7 @@ import numpy as np
 from nepnb.client.queue import OperationQueue
 from nepnb.exceptions import (
     NepnbWarning,
+    ObjectNotFound,
     RejectedOperation,
     RejectedOperations,
     ServerUnavailable,
@@ -536,6 +537,10 @@ class QueueWriter(Writer):
                 break
             try:
                 self._ship()
+            except ObjectNotFound as error:  # deleted from the trash: retrying cannot help
+                self.ship_error = error
+                log.warning("nepnb: %s", error)
+                break
             except Exception as error:  # the store is down …: the queue keeps the writes
                 self.ship_error = error
                 log.warning("nepnb: could not ship queued writes (will retry): %s", error)
@@ -581,11 +586,22 @@ class QueueWriter(Writer):
                         )
                     )
                     continue
-                result = self.store.apply(self.uid, batch)
+                try:
+                    result = self.store.apply(self.uid, batch)
+                except ObjectNotFound:
+                    raise self._deleted() from None
                 self.rejected.extend(result.rejected)
                 self.queue.remove(path)
                 self._last_progress = time.monotonic()
             self.ship_error = None
+
+    def _deleted(self) -> ObjectNotFound:
+        """The error of writes to an object the store no longer has."""
+        return ObjectNotFound(
+            f"{self._object_id()} was deleted (from its project's trash, or with its project): "
+            f"its {len(self.queue.pending())} queued write(s) cannot be stored. They are kept in "
+            f"{self.queue.folder}; `nepnb clear` removes them."
+        )
 
     def _check_lag(self) -> None:
         pending = self.queue.pending()
@@ -614,7 +630,7 @@ class QueueWriter(Writer):
         try:
             self._push()
             self._ship()
-        except StoreError:
+        except (StoreError, ObjectNotFound):
             raise
         except Exception as error:
             raise StoreError(
@@ -631,6 +647,8 @@ class QueueWriter(Writer):
             thread.join()
         try:
             self.wait()
+        except ObjectNotFound as error:  # deleted meanwhile: nothing to retry
+            warn_user(str(error), NepnbWarning)
         except (ServerUnavailable, StorageLimitExceeded) as error:
             # Nothing is lost: the queue folder keeps the writes for `nepnb sync`.
             warn_user(

@@ -30,6 +30,7 @@ from nepnb.exceptions import (
     MissingField,
     NepnbError,
     ObjectNotFound,
+    PermissionDenied,
     ServerUnavailable,
     error_payload,
 )
@@ -83,6 +84,28 @@ class FieldsRequest(BaseModel):
     uids: list[str] = Field(max_length=10_000)
     paths: list[str] | None = None
     prefix: str | None = None
+
+
+class ProjectRequest(BaseModel):
+    """A new project (Neptune's ``management.create_project``)."""
+
+    name: str = Field(min_length=3, max_length=200)
+    key: str | None = Field(None, max_length=10)
+    visibility: str = "private"
+    description: str | None = Field(None, max_length=16_384)
+
+
+class MemberRequest(BaseModel):
+    """A role on a project for a user or a service account."""
+
+    role: str
+    kind: str = Field("user", pattern="^(user|service)$")
+
+
+class IdsRequest(BaseModel):
+    """Objects of a project, by ``sys/id``."""
+
+    ids: list[str] = Field(max_length=10_000)
 
 
 class DigestsRequest(BaseModel):
@@ -229,6 +252,80 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
         projects = await call(store.list_projects)
         return WireResponse([{"name": p.name, "key": p.key} for p in projects if p.name in names])
 
+    @app.post(f"{API}/projects", tags=["projects"])
+    async def create_project(who: Who, spec: ProjectRequest) -> Response:
+        """Create a project (admins only; Conflict if it exists)."""
+        from nepnb.server.manage import create_project as create
+
+        if not who.admin or who.read_only:
+            raise PermissionDenied(
+                f"only the server's admins create projects ({who.name} is not one, or the "
+                "token is read-only); ask an admin"
+            )
+        info = await call(
+            create,
+            store,
+            identity,
+            spec.name,
+            key=spec.key,
+            visibility=spec.visibility,
+            description=spec.description,
+        )
+        return WireResponse({"name": info.name, "key": info.key})
+
+    def managing(who: Principal, project: str) -> None:
+        """Check that ``who`` may manage ``project`` (its owners and the server's admins;
+        never a service account, as in Neptune)."""
+        identity.check(who, project, "manage")
+        if who.kind == "service":
+            raise PermissionDenied(
+                f"{who.name} is a service account: service accounts cannot manage projects "
+                "or their members"
+            )
+
+    @app.delete(API + "/projects/{workspace}/{name}", tags=["projects"])
+    async def delete_project(who: Who, workspace: str, name: str) -> Response:
+        """Delete a project with everything in it (its owners and admins)."""
+        project = f"{workspace}/{name}"
+        await call(managing, who, project)
+        await call(store.delete_project, project)
+        project_of.cache_clear()
+        return WireResponse({"deleted": project})
+
+    @app.get(API + "/projects/{workspace}/{name}/members", tags=["projects"])
+    async def list_members(who: Who, workspace: str, name: str, kind: str = "user") -> Response:
+        """The project's users (``kind=service``: service accounts) and their roles."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "read")
+        return WireResponse(await call(identity.members, project, kind=kind))
+
+    @app.put(API + "/projects/{workspace}/{name}/members/{account}", tags=["projects"])
+    async def add_member(
+        who: Who, workspace: str, name: str, account: str, spec: MemberRequest
+    ) -> Response:
+        """Give an account a role on the project (owners and admins)."""
+        project = f"{workspace}/{name}"
+        await call(managing, who, project)
+        await call(identity.add_member, project, account, spec.role, kind=spec.kind)
+        return WireResponse({"account": account, "role": spec.role})
+
+    @app.delete(API + "/projects/{workspace}/{name}/members/{account}", tags=["projects"])
+    async def remove_member(
+        who: Who, workspace: str, name: str, account: str, kind: str = "user"
+    ) -> Response:
+        """Take an account's role on the project away (owners and admins)."""
+        project = f"{workspace}/{name}"
+        await call(managing, who, project)
+        await call(identity.remove_member, project, account, kind=kind)
+        return WireResponse({"account": account, "role": None})
+
+    @app.get(API + "/workspaces/{workspace}/members", tags=["projects"])
+    async def workspace_members(who: Who, workspace: str) -> Response:
+        """The users of a workspace (to its members and the server's admins)."""
+        if not await call(identity.in_workspace, who, workspace):
+            raise PermissionDenied(f"{who.name} is not a member of the workspace {workspace!r}")
+        return WireResponse(await call(identity.workspace_members, workspace))
+
     @app.get(API + "/projects/{workspace}/{name}", tags=["projects"])
     async def get_project(who: Who, workspace: str, name: str, create: bool = False) -> Response:
         """A project; ``create``: make it first when missing (admins only)."""
@@ -284,6 +381,51 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
             raise InvalidValue("give sys_id or custom_run_id")
         info = await call(store.find_object, project, sys_id=sys_id, custom_run_id=custom_run_id)
         return WireResponse(wire.encode_object(info))
+
+    # trash -----------------------------------------------------------------------------
+    # Trashing and restoring need the contributor role (they are undone as easily); deleting
+    # from the trash, which cannot be undone, needs the owner role.
+    def objects_answer(found: list[Any]) -> Response:
+        return WireResponse([wire.encode_object(info) for info in found])
+
+    @app.get(API + "/projects/{workspace}/{name}/trash", tags=["trash"])
+    async def list_trash(who: Who, workspace: str, name: str) -> Response:
+        """The objects in the project's trash."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "read")
+        return objects_answer(await call(store.list_trash, project))
+
+    @app.post(API + "/projects/{workspace}/{name}/trash", tags=["trash"])
+    async def trash_objects(who: Who, workspace: str, name: str, spec: IdsRequest) -> Response:
+        """Move objects to the trash (all or nothing; unknown ids are listed in the error)."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "write")
+        return objects_answer(await call(store.trash_objects, project, spec.ids))
+
+    @app.post(API + "/projects/{workspace}/{name}/trash/restore", tags=["trash"])
+    async def restore_objects(who: Who, workspace: str, name: str, spec: IdsRequest) -> Response:
+        """Take objects out of the trash."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "write")
+        return objects_answer(await call(store.restore_objects, project, spec.ids))
+
+    @app.post(API + "/projects/{workspace}/{name}/trash/delete", tags=["trash"])
+    async def delete_from_trash(who: Who, workspace: str, name: str, spec: IdsRequest) -> Response:
+        """Delete objects in the trash for good (owners); their bytes are freed."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "manage")
+        found = await call(store.delete_objects_from_trash, project, spec.ids)
+        project_of.cache_clear()
+        return objects_answer(found)
+
+    @app.delete(API + "/projects/{workspace}/{name}/trash", tags=["trash"])
+    async def clear_trash(who: Who, workspace: str, name: str) -> Response:
+        """Delete every object in the trash for good (owners)."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "manage")
+        found = await call(store.clear_trash, project)
+        project_of.cache_clear()
+        return objects_answer(found)
 
     # fields ----------------------------------------------------------------------------
     @app.post(API + "/objects/{uid}/batches", tags=["fields"], openapi_extra=BATCH_BODY)
@@ -464,8 +606,6 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
 
 def writable(who: Principal) -> None:
     """PermissionDenied for a read-only token."""
-    from nepnb.exceptions import PermissionDenied
-
     if who.read_only:
         raise PermissionDenied(f"this API token ({who.token_id}) is read-only; it cannot write")
 

@@ -203,6 +203,84 @@ class Identity:
                     )
                 )
 
+    def members(self, project: str, *, kind: str = "user") -> dict[str, str]:
+        """The accounts of ``kind`` ("user" or "service") that have a role on ``project``:
+        name -> role. ProjectNotFound if there is no such project."""
+        p, m, a = t.projects.c, t.project_members.c, t.accounts.c
+        with self.engine.connect() as con:
+            project_id = con.execute(select(p.id).where(p.name == project)).scalar()
+            if project_id is None:
+                raise ProjectNotFound(f"no project {project!r} on this server")
+            rows = con.execute(
+                select(a.name, m.role)
+                .join(t.accounts, a.id == m.account_id)
+                .where(m.project_id == project_id, a.kind == kind)
+                .order_by(a.name)
+            )
+            return {str(name): str(role) for name, role in rows}
+
+    def add_member(self, project: str, account: str, role: str, *, kind: str = "user") -> None:
+        """Give ``account`` (of ``kind``) the ``role`` on ``project``; Conflict if it has a
+        role there already (remove it first to change it)."""
+        self._member_kind(account, kind)
+        if account in self.members(project, kind=kind):
+            raise Conflict(
+                f"{account} is already a member of {project!r}; remove it first to change its role"
+            )
+        self.grant(project, account, role)
+
+    def remove_member(self, project: str, account: str, *, kind: str = "user") -> None:
+        """Take ``account``'s role on ``project`` away; InvalidValue if it has none."""
+        self._member_kind(account, kind)
+        if account not in self.members(project, kind=kind):
+            raise InvalidValue(f"{account} is not a member of {project!r}")
+        self.grant(project, account, None)
+
+    def _member_kind(self, account: str, kind: str) -> None:
+        with self.engine.connect() as con:
+            found = con.execute(
+                select(t.accounts.c.kind).where(t.accounts.c.name == account)
+            ).scalar()
+        if found is None:
+            what = "service account" if kind == "service" else "user"
+            raise InvalidValue(f"no {what} named {account!r} on this server")
+        if found != kind:
+            raise InvalidValue(
+                f"{account!r} is a {'service account' if found == 'service' else 'user'}; use "
+                f"the {'service account' if found == 'service' else 'member'} functions for it"
+            )
+
+    def workspace_members(self, workspace: str) -> dict[str, str]:
+        """The users of ``workspace``: name -> "admin" (a server admin) or "member"."""
+        w, a = t.workspace_members.c, t.accounts.c
+        with self.engine.connect() as con:
+            if not con.execute(
+                select(t.workspaces.c.name).where(t.workspaces.c.name == workspace)
+            ).first():
+                raise InvalidValue(f"no workspace {workspace!r} on this server")
+            rows = con.execute(
+                select(a.name, a.admin)
+                .join(t.accounts, a.id == w.account_id)
+                .where(w.workspace == workspace)
+                .order_by(a.name)
+            )
+            return {str(name): "admin" if admin else "member" for name, admin in rows}
+
+    def in_workspace(self, principal: Principal, workspace: str) -> bool:
+        """Whether ``principal`` is a member of ``workspace`` (admins are of every one)."""
+        if principal.admin:
+            return True
+        w = t.workspace_members.c
+        with self.engine.connect() as con:
+            return (
+                con.execute(
+                    select(w.account_id).where(
+                        w.workspace == workspace, w.account_id == principal.account_id
+                    )
+                ).first()
+                is not None
+            )
+
     # tokens ----------------------------------------------------------------------------
     def issue_token(
         self,

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nepnb.exceptions import (
     CheckpointNotFound,
+    Conflict,
     MissingField,
     ObjectNotFound,
     ProjectNotFound,
@@ -40,12 +41,13 @@ from nepnb.store.applier import (
     Applier,
     NeedSavepoints,
     batch_bytes,
+    chosen_key,
     decode_value,
     new_uid,
     only_pings,
-    project_key,
 )
 from nepnb.store.base import (
+    TRASHED_FIELD,
     ApplyResult,
     CheckpointInfo,
     FieldInfo,
@@ -134,19 +136,38 @@ class SQLStore(Store):
         if not create:
             known = ", ".join(p.name for p in self.list_projects()) or "none yet"
             raise ProjectNotFound(f"no project {name!r} on this server (projects: {known})")
-        return self._retrying(partial(self._create_project, name))
+        return self._retrying(partial(self._create_project, name, None, exists_ok=True))
 
-    def _create_project(self, name: str) -> ProjectInfo:
+    def create_project(self, name: str, *, key: str | None = None) -> ProjectInfo:
+        validate_project_name(name)
+        return self._retrying(partial(self._create_project, name, key, exists_ok=False))
+
+    def _create_project(self, name: str, key: str | None, *, exists_ok: bool) -> ProjectInfo:
         with self._write() as con:
             row = con.execute(
                 select(t.projects.c.name, t.projects.c.key).where(t.projects.c.name == name)
             ).first()
             if row:
+                if not exists_ok:
+                    raise Conflict(f"the project {name!r} exists already")
                 return ProjectInfo(*row)
             taken = set(con.execute(select(t.projects.c.key)).scalars())
-            key = project_key(name.split("/")[1], taken)
+            key = chosen_key(key, taken, name.split("/")[1])
             con.execute(insert(t.projects).values(name=name, key=key, created=time.time()))
             return ProjectInfo(name, key)
+
+    def delete_project(self, name: str) -> None:
+        """See ``Store.delete_project``; its members' roles go too."""
+        with self._write() as con:
+            project_id, _ = self.project_id(con, name, lock=True)
+            objects = select(t.objects.c.uid).where(t.objects.c.project_id == project_id)
+            for table in (t.series_chunks, t.fields, t.applied_batches):
+                con.execute(delete(table).where(table.c.object_uid.in_(objects)))
+            for table in (
+                t.objects, t.counters, t.checkpoints, t.notebooks, t.project_members
+            ):  # fmt: skip
+                con.execute(delete(table).where(table.c.project_id == project_id))
+            con.execute(delete(t.projects).where(t.projects.c.id == project_id))
 
     def list_projects(self) -> list[ProjectInfo]:
         with self._read() as con:
@@ -313,6 +334,52 @@ class SQLStore(Store):
             rows = con.execute(query.order_by(o.created, o.sys_id)).all()
         return [ObjectInfo(uid, project, kind, sys_id, custom) for uid, sys_id, custom in rows]
 
+    # trash ---------------------------------------------------------------------------
+    def list_trash(self, project: str) -> list[ObjectInfo]:
+        o, f = t.objects.c, t.fields.c
+        with self._read() as con:
+            project_id, _ = self.project_id(con, project)
+            rows = con.execute(
+                select(o.uid, o.kind, o.sys_id, o.custom_run_id)
+                .join(t.fields, and_(f.object_uid == o.uid, f.path == TRASHED_FIELD))
+                .where(o.project_id == project_id, f.value == "true")
+                .order_by(o.created, o.sys_id)
+            ).all()
+        return [ObjectInfo(uid, project, ObjectKind(k), sid, c) for uid, k, sid, c in rows]
+
+    def _set_trashed(self, uids: list[str], trashed: bool) -> None:
+        with self._write() as con:
+            # Locked, and only those that still exist (one may be deleted meanwhile).
+            found = con.execute(
+                select(t.objects.c.uid).where(t.objects.c.uid.in_(uids)).with_for_update()
+            ).scalars()
+            for uid in list(found):
+                applier = _SQLApplier(con, uid)
+                applier.set_raw(TRASHED_FIELD, FieldType.BOOL, trashed)
+                applier.flush()
+
+    def _delete_trashed(self, project: str, uids: list[str]) -> None:
+        f = t.fields.c
+        with self._write() as con:
+            for chunk in _chunks(uids, 400):
+                # Lock the objects (no batch is being applied to them), then keep those
+                # still in the trash.
+                con.execute(
+                    select(t.objects.c.uid).where(t.objects.c.uid.in_(chunk)).with_for_update()
+                ).all()
+                still = list(
+                    con.execute(
+                        select(f.object_uid).where(
+                            f.object_uid.in_(chunk), f.path == TRASHED_FIELD, f.value == "true"
+                        )
+                    ).scalars()
+                )
+                if not still:
+                    continue
+                for table in (t.series_chunks, t.fields, t.applied_batches):
+                    con.execute(delete(table).where(table.c.object_uid.in_(still)))
+                con.execute(delete(t.objects).where(t.objects.c.uid.in_(still)))
+
     # fields --------------------------------------------------------------------------
     def apply(self, uid: str, batch: Batch) -> ApplyResult:
         try:
@@ -376,8 +443,10 @@ class SQLStore(Store):
                 raise StorageLimitExceeded(
                     f"the project {name!r} is at its storage limit ({used:,} of {limit:,} bytes "
                     f"used); this batch ({size:,} bytes) was not stored. Nothing is lost: the "
-                    "client keeps it queued and ships it once the server's admin raises the "
-                    f"limit (`nepnb admin project set {name} --storage-limit BYTES`)."
+                    "client keeps it queued and ships it once there is room: objects deleted "
+                    f"from the project's trash (`nepnb trash list -p {name}`; trashed ones "
+                    "still count), or a higher limit from the server's admin "
+                    f"(`nepnb admin project set {name} --storage-limit BYTES`)."
                 )
         con.execute(update(t.objects).where(o.uid == uid).values(used_bytes=o.used_bytes + size))
 
@@ -429,12 +498,15 @@ class SQLStore(Store):
         """sys/size of objects, computed when read: bytes of their values, series and files
         (counted as the local store counts them)."""
         f, c = t.fields.c, t.series_chunks.c
-        sizes = dict.fromkeys(uids, 0)
+        # Objects that exist only: a deleted one has no size (nor any field).
+        sizes = dict.fromkeys(
+            con.execute(select(t.objects.c.uid).where(t.objects.c.uid.in_(uids))).scalars(), 0
+        )
         rows = con.execute(
             select(f.object_uid, f.path, f.type, f.value).where(f.object_uid.in_(uids))
         )
         for uid, path, ftype, raw in rows:
-            if path.startswith("sys/"):
+            if path.startswith("sys/") or uid not in sizes:
                 continue
             kind = FieldType(ftype)
             if kind is FieldType.FLOAT_SERIES:
@@ -459,7 +531,8 @@ class SQLStore(Store):
             .group_by(c.object_uid)
         )
         for uid, size in con.execute(chunk_bytes):
-            sizes[uid] += int(size or 0)
+            if uid in sizes:
+                sizes[uid] += int(size or 0)
         return sizes
 
     def _series_type(self, con: Connection, uid: str, path: str) -> tuple[FieldType, Any] | None:

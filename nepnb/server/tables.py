@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -83,6 +84,8 @@ applied_batches = Table(
     Column("object_uid", String(32), nullable=False),
     Column("applied", Float, nullable=False),
 )
+# revision 0004: deleting objects from the trash finds their batches
+Index("applied_batches_object", applied_batches.c.object_uid)
 
 parts = Table(
     "parts",

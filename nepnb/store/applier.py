@@ -462,6 +462,24 @@ def project_key(project: str, taken: set[str]) -> str:
     return key
 
 
+def chosen_key(key: str | None, taken: set[str], project: str) -> str:
+    """``key`` (upper-cased) if it is a usable project key not in ``taken``, else the error
+    to raise; without one, a key made from the name (``project_key``)."""
+    from nepnb.exceptions import Conflict, InvalidValue
+
+    if key is None:
+        return project_key(project, taken)
+    key = key.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{1,10}", key) or not re.search(r"[A-Z]", key):
+        raise InvalidValue(
+            f"project key {key!r} must have 1 to 10 letters or digits, at least one letter "
+            "(e.g. 'CLS')"
+        )
+    if key in taken:
+        raise Conflict(f"the project key {key!r} is taken; choose another")
+    return key
+
+
 def new_uid() -> str:
     """A new object uid."""
     return uuid.uuid4().hex

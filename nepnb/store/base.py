@@ -20,6 +20,7 @@ from nepnb.exceptions import (
     InvalidProjectName,
     InvalidValue,
     MissingField,
+    ObjectNotFound,
     RejectedOperation,
     StoreError,
 )
@@ -28,6 +29,8 @@ from nepnb.store.field_types import FieldType, with_article
 from nepnb.store.operations import Batch
 
 _PROJECT_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: The field that says an object is in its project's trash.
+TRASHED_FIELD = "sys/trashed"
 
 
 class ObjectKind(str, Enum):
@@ -164,6 +167,18 @@ def require_parts(wanted: set[str], found: dict[str, bytes], where: str) -> dict
     return found
 
 
+def object_ids(ids: str | Iterable[str]) -> list[str]:
+    """``ids`` (one ``sys/id`` or several) as a list without repeats; InvalidValue if there
+    is none or one is not a string."""
+    items = [ids] if isinstance(ids, str) else list(ids) if ids is not None else []
+    bad = [item for item in items if not isinstance(item, str) or not item.strip()]
+    if bad:
+        raise InvalidValue(f"object ids are non-empty strings such as 'CLS-12'; got {bad[0]!r}")
+    if not items:
+        raise InvalidValue("give at least one object id, e.g. ids=['CLS-12']")
+    return list(dict.fromkeys(item.strip().upper() for item in items))
+
+
 def validate_project_name(name: str) -> str:
     """``name`` if it is ``workspace/project``; else InvalidProjectName saying how to fix it."""
     parts = name.split("/") if isinstance(name, str) else []
@@ -194,6 +209,15 @@ class Store(ABC):
     @abstractmethod
     def list_projects(self) -> list[ProjectInfo]:
         """Every project this store holds (that the caller can see)."""
+
+    def create_project(self, name: str, *, key: str | None = None) -> ProjectInfo:
+        """A new project with the short ``key`` (default: made from its name); Conflict if
+        the project or the key exists."""
+        raise NotImplementedError
+
+    def delete_project(self, name: str) -> None:
+        """Delete a project for good: its objects, notebooks and checkpoints."""
+        raise NotImplementedError
 
     # objects -------------------------------------------------------------------------
     @abstractmethod
@@ -228,6 +252,79 @@ class Store(ABC):
         self, project: str, kind: ObjectKind, *, model_id: str | None = None
     ) -> list[ObjectInfo]:
         """The project's objects of ``kind`` (model versions of ``model_id`` only, if given)."""
+
+    # trash ---------------------------------------------------------------------------
+    # Trashed objects keep their data, and count toward the project's storage limit, until
+    # they are deleted from the trash. They can still be read and written (a process still
+    # logging to a run that was trashed loses nothing); tables leave them out by default.
+    def find_objects(self, project: str, ids: str | Iterable[str]) -> list[ObjectInfo]:
+        """The objects of ``project`` with these ``sys/id`` (in that order); ObjectNotFound
+        listing every id that names none, InvalidValue for the project's own object."""
+        wanted = object_ids(ids)
+        found, unknown = [], []
+        for sys_id in wanted:
+            try:
+                found.append(self.find_object(project, sys_id=sys_id))
+            except ObjectNotFound:
+                unknown.append(sys_id)
+        if unknown:
+            raise ObjectNotFound(
+                f"no object with id {', '.join(unknown)} in project {project!r}; nothing was "
+                "changed. Check the ids (`nepnb trash list` lists the trash) and the project."
+            )
+        if any(info.kind is ObjectKind.PROJECT for info in found):
+            raise InvalidValue(
+                f"{project!r}'s own object cannot be trashed; name runs, models or model versions"
+            )
+        return found
+
+    def trash_objects(self, project: str, ids: str | Iterable[str]) -> list[ObjectInfo]:
+        """Move objects (by ``sys/id``) to the project's trash: ``sys/trashed`` becomes True.
+        All or nothing: an unknown id changes nothing. Returns the objects."""
+        found = self.find_objects(project, ids)
+        self._set_trashed([info.uid for info in found], True)
+        return found
+
+    def restore_objects(self, project: str, ids: str | Iterable[str]) -> list[ObjectInfo]:
+        """Take objects out of the trash (``sys/trashed`` False). Returns the objects."""
+        found = self.find_objects(project, ids)
+        self._set_trashed([info.uid for info in found], False)
+        return found
+
+    def delete_objects_from_trash(self, project: str, ids: str | Iterable[str]) -> list[ObjectInfo]:
+        """Delete objects that are in the trash, for good: their fields, series and batch
+        ids; their bytes no longer count toward the project's use. InvalidValue (nothing
+        deleted) if one of them is not in the trash. Returns the objects deleted."""
+        found = self.find_objects(project, ids)
+        trashed = {info.uid for info in self.list_trash(project)}
+        outside = [info.sys_id for info in found if info.uid not in trashed]
+        if outside:
+            raise InvalidValue(
+                f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not in the trash "
+                f"of {project!r}; nothing was deleted. Trash objects first (`nepnb trash add`)."
+            )
+        self._delete_trashed(project, [info.uid for info in found])
+        return found
+
+    def clear_trash(self, project: str) -> list[ObjectInfo]:
+        """Delete every object in the project's trash (see ``delete_objects_from_trash``)."""
+        found = self.list_trash(project)
+        if found:
+            self._delete_trashed(project, [info.uid for info in found])
+        return found
+
+    @abstractmethod
+    def list_trash(self, project: str) -> list[ObjectInfo]:
+        """The objects in the project's trash, oldest first (ProjectNotFound if none)."""
+
+    def _set_trashed(self, uids: list[str], trashed: bool) -> None:
+        """Set ``sys/trashed`` of the objects ``uids`` (not a user write: never refused by a
+        storage limit, and not a modification)."""
+        raise NotImplementedError
+
+    def _delete_trashed(self, project: str, uids: list[str]) -> None:
+        """Delete those of the objects ``uids`` that are still trashed, in one transaction."""
+        raise NotImplementedError
 
     # fields --------------------------------------------------------------------------
     @abstractmethod

@@ -40,6 +40,7 @@ from nepnb.store.base import (
     ProjectInfo,
     SeriesData,
     Store,
+    object_ids,
     validate_project_name,
 )
 from nepnb.store.blobs import file_digest
@@ -209,6 +210,47 @@ class HTTPStore(Store):
     def list_projects(self) -> list[ProjectInfo]:
         return [ProjectInfo(p["name"], p["key"]) for p in self._json("GET", "/projects")]
 
+    def create_project(self, name: str, *, key: str | None = None) -> ProjectInfo:
+        return self.create_project_with(name, key=key)
+
+    def create_project_with(
+        self,
+        name: str,
+        *,
+        key: str | None = None,
+        visibility: str = "private",
+        description: str | None = None,
+    ) -> ProjectInfo:
+        """A new project on the server (its admins only), with a visibility and description."""
+        validate_project_name(name)
+        spec = {"name": name, "key": key, "visibility": visibility, "description": description}
+        found = self._json("POST", "/projects", data=spec, idempotent=False)
+        return ProjectInfo(found["name"], found["key"])
+
+    def delete_project(self, name: str) -> None:
+        validate_project_name(name)
+        self._request("DELETE", f"/projects/{name}", idempotent=False)
+
+    def project_members(self, project: str, *, kind: str = "user") -> dict[str, str]:
+        """The users (``kind="service"``: service accounts) of ``project`` and their roles."""
+        validate_project_name(project)
+        return dict(self._json("GET", f"/projects/{project}/members", params={"kind": kind}))
+
+    def add_project_member(
+        self, project: str, account: str, role: str, *, kind: str = "user"
+    ) -> None:
+        validate_project_name(project)
+        spec = {"role": role, "kind": kind}
+        self._request("PUT", f"/projects/{project}/members/{account}", data=spec)
+
+    def remove_project_member(self, project: str, account: str, *, kind: str = "user") -> None:
+        validate_project_name(project)
+        self._request("DELETE", f"/projects/{project}/members/{account}", params={"kind": kind})
+
+    def workspace_members(self, workspace: str) -> dict[str, str]:
+        """The users of ``workspace``: name -> "admin" or "member"."""
+        return dict(self._json("GET", f"/workspaces/{workspace}/members"))
+
     # objects -------------------------------------------------------------------------
     def create_object(
         self,
@@ -250,6 +292,33 @@ class HTTPStore(Store):
         params = {"kind": kind.value, "model_id": model_id}
         found = self._json("GET", f"/projects/{project}/objects", params=params)
         return [wire.decode_object(item) for item in found]
+
+    # trash ---------------------------------------------------------------------------
+    def _trash_call(self, method: str, project: str, action: str, ids: Any = None) -> Any:
+        validate_project_name(project)
+        data = None if ids is None else {"ids": object_ids(ids)}
+        # A deletion sent and lost is not sent again: its retry would report the objects
+        # as unknown, having deleted them.
+        idempotent = action != "/delete" and method != "DELETE"
+        found = self._json(
+            method, f"/projects/{project}/trash{action}", data=data, idempotent=idempotent
+        )
+        return [wire.decode_object(item) for item in found]
+
+    def list_trash(self, project: str) -> list[ObjectInfo]:
+        return self._trash_call("GET", project, "")  # type: ignore[no-any-return]
+
+    def trash_objects(self, project: str, ids: str | Iterable[str]) -> list[ObjectInfo]:
+        return self._trash_call("POST", project, "", ids)  # type: ignore[no-any-return]
+
+    def restore_objects(self, project: str, ids: str | Iterable[str]) -> list[ObjectInfo]:
+        return self._trash_call("POST", project, "/restore", ids)  # type: ignore[no-any-return]
+
+    def delete_objects_from_trash(self, project: str, ids: str | Iterable[str]) -> list[ObjectInfo]:
+        return self._trash_call("POST", project, "/delete", ids)  # type: ignore[no-any-return]
+
+    def clear_trash(self, project: str) -> list[ObjectInfo]:
+        return self._trash_call("DELETE", project, "")  # type: ignore[no-any-return]
 
     # fields --------------------------------------------------------------------------
     def apply(self, uid: str, batch: Batch) -> ApplyResult:

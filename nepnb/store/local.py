@@ -30,6 +30,7 @@ import numpy as np
 
 from nepnb.exceptions import (
     CheckpointNotFound,
+    Conflict,
     MissingField,
     ObjectNotFound,
     ProjectNotFound,
@@ -42,13 +43,14 @@ from nepnb.store.applier import CHUNK_POINTS as CHUNK_POINTS  # re-exported
 from nepnb.store.applier import (
     SIZE_FIELD,
     Applier,
+    chosen_key,
     decode_value,
     new_uid,
     only_pings,
-    project_key,
 )
 from nepnb.store.applier import TAIL_CHUNKS as TAIL_CHUNKS  # re-exported
 from nepnb.store.base import (
+    TRASHED_FIELD,
     ApplyResult,
     CheckpointInfo,
     FieldInfo,
@@ -237,17 +239,36 @@ class LocalStore(Store):
         if not create:
             known = ", ".join(p.name for p in self.list_projects()) or "none yet"
             raise ProjectNotFound(f"no project {name!r} in {self.home} (projects: {known})")
+        return self._create_project(name, None, exists_ok=True)
+
+    def create_project(self, name: str, *, key: str | None = None) -> ProjectInfo:
+        validate_project_name(name)
+        return self._create_project(name, key, exists_ok=False)
+
+    def _create_project(self, name: str, key: str | None, *, exists_ok: bool) -> ProjectInfo:
         with self._write() as con:
             row = con.execute("SELECT name, key FROM projects WHERE name = ?", (name,)).fetchone()
             if row:
+                if not exists_ok:
+                    raise Conflict(f"the project {name!r} exists already")
                 return ProjectInfo(*row)
             taken = {key for (key,) in con.execute("SELECT key FROM projects")}
-            key = project_key(name.split("/")[1], taken)
+            key = chosen_key(key, taken, name.split("/")[1])
             con.execute(
                 "INSERT INTO projects (name, key, created) VALUES (?, ?, ?)",
                 (name, key, time.time()),
             )
             return ProjectInfo(name, key)
+
+    def delete_project(self, name: str) -> None:
+        with self._write() as con:
+            project_id, _ = self._project_row(con, name)
+            objects = "(SELECT uid FROM objects WHERE project_id = ?)"
+            for table in ("series_chunks", "fields", "applied_batches"):
+                con.execute(f"DELETE FROM {table} WHERE object_uid IN {objects}", (project_id,))
+            for table in ("objects", "counters", "checkpoints", "notebooks"):
+                con.execute(f"DELETE FROM {table} WHERE project_id = ?", (project_id,))
+            con.execute("DELETE FROM projects WHERE id = ?", (project_id,))
 
     def list_projects(self) -> list[ProjectInfo]:
         rows = self._connection().execute("SELECT name, key FROM projects ORDER BY name")
@@ -392,6 +413,46 @@ class LocalStore(Store):
         rows = con.execute(sql + " ORDER BY o.created", args)
         return [ObjectInfo(uid, project, kind, sys_id, custom) for uid, sys_id, custom in rows]
 
+    # trash ---------------------------------------------------------------------------
+    def list_trash(self, project: str) -> list[ObjectInfo]:
+        self.get_project(project)  # ProjectNotFound
+        rows = self._connection().execute(
+            "SELECT o.uid, o.kind, o.sys_id, o.custom_run_id FROM objects o "
+            "JOIN projects p ON p.id = o.project_id JOIN fields f ON f.object_uid = o.uid "
+            "AND f.path = ? WHERE p.name = ? AND f.value = 'true' ORDER BY o.created, o.sys_id",
+            (TRASHED_FIELD, project),
+        )
+        return [ObjectInfo(uid, project, ObjectKind(k), sid, c) for uid, k, sid, c in rows]
+
+    def _set_trashed(self, uids: list[str], trashed: bool) -> None:
+        with self._write() as con:
+            for uid in uids:
+                if con.execute("SELECT 1 FROM objects WHERE uid = ?", (uid,)).fetchone():
+                    _upsert(con, uid, TRASHED_FIELD, FieldType.BOOL, trashed)
+
+    def _delete_trashed(self, project: str, uids: list[str]) -> None:
+        with self._write() as con:
+            for chunk in _chunks(uids, 400):
+                marks = ",".join("?" * len(chunk))
+                still = [
+                    uid
+                    for (uid,) in con.execute(
+                        f"SELECT object_uid FROM fields WHERE object_uid IN ({marks}) "
+                        "AND path = ? AND value = 'true'",
+                        (*chunk, TRASHED_FIELD),
+                    )
+                ]
+                if not still:
+                    continue
+                marks = ",".join("?" * len(still))
+                for table, column in (
+                    ("series_chunks", "object_uid"),
+                    ("fields", "object_uid"),
+                    ("applied_batches", "object_uid"),
+                    ("objects", "uid"),
+                ):
+                    con.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", still)
+
     # liveness ------------------------------------------------------------------------
     def hold_alive(self, uid: str, *, new: bool = False) -> liveness.AliveLock | None:
         """Hold the object ``uid`` open for writing in this process until ``release()``.
@@ -531,7 +592,11 @@ class LocalStore(Store):
     def _sizes(con: sqlite3.Connection, uids: list[str]) -> dict[str, int]:
         """sys/size of objects, computed when read: bytes of their values, series and files."""
         marks = ",".join("?" * len(uids))
-        sizes = dict.fromkeys(uids, 0)
+        # Objects that exist only: a deleted one has no size (nor any field).
+        sizes = {
+            uid: 0
+            for (uid,) in con.execute(f"SELECT uid FROM objects WHERE uid IN ({marks})", uids)
+        }
         queries = (
             # the values users logged (sys/ fields change on every write: not counted)
             f"SELECT object_uid, SUM(length(value)) FROM fields WHERE object_uid IN ({marks}) "
@@ -549,7 +614,8 @@ class LocalStore(Store):
         )
         for query in queries:
             for uid, size in con.execute(query, uids):
-                sizes[uid] += int(size or 0)
+                if uid in sizes:
+                    sizes[uid] += int(size or 0)
         # A float series: three float64 arrays (steps, values, timestamps) of `count` points.
         # Its chunks are not read: a scan of series_chunks loads every chunk's blobs, the whole
         # row being the key of the table. (Its state is JSON with NaN: not SQLite's json_*.)
@@ -558,7 +624,8 @@ class LocalStore(Store):
             "AND type = 'floatSeries'",
             uids,
         ):
-            sizes[uid] += 24 * int(json.loads(raw).get("count") or 0)
+            if uid in sizes:
+                sizes[uid] += 24 * int(json.loads(raw).get("count") or 0)
         return sizes
 
     def read_series(self, uid: str, path: str) -> SeriesData:

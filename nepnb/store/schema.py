@@ -93,6 +93,10 @@ MIGRATIONS: list[str] = [
         UNIQUE (project_id, notebook_id, seq)
     );
     """,
+    # 2 -> 3: deleting objects from the trash finds their applied batches by object
+    """
+    CREATE INDEX IF NOT EXISTS applied_batches_object ON applied_batches (object_uid);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -37,6 +37,9 @@ READS: dict[str, Callable[[HTTPStore, str, str], Any]] = {
     "series": lambda s, p, uid: s.read_series(uid, "loss"),
     "buckets": lambda s, p, uid: s.read_series_buckets(uid, "loss", buckets=10),
     "notebooks": lambda s, p, uid: s.list_notebooks(p),
+    "list trash": lambda s, p, uid: s.list_trash(p),
+    "members": lambda s, p, uid: s.project_members(p),
+    "service accounts": lambda s, p, uid: s.project_members(p, kind="service"),
 }
 WRITES: dict[str, Callable[[HTTPStore, str, str], Any]] = {
     "create object": lambda s, p, uid: s.create_object(p, ObjectKind.RUN),
@@ -44,24 +47,40 @@ WRITES: dict[str, Callable[[HTTPStore, str, str], Any]] = {
     "checkpoint": lambda s, p, uid: s.add_checkpoint(
         p, "nb", path="a.ipynb", summary="x", body="", author="a", manifest="m"
     ),
+    "trash": lambda s, p, uid: s.trash_objects(p, ["PRO-1"]),
+    "restore": lambda s, p, uid: s.restore_objects(p, ["PRO-1"]),
+}
+# Irreversible: the owner role (``uid`` here is the sys/id of a trashed run).
+DELETES: dict[str, Callable[[HTTPStore, str, str], Any]] = {
+    "delete from trash": lambda s, p, sys_id: s.delete_objects_from_trash(p, [sys_id]),
+    "clear trash": lambda s, p, sys_id: s.clear_trash(p),
+}
+# Managing the project: owners and admins, never service accounts (``uid``: a user's name).
+MANAGE: dict[str, Callable[[HTTPStore, str, str], Any]] = {
+    "add member": lambda s, p, user: s.add_project_member(p, user, "viewer"),
+    "remove member": lambda s, p, user: s.remove_project_member(p, user),
+    "delete project": lambda s, p, user: s.delete_project(p),
 }
 
 
-# (principal, visibility of the project, reads, writes): "ok", "denied" (403) or
-# "hidden" (404: the project is not there for it, and its name does not leak).
+# (principal, visibility of the project, reads, writes, deletes, manage): "ok", "denied"
+# (403) or "hidden" (404: the project is not there for it, and its name does not leak).
 MATRIX = [
-    ("admin", "private", "ok", "ok"),
-    ("owner", "private", "ok", "ok"),
-    ("contributor", "private", "ok", "ok"),
-    ("viewer", "private", "ok", "denied"),
-    ("read-only contributor token", "private", "ok", "denied"),
-    ("outsider", "private", "hidden", "hidden"),
-    ("workspace member", "private", "hidden", "hidden"),
-    ("workspace member", "workspace", "ok", "denied"),
-    ("outsider", "workspace", "hidden", "hidden"),
-    ("outsider", "public", "ok", "denied"),
-    ("assigned service account", "private", "ok", "ok"),
-    ("unassigned service account", "public", "hidden", "hidden"),
+    ("admin", "private", "ok", "ok", "ok", "ok"),
+    ("read-only admin token", "private", "ok", "denied", "denied", "denied"),
+    ("owner", "private", "ok", "ok", "ok", "ok"),
+    ("contributor", "private", "ok", "ok", "denied", "denied"),
+    ("viewer", "private", "ok", "denied", "denied", "denied"),
+    ("read-only contributor token", "private", "ok", "denied", "denied", "denied"),
+    ("read-only owner token", "private", "ok", "denied", "denied", "denied"),
+    ("outsider", "private", "hidden", "hidden", "hidden", "hidden"),
+    ("workspace member", "private", "hidden", "hidden", "hidden", "hidden"),
+    ("workspace member", "workspace", "ok", "denied", "denied", "denied"),
+    ("outsider", "workspace", "hidden", "hidden", "hidden", "hidden"),
+    ("outsider", "public", "ok", "denied", "denied", "denied"),
+    ("assigned service account", "private", "ok", "ok", "denied", "denied"),
+    ("owner service account", "private", "ok", "ok", "ok", "denied"),
+    ("unassigned service account", "public", "hidden", "hidden", "hidden", "hidden"),
 ]
 
 
@@ -70,13 +89,15 @@ def _principal(team: Team, who: str, project: str, workspace: str) -> str:
     identity = team.identity
     if who == "admin":
         return team.token(team.account("root", admin=True))
+    if who == "read-only admin token":
+        return team.token(team.account("root", admin=True), read_only=True)
     if who in ("owner", "contributor", "viewer"):
         name = team.account(who)
         identity.grant(project, name, who)
         return team.token(name)
-    if who == "read-only contributor token":
+    if who in ("read-only contributor token", "read-only owner token"):
         name = team.account("ro")
-        identity.grant(project, name, "contributor")
+        identity.grant(project, name, who.split()[1])
         return team.token(name, read_only=True)
     if who == "workspace member":
         name = team.account("member")
@@ -84,9 +105,9 @@ def _principal(team: Team, who: str, project: str, workspace: str) -> str:
         return team.token(name)
     if who == "outsider":
         return team.token(team.account("outsider"))
-    if who == "assigned service account":
+    if who in ("assigned service account", "owner service account"):
         name = team.account("ci", kind="service", workspace=workspace)
-        identity.grant(project, name, "contributor")
+        identity.grant(project, name, "owner" if who.startswith("owner") else "contributor")
         return team.token(name)
     if who == "unassigned service account":
         return team.token(team.account("bot", kind="service", workspace=workspace))
@@ -103,8 +124,10 @@ def _outcome(call: Callable[[], Any]) -> str:
     return "ok"
 
 
-@pytest.mark.parametrize(("who", "visibility", "reads", "writes"), MATRIX)
-def test_role_matrix(team: Team, who: str, visibility: str, reads: str, writes: str) -> None:
+@pytest.mark.parametrize(("who", "visibility", "reads", "writes", "deletes", "manage"), MATRIX)
+def test_role_matrix(
+    team: Team, who: str, visibility: str, reads: str, writes: str, deletes: str, manage: str
+) -> None:
     workspace = team.name("acme")
     project = f"{workspace}/proj"
     admin = team.store(team.token(team.account("setup", admin=True)))
@@ -124,6 +147,20 @@ def test_role_matrix(team: Team, who: str, visibility: str, reads: str, writes: 
     # Nothing a refused write tried was stored.
     stored = admin.list_objects(project, ObjectKind.RUN)
     assert len(stored) == (2 if writes == "ok" else 1)
+
+    trashed = admin.create_object(project, ObjectKind.RUN)
+    admin.trash_objects(project, [trashed.sys_id])
+    got = {
+        name: _outcome(lambda c=call: c(store, project, trashed.sys_id))
+        for name, call in DELETES.items()
+    }
+    assert got == dict.fromkeys(DELETES, deletes)
+    assert len(admin.list_trash(project)) == (0 if deletes == "ok" else 1)
+
+    user = team.account("newcomer")
+    got = {name: _outcome(lambda c=call: c(store, project, user)) for name, call in MANAGE.items()}
+    assert got == dict.fromkeys(MANAGE, manage)
+    assert (project in [p.name for p in admin.list_projects()]) == (manage != "ok")
 
 
 def test_only_admins_create_projects(team: Team) -> None:
@@ -196,6 +233,7 @@ def test_every_endpoint_but_health_needs_a_token(team: Team) -> None:
             .replace("{digest}", "0" * 64)
             .replace("{notebook_id}", "nb")
             .replace("{checkpoint_id}", "abcd")
+            .replace("{account}", "someone")
         )
         for method in methods:
             response = httpx.request(method.upper(), f"{url}{concrete}?path=x&kind=run", json={})

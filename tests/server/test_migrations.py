@@ -15,7 +15,7 @@ from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind
 from tests.servers import ServerPool, fresh_postgres_database
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -35,6 +35,9 @@ def test_an_empty_database_is_migrated_to_the_schema_the_code_queries(empty_data
     for table in tables.metadata.sorted_tables:
         columns = {c["name"] for c in schema.get_columns(table.name)}
         assert columns == {c.name for c in table.columns}, table.name
+    assert "applied_batches_object" in {
+        index["name"] for index in schema.get_indexes("applied_batches")
+    }
     migrate(engine)  # again: nothing to do
     assert current_revision(engine) == HEAD
     if engine.dialect.name == "postgresql":  # chunks compressed with LZ4, not pglz
@@ -49,7 +52,7 @@ def test_an_empty_database_is_migrated_to_the_schema_the_code_queries(empty_data
     engine.dispose()
 
 
-@pytest.mark.parametrize("previous", ["0001", "0002", "0003"])
+@pytest.mark.parametrize("previous", ["0001", "0002", "0003", "0004"])
 def test_an_older_schema_is_upgraded_with_its_data(
     empty_database: str, tmp_path: Path, previous: str
 ) -> None:
@@ -81,4 +84,8 @@ def test_an_older_schema_is_upgraded_with_its_data(
     run = store.create_object("team/cls", ObjectKind.RUN)
     assert run.sys_id == "CLS-2"
     store.apply(run.uid, Batch([Operation(OpKind.ASSIGN, "lr", FieldType.FLOAT, 0.1)]))
+    # The objects of the older revision go to the trash and out of it (revision 0005).
+    store.trash_objects("team/cls", ["CLS-1"])
+    assert [o.sys_id for o in store.clear_trash("team/cls")] == ["CLS-1"]
+    assert [o.sys_id for o in store.list_objects("team/cls", ObjectKind.RUN)] == ["CLS-2"]
     engine.dispose()

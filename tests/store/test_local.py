@@ -24,6 +24,29 @@ def test_a_new_store_is_migrated_to_the_current_schema_in_wal_mode(tmp_path: Pat
     assert again.find_object("a/b", sys_id=run.sys_id).uid == run.uid
 
 
+def test_a_store_of_the_previous_version_is_migrated_with_its_data(tmp_path: Path) -> None:
+    from nepnb.store.schema import MIGRATIONS
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with sqlite3.connect(home / "nepnb.db") as con:
+        for script in MIGRATIONS[:-1]:
+            con.executescript(script)
+        con.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+        con.execute("INSERT INTO projects (id, name, key, created) VALUES (1, 'a/b', 'B', 1.0)")
+        con.execute(
+            "INSERT INTO objects (uid, project_id, kind, sys_id, created) "
+            f"VALUES ('{'a' * 32}', 1, 'run', 'B-1', 1.0)"
+        )
+    store = LocalStore(home)
+    with sqlite3.connect(store.db_path) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        indexes = {row[1] for row in con.execute("PRAGMA index_list(applied_batches)")}
+    assert "applied_batches_object" in indexes
+    store.trash_objects("a/b", ["B-1"])
+    assert [o.sys_id for o in store.clear_trash("a/b")] == ["B-1"]
+
+
 def test_a_store_written_by_a_newer_nepnb_is_refused_untouched(tmp_path: Path) -> None:
     LocalStore(tmp_path / "home").create_object("a/b", ObjectKind.RUN)
     db = tmp_path / "home" / "nepnb.db"
