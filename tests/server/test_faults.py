@@ -195,7 +195,7 @@ def test_two_servers_on_one_postgresql_database(
         for run in stores[0].list_objects(PROJECT, ObjectKind.RUN):
             assert stores[1].read_series(run.uid, "loss").steps.tolist() == [0, 1, 2, 3, 4]
         # A blob put through one server is read through the other.
-        digest = stores[1].put_blob(b"shared")
+        digest = stores[1].put_blob(b"shared", project=PROJECT)
         assert stores[0].read_blob(digest) == b"shared"
     finally:
         second.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,11 @@ from nepnb.store.operations import Batch, Operation, OpKind
 from tests.servers import ServerPool, fresh_postgres_database
 
 
+HEAD = "0004_blob_projects"
+MODEL_REF = {"digest": "1" * 64, "size": 7, "extension": "pt"}
+DATA_REF = {"digest": "2" * 64, "size": 5, "mtime": 0.0}
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -28,17 +34,17 @@ def test_an_empty_database_is_migrated_to_the_schema_the_code_queries(empty_data
     engine = make_engine(empty_database)
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == HEAD
     schema = inspect(engine)
     for table in tables.metadata.sorted_tables:
         columns = {c["name"] for c in schema.get_columns(table.name)}
         assert columns == {c.name for c in table.columns}, table.name
     migrate(engine)  # again: nothing to do
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == HEAD
     engine.dispose()
 
 
-@pytest.mark.parametrize("previous", ["0001", "0002"])
+@pytest.mark.parametrize("previous", ["0001", "0002", "0003"])
 def test_an_older_schema_is_upgraded_with_its_data(
     empty_database: str, tmp_path: Path, previous: str
 ) -> None:
@@ -54,12 +60,21 @@ def test_an_older_schema_is_upgraded_with_its_data(
             f"VALUES ('{'a' * 32}', 1, 'run', 'CLS-1', 1.0)",
             "INSERT INTO fields (object_uid, path, type, value) "
             f"VALUES ('{'a' * 32}', 'lr', 'float', '0.5')",
+            "INSERT INTO fields (object_uid, path, type, value) "
+            f"VALUES ('{'a' * 32}', 'model', 'file', '{json.dumps(MODEL_REF)}')",
+            "INSERT INTO fields (object_uid, path, type, value) "
+            f"VALUES ('{'a' * 32}', 'data', 'fileSet', '{json.dumps({'x.csv': DATA_REF})}')",
         ):
             con.execute(text(statement))
 
     migrate(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == HEAD
     store = SQLStore(engine, tmp_path / "blobs")
+    # The files that fields name belong to their object's project (revision 0004).
+    assert store.holders("1" * 64) == store.holders("2" * 64) == ["team/cls"]
+    with engine.connect() as con:
+        sizes = sorted(con.execute(text("SELECT size FROM blob_projects")).scalars())
+    assert sizes == [5, 7]
     found = store.find_object("team/cls", sys_id="CLS-1")
     assert store.get_fields(found.uid)["lr"].value == 0.5
     with engine.connect() as con:
