@@ -136,8 +136,10 @@ def _upload(
     progress: Callable[[int, int], None] | None,
 ) -> SyncResult:
     result = SyncResult(meta.get("sys_id") or queued.name)
-    upload_blobs(queued.folder, store, project=meta.get("project"))
+    # Listed before the files are: every file these batches name is uploaded before them
+    # (its writer may still be adding files and batches).
     pending = queue.pending()
+    upload_blobs(queued.folder, store, project=meta.get("project"))
     for done, path in enumerate(pending, 1):
         try:
             batch = queue.load(path)

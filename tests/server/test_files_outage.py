@@ -202,3 +202,57 @@ def test_the_local_store_takes_files_without_a_queue_copy(
     reader["f"].download(str(tmp_path / "f.txt"))
     assert (tmp_path / "f.txt").read_bytes() == b"local bytes"
     reader.stop()
+
+
+class _BusyUserStore(HTTPStore):
+    """The HTTP store of a real server. While the ship thread uploads its first queued file,
+    ``meanwhile`` runs: the user gives another file and its batch is queued, as a training
+    loop may do at any moment."""
+
+    meanwhile: Callable[[], None] | None = None
+
+    def put_blob_file(self, source: Path, *, project: str | None = None) -> tuple[str, int]:
+        found = super().put_blob_file(source, project=project)
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        return found
+
+
+def test_a_batch_never_reaches_the_server_before_its_files(
+    own_server: Callable[..., OwnServer], tmp_path: Path
+) -> None:
+    from nepnb.client.queue import OperationQueue
+    from nepnb.client.writer import Pipeline, QueueWriter
+    from nepnb.store.base import ObjectKind
+    from nepnb.store.field_types import FieldType
+    from nepnb.store.operations import Operation, OpKind
+
+    own = own_server()
+    store = _BusyUserStore(*decode_token(own.token), retry_for=10)
+    run = store.create_object(PROJECT, ObjectKind.RUN)
+    pipeline = Pipeline()
+    queue = OperationQueue(tmp_path / "queue", {"project": PROJECT})
+    writer = QueueWriter(
+        pipeline, lambda: "CLS-1", queue, store=store, uid=run.uid, flush_period=3600,
+        project=PROJECT,
+    )  # fmt: skip
+
+    def give(path: str, data: bytes) -> None:
+        ref = {"digest": writer.put_blob(data), "size": len(data), "extension": "bin"}
+        pipeline.add(Operation(OpKind.ASSIGN, path, FieldType.FILE, ref))
+        batch = pipeline.drain()
+        assert batch is not None
+        queue.push(batch)
+
+    give("first", b"first file")
+    store.meanwhile = lambda: give("second", b"second file")
+    writer._ship()  # one round of the ship thread
+    fields = store.get_fields(run.uid)
+    assert "first" in fields
+    for path in ("first", "second"):
+        if path in fields:  # whatever reached the server has its file there
+            store.read_blob(fields[path].value["digest"])
+    writer.close()
+    fields = store.get_fields(run.uid)
+    assert store.read_blob(fields["second"].value["digest"]) == b"second file"
