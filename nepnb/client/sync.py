@@ -173,9 +173,7 @@ def _upload(
     return result
 
 
-def upload_blobs(
-    folder: Path, store: Store, *, project: str | None, remove: bool = False
-) -> None:
+def upload_blobs(folder: Path, store: Store, *, project: str | None, remove: bool = False) -> None:
     """Upload the files queued in ``folder`` for ``project`` (``remove``: delete each once
     uploaded)."""
     blob_root = folder / BLOBS

@@ -612,9 +612,7 @@ class SQLStore(Store):
                 wanted.difference_update(found.scalars())
         return wanted
 
-    def get_parts(
-        self, digests: Iterable[str], *, project: str | None = None
-    ) -> dict[str, bytes]:
+    def get_parts(self, digests: Iterable[str], *, project: str | None = None) -> dict[str, bytes]:
         wanted = set(digests)
         if project is not None:
             wanted &= self.held(project, wanted)

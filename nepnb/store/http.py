@@ -301,9 +301,7 @@ class HTTPStore(Store):
 
     def put_blob_file(self, source: Path, *, project: str | None = None) -> tuple[str, int]:
         digest, size = file_digest(source)
-        stored = self._json(
-            "POST", f"{_scope(project)}/blobs", content=Path(source).read_bytes()
-        )
+        stored = self._json("POST", f"{_scope(project)}/blobs", content=Path(source).read_bytes())
         if stored["digest"] != digest:  # the file changed while it was read
             return str(stored["digest"]), int(stored["size"])
         return digest, size
@@ -332,9 +330,7 @@ class HTTPStore(Store):
         )
         return set(found["missing"])
 
-    def get_parts(
-        self, digests: Iterable[str], *, project: str | None = None
-    ) -> dict[str, bytes]:
+    def get_parts(self, digests: Iterable[str], *, project: str | None = None) -> dict[str, bytes]:
         found = self._json(
             "POST", f"{_scope(project)}/parts/get", data={"digests": sorted(set(digests))}
         )

@@ -700,9 +700,7 @@ class LocalStore(Store):
             wanted.difference_update(digest for (digest,) in rows)
         return wanted
 
-    def get_parts(
-        self, digests: Iterable[str], *, project: str | None = None
-    ) -> dict[str, bytes]:
+    def get_parts(self, digests: Iterable[str], *, project: str | None = None) -> dict[str, bytes]:
         wanted = set(digests)
         con = self._connection()
         found: dict[str, bytes] = {}

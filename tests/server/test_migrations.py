@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 import pytest
 from sqlalchemy import inspect, text
 
@@ -23,7 +22,6 @@ from nepnb.store.field_types import FieldType
 from nepnb.store.local import encode_part
 from nepnb.store.operations import Batch, Operation, OpKind
 from tests.servers import ServerPool, fresh_postgres_database
-
 
 HEAD = "0004_blob_projects"
 MODEL_REF = {"digest": "1" * 64, "size": 7, "extension": "pt"}

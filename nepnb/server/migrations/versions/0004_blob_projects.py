@@ -98,10 +98,7 @@ def _parts_of_checkpoints(found: dict[tuple[str, int], int]) -> None:
                 for digest, size, encoding, data in con.execute(query, {"d": batch[i : i + 500]}):
                     found[(digest, project_id)] = int(size)
                     raw = zlib.decompress(bytes(data)) if encoding else bytes(data)
-                    try:
-                        named |= _digests_in(json.loads(raw))
-                    except ValueError:  # a cell's source, an image: no digests in it
-                        pass
+                    named |= _digests_in(_loads(raw))  # (a source, an image: none)
             frontier = named - seen
 
 
