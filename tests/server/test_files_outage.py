@@ -256,3 +256,24 @@ def test_a_batch_never_reaches_the_server_before_its_files(
     writer.close()
     fields = store.get_fields(run.uid)
     assert store.read_blob(fields["second"].value["digest"]) == b"second file"
+
+
+def test_an_offline_run_s_files_are_uploaded_by_nepnb_sync(
+    own_server: Callable[..., OwnServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+) -> None:
+    own = own_server()
+    _connect(monkeypatch, own)
+    _store(own.token).get_project(PROJECT, create=True)
+    run = neptune.init_run(mode="offline", **QUIET)
+    source = tmp_path / "data.csv"
+    source.write_bytes(b"a,b\n1,2\n")
+    run["data"].upload_files([str(source)])
+    run["plot"].upload(File.from_content(b"<svg/>", extension="svg"))
+    run.stop()
+    assert main(["sync"]) == 0
+    capsys.readouterr()
+    reader = neptune.init_run(with_id="CLS-1", mode="read-only")
+    reader["plot"].download(str(tmp_path / "plot.svg"))
+    assert (tmp_path / "plot.svg").read_bytes() == b"<svg/>"
+    assert [f.name for f in reader["data"].list_fileset_files()] == ["data.csv"]
+    reader.stop()
