@@ -19,7 +19,7 @@ from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
 from tests.conftest import QUIET
 from tests.server.conftest import OwnServer
-from tests.servers import TrackingServer, free_port, fresh_postgres_database
+from tests.servers import TrackingServer, free_port
 
 PROJECT = "team/cls"
 
@@ -57,12 +57,8 @@ def test_killing_the_server_during_a_run_loses_and_doubles_nothing(
     own_server: Callable[..., OwnServer],
     monkeypatch: pytest.MonkeyPatch,
     database: str,
-    request: pytest.FixtureRequest,
 ) -> None:
-    url = None
-    if database == "postgres":
-        url = fresh_postgres_database(request.getfixturevalue("server_pool"), "killed")
-    own = own_server(database=url)
+    own = own_server(database=database)
     monkeypatch.setenv("NEPTUNE_API_TOKEN", own.token)
     monkeypatch.setenv("NEPTUNE_PROJECT", PROJECT)
     monkeypatch.setenv("NEPNB_HTTP_RETRY_SECONDS", "30")

@@ -22,7 +22,6 @@ from nepnb.store.http import HTTPStore
 from nepnb.types import File
 from tests.conftest import QUIET, REPO_ROOT
 from tests.server.conftest import OwnServer
-from tests.servers import fresh_postgres_database
 
 PROJECT = "team/cls"
 
@@ -47,12 +46,8 @@ def test_files_given_while_the_server_is_killed_are_queued_and_all_arrive_once(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     database: str,
-    request: pytest.FixtureRequest,
 ) -> None:
-    url = None
-    if database == "postgres":
-        url = fresh_postgres_database(request.getfixturevalue("server_pool"), "files_killed")
-    own = own_server(database=url)
+    own = own_server(database=database)
     _connect(monkeypatch, own)
     run = neptune.init_run(flush_period=0.05, **QUIET)
     total = 30
