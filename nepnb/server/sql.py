@@ -541,10 +541,10 @@ class SQLStore(Store):
         """Record that ``project`` holds the digests of ``sizes`` (digest -> bytes), calling
         ``store(new digests)`` first to store their bytes; returns the digests it did not
         hold before. StorageLimitExceeded (nothing stored) if they would take the project
-        past its storage limit."""
+        past its storage limit. ``project`` None: only stores the bytes (returns nothing)."""
         if project is None:
             store(set(sizes))
-            return set(sizes)
+            return set()
         self.get_project(project, create=True)  # (as for objects: the server checked access)
         new = set(sizes) - self.held(project, sizes)
         size = sum(sizes[d] for d in new)
@@ -577,12 +577,15 @@ class SQLStore(Store):
     # notebook checkpoints -------------------------------------------------------------
     def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
         sizes = {digest: len(data) for digest, data in parts.items()}
-        return len(self._hold(project, sizes, lambda new: self._store_parts(parts, new)))
+        stored: set[str] = set()
+        new = self._hold(project, sizes, lambda new: stored.update(self._store_parts(parts, new)))
+        return len(new if project is not None else stored)
 
-    def _store_parts(self, parts: Mapping[str, bytes], digests: Iterable[str]) -> None:
+    def _store_parts(self, parts: Mapping[str, bytes], digests: Iterable[str]) -> set[str]:
+        """Store the parts of ``digests`` not stored yet; returns their digests."""
         missing = self._unstored_parts(digests)
         if not missing:
-            return
+            return missing
         with self._write() as con:
             for digest in sorted(missing):
                 data = parts[digest]
@@ -596,6 +599,7 @@ class SQLStore(Store):
                         )
                 except IntegrityError:  # stored meanwhile by another request
                     pass
+        return missing
 
     def missing_parts(self, digests: Iterable[str], *, project: str | None = None) -> set[str]:
         wanted = set(digests)
