@@ -64,9 +64,10 @@ class Team:
 
 
 @pytest.fixture
-def deployment(server_pool: ServerPool) -> Deployment:
-    """The session's tracking server over SQLite, emptied of tracking data."""
-    found = server_pool.get("sqlite")
+def deployment(server_pool: ServerPool, request: pytest.FixtureRequest) -> Deployment:
+    """The session's tracking server over SQLite (or the database an indirect parameter
+    names: "postgres"), emptied of tracking data."""
+    found = server_pool.get(getattr(request, "param", "sqlite"))
     found.reset()
     return found
 

@@ -159,6 +159,7 @@ def _held(team: Team, project: str) -> set[str]:
         return set(rows.scalars())
 
 
+@pytest.mark.parametrize("deployment", ["sqlite", "postgres"], indirect=True)
 def test_files_and_parts_are_read_through_the_projects_that_uploaded_them(team: Team) -> None:
     """A digest is no key: a token of project A cannot read B's file or parts, nor learn
     that they exist; uploading the same bytes to A gives A its own (deduplicated) copy."""
@@ -191,6 +192,7 @@ def test_files_and_parts_are_read_through_the_projects_that_uploaded_them(team: 
     assert _held(team, mine) == _held(team, theirs) == {digest, _digest(part)}
 
 
+@pytest.mark.parametrize("deployment", ["sqlite", "postgres"], indirect=True)
 def test_files_count_against_the_storage_limit_of_their_project(team: Team) -> None:
     from nepnb.exceptions import StorageLimitExceeded
 
