@@ -92,7 +92,19 @@ sys.stdin.readline()  # the server is killed meanwhile
 run["model"].upload(sys.argv[1])
 run["params/lr"] = 0.5
 queue = run._writer.queue
-while not queue.pending():  # written to the disk queue (a flush period)
+
+
+def queued(path):
+    for batch in queue.pending():
+        try:
+            if any(op.path == path for op in queue.load(batch).operations):
+                return True
+        except OSError:
+            pass
+    return False
+
+
+while not (queued("model") and queued("params/lr")):  # on disk (a flush period)
     time.sleep(0.01)
 print("queued", queue.folder, flush=True)
 time.sleep(600)
