@@ -344,7 +344,8 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     def readable_digest(who: Principal, digest: str) -> bool:
         if who.admin:
             return True
-        return any(identity.role(who, project) for project in store.holders(digest))
+        holders = store.holders(digest)  # (a common file may have many: two queries, not N)
+        return bool(holders) and not set(holders).isdisjoint(identity.visible_projects(who))
 
     @app.post(API + "/projects/{workspace}/{name}/blobs", tags=["blobs"])
     async def put_blob(who: Who, workspace: str, name: str, request: Request) -> Response:
