@@ -246,8 +246,8 @@ def running_postgres(folder: Path) -> Iterator[str]:
 
 #: Tables of tracking data, children first (accounts and tokens are kept between tests).
 TRACKING_TABLES = (
-    "series_chunks", "fields", "applied_batches", "parts", "checkpoints", "notebooks",
-    "counters", "project_members", "objects", "projects",
+    "series_chunks", "fields", "applied_batches", "parts", "blob_projects", "checkpoints",
+    "notebooks", "counters", "project_members", "objects", "projects",
 )  # fmt: skip
 
 

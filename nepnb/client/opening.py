@@ -146,7 +146,7 @@ def open_connection(request: OpenRequest) -> Connection:
     if mode == "sync":
 
         def make(obj: NeptuneObject) -> Writer:
-            return SyncWriter(obj._pipeline, obj._label, store, info.uid)
+            return SyncWriter(obj._pipeline, obj._label, store, info.uid, info.project)
 
         return Connection(
             mode, settings.project, request.kind, store, info, make, resumed=resumed,
@@ -264,6 +264,7 @@ def _queue_writer(
         store=store,
         uid=uid,
         register=register,
+        project=request.settings.project,
         flush_period=request.flush_period,
         lag_callback=call(request.lag_callback, DEFAULT_LAG_CALLBACK_ENV),
         lag_threshold=request.lag_threshold,

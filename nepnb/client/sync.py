@@ -136,8 +136,10 @@ def _upload(
     progress: Callable[[int, int], None] | None,
 ) -> SyncResult:
     result = SyncResult(meta.get("sys_id") or queued.name)
-    upload_blobs(queued.folder, store)
+    # Listed before the files are: every file these batches name is uploaded before them
+    # (its writer may still be adding files and batches).
     pending = queue.pending()
+    upload_blobs(queued.folder, store, project=meta.get("project"))
     for done, path in enumerate(pending, 1):
         try:
             batch = queue.load(path)
@@ -171,13 +173,14 @@ def _upload(
     return result
 
 
-def upload_blobs(folder: Path, store: Store, *, remove: bool = False) -> None:
-    """Upload the files queued in ``folder`` (``remove``: delete each once uploaded)."""
+def upload_blobs(folder: Path, store: Store, *, project: str | None, remove: bool = False) -> None:
+    """Upload the files queued in ``folder`` for ``project`` (``remove``: delete each once
+    uploaded)."""
     blob_root = folder / BLOBS
     if blob_root.is_dir():
         for blob in blob_root.glob("*/*"):
             if not blob.name.startswith(".tmp-"):
-                store.put_blob_file(blob)
+                store.put_blob_file(blob, project=project)
                 if remove:
                     blob.unlink(missing_ok=True)
 

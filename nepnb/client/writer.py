@@ -10,6 +10,11 @@ appends and no allocation of Python floats). A :class:`Writer` drains the pipeli
   disk queue and then ships the queue to the store. ``wait()`` does the same in the caller.
 - ``offline``: like async, but only to the disk queue; ``nepnb sync`` ships it later.
 - ``debug``: validated, then dropped.
+
+Files: the local store takes them at once. For a remote store (and offline), the queue
+writer copies them into the queue folder, content-addressed, so that the call never waits
+on the network; the ship thread (or ``nepnb sync``) uploads them before the batches that
+name them. Sync mode uploads them in the call.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -437,11 +442,17 @@ class SyncWriter(Writer):
     mode = "sync"
 
     def __init__(
-        self, pipeline: Pipeline, object_id: Callable[[], str], store: Store, uid: str
+        self,
+        pipeline: Pipeline,
+        object_id: Callable[[], str],
+        store: Store,
+        uid: str,
+        project: str | None = None,
     ) -> None:
         super().__init__(pipeline, object_id)
         self.store = store
         self.uid = uid
+        self.project = project
         self._lock = threading.Lock()
         self._unapplied: Batch | None = None  # drained, but applying it failed (or Ctrl-C)
 
@@ -462,10 +473,25 @@ class SyncWriter(Writer):
                 self._report(result.rejected)
 
     def put_blob(self, data: bytes) -> str:
-        return self.store.put_blob(data)
+        with self._uploading("a file"):
+            return self.store.put_blob(data, project=self.project)
 
     def put_blob_file(self, source: Path) -> tuple[str, int]:
-        return self.store.put_blob_file(source)
+        with self._uploading(str(source)):
+            return self.store.put_blob_file(source, project=self.project)
+
+    @contextlib.contextmanager
+    def _uploading(self, what: str) -> Iterator[None]:
+        """A clear error when the server is away: in sync mode nothing queues the file."""
+        try:
+            yield
+        except ServerUnavailable as error:
+            raise ServerUnavailable(
+                f"{what} was not uploaded to {self.store.location}: the tracking server did "
+                "not answer. In sync mode a file is uploaded by the call that gives it: call "
+                "again once the server answers, or open the object with mode='async', which "
+                "queues files on disk while the server is away."
+            ) from error
 
 
 class QueueWriter(Writer):
@@ -487,10 +513,15 @@ class QueueWriter(Writer):
         no_progress_callback: Callable[[], None] | None = None,
         no_progress_threshold: float = 300.0,
         register: Callable[[], str] | None = None,
+        project: str | None = None,
     ) -> None:
         """``register``: with a store but no ``uid`` yet (the server was down when the object
         opened), creates the object in the store and returns its uid; it is called before
-        shipping, until it succeeds. Files wait in the queue folder meanwhile."""
+        shipping, until it succeeds. ``project``: the object's (files are stored for it).
+
+        Files wait in the queue folder (content-addressed) unless the store is the local
+        one and the object is in it: the call that gives a file never waits on a network,
+        and the ship thread uploads the files before the batches that name them."""
         super().__init__(pipeline, object_id)
         self.mode = "async" if store is not None else "offline"
         self.queue = queue
@@ -501,7 +532,8 @@ class QueueWriter(Writer):
         self.ship_error: BaseException | None = None
         self._unqueued: Batch | None = None  # drained, but writing it to the queue failed
         self._register = register
-        queued_blobs = store is None or uid is None
+        self.project = project
+        queued_blobs = store is None or uid is None or store.kind != "local"
         self._blobs = BlobStore(queue.blob_folder()) if queued_blobs else None
         self._push_lock = threading.Lock()
         self._ship_lock = threading.Lock()
@@ -568,11 +600,13 @@ class QueueWriter(Writer):
                 log.warning(
                     "nepnb: the tracking server answers again; uploading %s", self._object_id()
                 )
-            if self._blobs is not None:  # files queued while the object had no uid
+            # Listed before the files are: every file these batches name is in the folder.
+            pending = self.queue.pending()
+            if self._blobs is not None:
                 from nepnb.client.sync import upload_blobs
 
-                upload_blobs(self.queue.folder, self.store, remove=True)
-            for path in self.queue.pending():
+                upload_blobs(self.queue.folder, self.store, project=self.project, remove=True)
+            for path in pending:
                 try:
                     batch = self.queue.load(path)
                 except FileNotFoundError:  # shipped meanwhile by `nepnb sync`
@@ -669,13 +703,13 @@ class QueueWriter(Writer):
         if self._blobs is not None:
             return self._blobs.put_bytes(data)
         assert self.store is not None
-        return self.store.put_blob(data)
+        return self.store.put_blob(data, project=self.project)
 
     def put_blob_file(self, source: Path) -> tuple[str, int]:
         if self._blobs is not None:
             return self._blobs.put_file(source)
         assert self.store is not None
-        return self.store.put_blob_file(source)
+        return self.store.put_blob_file(source, project=self.project)
 
     def queued(self) -> int:
         unqueued = 0 if self._unqueued is None else len(self._unqueued)

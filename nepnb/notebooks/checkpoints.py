@@ -185,7 +185,7 @@ class Checkpoints:
                     other_path=known.path,
                 )
         snapshot = take_snapshot(notebook)
-        new_parts = self.store.put_parts(snapshot.parts)
+        new_parts = self.store.put_parts(snapshot.parts, project=self.project)
         stats = {
             "cells": len(snapshot.cells),
             "size": snapshot.size,
@@ -217,7 +217,7 @@ class Checkpoints:
     def content(self, checkpoint: CheckpointInfo | str) -> dict[str, Any]:
         """The notebook stored in a checkpoint."""
         info = checkpoint if isinstance(checkpoint, CheckpointInfo) else self.get(checkpoint)
-        return rebuild(info.manifest, self.store.get_parts)
+        return rebuild(info.manifest, self._get_parts)
 
     def compare(
         self,
@@ -233,10 +233,13 @@ class Checkpoints:
             return side_of_notebook(normalize_notebook(version), "current notebook")
         info = version if isinstance(version, CheckpointInfo) else self.get(version)
         label = f"checkpoint {info.id[:8]} ({info.summary})"
-        return side_of_manifest(info.manifest, self.store.get_parts, label)
+        return side_of_manifest(info.manifest, self._get_parts, label)
 
     def notebooks(self) -> list[NotebookInfo]:
         return self.store.list_notebooks(self.project)
+
+    def _get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
+        return self.store.get_parts(digests, project=self.project)
 
     def notebook_at(self, path: str) -> NotebookInfo | None:
         """The notebook last checkpointed at ``path`` (to find the history of a deleted file)."""

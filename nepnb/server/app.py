@@ -495,49 +495,67 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
         return WireResponse(None if extent is None else list(extent))
 
     # blobs and parts -------------------------------------------------------------------
-    # Blobs and parts are content-addressed: a digest names bytes, not a project. Any
-    # token may read them by digest; writing needs a token that can write somewhere.
-    @app.post(f"{API}/blobs", tags=["blobs"])
-    async def put_blob(who: Who, request: Request) -> Response:
-        """Store the body's bytes; answers their SHA-256 digest."""
-        writable(who)
+    # Bytes are stored once by digest, but belong to the projects that uploaded them: a
+    # token reads a digest only if it can read one of those projects, and gets the answer
+    # of a missing digest otherwise (whether it exists elsewhere does not leak). Uploads
+    # count against the project's storage limit.
+    def readable_digest(who: Principal, digest: str) -> bool:
+        if who.admin:
+            return True
+        holders = store.holders(digest)  # (a common file may have many: two queries, not N)
+        return bool(holders) and not set(holders).isdisjoint(identity.visible_projects(who))
+
+    @app.post(API + "/projects/{workspace}/{name}/blobs", tags=["blobs"])
+    async def put_blob(who: Who, workspace: str, name: str, request: Request) -> Response:
+        """Store the body's bytes for the project; answers their SHA-256 digest."""
+        project = f"{workspace}/{name}"
+        await call(writable_project, who, project)
         data = wire.decompress(await request.body(), request.headers.get("content-encoding"))
-        return WireResponse({"digest": await call(store.put_blob, data), "size": len(data)})
+        digest = await call(store.put_blob, data, project=project)
+        return WireResponse({"digest": digest, "size": len(data)})
 
     @app.get(API + "/blobs/{digest}", tags=["blobs"])
     async def read_blob(who: Who, digest: str) -> Response:
-        """The bytes of a blob (streamed from the blob store)."""
+        """The bytes of a blob of a project the token can read (streamed from the blob store)."""
         check_digest(digest)
-        if not await call(store.blobs.exists, digest):
+        if not await call(readable_digest, who, digest) or not await call(
+            store.blobs.exists, digest
+        ):
             raise ContentNotFound(f"the file {digest} is missing from the server")
         chunks = await call(store.blobs.chunks, digest)
         return StreamingResponse(chunks, media_type="application/octet-stream")
 
-    @app.post(f"{API}/parts", tags=["checkpoints"])
-    async def put_parts(who: Who, spec: PartsRequest) -> Response:
-        """Store checkpoint parts; answers how many were new."""
-        writable(who)
+    @app.post(API + "/projects/{workspace}/{name}/parts", tags=["checkpoints"])
+    async def put_parts(who: Who, workspace: str, name: str, spec: PartsRequest) -> Response:
+        """Store checkpoint parts for the project; answers how many it did not hold."""
+        project = f"{workspace}/{name}"
+        await call(writable_project, who, project)
         parts = {digest: wire.unbase64(data) for digest, data in spec.parts.items()}
         for digest, data in parts.items():  # content-addressed: a digest names its bytes
             if hashlib.sha256(data).hexdigest() != digest:
                 raise InvalidValue(f"part {digest[:64]!r} is not the SHA-256 of its bytes")
-        return WireResponse({"stored": await call(store.put_parts, parts)})
+        return WireResponse({"stored": await call(store.put_parts, parts, project=project)})
 
-    @app.post(f"{API}/parts/missing", tags=["checkpoints"])
-    async def missing_parts(who: Who, spec: DigestsRequest) -> Response:
-        """Which of the digests the server does not hold."""
-        return WireResponse({"missing": sorted(await call(store.missing_parts, spec.digests))})
+    @app.post(API + "/projects/{workspace}/{name}/parts/missing", tags=["checkpoints"])
+    async def missing_parts(who: Who, workspace: str, name: str, spec: DigestsRequest) -> Response:
+        """Which of the digests the project does not hold."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "read")
+        missing = await call(store.missing_parts, spec.digests, project=project)
+        return WireResponse({"missing": sorted(missing)})
 
-    @app.post(f"{API}/parts/get", tags=["checkpoints"])
-    async def get_parts(who: Who, spec: DigestsRequest) -> Response:
-        """The parts with these digests (base64)."""
-        missing = await call(store.missing_parts, spec.digests)
+    @app.post(API + "/projects/{workspace}/{name}/parts/get", tags=["checkpoints"])
+    async def get_parts(who: Who, workspace: str, name: str, spec: DigestsRequest) -> Response:
+        """The project's parts with these digests (base64)."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "read")
+        missing = await call(store.missing_parts, spec.digests, project=project)
         if missing:
             raise ContentNotFound(
                 f"{len(missing)} part(s) are missing from the server, e.g. "
                 f"{sorted(missing)[0][:64]!r}"
             )
-        found = await call(store.get_parts, spec.digests)
+        found = await call(store.get_parts, spec.digests, project=project)
         return WireResponse(
             {"parts": {d: base64.b64encode(data).decode() for d, data in found.items()}}
         )
@@ -602,12 +620,6 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
         return WireResponse([wire.encode_checkpoint(c) for c in found])
 
     return app
-
-
-def writable(who: Principal) -> None:
-    """PermissionDenied for a read-only token."""
-    if who.read_only:
-        raise PermissionDenied(f"this API token ({who.token_id}) is read-only; it cannot write")
 
 
 def check_digest(digest: str) -> None:

@@ -61,7 +61,7 @@ from nepnb.store.base import (
     require_parts,
     validate_project_name,
 )
-from nepnb.store.blobs import Blobs, open_blobs
+from nepnb.store.blobs import Blobs, file_digest, open_blobs
 from nepnb.store.chunks import chunked_buckets, series_of_chunks
 from nepnb.store.downsample import SeriesBuckets, check_request
 from nepnb.store.field_types import FieldType
@@ -430,24 +430,12 @@ class SQLStore(Store):
         con: Connection, uid: str, project_id: int, name: str, limit: int | None, batch: Batch
     ) -> None:
         """Add the batch's bytes to its object's use (its row is locked already); if the
-        project has a storage limit, StorageLimitExceeded (nothing stored) when its objects'
-        use would pass it. Concurrent batches to other objects may pass the limit by their
-        own size: it is checked, not reserved."""
+        project has a storage limit, StorageLimitExceeded (nothing stored) when its use
+        would pass it. Concurrent writes to other objects may pass the limit by their own
+        size: it is checked, not reserved."""
         size = batch_bytes(batch)
+        _check_limit(con, project_id, size, f"this batch ({size:,} bytes)", known=(name, limit))
         o = t.objects.c
-        if limit is not None:
-            used = con.execute(
-                select(func.coalesce(func.sum(o.used_bytes), 0)).where(o.project_id == project_id)
-            ).scalar_one()
-            if used + size > limit:
-                raise StorageLimitExceeded(
-                    f"the project {name!r} is at its storage limit ({used:,} of {limit:,} bytes "
-                    f"used); this batch ({size:,} bytes) was not stored. Nothing is lost: the "
-                    "client keeps it queued and ships it once there is room: objects deleted "
-                    f"from the project's trash (`nepnb trash list -p {name}`; trashed ones "
-                    "still count), or a higher limit from the server's admin "
-                    f"(`nepnb admin project set {name} --storage-limit BYTES`)."
-                )
         con.execute(update(t.objects).where(o.uid == uid).values(used_bytes=o.used_bytes + size))
 
     def get_fields(
@@ -593,11 +581,19 @@ class SQLStore(Store):
         return None if first is None or last is None else (first[1], last[2])
 
     # blobs ---------------------------------------------------------------------------
-    def put_blob(self, data: bytes) -> str:
-        return self.blobs.put_bytes(data)
+    # The bytes are stored once, by digest (in the blob store, or the parts table); the
+    # rows of blob_projects say which projects uploaded them: those may read them, and are
+    # charged for them. ``project`` None (no project: not through the server) records none.
+    def put_blob(self, data: bytes, *, project: str | None = None) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        self._hold(project, {digest: len(data)}, lambda _: self.blobs.put_bytes(data))
+        return digest
 
-    def put_blob_file(self, source: Path) -> tuple[str, int]:
-        return self.blobs.put_file(source)
+    def put_blob_file(self, source: Path, *, project: str | None = None) -> tuple[str, int]:
+        found: list[tuple[str, int]] = []
+        digest, size = file_digest(source)
+        self._hold(project, {digest: size}, lambda _: found.append(self.blobs.put_file(source)))
+        return found[0] if found else (digest, size)
 
     def read_blob(self, digest: str) -> bytes:
         return self.blobs.read(digest)
@@ -605,12 +601,79 @@ class SQLStore(Store):
     def copy_blob_to(self, digest: str, destination: Path) -> None:
         self.blobs.copy_to(digest, destination)
 
+    def holders(self, digest: str) -> list[str]:
+        """The projects that hold the blob or part ``digest``, by name."""
+        b, p = t.blob_projects.c, t.projects.c
+        with self._read() as con:
+            rows = con.execute(
+                select(p.name).join(t.blob_projects, b.project_id == p.id).where(b.digest == digest)
+            )
+            return sorted(rows.scalars())
+
+    def held(self, project: str, digests: Iterable[str]) -> set[str]:
+        """Which of ``digests`` the project ``project`` holds."""
+        wanted = sorted(set(digests))
+        b, p = t.blob_projects.c, t.projects.c
+        found: set[str] = set()
+        with self._read() as con:
+            for chunk in _chunks(wanted, 500):
+                rows = con.execute(
+                    select(b.digest)
+                    .join(t.projects, p.id == b.project_id)
+                    .where(p.name == project, b.digest.in_(chunk))
+                )
+                found.update(rows.scalars())
+        return found
+
+    def _hold(self, project: str | None, sizes: Mapping[str, int], store: Any) -> set[str]:
+        """Record that ``project`` holds the digests of ``sizes`` (digest -> bytes), calling
+        ``store(new digests)`` first to store their bytes; returns the digests it did not
+        hold before. StorageLimitExceeded (nothing stored) if they would take the project
+        past its storage limit. ``project`` None: only stores the bytes (returns nothing)."""
+        if project is None:
+            store(set(sizes))
+            return set()
+        self.get_project(project, create=True)  # (as for objects: the server checked access)
+        new = set(sizes) - self.held(project, sizes)
+        size = sum(sizes[d] for d in new)
+        with self._read() as con:
+            project_id, _ = self.project_id(con, project)
+            if new:
+                what = f"this file ({size:,} bytes)" if len(new) == 1 else f"{size:,} bytes"
+                _check_limit(con, project_id, size, what)
+        store(new)  # (again if held: the bytes are written only when absent)
+        if new:
+            self._retrying(partial(self._record_holder, project_id, {d: sizes[d] for d in new}))
+        return new
+
+    def _record_holder(self, project_id: int, sizes: Mapping[str, int]) -> None:
+        b = t.blob_projects.c
+        with self._write() as con:
+            known = set(
+                con.execute(
+                    select(b.digest).where(b.project_id == project_id, b.digest.in_(list(sizes)))
+                ).scalars()
+            )
+            rows = [
+                {"digest": d, "project_id": project_id, "size": n, "created": time.time()}
+                for d, n in sizes.items()
+                if d not in known
+            ]
+            if rows:
+                con.execute(insert(t.blob_projects), rows)
+
     # notebook checkpoints -------------------------------------------------------------
-    def put_parts(self, parts: Mapping[str, bytes]) -> int:
-        missing = self.missing_parts(parts) if parts else set()
+    def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
+        sizes = {digest: len(data) for digest, data in parts.items()}
+        stored: set[str] = set()
+        new = self._hold(project, sizes, lambda new: stored.update(self._store_parts(parts, new)))
+        return len(new if project is not None else stored)
+
+    def _store_parts(self, parts: Mapping[str, bytes], digests: Iterable[str]) -> set[str]:
+        """Store the parts of ``digests`` not stored yet; returns their digests."""
+        missing = self._unstored_parts(digests)
         if not missing:
-            return 0
-        stored = 0
+            return missing
         with self._write() as con:
             for digest in sorted(missing):
                 data = parts[digest]
@@ -622,12 +685,18 @@ class SQLStore(Store):
                                 digest=digest, size=len(data), encoding=encoding, data=packed
                             )
                         )
-                    stored += 1
                 except IntegrityError:  # stored meanwhile by another request
                     pass
-        return stored
+        return missing
 
-    def missing_parts(self, digests: Iterable[str]) -> set[str]:
+    def missing_parts(self, digests: Iterable[str], *, project: str | None = None) -> set[str]:
+        wanted = set(digests)
+        missing = self._unstored_parts(wanted)
+        if project is not None:  # a project's are those it uploaded
+            missing |= wanted - self.held(project, wanted)
+        return missing
+
+    def _unstored_parts(self, digests: Iterable[str]) -> set[str]:
         wanted = set(digests)
         with self._read() as con:
             for chunk in _chunks(sorted(wanted), 500):
@@ -635,8 +704,10 @@ class SQLStore(Store):
                 wanted.difference_update(found.scalars())
         return wanted
 
-    def get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
+    def get_parts(self, digests: Iterable[str], *, project: str | None = None) -> dict[str, bytes]:
         wanted = set(digests)
+        if project is not None:
+            wanted &= self.held(project, wanted)
         p = t.parts.c
         found: dict[str, bytes] = {}
         with self._read() as con:
@@ -646,7 +717,7 @@ class SQLStore(Store):
                     (digest, zlib.decompress(data) if encoding else bytes(data))
                     for digest, encoding, data in rows
                 )
-        return require_parts(wanted, found, "the server's database")
+        return require_parts(set(digests), found, "the server's database")
 
     def add_checkpoint(
         self,
@@ -971,6 +1042,38 @@ def _read_chunks(
     )
     for xs, ys in rows:
         yield np.frombuffer(xs, dtype=np.float64), np.frombuffer(ys, dtype=np.float64)
+
+
+def _check_limit(
+    con: Connection,
+    project_id: int,
+    size: int,
+    what: str,
+    *,
+    known: tuple[str, int | None] | None = None,
+) -> None:
+    """StorageLimitExceeded if adding ``size`` bytes (``what``) would take the project past
+    its storage limit (``known``: its name and limit, when the caller read them already).
+    A project's use: the batches of its objects, trashed ones included, and the files and
+    parts it uploaded (each digest once)."""
+    p, o, b = t.projects.c, t.objects.c, t.blob_projects.c
+    if known is None:
+        name, limit = con.execute(select(p.name, p.storage_limit).where(p.id == project_id)).one()
+    else:
+        name, limit = known
+    if limit is None:
+        return
+    objects = select(func.coalesce(func.sum(o.used_bytes), 0)).where(o.project_id == project_id)
+    files = select(func.coalesce(func.sum(b.size), 0)).where(b.project_id == project_id)
+    used = int(con.execute(objects).scalar_one()) + int(con.execute(files).scalar_one())
+    if used + size > limit:
+        raise StorageLimitExceeded(
+            f"the project {name!r} is at its storage limit ({used:,} of {limit:,} bytes "
+            f"used); {what} was not stored. Nothing is lost: the client keeps it queued and "
+            "ships it once there is room: objects deleted from the project's trash "
+            f"(`nepnb trash list -p {name}`; trashed ones still count), or a higher limit "
+            f"from the server's admin (`nepnb admin project set {name} --storage-limit BYTES`)."
+        )
 
 
 def _next_number(con: Connection, project_id: int, scope: str) -> int:

@@ -96,6 +96,18 @@ parts = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
+# Which projects hold a blob or checkpoint part (revision 0004): the bytes are stored once,
+# by digest; a project reads and is charged for the digests it uploaded.
+blob_projects = Table(
+    "blob_projects",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created", Float, nullable=False),
+    Index("ix_blob_projects_project_id", "project_id"),
+)
+
 notebooks = Table(
     "notebooks",
     metadata,

@@ -382,13 +382,16 @@ class Store(ABC):
         return (float(steps[0]), float(steps[-1])) if len(steps) else None
 
     # blobs ---------------------------------------------------------------------------
+    # ``project``: the project the bytes belong to. A tracking server needs it (only readers
+    # of a project holding a digest may read its bytes, and they count against the project's
+    # storage limit); the local store ignores it. The bytes themselves are stored once.
     @abstractmethod
-    def put_blob(self, data: bytes) -> str:
-        """Store bytes; returns their SHA-256 digest."""
+    def put_blob(self, data: bytes, *, project: str | None = None) -> str:
+        """Store bytes for ``project``; returns their SHA-256 digest."""
 
     @abstractmethod
-    def put_blob_file(self, source: Path) -> tuple[str, int]:
-        """Store a file's bytes; returns digest and size."""
+    def put_blob_file(self, source: Path, *, project: str | None = None) -> tuple[str, int]:
+        """Store a file's bytes for ``project``; returns digest and size."""
 
     @abstractmethod
     def read_blob(self, digest: str) -> bytes:
@@ -399,16 +402,17 @@ class Store(ABC):
         """Write blob ``digest`` to the file ``destination``."""
 
     # notebook checkpoints -------------------------------------------------------------
+    # ``project``: as for blobs (parts belong to the projects that uploaded them).
     @abstractmethod
-    def put_parts(self, parts: Mapping[str, bytes]) -> int:
+    def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
         """Store content-addressed parts (digest → bytes) not stored yet; returns how many were new."""
 
     @abstractmethod
-    def missing_parts(self, digests: Iterable[str]) -> set[str]:
-        """Which of ``digests`` the store does not hold."""
+    def missing_parts(self, digests: Iterable[str], *, project: str | None = None) -> set[str]:
+        """Which of ``digests`` the store does not hold (for ``project``)."""
 
     @abstractmethod
-    def get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
+    def get_parts(self, digests: Iterable[str], *, project: str | None = None) -> dict[str, bytes]:
         """The parts with these digests (StoreError if one is missing)."""
 
     @abstractmethod

@@ -370,12 +370,12 @@ class HTTPStore(Store):
         return float(found[0]), float(found[1])
 
     # blobs ---------------------------------------------------------------------------
-    def put_blob(self, data: bytes) -> str:
-        return str(self._json("POST", "/blobs", content=data)["digest"])
+    def put_blob(self, data: bytes, *, project: str | None = None) -> str:
+        return str(self._json("POST", f"{_scope(project)}/blobs", content=data)["digest"])
 
-    def put_blob_file(self, source: Path) -> tuple[str, int]:
+    def put_blob_file(self, source: Path, *, project: str | None = None) -> tuple[str, int]:
         digest, size = file_digest(source)
-        stored = self._json("POST", "/blobs", content=Path(source).read_bytes())
+        stored = self._json("POST", f"{_scope(project)}/blobs", content=Path(source).read_bytes())
         if stored["digest"] != digest:  # the file changed while it was read
             return str(stored["digest"]), int(stored["size"])
         return digest, size
@@ -388,21 +388,26 @@ class HTTPStore(Store):
         destination.write_bytes(self.read_blob(digest))
 
     # notebook checkpoints -------------------------------------------------------------
-    def put_parts(self, parts: Mapping[str, bytes]) -> int:
+    def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
         if not parts:
             return 0
-        missing = self.missing_parts(parts)
+        missing = self.missing_parts(parts, project=project)
         if not missing:
             return 0
         encoded = {d: base64.b64encode(parts[d]).decode() for d in missing}
-        return int(self._json("POST", "/parts", data={"parts": encoded})["stored"])
+        answer = self._json("POST", f"{_scope(project)}/parts", data={"parts": encoded})
+        return int(answer["stored"])
 
-    def missing_parts(self, digests: Iterable[str]) -> set[str]:
-        found = self._json("POST", "/parts/missing", data={"digests": sorted(set(digests))})
+    def missing_parts(self, digests: Iterable[str], *, project: str | None = None) -> set[str]:
+        found = self._json(
+            "POST", f"{_scope(project)}/parts/missing", data={"digests": sorted(set(digests))}
+        )
         return set(found["missing"])
 
-    def get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
-        found = self._json("POST", "/parts/get", data={"digests": sorted(set(digests))})
+    def get_parts(self, digests: Iterable[str], *, project: str | None = None) -> dict[str, bytes]:
+        found = self._json(
+            "POST", f"{_scope(project)}/parts/get", data={"digests": sorted(set(digests))}
+        )
         return {d: base64.b64decode(data) for d, data in found["parts"].items()}
 
     def add_checkpoint(
@@ -451,6 +456,14 @@ class HTTPStore(Store):
         validate_project_name(project)
         found = self._json("GET", f"/projects/{project}/notebooks/{notebook_id}")
         return None if found is None else wire.decode_notebook(found)
+
+
+def _scope(project: str | None) -> str:
+    """The path of the project that blobs and parts are stored for (the server keeps them
+    per project: it checks the token's access and counts them against the storage limit)."""
+    if project is None:
+        raise ValueError("the tracking server stores files for a project: pass project=")
+    return f"/projects/{validate_project_name(project)}"
 
 
 def _error(response: httpx.Response) -> Exception:

@@ -730,10 +730,10 @@ class LocalStore(Store):
             yield np.frombuffer(x, dtype=np.float64), np.frombuffer(y, dtype=np.float64)
 
     # blobs ---------------------------------------------------------------------------
-    def put_blob(self, data: bytes) -> str:
+    def put_blob(self, data: bytes, *, project: str | None = None) -> str:
         return self.blobs.put_bytes(data)
 
-    def put_blob_file(self, source: Path) -> tuple[str, int]:
+    def put_blob_file(self, source: Path, *, project: str | None = None) -> tuple[str, int]:
         return self.blobs.put_file(source)
 
     def read_blob(self, digest: str) -> bytes:
@@ -743,7 +743,7 @@ class LocalStore(Store):
         self.blobs.copy_to(digest, destination)
 
     # notebook checkpoints -------------------------------------------------------------
-    def put_parts(self, parts: Mapping[str, bytes]) -> int:
+    def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
         if not parts:
             return 0
         missing = self.missing_parts(parts)
@@ -757,7 +757,7 @@ class LocalStore(Store):
             )
         return len(rows)
 
-    def missing_parts(self, digests: Iterable[str]) -> set[str]:
+    def missing_parts(self, digests: Iterable[str], *, project: str | None = None) -> set[str]:
         wanted = set(digests)
         con = self._connection()
         for chunk in _chunks(sorted(wanted), 500):
@@ -767,7 +767,7 @@ class LocalStore(Store):
             wanted.difference_update(digest for (digest,) in rows)
         return wanted
 
-    def get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
+    def get_parts(self, digests: Iterable[str], *, project: str | None = None) -> dict[str, bytes]:
         wanted = set(digests)
         con = self._connection()
         found: dict[str, bytes] = {}

@@ -13,7 +13,13 @@ import pytest
 from nepnb.server.auth import Identity, decode_token
 from nepnb.server.database import make_engine, migrate
 from nepnb.store.http import HTTPStore
-from tests.servers import Deployment, ServerPool, TrackingServer, free_port
+from tests.servers import (
+    Deployment,
+    ServerPool,
+    TrackingServer,
+    free_port,
+    fresh_postgres_database,
+)
 
 #: NEPTUNE_* variables that must not leak into a test from the developer's shell.
 NEPTUNE_VARIABLES = (
@@ -58,9 +64,10 @@ class Team:
 
 
 @pytest.fixture
-def deployment(server_pool: ServerPool) -> Deployment:
-    """The session's tracking server over SQLite, emptied of tracking data."""
-    found = server_pool.get("sqlite")
+def deployment(server_pool: ServerPool, request: pytest.FixtureRequest) -> Deployment:
+    """The session's tracking server over SQLite (or the database an indirect parameter
+    names: "postgres"), emptied of tracking data."""
+    found = server_pool.get(getattr(request, "param", "sqlite"))
     found.reset()
     return found
 
@@ -82,8 +89,12 @@ class OwnServer:
 
 
 @pytest.fixture
-def own_server(tmp_path: Path) -> Iterator[Callable[..., OwnServer]]:
-    """Makes a tracking server over SQLite in the test's folder, not started yet."""
+def own_server(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., OwnServer]]:
+    """Makes a tracking server of the test (started unless ``start=False``). ``database``:
+    a URL, "postgres" (a new database on the session's PostgreSQL), or "sqlite" or None (a
+    file in the test's folder)."""
     made: list[TrackingServer] = []
 
     def make(
@@ -91,7 +102,11 @@ def own_server(tmp_path: Path) -> Iterator[Callable[..., OwnServer]]:
     ) -> OwnServer:
         folder = tmp_path / f"server-{len(made)}"
         folder.mkdir()
-        database = database or f"sqlite:///{tmp_path / 'server.db'}"
+        if database == "postgres":
+            name = f"own{abs(hash(request.node.nodeid)) % 10**8}"
+            database = fresh_postgres_database(request.getfixturevalue("server_pool"), name)
+        elif database in (None, "sqlite"):
+            database = f"sqlite:///{tmp_path / 'server.db'}"
         where = blobs or tmp_path / "blobs"
         server = TrackingServer(database, where, folder / "server.log", free_port())
         engine = make_engine(database)

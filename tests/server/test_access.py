@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 
-from nepnb.exceptions import PermissionDenied, ProjectNotFound, Unauthenticated
+from nepnb.exceptions import ContentNotFound, PermissionDenied, ProjectNotFound, Unauthenticated
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore
@@ -28,6 +29,14 @@ def _batch() -> Batch:
     )
 
 
+# Files and checkpoint parts of the project (uploaded by the setup), and new ones.
+FILE, PART, NEW_FILE, NEW_PART = b"weights", b"a cell", b"new weights", b"a new cell"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 # Each endpoint group: what a principal does through its HTTP store.
 READS: dict[str, Callable[[HTTPStore, str, str], Any]] = {
     "project": lambda s, p, uid: s.get_project(p),
@@ -40,6 +49,9 @@ READS: dict[str, Callable[[HTTPStore, str, str], Any]] = {
     "list trash": lambda s, p, uid: s.list_trash(p),
     "members": lambda s, p, uid: s.project_members(p),
     "service accounts": lambda s, p, uid: s.project_members(p, kind="service"),
+    "file": lambda s, p, uid: s.read_blob(_digest(FILE)),
+    "parts": lambda s, p, uid: s.get_parts([_digest(PART)], project=p),
+    "missing parts": lambda s, p, uid: s.missing_parts([_digest(PART)], project=p),
 }
 WRITES: dict[str, Callable[[HTTPStore, str, str], Any]] = {
     "create object": lambda s, p, uid: s.create_object(p, ObjectKind.RUN),
@@ -47,6 +59,8 @@ WRITES: dict[str, Callable[[HTTPStore, str, str], Any]] = {
     "checkpoint": lambda s, p, uid: s.add_checkpoint(
         p, "nb", path="a.ipynb", summary="x", body="", author="a", manifest="m"
     ),
+    "upload file": lambda s, p, uid: s.put_blob(NEW_FILE, project=p),
+    "upload parts": lambda s, p, uid: s.put_parts({_digest(NEW_PART): NEW_PART}, project=p),
     "trash": lambda s, p, uid: s.trash_objects(p, ["PRO-1"]),
     "restore": lambda s, p, uid: s.restore_objects(p, ["PRO-1"]),
 }
@@ -64,7 +78,8 @@ MANAGE: dict[str, Callable[[HTTPStore, str, str], Any]] = {
 
 
 # (principal, visibility of the project, reads, writes, deletes, manage): "ok", "denied"
-# (403) or "hidden" (404: the project is not there for it, and its name does not leak).
+# (403) or "hidden" (404: the project, or the file, is not there for it, and its name does not
+# leak).
 MATRIX = [
     ("admin", "private", "ok", "ok", "ok", "ok"),
     ("read-only admin token", "private", "ok", "denied", "denied", "denied"),
@@ -119,7 +134,7 @@ def _outcome(call: Callable[[], Any]) -> str:
         call()
     except PermissionDenied:
         return "denied"
-    except ProjectNotFound:
+    except (ProjectNotFound, ContentNotFound):
         return "hidden"
     return "ok"
 
@@ -134,6 +149,8 @@ def test_role_matrix(
     run = admin.create_object(project, ObjectKind.RUN)
     assert run.sys_id == "PRO-1"
     admin.apply(run.uid, _batch())
+    admin.put_blob(FILE, project=project)
+    admin.put_parts({_digest(PART): PART}, project=project)
     team.identity.set_project(project, visibility=visibility)
     store = team.store(_principal(team, who, project, workspace))
     got = {
@@ -147,6 +164,8 @@ def test_role_matrix(
     # Nothing a refused write tried was stored.
     stored = admin.list_objects(project, ObjectKind.RUN)
     assert len(stored) == (2 if writes == "ok" else 1)
+    held = {_digest(NEW_FILE), _digest(NEW_PART)} & _held(team, project)
+    assert len(held) == (2 if writes == "ok" else 0)
 
     trashed = admin.create_object(project, ObjectKind.RUN)
     admin.trash_objects(project, [trashed.sys_id])
@@ -161,6 +180,73 @@ def test_role_matrix(
     got = {name: _outcome(lambda c=call: c(store, project, user)) for name, call in MANAGE.items()}
     assert got == dict.fromkeys(MANAGE, manage)
     assert (project in [p.name for p in admin.list_projects()]) == (manage != "ok")
+
+
+def _held(team: Team, project: str) -> set[str]:
+    """The digests the server records for ``project``."""
+    from sqlalchemy import text
+
+    with team.identity.engine.connect() as con:
+        rows = con.execute(
+            text(
+                "SELECT b.digest FROM blob_projects b JOIN projects p ON p.id = b.project_id "
+                "WHERE p.name = :name"
+            ),
+            {"name": project},
+        )
+        return set(rows.scalars())
+
+
+@pytest.mark.parametrize("deployment", ["sqlite", "postgres"], indirect=True)
+def test_files_and_parts_are_read_through_the_projects_that_uploaded_them(team: Team) -> None:
+    """A digest is no key: a token of project A cannot read B's file or parts, nor learn
+    that they exist; uploading the same bytes to A gives A its own (deduplicated) copy."""
+    admin = team.store(team.token(team.account("root", admin=True)))
+    mine, theirs = f"{team.name('a')}/mine", f"{team.name('b')}/theirs"
+    for project in (mine, theirs):
+        admin.get_project(project, create=True)
+    secret, part = b"their secret weights", b"their secret cell"
+    digest = admin.put_blob(secret, project=theirs)
+    admin.put_parts({_digest(part): part}, project=theirs)
+    dev = team.account("dev")
+    team.identity.grant(mine, dev, "contributor")
+    store = team.store(team.token(dev))
+    unknown = "0" * 64
+    for read in (digest, unknown):  # the same answer as for a file that does not exist
+        with pytest.raises(ContentNotFound, match=f"the file {read} is missing"):
+            store.read_blob(read)
+    assert store.missing_parts([_digest(part)], project=mine) == {_digest(part)}
+    with pytest.raises(ContentNotFound):
+        store.get_parts([_digest(part)], project=mine)
+    with pytest.raises(ProjectNotFound):
+        store.get_parts([_digest(part)], project=theirs)
+    with pytest.raises(ProjectNotFound):
+        store.put_blob(b"x", project=theirs)
+    # Having the bytes is what gives access: uploading them to its own project.
+    assert store.put_blob(secret, project=mine) == digest
+    assert store.read_blob(digest) == secret
+    assert store.put_parts({_digest(part): part}, project=mine) == 1
+    assert store.get_parts([_digest(part)], project=mine) == {_digest(part): part}
+    assert _held(team, mine) == _held(team, theirs) == {digest, _digest(part)}
+
+
+@pytest.mark.parametrize("deployment", ["sqlite", "postgres"], indirect=True)
+def test_files_count_against_the_storage_limit_of_their_project(team: Team) -> None:
+    from nepnb.exceptions import StorageLimitExceeded
+
+    admin = team.store(team.token(team.account("root", admin=True)))
+    project, other = f"{team.name('a')}/limited", f"{team.name('a')}/free"
+    admin.get_project(project, create=True)
+    admin.get_project(other, create=True)
+    team.identity.set_project(project, storage_limit=1000)
+    admin.put_blob(b"x" * 600, project=project)
+    admin.put_blob(b"x" * 600, project=project)  # held already: not counted twice
+    with pytest.raises(StorageLimitExceeded, match="this file \\(600 bytes\\) was not stored"):
+        admin.put_blob(b"y" * 600, project=project)
+    with pytest.raises(StorageLimitExceeded):
+        admin.put_parts({_digest(b"z" * 600): b"z" * 600}, project=project)
+    admin.put_blob(b"y" * 600, project=other)  # another project's limit
+    assert _digest(b"y" * 600) not in _held(team, project)
 
 
 def test_only_admins_create_projects(team: Team) -> None:

@@ -66,12 +66,8 @@ def test_killing_the_server_during_a_run_loses_and_doubles_nothing(
     own_server: Callable[..., OwnServer],
     monkeypatch: pytest.MonkeyPatch,
     database: str,
-    request: pytest.FixtureRequest,
 ) -> None:
-    url = None
-    if database == "postgres":
-        url = fresh_postgres_database(request.getfixturevalue("server_pool"), "killed")
-    own = own_server(database=url)
+    own = own_server(database=database)
     monkeypatch.setenv("NEPTUNE_API_TOKEN", own.token)
     monkeypatch.setenv("NEPTUNE_PROJECT", PROJECT)
     monkeypatch.setenv("NEPNB_HTTP_RETRY_SECONDS", "30")
@@ -282,7 +278,7 @@ def _many_clients_through(stores: list[HTTPStore]) -> None:
     for run in stores[0].list_objects(PROJECT, ObjectKind.RUN):
         assert stores[-1].read_series(run.uid, "loss").steps.tolist() == [0, 1, 2, 3, 4]
     # A blob put through one server is read through the other.
-    digest = stores[-1].put_blob(b"shared")
+    digest = stores[-1].put_blob(b"shared", project=PROJECT)
     assert stores[0].read_blob(digest) == b"shared"
 
 

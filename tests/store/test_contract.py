@@ -323,7 +323,7 @@ def test_string_sets_and_file_sets(store: Store, tmp_path: Path) -> None:
         ),
     )
     assert store.get_fields(run.uid, [tags])[tags].value == ["a", "c"]
-    digest = store.put_blob(b"weights")
+    digest = store.put_blob(b"weights", project=PROJECT)
     ref = {"digest": digest, "size": 7, "mtime": 0.0}
     store.apply(
         run.uid,
@@ -359,12 +359,12 @@ def test_apply_to_an_unknown_object_fails_clearly(store: Store) -> None:
 
 
 def test_blobs_are_content_addressed(store: Store, tmp_path: Path) -> None:
-    digest = store.put_blob(b"abc")
+    digest = store.put_blob(b"abc", project=PROJECT)
     assert digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    assert store.put_blob(b"abc") == digest
+    assert store.put_blob(b"abc", project=PROJECT) == digest
     source = tmp_path / "big.bin"
     source.write_bytes(b"x" * (3 << 20))
-    file_digest, size = store.put_blob_file(source)
+    file_digest, size = store.put_blob_file(source, project=PROJECT)
     assert size == 3 << 20
     assert store.read_blob(file_digest) == source.read_bytes()
     target = tmp_path / "out" / "copy.bin"
@@ -389,18 +389,18 @@ def test_parts_are_stored_once_and_read_back(store: Store) -> None:
 
     # Content-addressed: each part's key is the SHA-256 of its bytes (the server checks it).
     parts = {hashlib.sha256(data).hexdigest(): data for data in (b"first", b"second" * 1000)}
-    assert store.missing_parts(parts) == set(parts)
-    assert store.put_parts(parts) == 2
-    assert store.put_parts(parts) == 0
-    assert store.missing_parts([*parts, "c" * 64]) == {"c" * 64}
-    assert store.get_parts(parts) == parts
+    assert store.missing_parts(parts, project=PROJECT) == set(parts)
+    assert store.put_parts(parts, project=PROJECT) == 2
+    assert store.put_parts(parts, project=PROJECT) == 0
+    assert store.missing_parts([*parts, "c" * 64], project=PROJECT) == {"c" * 64}
+    assert store.get_parts(parts, project=PROJECT) == parts
 
 
 def test_reading_a_missing_part_is_a_store_error(store: Store) -> None:
     from nepnb.exceptions import StoreError
 
     with pytest.raises(StoreError, match="missing"):
-        store.get_parts(["d" * 64])
+        store.get_parts(["d" * 64], project=PROJECT)
 
 
 def test_checkpoints_chain_and_are_found_by_id_prefix(store_factory) -> None:
