@@ -21,7 +21,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from nepnb import __version__
 from nepnb.exceptions import (
@@ -170,8 +170,10 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     async def _nepnb_error(_request: Request, error: NepnbError) -> Response:
         return WireResponse(error_payload(error), status_code=error.http_status)
 
-    @app.exception_handler(OperationalError)
-    async def _database_unavailable(request: Request, error: OperationalError) -> Response:
+    @app.exception_handler(DBAPIError)
+    async def _database_failed(request: Request, error: DBAPIError) -> Response:
+        if not (error.connection_invalidated or isinstance(error, OperationalError)):
+            return await _unexpected(request, error)
         # The database restarted, failed over or is unreachable: the pool drops its
         # connections and a client's retry (503 is retried) gets fresh ones.
         log.warning("nepnb: %s %s: the database failed: %s", request.method, request.url.path,
