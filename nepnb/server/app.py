@@ -32,6 +32,7 @@ from nepnb.exceptions import (
     ObjectNotFound,
     PermissionDenied,
     ServerUnavailable,
+    StorageLimitExceeded,
     error_payload,
 )
 from nepnb.server.auth import Identity, Principal
@@ -167,7 +168,9 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     app.state.identity = identity
 
     @app.exception_handler(NepnbError)
-    async def _nepnb_error(_request: Request, error: NepnbError) -> Response:
+    async def _nepnb_error(request: Request, error: NepnbError) -> Response:
+        if isinstance(error, StorageLimitExceeded):  # (for the admin: who needs room)
+            log.warning("nepnb: %s %s refused: %s", request.method, request.url.path, error)
         return WireResponse(error_payload(error), status_code=error.http_status)
 
     @app.exception_handler(OperationalError)
