@@ -398,6 +398,16 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
         await call(identity.check, who, project, "read")
         return objects_answer(await call(store.list_trash, project))
 
+    @app.get(API + "/projects/{workspace}/{name}/trash/usage", tags=["trash"])
+    async def trash_usage(who: Who, workspace: str, name: str) -> Response:
+        """Bytes of the storage limit that deleting the trash gives back: ``each`` trashed
+        object's alone (by uid) and the ``total``."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "read")
+        usage = await call(store.trash_usage, project)
+        assert usage is not None  # (the server's store counts)
+        return WireResponse({"each": usage.each, "total": usage.total})
+
     @app.post(API + "/projects/{workspace}/{name}/trash", tags=["trash"])
     async def trash_objects(who: Who, workspace: str, name: str, spec: IdsRequest) -> Response:
         """Move objects to the trash (all or nothing; unknown ids are listed in the error)."""

@@ -57,6 +57,7 @@ from nepnb.store.base import (
     ProjectInfo,
     SeriesData,
     Store,
+    TrashUsage,
     require_float_series,
     require_parts,
     validate_project_name,
@@ -387,6 +388,38 @@ class SQLStore(Store):
                 con.execute(delete(t.objects).where(o.uid.in_(still)))
             if named:
                 _release_files(con, project_id, named)
+
+    def trash_usage(self, project: str) -> TrashUsage:
+        """See ``Store.trash_usage``: what deleting gives back is what the storage limit
+        counts, the objects' batches and the files nothing else in the project names."""
+        o, b = t.objects.c, t.blob_projects.c
+        trashed = [info.uid for info in self.list_trash(project)]
+        with self._read() as con:
+            project_id, _ = self.project_id(con, project)
+            each: dict[str, int] = {}
+            namers: dict[str, set[str]] = {}  # digest -> the trashed objects naming it
+            for chunk in _chunks(trashed, 400):
+                rows = con.execute(select(o.uid, o.used_bytes).where(o.uid.in_(chunk)))
+                each.update((uid, int(used)) for uid, used in rows)
+                for uid, digests in _files_of(con, chunk).items():
+                    for digest in digests:
+                        namers.setdefault(digest, set()).add(uid)
+            sizes: dict[str, int] = {}
+            for chunk in _chunks(sorted(namers), 500):
+                rows = con.execute(
+                    select(b.digest, b.size).where(b.project_id == project_id, b.digest.in_(chunk))
+                )
+                sizes.update((digest, int(size)) for digest, size in rows)
+            kept = _named_elsewhere(con, project_id, set(sizes), outside=each)
+        total = sum(each.values())
+        for digest, size in sizes.items():
+            if digest in kept:
+                continue
+            total += size
+            if len(namers[digest]) == 1:
+                uid = next(iter(namers[digest]))
+                each[uid] = each.get(uid, 0) + size
+        return TrashUsage(each, total)
 
     # fields --------------------------------------------------------------------------
     def apply(self, uid: str, batch: Batch) -> ApplyResult:
@@ -1134,7 +1167,7 @@ def _release_files(con: Connection, project_id: int, named: Mapping[str, float])
     still count), no checkpoint. A digest the deleted objects did not name is never
     dropped (a file uploaded for a batch not applied yet), nor one uploaded again since
     they were last written (see REUPLOAD_GRACE_SECONDS)."""
-    b, o = t.blob_projects.c, t.objects.c
+    b = t.blob_projects.c
     recent = time.time() - REUPLOAD_GRACE_SECONDS
     candidates: set[str] = set()
     for chunk in _chunks(sorted(named), 500):
@@ -1142,21 +1175,31 @@ def _release_files(con: Connection, project_id: int, named: Mapping[str, float])
             select(b.digest, b.created).where(b.project_id == project_id, b.digest.in_(chunk))
         )
         candidates.update(d for d, created in rows if created <= max(named[d], recent))
-    if not candidates:
-        return
-    left = list(con.execute(select(o.uid).where(o.project_id == project_id)).scalars())
-    for chunk in _chunks(left, 400):
-        for digests in _files_of(con, chunk).values():
-            candidates -= digests
-    stored_parts: set[str] = set()
-    for chunk in _chunks(sorted(candidates), 500):
-        stored_parts.update(
-            con.execute(select(t.parts.c.digest).where(t.parts.c.digest.in_(chunk))).scalars()
-        )
-    if stored_parts:  # only a stored part can be a checkpoint's
-        candidates -= set(_checkpoint_parts(con, project_id))
+    candidates -= _named_elsewhere(con, project_id, candidates)
     for chunk in _chunks(sorted(candidates), 500):
         con.execute(delete(t.blob_projects).where(b.project_id == project_id, b.digest.in_(chunk)))
+
+
+def _named_elsewhere(
+    con: Connection, project_id: int, digests: set[str], outside: Iterable[str] = ()
+) -> set[str]:
+    """Those of ``digests`` that the project's objects (but those of ``outside``, uids)
+    name in their fields, or that its checkpoints reach."""
+    if not digests:
+        return set()
+    o = t.objects.c
+    skipped = set(outside)
+    objects = con.execute(select(o.uid).where(o.project_id == project_id)).scalars()
+    others = [uid for uid in objects if uid not in skipped]
+    found: set[str] = set()
+    for chunk in _chunks(others, 400):
+        for named in _files_of(con, chunk).values():
+            found |= named & digests
+    parts = t.parts.c
+    for chunk in _chunks(sorted(digests - found), 500):  # only a stored part is a checkpoint's
+        if con.execute(select(parts.digest).where(parts.digest.in_(chunk)).limit(1)).first():
+            return found | (digests & set(_checkpoint_parts(con, project_id)))
+    return found
 
 
 def _checkpoint_parts(con: Connection, project_id: int) -> dict[str, int]:

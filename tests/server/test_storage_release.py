@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 import nepnb as neptune
+from nepnb.cli.output import human_size
 from nepnb.exceptions import StorageLimitExceeded
 from nepnb.server.auth import Identity, decode_token
 from nepnb.server.database import make_engine
@@ -193,3 +194,59 @@ def test_deleting_a_project_that_holds_files(server: OwnServer) -> None:
     assert PROJECT not in [p.name for p in admin.list_projects()]
     admin.get_project(PROJECT, create=True)
     assert _held(server) == {}
+
+
+def _use(server: OwnServer) -> int:
+    """PROJECT's storage use, as its limit counts it."""
+    engine = make_engine(server.database)
+    with engine.connect() as con:
+        used = con.execute(
+            text(
+                "SELECT (SELECT COALESCE(SUM(o.used_bytes), 0) FROM objects o WHERE "
+                "o.project_id = p.id) + (SELECT COALESCE(SUM(b.size), 0) FROM blob_projects b "
+                "WHERE b.project_id = p.id) FROM projects p WHERE p.name = :name"
+            ),
+            {"name": PROJECT},
+        ).scalar_one()
+    engine.dispose()
+    return int(used)
+
+
+def test_the_trash_list_says_what_deleting_gives_back(
+    server: OwnServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each object's ``frees`` is what deleting it alone gives back, the usage total what
+    clearing the trash does (a file two trashed runs name comes back with the last), and
+    `nepnb trash list` shows them (it showed sys/size, which counts a shared file)."""
+    from nepnb import management
+    from nepnb.cli.main import main
+
+    _limited(server, 10**9)
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", server.token)
+    admin = _store(server.token)
+    own, shared, kept = os.urandom(30_000), os.urandom(20_000), os.urandom(7_000)
+    first = _run_with_file(admin, own)  # CLS-1: its own file, and one CLS-2 names too
+    _name_file(admin, admin.find_object(PROJECT, sys_id=first).uid, "shared", shared)
+    second = _run_with_file(admin, shared)  # CLS-2
+    _name_file(admin, admin.find_object(PROJECT, sys_id=second).uid, "kept", kept)
+    _run_with_file(admin, kept)  # CLS-3 stays: its file is not given back
+    admin.trash_objects(PROJECT, [first, second])
+
+    listed = {item["id"]: item for item in management.get_trash_list(PROJECT)}
+    total = management.get_trash_usage(PROJECT)
+    assert listed[first]["size"] > listed[first]["frees"] > 30_000  # sys/size counts shared
+    assert total is not None and total > listed[first]["frees"] + listed[second]["frees"]
+    assert main(["trash", "list", "-p", PROJECT]) == 0
+    out = capsys.readouterr().out
+    assert f"gives back {human_size(total)}" in out
+    assert human_size(listed[first]["frees"]) in out.splitlines()[0]
+
+    before = _use(server)
+    admin.delete_objects_from_trash(PROJECT, [first])
+    assert before - _use(server) == listed[first]["frees"]
+    before = _use(server)
+    after_first = management.get_trash_usage(PROJECT)
+    admin.clear_trash(PROJECT)
+    assert before - _use(server) == after_first
+    assert after_first == listed[second]["frees"] + 20_000  # the shared file came back
+    assert set(_held(server)) == {_digest(kept)}
