@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -38,18 +39,22 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _held(server: OwnServer) -> dict[str, int]:
-    """digest -> size of what the server records for PROJECT."""
+def _query(server: OwnServer, sql: str) -> list[Any]:
+    """The rows of ``sql`` (``:name``: PROJECT) in the server's database."""
     engine = make_engine(server.database)
     with engine.connect() as con:
-        rows = con.execute(
-            text(
-                "SELECT b.digest, b.size FROM blob_projects b JOIN projects p "
-                "ON p.id = b.project_id WHERE p.name = :name"
-            ),
-            {"name": PROJECT},
-        ).all()
+        rows = con.execute(text(sql), {"name": PROJECT}).all()
     engine.dispose()
+    return list(rows)
+
+
+def _held(server: OwnServer) -> dict[str, int]:
+    """digest -> size of what the server records for PROJECT."""
+    rows = _query(
+        server,
+        "SELECT b.digest, b.size FROM blob_projects b JOIN projects p "
+        "ON p.id = b.project_id WHERE p.name = :name",
+    )
     return {digest: int(size) for digest, size in rows}
 
 
@@ -198,18 +203,13 @@ def test_deleting_a_project_that_holds_files(server: OwnServer) -> None:
 
 def _use(server: OwnServer) -> int:
     """PROJECT's storage use, as its limit counts it."""
-    engine = make_engine(server.database)
-    with engine.connect() as con:
-        used = con.execute(
-            text(
-                "SELECT (SELECT COALESCE(SUM(o.used_bytes), 0) FROM objects o WHERE "
-                "o.project_id = p.id) + (SELECT COALESCE(SUM(b.size), 0) FROM blob_projects b "
-                "WHERE b.project_id = p.id) FROM projects p WHERE p.name = :name"
-            ),
-            {"name": PROJECT},
-        ).scalar_one()
-    engine.dispose()
-    return int(used)
+    rows = _query(
+        server,
+        "SELECT (SELECT COALESCE(SUM(o.used_bytes), 0) FROM objects o WHERE "
+        "o.project_id = p.id) + (SELECT COALESCE(SUM(b.size), 0) FROM blob_projects b "
+        "WHERE b.project_id = p.id) FROM projects p WHERE p.name = :name",
+    )
+    return int(rows[0][0])
 
 
 def test_the_trash_list_says_what_deleting_gives_back(
