@@ -23,7 +23,7 @@ server, trashing and restoring need the contributor role, deleting the owner rol
 """
 
 ACTIONS = {
-    "list": "list the objects in the trash, with their size",
+    "list": "list the objects in the trash, with what deleting each gives back",
     "add": "move objects to the trash",
     "restore": "take objects out of the trash",
     "delete": "delete objects in the trash for good (asks first)",
@@ -60,7 +60,8 @@ def _project(args: argparse.Namespace) -> str:
 
 def _line(item: dict[str, Any]) -> str:
     name = item["name"] or ""
-    return f"  {item['id']:<16} {item['kind']:<14} {human_size(item['size']):>9}  {name}"
+    size = item["size"] if item.get("frees") is None else item["frees"]
+    return f"  {item['id']:<16} {item['kind']:<14} {human_size(size):>9}  {name}"
 
 
 def _trash(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
@@ -75,15 +76,23 @@ def _trash(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
 
 
 def trash_list(args: argparse.Namespace) -> int:
+    from nepnb import management
+
     project, listed = _trash(args)
     if not listed:
         return 0
     for item in listed:
         print(_line(item))
-    total = human_size(sum(item["size"] for item in listed))
+    freed = management.get_trash_usage(project)
+    if freed is None:  # the local store: no storage limit
+        total = human_size(sum(item["size"] for item in listed))
+        print(f"{len(listed)} object(s) in the trash of {project}, {total}.")
+        return 0
     print(
-        f"{len(listed)} object(s) in the trash of {project}, {total}; they count toward the "
-        "project's storage limit until deleted (`nepnb trash delete` or `clear`)."
+        f"{len(listed)} object(s) in the trash of {project}; they count toward the project's "
+        f"storage limit until deleted (`nepnb trash delete` or `clear`). Each size is what "
+        f"deleting that object gives back; deleting them all gives back {human_size(freed)} "
+        "(a file several of them name comes back with the last)."
     )
     return 0
 

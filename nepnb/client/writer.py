@@ -60,6 +60,9 @@ _NAN = float("nan")
 # Under a GIL an ``array.append`` of a float is atomic; without one (free-threaded builds)
 # every append takes the pipeline's lock.
 LOCK_FREE = getattr(sys, "_is_gil_enabled", lambda: True)()
+#: The longest the ship thread waits between attempts while the project is at its storage
+#: limit (the wait doubles from two flush periods; wait() and stop() try at once).
+LIMIT_BACKOFF_MAX_SECONDS = 300.0
 THAW_AFTER_SECONDS = 1.0  # the grace period of converted columns (see Pipeline)
 
 
@@ -540,6 +543,9 @@ class QueueWriter(Writer):
         self._stopping = threading.Event()
         self._shippable = threading.Event()
         self._last_progress = time.monotonic()
+        # At the storage limit, the ship thread waits longer and longer between attempts
+        # (each sends the queued files again): until ``_retry_at`` (monotonic), doubling.
+        self._limit_delay, self._retry_at = 0.0, 0.0
         self._fired: set[str] = set()  # callbacks called since the queue was last empty
         self._lag_callback, self._lag_threshold = lag_callback, lag_threshold
         self._no_progress_callback = no_progress_callback
@@ -567,12 +573,23 @@ class QueueWriter(Writer):
             self._shippable.clear()
             if self._stopping.is_set():
                 break
+            if time.monotonic() < self._retry_at:
+                continue
             try:
                 self._ship()
             except ObjectNotFound as error:  # deleted from the trash: retrying cannot help
                 self.ship_error = error
                 log.warning("nepnb: %s", error)
                 break
+            except StorageLimitExceeded as error:  # room comes from a person: back off
+                self.ship_error = error
+                delay = min(
+                    max(2 * self._limit_delay, 2 * self.flush_period), LIMIT_BACKOFF_MAX_SECONDS
+                )
+                self._limit_delay, self._retry_at = delay, time.monotonic() + delay
+                log.warning(
+                    "nepnb: could not ship queued writes (will retry in %.0f s): %s", delay, error
+                )
             except Exception as error:  # the store is down …: the queue keeps the writes
                 self.ship_error = error
                 log.warning("nepnb: could not ship queued writes (will retry): %s", error)
@@ -628,6 +645,7 @@ class QueueWriter(Writer):
                 self.queue.remove(path)
                 self._last_progress = time.monotonic()
             self.ship_error = None
+            self._limit_delay, self._retry_at = 0.0, 0.0
 
     def _deleted(self) -> ObjectNotFound:
         """The error of writes to an object the store no longer has."""

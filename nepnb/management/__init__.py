@@ -43,6 +43,7 @@ __all__ = [
     "get_project_member_list",
     "get_project_service_account_list",
     "get_trash_list",
+    "get_trash_usage",
     "get_workspace_member_list",
     "project_name",
     "remove_project_member",
@@ -276,20 +277,36 @@ def get_trash_list(
     project: str, *, workspace: str | None = None, api_token: str | None = None
 ) -> list[dict[str, Any]]:
     """The objects in the project's trash (nepnb's addition): ``[{"id": "CLS-3", "kind":
-    "run", "name": ..., "size": bytes}, ...]``, oldest first."""
+    "run", "name": ..., "size": bytes, "frees": bytes}, ...]``, oldest first. ``size`` is
+    ``sys/size``; ``frees``: what deleting the object alone from the trash gives back toward
+    the project's storage limit (its batches, and the files nothing else names), None where
+    the store has no storage limits (the local store)."""
     store = _store(api_token)
-    found = store.list_trash(project_name(project, workspace))
+    name = project_name(project, workspace)
+    found = store.list_trash(name)
     fields = store.get_fields_of([o.uid for o in found], ["sys/name", "sys/size"])
+    usage = store.trash_usage(name) if found else None
     listed = []
     for info in found:
         values = fields.get(info.uid, {})
-        name, size = values.get("sys/name"), values.get("sys/size")
+        title, size = values.get("sys/name"), values.get("sys/size")
         listed.append(
             {
                 "id": info.sys_id,
                 "kind": info.kind.value,
-                "name": None if name is None else name.value,
+                "name": None if title is None else title.value,
                 "size": 0 if size is None else int(size.value),
+                "frees": None if usage is None else usage.each.get(info.uid, 0),
             }
         )
     return listed
+
+
+def get_trash_usage(
+    project: str, *, workspace: str | None = None, api_token: str | None = None
+) -> int | None:
+    """Bytes of the project's storage limit that deleting its whole trash gives back (nepnb's
+    addition; a file named by several trashed objects comes back only with the last of
+    them), None where the store has no storage limits (the local store)."""
+    usage = _store(api_token).trash_usage(project_name(project, workspace))
+    return None if usage is None else usage.total

@@ -32,6 +32,7 @@ from nepnb.exceptions import (
     ObjectNotFound,
     PermissionDenied,
     ServerUnavailable,
+    StorageLimitExceeded,
     error_payload,
 )
 from nepnb.server.auth import Identity, Principal
@@ -167,7 +168,9 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     app.state.identity = identity
 
     @app.exception_handler(NepnbError)
-    async def _nepnb_error(_request: Request, error: NepnbError) -> Response:
+    async def _nepnb_error(request: Request, error: NepnbError) -> Response:
+        if isinstance(error, StorageLimitExceeded):  # (for the admin: who needs room)
+            log.warning("nepnb: %s %s refused: %s", request.method, request.url.path, error)
         return WireResponse(error_payload(error), status_code=error.http_status)
 
     @app.exception_handler(DBAPIError)
@@ -396,6 +399,16 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
         project = f"{workspace}/{name}"
         await call(identity.check, who, project, "read")
         return objects_answer(await call(store.list_trash, project))
+
+    @app.get(API + "/projects/{workspace}/{name}/trash/usage", tags=["trash"])
+    async def trash_usage(who: Who, workspace: str, name: str) -> Response:
+        """Bytes of the storage limit that deleting the trash gives back: ``each`` trashed
+        object's alone (by uid) and the ``total``."""
+        project = f"{workspace}/{name}"
+        await call(identity.check, who, project, "read")
+        usage = await call(store.trash_usage, project)
+        assert usage is not None  # (the server's store counts)
+        return WireResponse({"each": usage.each, "total": usage.total})
 
     @app.post(API + "/projects/{workspace}/{name}/trash", tags=["trash"])
     async def trash_objects(who: Who, workspace: str, name: str, spec: IdsRequest) -> Response:

@@ -57,6 +57,7 @@ from nepnb.store.base import (
     ProjectInfo,
     SeriesData,
     Store,
+    TrashUsage,
     require_float_series,
     require_parts,
     validate_project_name,
@@ -67,6 +68,7 @@ from nepnb.store.downsample import SeriesBuckets, check_request
 from nepnb.store.field_types import FieldType
 from nepnb.store.local import encode_part
 from nepnb.store.operations import Batch
+from nepnb.store.references import files_named, parts_reached
 
 _RETRIES = 5
 
@@ -164,7 +166,8 @@ class SQLStore(Store):
             for table in (t.series_chunks, t.fields, t.applied_batches):
                 con.execute(delete(table).where(table.c.object_uid.in_(objects)))
             for table in (
-                t.objects, t.counters, t.checkpoints, t.notebooks, t.project_members
+                t.objects, t.counters, t.checkpoints, t.notebooks, t.project_members,
+                t.blob_projects,
             ):  # fmt: skip
                 con.execute(delete(table).where(table.c.project_id == project_id))
             con.execute(delete(t.projects).where(t.projects.c.id == project_id))
@@ -359,14 +362,14 @@ class SQLStore(Store):
                 applier.flush()
 
     def _delete_trashed(self, project: str, uids: list[str]) -> None:
-        f = t.fields.c
+        f, o = t.fields.c, t.objects.c
         with self._write() as con:
+            project_id, _ = self.project_id(con, project, lock=True)
+            # Every object of the project locked: no batch is being applied to them (nor to
+            # those deleted), so what still names a file is known until this commits.
+            con.execute(select(o.uid).where(o.project_id == project_id).with_for_update()).all()
+            named: dict[str, float] = {}  # digest -> last write of a deleted object naming it
             for chunk in _chunks(uids, 400):
-                # Lock the objects (no batch is being applied to them), then keep those
-                # still in the trash.
-                con.execute(
-                    select(t.objects.c.uid).where(t.objects.c.uid.in_(chunk)).with_for_update()
-                ).all()
                 still = list(
                     con.execute(
                         select(f.object_uid).where(
@@ -376,9 +379,47 @@ class SQLStore(Store):
                 )
                 if not still:
                     continue
+                written = _last_writes(con, still)
+                for uid, digests in _files_of(con, still).items():
+                    for digest in digests:
+                        named[digest] = max(named.get(digest, 0.0), written[uid])
                 for table in (t.series_chunks, t.fields, t.applied_batches):
                     con.execute(delete(table).where(table.c.object_uid.in_(still)))
-                con.execute(delete(t.objects).where(t.objects.c.uid.in_(still)))
+                con.execute(delete(t.objects).where(o.uid.in_(still)))
+            if named:
+                _release_files(con, project_id, named)
+
+    def trash_usage(self, project: str) -> TrashUsage:
+        """See ``Store.trash_usage``: what deleting gives back is what the storage limit
+        counts, the objects' batches and the files nothing else in the project names."""
+        o, b = t.objects.c, t.blob_projects.c
+        trashed = [info.uid for info in self.list_trash(project)]
+        with self._read() as con:
+            project_id, _ = self.project_id(con, project)
+            each: dict[str, int] = {}
+            namers: dict[str, set[str]] = {}  # digest -> the trashed objects naming it
+            for chunk in _chunks(trashed, 400):
+                rows = con.execute(select(o.uid, o.used_bytes).where(o.uid.in_(chunk)))
+                each.update((uid, int(used)) for uid, used in rows)
+                for uid, digests in _files_of(con, chunk).items():
+                    for digest in digests:
+                        namers.setdefault(digest, set()).add(uid)
+            sizes: dict[str, int] = {}
+            for chunk in _chunks(sorted(namers), 500):
+                rows = con.execute(
+                    select(b.digest, b.size).where(b.project_id == project_id, b.digest.in_(chunk))
+                )
+                sizes.update((digest, int(size)) for digest, size in rows)
+            kept = _named_elsewhere(con, project_id, set(sizes), outside=each)
+        total = sum(each.values())
+        for digest, size in sizes.items():
+            if digest in kept:
+                continue
+            total += size
+            if len(namers[digest]) == 1:
+                uid = next(iter(namers[digest]))
+                each[uid] = each.get(uid, 0) + size
+        return TrashUsage(each, total)
 
     # fields --------------------------------------------------------------------------
     def apply(self, uid: str, batch: Batch) -> ApplyResult:
@@ -642,25 +683,31 @@ class SQLStore(Store):
                 what = f"this file ({size:,} bytes)" if len(new) == 1 else f"{size:,} bytes"
                 _check_limit(con, project_id, size, what)
         store(new)  # (again if held: the bytes are written only when absent)
-        if new:
-            self._retrying(partial(self._record_holder, project_id, {d: sizes[d] for d in new}))
+        self._retrying(partial(self._record_holder, project_id, sizes))
         return new
 
     def _record_holder(self, project_id: int, sizes: Mapping[str, int]) -> None:
+        """Record the project's hold on the digests of ``sizes``; those it holds already are
+        marked uploaded now (a deletion from the trash keeps them: see _release_files)."""
         b = t.blob_projects.c
+        now = time.time()
         with self._write() as con:
-            known = set(
-                con.execute(
-                    select(b.digest).where(b.project_id == project_id, b.digest.in_(list(sizes)))
-                ).scalars()
-            )
-            rows = [
-                {"digest": d, "project_id": project_id, "size": n, "created": time.time()}
-                for d, n in sizes.items()
-                if d not in known
-            ]
-            if rows:
-                con.execute(insert(t.blob_projects), rows)
+            for chunk in _chunks(sorted(sizes), 500):
+                mine = and_(b.project_id == project_id, b.digest.in_(chunk))
+                known = set(con.execute(select(b.digest).where(mine)).scalars())
+                if known:
+                    con.execute(
+                        update(t.blob_projects)
+                        .where(b.project_id == project_id, b.digest.in_(sorted(known)))
+                        .values(created=now)
+                    )
+                rows = [
+                    {"digest": d, "project_id": project_id, "size": sizes[d], "created": now}
+                    for d in chunk
+                    if d not in known
+                ]
+                if rows:
+                    con.execute(insert(t.blob_projects), rows)
 
     # notebook checkpoints -------------------------------------------------------------
     def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
@@ -1074,6 +1121,104 @@ def _check_limit(
             f"(`nepnb trash list -p {name}`; trashed ones still count), or a higher limit "
             f"from the server's admin (`nepnb admin project set {name} --storage-limit BYTES`)."
         )
+
+
+def _last_writes(con: Connection, uids: list[str]) -> dict[str, float]:
+    """uid -> when the object was last written (its creation, or its last batch)."""
+    o, a = t.objects.c, t.applied_batches.c
+    rows = con.execute(select(o.uid, o.created).where(o.uid.in_(uids)))
+    written = {uid: float(created) for uid, created in rows}
+    batches = select(a.object_uid, func.max(a.applied)).where(a.object_uid.in_(uids))
+    for uid, applied in con.execute(batches.group_by(a.object_uid)):
+        written[uid] = max(written.get(uid, 0.0), float(applied or 0.0))
+    return written
+
+
+def _files_of(con: Connection, uids: list[str]) -> dict[str, set[str]]:
+    """uid -> the digests of the files its File, FileSet and FileSeries fields name."""
+    f, c = t.fields.c, t.series_chunks.c
+    values = select(f.object_uid, f.type, f.value).where(
+        f.object_uid.in_(uids), f.type.in_(["file", "fileSet"])
+    )
+    series = (
+        select(c.object_uid, f.type, c.vals)
+        .join(t.fields, and_(f.object_uid == c.object_uid, f.path == c.path))
+        .where(c.object_uid.in_(uids), f.type == "fileSeries")
+    )
+    found: dict[str, set[str]] = {}
+    for uid, kind, raw in [*con.execute(values), *con.execute(series)]:
+        try:
+            value = json.loads(bytes(raw) if isinstance(raw, memoryview) else raw or "null")
+        except ValueError:
+            continue
+        found.setdefault(uid, set()).update(files_named(kind, value))
+    return found
+
+
+#: A file uploaded again by the project this recently, after the last write of the deleted
+#: objects that named it, is kept: the batch that names it again is on its way (a client
+#: uploads a file, then ships the batch naming it).
+REUPLOAD_GRACE_SECONDS = 600.0
+
+
+def _release_files(con: Connection, project_id: int, named: Mapping[str, float]) -> None:
+    """Drop the project's hold on the digests the deleted objects named (digest -> their
+    last write) that nothing left in the project names: no object's field (trashed ones
+    still count), no checkpoint. A digest the deleted objects did not name is never
+    dropped (a file uploaded for a batch not applied yet), nor one uploaded again since
+    they were last written (see REUPLOAD_GRACE_SECONDS)."""
+    b = t.blob_projects.c
+    recent = time.time() - REUPLOAD_GRACE_SECONDS
+    candidates: set[str] = set()
+    for chunk in _chunks(sorted(named), 500):
+        rows = con.execute(
+            select(b.digest, b.created).where(b.project_id == project_id, b.digest.in_(chunk))
+        )
+        candidates.update(d for d, created in rows if created <= max(named[d], recent))
+    candidates -= _named_elsewhere(con, project_id, candidates)
+    for chunk in _chunks(sorted(candidates), 500):
+        con.execute(delete(t.blob_projects).where(b.project_id == project_id, b.digest.in_(chunk)))
+
+
+def _named_elsewhere(
+    con: Connection, project_id: int, digests: set[str], outside: Iterable[str] = ()
+) -> set[str]:
+    """Those of ``digests`` that the project's objects (but those of ``outside``, uids)
+    name in their fields, or that its checkpoints reach."""
+    if not digests:
+        return set()
+    o = t.objects.c
+    skipped = set(outside)
+    objects = con.execute(select(o.uid).where(o.project_id == project_id)).scalars()
+    others = [uid for uid in objects if uid not in skipped]
+    found: set[str] = set()
+    for chunk in _chunks(others, 400):
+        for named in _files_of(con, chunk).values():
+            found |= named & digests
+    parts = t.parts.c
+    for chunk in _chunks(sorted(digests - found), 500):  # only a stored part is a checkpoint's
+        if con.execute(select(parts.digest).where(parts.digest.in_(chunk)).limit(1)).first():
+            return found | (digests & set(_checkpoint_parts(con, project_id)))
+    return found
+
+
+def _checkpoint_parts(con: Connection, project_id: int) -> dict[str, int]:
+    """digest -> size of every part the project's checkpoints reach."""
+    c, p = t.checkpoints.c, t.parts.c
+    manifests = con.execute(select(c.manifest).where(c.project_id == project_id)).scalars()
+
+    def read(digests: list[str]) -> Iterator[tuple[str, int, Any]]:
+        rows = con.execute(
+            select(p.digest, p.size, p.encoding, p.data).where(p.digest.in_(digests))
+        )
+        for digest, size, encoding, data in rows:
+            raw = zlib.decompress(data) if encoding else bytes(data)
+            try:
+                yield digest, size, json.loads(raw)
+            except ValueError:  # a source, an image
+                yield digest, size, None
+
+    return parts_reached(set(manifests), read)
 
 
 def _next_number(con: Connection, project_id: int, scope: str) -> int:

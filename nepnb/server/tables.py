@@ -96,7 +96,7 @@ parts = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
-# Which projects hold a blob or checkpoint part (revision 0004): the bytes are stored once,
+# Which projects hold a blob or checkpoint part (revision 0006): the bytes are stored once,
 # by digest; a project reads and is charged for the digests it uploaded.
 blob_projects = Table(
     "blob_projects",

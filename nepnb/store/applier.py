@@ -423,7 +423,8 @@ def decode_value(kind: FieldType, raw: str | None, *, raw_datetime: bool = False
 
 def batch_bytes(batch: Batch) -> int:
     """About how many bytes storing ``batch`` takes: 24 per float point (step, value,
-    timestamp), the JSON of everything else, and the size of uploaded files."""
+    timestamp) and the JSON of everything else. Not the files it names: a project is charged
+    for those once, when it uploads them (the tracking server's ``blob_projects``)."""
     total = 0
     for op in batch.operations:
         value = op.value
@@ -434,10 +435,6 @@ def batch_bytes(batch: Batch) -> int:
                 total += 16 * len(value) + len(json.dumps(list(value.values), default=str))
             continue
         total += len(op.path) + len(json.dumps(value, default=str))
-        if op.type is FieldType.FILE and isinstance(value, dict):
-            total += int(value.get("size") or 0)
-        elif op.type is FieldType.FILE_SET and isinstance(value, dict):
-            total += sum(int((ref or {}).get("size") or 0) for ref in value.values())
     return total
 
 

@@ -63,6 +63,15 @@ class ObjectInfo:
 
 
 @dataclass(frozen=True)
+class TrashUsage:
+    """Bytes of a project's storage limit that deleting its trash gives back (see
+    ``Store.trash_usage``): ``each`` trashed object's alone (by uid), and the ``total``."""
+
+    each: dict[str, int]
+    total: int
+
+
+@dataclass(frozen=True)
 class FieldInfo:
     """A stored field: its type and value (for series: a dict of last value, count, config)."""
 
@@ -316,6 +325,13 @@ class Store(ABC):
     @abstractmethod
     def list_trash(self, project: str) -> list[ObjectInfo]:
         """The objects in the project's trash, oldest first (ProjectNotFound if none)."""
+
+    def trash_usage(self, project: str) -> TrashUsage | None:
+        """How many bytes of the project's storage limit deleting its trash gives back:
+        each trashed object alone (uid -> bytes), and all of them (files named by several
+        trashed objects only come back with the last). None where the store has no storage
+        limits (the local store)."""
+        return None
 
     def _set_trashed(self, uids: list[str], trashed: bool) -> None:
         """Set ``sys/trashed`` of the objects ``uids`` (not a user write: never refused by a

@@ -40,6 +40,7 @@ from nepnb.store.base import (
     ProjectInfo,
     SeriesData,
     Store,
+    TrashUsage,
     object_ids,
     validate_project_name,
 )
@@ -307,6 +308,11 @@ class HTTPStore(Store):
 
     def list_trash(self, project: str) -> list[ObjectInfo]:
         return self._trash_call("GET", project, "")  # type: ignore[no-any-return]
+
+    def trash_usage(self, project: str) -> TrashUsage | None:
+        validate_project_name(project)
+        found = self._json("GET", f"/projects/{project}/trash/usage")
+        return TrashUsage(dict(found["each"]), int(found["total"]))
 
     def trash_objects(self, project: str, ids: str | Iterable[str]) -> list[ObjectInfo]:
         return self._trash_call("POST", project, "", ids)  # type: ignore[no-any-return]

@@ -124,3 +124,12 @@ def own_server(
     yield make
     for server in made:
         server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, own_server: Callable[..., OwnServer]) -> OwnServer:
+    """A tracking server of this test, over SQLite or PostgreSQL."""
+    if request.param == "sqlite":
+        return own_server()
+    pool: ServerPool = request.getfixturevalue("server_pool")
+    return own_server(fresh_postgres_database(pool, f"t{abs(hash(request.node.name)) % 10**8}"))

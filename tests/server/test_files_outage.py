@@ -181,6 +181,39 @@ def test_a_file_over_the_storage_limit_is_refused_and_stays_queued(
     reader.stop()
 
 
+def test_the_ship_thread_backs_off_while_the_project_is_at_its_limit(
+    own_server: Callable[..., OwnServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused file is sent again less and less often (each attempt sends all of it), not
+    every flush period; wait() tries at once. The server logs each refusal: its count."""
+    import time
+
+    own = own_server()
+    _connect(monkeypatch, own, retry="5")
+    _store(own.token).get_project(PROJECT, create=True)
+    identity = Identity(make_engine(own.database))
+    identity.set_project(PROJECT, storage_limit=50_000)
+
+    def refusals() -> int:
+        return own.server.log.read_text().count("/blobs refused:")
+
+    run = neptune.init_run(flush_period=0.05, **QUIET)
+    run["big"].upload(File.from_content(os.urandom(60_000), extension="bin"))
+    while refusals() == 0:  # the ship thread's first attempt
+        time.sleep(0.05)
+    time.sleep(3.0)  # 60 flush periods: attempts after 0.1, 0.2, 0.4, 0.8, 1.6 s at most
+    assert 1 <= refusals() <= 6
+    before = refusals()
+    with pytest.raises(StorageLimitExceeded):
+        run.wait()  # at once, during the back-off
+    assert refusals() >= before + 1
+    identity.set_project(PROJECT, storage_limit=0)  # no limit
+    run.wait()  # at once: shipped
+    run.stop()
+    admin = _store(own.token)
+    assert "big" in admin.get_fields(admin.find_object(PROJECT, sys_id="CLS-1").uid)
+
+
 def test_sync_mode_says_the_file_was_not_uploaded_when_the_server_is_away(
     own_server: Callable[..., OwnServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

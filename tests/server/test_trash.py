@@ -3,8 +3,6 @@ functions over HTTP (SQLite and PostgreSQL), and `nepnb trash`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 import nepnb as neptune
@@ -17,7 +15,6 @@ from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
 from tests.conftest import QUIET
 from tests.server.conftest import OwnServer, Team
-from tests.servers import ServerPool, fresh_postgres_database
 
 PROJECT = "team/cls"
 
@@ -25,15 +22,6 @@ PROJECT = "team/cls"
 def _store(token: str) -> HTTPStore:
     url, key = decode_token(token)
     return HTTPStore(url, key, retry_for=2)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, own_server: Callable[..., OwnServer]) -> OwnServer:
-    """A tracking server of this test, over SQLite or PostgreSQL."""
-    if request.param == "sqlite":
-        return own_server()
-    pool: ServerPool = request.getfixturevalue("server_pool")
-    return own_server(fresh_postgres_database(pool, f"t{abs(hash(request.node.name)) % 10**8}"))
 
 
 def _loss(run: neptune.Run, start: int, count: int) -> None:

@@ -2,7 +2,8 @@
 uploaded a digest (the bytes stay stored once, content-addressed). A token reads a digest
 only through a project it can read that holds it; its size counts against that project's
 storage limit. What existing data names is recorded for its project: the files of File,
-FileSet and FileSeries fields, and the parts of checkpoints (found from their manifests).
+FileSet and FileSeries fields, and the parts of checkpoints (found from their manifests),
+by the functions of nepnb.store.references (the server's, when objects are deleted).
 A digest nothing names stays readable by admins only, until a project uploads it again.
 
 Revision ID: 0006
@@ -12,18 +13,18 @@ Revises: 0005
 from __future__ import annotations
 
 import json
-import re
 import time
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
+from nepnb.store.references import files_named, parts_reached
+
 revision = "0006"
 down_revision = "0005"
-
-_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def upgrade() -> None:
@@ -66,20 +67,12 @@ def _files_of_fields(found: dict[tuple[str, int], int]) -> None:
     ).all()
     for project_id, kind, raw in [*fields, *series]:
         value = _loads(bytes(raw) if isinstance(raw, (bytes, memoryview)) else raw)
-        if kind == "file":
-            refs = [value]
-        elif isinstance(value, dict):
-            refs = list(value.values())
-        else:
-            refs = value if isinstance(value, list) else []
-        for ref in refs:
-            if isinstance(ref, dict) and isinstance(ref.get("digest"), str):
-                found[(ref["digest"], project_id)] = int(ref.get("size") or 0)
+        for digest, size in files_named(kind, value).items():
+            found[(digest, project_id)] = size
 
 
 def _parts_of_checkpoints(found: dict[tuple[str, int], int]) -> None:
-    """(digest, project) -> size of every part a checkpoint reaches: its manifest, and the
-    digests named in the JSON of the parts reached (groups, cells, outputs, images)."""
+    """(digest, project) -> size of every part a checkpoint reaches (see parts_reached)."""
     con = op.get_bind()
     wanted: dict[int, set[str]] = {}
     for project_id, manifest in con.execute(
@@ -88,26 +81,14 @@ def _parts_of_checkpoints(found: dict[tuple[str, int], int]) -> None:
         wanted.setdefault(project_id, set()).add(manifest)
     query = sa.text("SELECT digest, size, encoding, data FROM parts WHERE digest IN :d")
     query = query.bindparams(sa.bindparam("d", expanding=True))
-    for project_id, frontier in wanted.items():
-        seen: set[str] = set()
-        while frontier:
-            seen |= frontier
-            named: set[str] = set()
-            batch = sorted(frontier)
-            for i in range(0, len(batch), 500):
-                for digest, size, encoding, data in con.execute(query, {"d": batch[i : i + 500]}):
-                    found[(digest, project_id)] = int(size)
-                    raw = zlib.decompress(bytes(data)) if encoding else bytes(data)
-                    named |= _digests_in(_loads(raw))  # (a source, an image: none)
-            frontier = named - seen
 
+    def read(digests: list[str]) -> Iterator[tuple[str, int, Any]]:
+        for digest, size, encoding, data in con.execute(query, {"d": digests}):
+            yield digest, size, _loads(zlib.decompress(bytes(data)) if encoding else bytes(data))
 
-def _digests_in(value: Any) -> set[str]:
-    """The SHA-256 hex digests among the strings of a JSON value."""
-    if isinstance(value, str):
-        return {value} if _DIGEST.fullmatch(value) else set()
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return set().union(*map(_digests_in, items))
+    for project_id, manifests in wanted.items():
+        for digest, size in parts_reached(manifests, read).items():
+            found[(digest, project_id)] = size
 
 
 def _record(found: dict[tuple[str, int], int]) -> None:
