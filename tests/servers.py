@@ -290,8 +290,6 @@ class ServerPool:
         return self.deployments[name]
 
     def _start(self, name: str) -> Deployment:
-        from nepnb.server.auth import Identity, decode_token
-        from nepnb.server.database import make_engine, migrate
 
         folder = self.folder / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -303,17 +301,26 @@ class ServerPool:
             database = self._stack.enter_context(running_postgres(pg_folder))
         else:
             database = f"sqlite:///{folder / 'server.db'}"
-        engine = make_engine(database)
-        migrate(engine)
-        identity = Identity(engine)
-        identity.create_account("admin", admin=True)
-        _, token = identity.issue_token("admin", api_url="http://unused")
-        engine.dispose()
+        admin_key = with_admin(database)
         server = self._stack.enter_context(running_tracking_server(database, folder / "server"))
-        return Deployment(name, server, database, decode_token(token)[1])
+        return Deployment(name, server, database, admin_key)
 
     def close(self) -> None:
         self._stack.close()
+
+
+def with_admin(database: str) -> str:
+    """Migrate ``database`` and make an admin account in it; returns the admin's API key."""
+    from nepnb.server.auth import Identity, decode_token
+    from nepnb.server.database import make_engine, migrate
+
+    engine = make_engine(database)
+    migrate(engine)
+    identity = Identity(engine)
+    identity.create_account("admin", admin=True)
+    _, token = identity.issue_token("admin", api_url="http://unused")
+    engine.dispose()
+    return decode_token(token)[1]
 
 
 def restart_postgres(folder: Path) -> None:

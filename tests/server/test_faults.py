@@ -28,6 +28,7 @@ from tests.servers import (
     postgres_stopped,
     restart_postgres,
     running_postgres,
+    with_admin,
 )
 
 PROJECT = "team/cls"
@@ -182,19 +183,11 @@ def test_two_servers_on_one_postgresql_database(
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_one_server_with_two_worker_processes(server_pool, tmp_path: Path, database: str) -> None:
     """`nepnb server --workers 2`: two processes share the port (and the database)."""
-    from nepnb.server.auth import Identity
-    from nepnb.server.database import make_engine, migrate
-
     if database == "sqlite":
         url = f"sqlite:///{tmp_path / 'server.db'}"
     else:
         url = fresh_postgres_database(server_pool, "workers")
-    engine = make_engine(url)
-    migrate(engine)
-    identity = Identity(engine)
-    identity.create_account("admin", admin=True)
-    key = decode_token(identity.issue_token("admin", api_url="http://unused")[1])[1]
-    engine.dispose()
+    key = with_admin(url)
     server = TrackingServer(
         url, tmp_path / "blobs", tmp_path / "server.log", free_port(), workers=2
     )
@@ -215,16 +208,8 @@ def test_one_server_with_two_worker_processes(server_pool, tmp_path: Path, datab
 def test_a_database_restart_under_a_running_client_loses_nothing(tmp_path: Path) -> None:
     """PostgreSQL restarts (every pooled connection of the server dies): the next requests
     answer 503, the client retries them on fresh connections; nothing lost or doubled."""
-    from nepnb.server.auth import Identity
-    from nepnb.server.database import make_engine, migrate
-
     with running_postgres(tmp_path / "pg") as url:
-        engine = make_engine(url)
-        migrate(engine)
-        identity = Identity(engine)
-        identity.create_account("admin", admin=True)
-        key = decode_token(identity.issue_token("admin", api_url="http://unused")[1])[1]
-        engine.dispose()
+        key = with_admin(url)
         server = TrackingServer(url, tmp_path / "blobs", tmp_path / "server.log", free_port())
         server.start()
         try:
