@@ -7,9 +7,17 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from nepnb.exceptions import InvalidToken
+from nepnb.exceptions import (
+    InvalidToken,
+    NepnbError,
+    PermissionDenied,
+    ServerUnavailable,
+    Unauthenticated,
+)
 from nepnb.store.base import Store
 
+#: Where the user sets the token, as JupyterLab's command palette names the command.
+TOKEN_COMMAND = '"nepnb: Set the tracking server token…" (in the command palette)'
 #: Seconds a request of the extension waits for an unreachable tracking server.
 RETRY_FOR = 3.0
 _lock = threading.Lock()
@@ -38,3 +46,36 @@ def active_store(nepnb: dict[str, Any]) -> Store:
         if store is None:
             store = cache[(url, key)] = HTTPStore(url, key, retry_for=RETRY_FOR)
         return store
+
+
+class TokenRefused(Unauthenticated):
+    """The tracking server of the extension's settings refused their token."""
+
+
+class TrackingServerUnreachable(ServerUnavailable):
+    """The tracking server of the extension's settings did not answer."""
+
+
+def tracking_server_error(error: BaseException, store: Store) -> NepnbError | None:
+    """``error`` of an HTTP store, worded for the JupyterLab user (what and how to fix), or
+    None when it is not one of the tracking server's refusals or absences."""
+    if store.kind != "http" or isinstance(error, (TokenRefused, TrackingServerUnreachable)):
+        return None
+    url = store.location
+    if isinstance(error, Unauthenticated):
+        return TokenRefused(
+            f"the tracking server at {url} refused the API token ({error}). Set a valid token "
+            f"with the command {TOKEN_COMMAND}, or forget it there to use the local store."
+        )
+    if isinstance(error, PermissionDenied):
+        return TokenRefused(
+            f"the tracking server at {url} refused this request for the API token ({error}). "
+            f"Ask its admin for access, or set another token with the command {TOKEN_COMMAND}."
+        )
+    if isinstance(error, ServerUnavailable):
+        return TrackingServerUnreachable(
+            f"cannot reach the tracking server at {url}: is it running, and is the address "
+            "right (Settings → nepnb → Tracking server address)? The panels try again by "
+            "themselves, or press Refresh."
+        )
+    return None

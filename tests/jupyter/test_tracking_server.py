@@ -61,3 +61,42 @@ async def test_runs_come_from_the_server_of_the_stored_token(
 
     await fetch(jp_fetch, "settings", method="PUT", body={"token": None})
     assert (await fetch(jp_fetch, "health"))["store"] == "local"
+
+
+async def test_a_refused_token_says_so_and_how_to_fix_it(
+    jp_fetch: Any, nepnb_home: Path, server_pool: ServerPool
+) -> None:
+    deployment = server_pool.get("sqlite")
+    wrong = encode_token(deployment.server.url, "not-a-key-of-this-server")
+    settings = await fetch(jp_fetch, "settings", method="PUT", body={"token": wrong})
+    # The token is stored all the same; the settings say why there are no projects.
+    assert settings["has_token"] is True and settings["projects"] == []
+    assert (
+        f"the tracking server at {deployment.server.url} refused the API token"
+        in (settings["error"])
+    )
+    assert wrong not in json.dumps(settings)
+    for parts, params in [
+        (("runs",), {}),
+        (("runs", "REM-1"), {"project": PROJECT}),
+        (("checkpoints",), {"notebook_id": "0123456789abcdef"}),
+    ]:
+        response = await jp_fetch(*API, *parts, params=params, raise_error=False)
+        assert response.code == 502, (parts, response.body)
+        message = json.loads(response.body)["message"]
+        assert "refused the API token" in message
+        assert '"nepnb: Set the tracking server token…"' in message
+
+
+async def test_an_unreachable_server_is_named(jp_fetch: Any, nepnb_home: Path) -> None:
+    from tests.servers import free_port
+
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    await fetch(jp_fetch, "settings", method="PUT", body={"token": encode_token(nowhere, "k")})
+    response = await jp_fetch(*API, "runs", raise_error=False)
+    assert response.code == 503, response.body
+    assert json.loads(response.body)["message"].startswith(
+        f"cannot reach the tracking server at {nowhere}: is it running"
+    )
+    settings = await fetch(jp_fetch, "settings")
+    assert settings["error"].startswith(f"cannot reach the tracking server at {nowhere}")
