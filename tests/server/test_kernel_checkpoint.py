@@ -1,4 +1,5 @@
-"""`%neptune checkpoint` with no open run goes to the tracking server the token names."""
+"""The kernel and the client on a tracking server: `%neptune checkpoint` with no open run goes to
+the server the token names; init_run says it opened the run there."""
 
 from __future__ import annotations
 
@@ -32,3 +33,19 @@ def test_a_checkpoint_without_a_run_goes_to_the_tracking_server(
     assert checkpoint.summary == "Before any run"
     local = LocalStore(nepnb_home)
     assert Checkpoints(local, PROJECT).notebooks() == []  # nothing went to the local store
+
+
+def test_a_run_on_the_tracking_server_says_so(
+    nepnb_home: Path, server_pool: ServerPool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import nepnb
+    from tests.conftest import QUIET
+
+    deployment = server_pool.get("sqlite")
+    deployment.reset()
+    token = encode_token(deployment.server.url, deployment.admin_key)
+    run = nepnb.init_run(project=PROJECT, api_token=token, mode="sync", **QUIET)
+    run.stop()
+    said = capsys.readouterr().err
+    assert f"(tracking server {deployment.server.url})" in said
+    assert "local store" not in said
