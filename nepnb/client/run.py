@@ -184,7 +184,8 @@ def init_run(
     return run
 
 
-def _store_phrase(store: Store | None) -> str:
+def store_phrase(store: Store | None) -> str:
+    """Where a run is stored, for its announcement: "local store PATH" or "tracking server URL"."""
     if store is None:
         return "?"
     kind = "tracking server" if store.kind == "http" else "local store"
@@ -197,7 +198,7 @@ def _announce(obj: NeptuneObject) -> None:
     where = {
         "offline": f"offline, queued in {obj._queue.folder if obj._queue else '?'}; upload it with `nepnb sync`",
         "debug": "debug mode: nothing is stored",
-    }.get(obj._mode) or _store_phrase(obj._store)
+    }.get(obj._mode) or store_phrase(obj._store)
     ident = obj._sys_id or "(not synced)"
     from nepnb.kernel.session import announcement_stream
 

@@ -11,6 +11,7 @@ from nepnb.notebooks import Checkpoints
 from nepnb.store.http import HTTPStore, encode_token
 from nepnb.store.local import LocalStore
 from tests.kernel.test_session import run_cells
+from tests.nbrun import stream_text
 from tests.servers import ServerPool
 
 PROJECT = "team/notebooks"
@@ -36,7 +37,11 @@ def test_a_checkpoint_without_a_run_goes_to_the_tracking_server(
 
 
 def test_a_run_on_the_tracking_server_says_so(
-    nepnb_home: Path, server_pool: ServerPool, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    nepnb_home: Path,
+    server_pool: ServerPool,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import nepnb
     from tests.conftest import QUIET
@@ -49,3 +54,9 @@ def test_a_run_on_the_tracking_server_says_so(
     said = capsys.readouterr().err
     assert f"(tracking server {deployment.server.url})" in said
     assert "local store" not in said
+
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", token)
+    monkeypatch.setenv("NEPTUNE_PROJECT", PROJECT)
+    cells = run_cells(tmp_path, "%load_ext nepnb", "%neptune init_run", "run.stop()")
+    opened = stream_text(cells[1])
+    assert f"in project {PROJECT}, tracking server {deployment.server.url})" in opened, opened
