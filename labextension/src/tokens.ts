@@ -74,6 +74,10 @@ export interface IFieldPath {
 /** `GET /nepnb/api/runs?project=&query=&columns=a,b&tags=t1,t2&limit=`. */
 export interface IRunsReply {
   project: string;
+  /** Where the runs are: 'local' (the store folder `location`) or 'http' (the tracking
+   * server at `location`). */
+  store: string;
+  location: string;
   runs: IRunRow[];
   /** Every field path of the listed runs (sys/ paths included), for the column picker. */
   paths: IFieldPath[];
@@ -134,5 +138,10 @@ export interface IServerSettings {
   project: string;
   server_url: string;
   has_token: boolean;
+  /** The store in use: 'local', or 'http' (the tracking server at `location`). */
+  store: string;
+  location: string;
   projects: string[];
+  /** Why the projects could not be listed (a refused token, an unreachable server), or null. */
+  error: string | null;
 }

@@ -143,6 +143,8 @@ def list_runs(
     paths = sorted({(path, info.type.value) for row in rows for path, info in row.items()})
     return {
         "project": project,
+        "store": store.kind,
+        "location": store.location,
         "runs": [run_row(row, columns) for row in rows],
         "paths": [{"path": path, "type": ftype} for path, ftype in paths],
         "truncated": len(ids) > limit,

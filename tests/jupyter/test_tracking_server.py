@@ -54,6 +54,7 @@ async def test_runs_come_from_the_server_of_the_stored_token(
 
     runs = await fetch(jp_fetch, "runs", params={"project": PROJECT})
     assert [row["id"] for row in runs["runs"]] == ["REM-1"]
+    assert (runs["store"], runs["location"]) == ("http", deployment.server.url)
     series = await fetch(
         jp_fetch, "runs", "REM-1", "series", params={"project": PROJECT, "path": "metrics/loss"}
     )
