@@ -63,14 +63,16 @@ def show_runs(page: Page) -> None:
     expect(page.locator(RUNS)).to_be_visible()
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_lab_reads_and_writes_the_tracking_server_set_in_its_ui(
+    database: str,
     tmp_path: Path,
     page: Page,
     artifacts_dir: Path,
     server_pool: ServerPool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    deployment = server_pool.get("sqlite")
+    deployment = server_pool.get(database)
     deployment.reset()
     url, key = deployment.server.url, deployment.admin_key
     token = encode_token(url, key)
@@ -183,16 +185,17 @@ def test_lab_reads_and_writes_the_tracking_server_set_in_its_ui(
         deployment.server.stop()
         try:
             unreachable = f"cannot reach the tracking server at {url}"
-            page.locator(f"{RUNS} .nepnb-refresh").click()
-            expect(page.locator(f"{RUNS} .nepnb-Panel-hint")).to_contain_text(
-                unreachable, timeout=30_000
-            )
-            shot(page, artifacts_dir, "06-server-stopped-runs")
+            for hint in (f"{RUNS} .nepnb-Panel-hint", f"{CHECKPOINTS} .nepnb-Panel-hint"):
+                page.locator(hint.replace(".nepnb-Panel-hint", ".nepnb-refresh")).click()
+                expect(page.locator(hint)).to_contain_text(unreachable, timeout=30_000)
+            shot(page, artifacts_dir, "06-server-stopped")
         finally:
             deployment.server.start()
-        # No reload, no click: the runs panel polls, and finds the server again.
+        # No reload, no click: both panels try again by themselves and find the server.
         expect(page.locator(f"{RUNS} .nepnb-Panel-hint")).to_have_text("", timeout=30_000)
         expect(row).to_be_visible()
+        expect(panel.locator(".nepnb-Panel-hint")).not_to_contain_text("Could not", timeout=30_000)
+        expect(panel.locator(f"[data-checkpoint-id='{second}']")).to_be_visible()
         shot(page, artifacts_dir, "07-server-back")
 
         # The token never reached the browser: not in a response, not in localStorage.
@@ -206,5 +209,6 @@ def test_lab_reads_and_writes_the_tracking_server_set_in_its_ui(
         assert settings_bodies, "the settings were never read"
         assert all(json.loads(b.split("\n", 1)[1])["has_token"] for b in settings_bodies[-1:])
 
-        # Nothing went to the Lab's local store.
+        # Nothing went to the Lab's local store; the server's refusals left no traceback.
         assert LocalStore(lab.home).list_projects() == []
+        assert "Traceback" not in lab.log.read_text()
