@@ -101,3 +101,30 @@ async def test_an_unreachable_server_is_named(jp_fetch: Any, nepnb_home: Path) -
     )
     settings = await fetch(jp_fetch, "settings")
     assert settings["error"].startswith(f"cannot reach the tracking server at {nowhere}")
+
+
+async def test_a_read_only_token_is_told_it_may_not_upload(
+    jp_fetch: Any, jp_root_dir: Path, nepnb_home: Path, server_pool: ServerPool
+) -> None:
+    from nepnb.server.auth import Identity
+    from nepnb.server.database import make_engine
+    from tests.nbrun import notebook_dict, write_notebook
+
+    deployment = server_pool.get("sqlite")
+    deployment.reset()
+    HTTPStore(deployment.server.url, deployment.admin_key, retry_for=5).get_project(
+        PROJECT, create=True
+    )
+    engine = make_engine(deployment.database)
+    _, token = Identity(engine).issue_token("admin", api_url=deployment.server.url, read_only=True)
+    engine.dispose()
+    await fetch(jp_fetch, "settings", method="PUT", body={"token": token})
+    write_notebook(jp_root_dir / "a.ipynb", notebook_dict("x = 1"))
+    response = await jp_fetch(
+        *API, "checkpoints", method="POST", raise_error=False,
+        body=json.dumps({"path": "a.ipynb", "message": "m", "project": PROJECT}),
+    )  # fmt: skip
+    assert response.code == 502, response.body
+    message = json.loads(response.body)["message"]
+    assert f"the tracking server at {deployment.server.url} refused this request" in message
+    assert "Set the tracking server token" in message
