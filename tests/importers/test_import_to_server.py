@@ -67,3 +67,34 @@ def test_import_goes_to_the_tracking_server_of_the_token_once(
     assert "Imported 0 object(s)" in again
     assert snapshot() == before  # one run, and not a point more
     assert LocalStore(nepnb_home).list_projects() == []  # nothing went to the local store
+
+
+def test_every_kind_of_container_goes_to_the_server_once(
+    async_data: NeptuneData, nepnb_home: Path, tmp_path: Path, server_pool: ServerPool
+) -> None:
+    from nepnb.importers.neptune import import_neptune
+
+    deployment = server_pool.get("sqlite")
+    deployment.reset()
+    remote = HTTPStore(deployment.server.url, deployment.admin_key, retry_for=5)
+    remote.get_project(PROJECT, create=True)
+    token = encode_token(deployment.server.url, deployment.admin_key)
+
+    summary = import_neptune(async_data.data_dir, remote, PROJECT)
+    by_kind = {r.container.kind: r for r in summary.results}
+    assert set(by_kind) == {"run", "model", "model_version", "project"}
+    assert all(r.batches and r.sys_id for r in summary.results)
+    opened = {"project": PROJECT, "mode": "read-only", "api_token": token}
+    run = nepnb.init_run(with_id=by_kind["run"].sys_id, **opened)
+    check_scenario(run, tmp_path, async_data.result["images"], init_sent=True)
+    model = nepnb.init_model(with_id=by_kind["model"].sys_id, **opened)
+    assert model["model/params/size"].fetch() == 7
+    version = nepnb.init_model_version(with_id=by_kind["model_version"].sys_id, **opened)
+    assert version["version/score"].fetch() == 0.9
+    assert nepnb.init_project(**opened)["general/owner"].fetch() == "team"
+
+    objects = {kind: remote.list_objects(PROJECT, kind) for kind in ObjectKind}
+    again = import_neptune(async_data.data_dir, remote, PROJECT)
+    assert again.objects == 0 and again.points == 0
+    assert [r.sys_id for r in again.results] == [r.sys_id for r in summary.results]
+    assert {kind: remote.list_objects(PROJECT, kind) for kind in ObjectKind} == objects
