@@ -306,14 +306,16 @@ async function askToken(): Promise<void> {
       tokenWarning = null;
     }
     if (settings.error) {
-      tokenWarning = Notification.warning(`Token saved, but ${settings.error}`, {
+      tokenWarning = Notification.warning(`Token ${token ? 'saved' : 'forgotten'}, but ${settings.error}`, {
         autoClose: false
       });
     } else {
       Notification.success(
         token
           ? `Token saved on the Jupyter server: nepnb uses the tracking server at ${settings.location}.`
-          : 'Token forgotten: nepnb uses the local store.',
+          : settings.store === 'http'
+            ? `Token forgotten: nepnb uses $NEPTUNE_API_TOKEN of the Jupyter server (the tracking server at ${settings.location}).`
+            : 'Token forgotten: nepnb uses the local store.',
         { autoClose: 4000 }
       );
     }

@@ -137,7 +137,10 @@ export interface ISeriesBuckets {
 export interface IServerSettings {
   project: string;
   server_url: string;
+  /** A token is in the settings (set with the command). */
   has_token: boolean;
+  /** No token in the settings, but $NEPTUNE_API_TOKEN in the Jupyter server's environment. */
+  token_from_environment: boolean;
   /** The store in use: 'local', or 'http' (the tracking server at `location`). */
   store: string;
   location: string;

@@ -26,7 +26,7 @@ from tornado import web
 from nepnb.client.table import fetch_table, mark_abandoned, query_value
 from nepnb.exceptions import InvalidValue, MissingField, NepnbError
 from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
-from nepnb.jupyter.stores import tracking_server_error
+from nepnb.jupyter.stores import environment_token, tracking_server_error
 from nepnb.store.base import FieldInfo, ObjectKind, Store, validate_project_name
 from nepnb.store.field_types import FieldType
 
@@ -286,7 +286,8 @@ def _server_url(value: Any) -> str:
 
 
 def public_settings(home: Path, project: str, store: Store) -> dict[str, Any]:
-    """IServerSettings: what the extension uses; whether there is a token, never the token.
+    """IServerSettings: what the extension uses; whether there is a token (in the settings, or
+    else in the Jupyter server's environment), never the token.
     ``error``: why the store's projects could not be listed (a refused token, a server that
     does not answer), else null: the settings are stored and readable all the same."""
     settings = read_settings(home)
@@ -298,6 +299,7 @@ def public_settings(home: Path, project: str, store: Store) -> dict[str, Any]:
         "project": project,
         "server_url": settings["server_url"],
         "has_token": settings["token"] is not None,
+        "token_from_environment": settings["token"] is None and environment_token() is not None,
         "store": store.kind,
         "location": store.location,
         "projects": projects,

@@ -1,9 +1,11 @@
 """Which store the Jupyter server extension reads: the tracking server whose token is in the
-extension's settings (held on the Jupyter server side, never sent to the browser), else
-the local store."""
+extension's settings (held on the Jupyter server side, never sent to the browser), else the
+one of ``$NEPTUNE_API_TOKEN`` in the Jupyter server's environment (as its kernels have it),
+else the local store."""
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -23,18 +25,27 @@ RETRY_FOR = 3.0
 _lock = threading.Lock()
 
 
+def environment_token() -> str | None:
+    """``$NEPTUNE_API_TOKEN`` of the Jupyter server's process (its kernels inherit it)."""
+    from nepnb.client.config import API_TOKEN_ENV
+
+    return os.environ.get(API_TOKEN_ENV, "").strip() or None
+
+
 def active_store(nepnb: dict[str, Any]) -> Store:
-    """The store for this request: an HTTP store when the settings hold a nepnb server token
-    (``server_url``, when set, overrides the address in the token), else the local store
-    (``nepnb["store"]``). A token that is not a nepnb token leaves the local store in use."""
+    """The store for this request: an HTTP store when the settings hold a nepnb server token,
+    else when ``$NEPTUNE_API_TOKEN`` is one (``server_url``, when set, overrides the address
+    in the token); else the local store (``nepnb["store"]``). A token that is not a nepnb
+    token (a neptune.ai one, ``ANONYMOUS``) leaves the local store in use."""
     from nepnb.jupyter.runs import read_settings
     from nepnb.store.http import HTTPStore, decode_token
 
     settings = read_settings(nepnb["home"])
-    if not settings["token"]:
+    token = settings["token"] or environment_token()
+    if not token:
         return nepnb["store"]
     try:
-        url, key = decode_token(settings["token"])
+        url, key = decode_token(token)
     except InvalidToken:
         return nepnb["store"]
     if "neptune.ai" in url:
@@ -65,7 +76,7 @@ def tracking_server_error(error: BaseException, store: Store) -> NepnbError | No
     if isinstance(error, Unauthenticated):
         return TokenRefused(
             f"the tracking server at {url} refused the API token ({error}). Set a valid token "
-            f"with the command {TOKEN_COMMAND}, or forget it there to use the local store."
+            f"with the command {TOKEN_COMMAND}."
         )
     if isinstance(error, PermissionDenied):
         return TokenRefused(

@@ -376,6 +376,7 @@ async def test_settings_keep_the_token_on_the_server(jp_fetch, nepnb_home: Path)
         "project": "local/default",
         "server_url": "",
         "has_token": False,
+        "token_from_environment": False,
         "store": "local",
         "location": str(nepnb_home),
         "projects": [PROJECT],

@@ -128,3 +128,32 @@ async def test_a_read_only_token_is_told_it_may_not_upload(
     message = json.loads(response.body)["message"]
     assert f"the tracking server at {deployment.server.url} refused this request" in message
     assert "Set the tracking server token" in message
+
+
+async def test_the_token_of_the_servers_environment_is_used_until_one_is_set(
+    jp_fetch: Any, nepnb_home: Path, server_pool: ServerPool, monkeypatch: Any
+) -> None:
+    deployment = server_pool.get("sqlite")
+    deployment.reset()
+    HTTPStore(deployment.server.url, deployment.admin_key, retry_for=5).get_project(
+        PROJECT, create=True
+    )
+    # As a team member's shell gives it to `jupyter lab` (and so to its kernels).
+    monkeypatch.setenv(
+        "NEPTUNE_API_TOKEN", encode_token(deployment.server.url, deployment.admin_key)
+    )
+    health = await fetch(jp_fetch, "health")
+    assert (health["store"], health["location"]) == ("http", deployment.server.url)
+    settings = await fetch(jp_fetch, "settings")
+    assert settings["has_token"] is False and settings["token_from_environment"] is True
+    assert PROJECT in settings["projects"]
+
+    # A token set in the UI wins; forgetting it goes back to the environment's.
+    elsewhere = encode_token("http://127.0.0.1:9", "k")
+    settings = await fetch(jp_fetch, "settings", method="PUT", body={"token": elsewhere})
+    assert settings["location"] == "http://127.0.0.1:9" and not settings["token_from_environment"]
+    settings = await fetch(jp_fetch, "settings", method="PUT", body={"token": None})
+    assert settings["location"] == deployment.server.url and settings["token_from_environment"]
+
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", "ANONYMOUS")  # not a server's: the local store
+    assert (await fetch(jp_fetch, "health"))["store"] == "local"

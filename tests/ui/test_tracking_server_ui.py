@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,32 @@ def set_server_address(page: Page, url: str) -> None:
     field.press("Tab")  # the form saves on change
 
 
+def kernel_with_token(folder: Path, token: str) -> Path:
+    """A JUPYTER_PATH folder whose "python3" kernel starts with NEPTUNE_API_TOKEN set, read
+    from a file by its launcher: neither the Jupyter server's environment nor the kernel
+    spec it shows the browser holds the token."""
+    secret = folder / "token"
+    secret.parent.mkdir(parents=True)
+    secret.write_text(token)
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    launcher = spec / "launch.sh"
+    launcher.write_text(
+        f'#!/bin/sh\nNEPTUNE_API_TOKEN="$(cat {secret})" exec {sys.executable} '
+        '-m ipykernel_launcher -f "$1"\n'
+    )
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": ["/bin/sh", str(launcher), "{connection_file}"],
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+            }
+        )
+    )
+    return folder
+
+
 def show_runs(page: Page) -> None:
     """Open the runs panel (its sidebar tab toggles it: click only when it is closed)."""
     if not page.locator(RUNS).is_visible():
@@ -88,8 +115,10 @@ def test_lab_reads_and_writes_the_tracking_server_set_in_its_ui(
     script_id = script_run["sys/id"].fetch()
     script_run.stop()
 
-    # The Lab's kernels get the token from the environment (as a team member's shell gives
-    # it); the Jupyter server ignores it until the user sets one in the UI.
+    # The Lab's kernels get the token (a kernel spec's launcher reads it from a file); the
+    # Jupyter server has none until the user sets one in the UI.
+    monkeypatch.delenv("NEPTUNE_API_TOKEN")
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_with_token(tmp_path / "kernels", token)))
     write_notebook(
         tmp_path / "lab" / "root" / "train.ipynb",
         notebook_dict(
