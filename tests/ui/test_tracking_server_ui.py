@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,12 @@ def set_server_address(page: Page, url: str) -> None:
     label = page.get_by_text("Tracking server address", exact=True)
     field = label.locator("xpath=following::input[1]")
     field.fill(url)
-    field.press("Tab")  # the form saves on change
+    field.press("Tab")  # the form saves on change, after a moment, and tells the server
+    settings = re.sub(r"^(https?://[^/]+).*$", r"\1/nepnb/api/settings", page.url)
+    deadline = time.monotonic() + 30
+    while page.request.get(settings).json()["server_url"] != url:
+        assert time.monotonic() < deadline, "the address never reached the Jupyter server"
+        time.sleep(0.2)
 
 
 def kernel_with_token(folder: Path, token: str) -> Path:
@@ -103,6 +109,9 @@ def test_lab_reads_and_writes_the_tracking_server_set_in_its_ui(
     deployment.reset()
     url, key = deployment.server.url, deployment.admin_key
     token = encode_token(url, key)
+    # The token pasted in the UI names an address where nothing answers: the address in the
+    # settings is the one used.
+    ui_token = encode_token("http://127.0.0.1:9", key)
     remote = HTTPStore(url, key, retry_for=10)
     remote.get_project(PROJECT, create=True)
 
@@ -141,7 +150,7 @@ def test_lab_reads_and_writes_the_tracking_server_set_in_its_ui(
         assert page.evaluate("document.body.dataset.nepnbStore") == str(lab.home)
 
         set_server_address(page, url)
-        set_token(page, token)
+        set_token(page, ui_token)
         toast(page, f"uses the tracking server at {re.escape(url)}")
         shot(page, artifacts_dir, "01-settings-and-token")
 
@@ -207,7 +216,7 @@ def test_lab_reads_and_writes_the_tracking_server_set_in_its_ui(
         shot(page, artifacts_dir, "05-token-refused-runs")
 
         # The right token again, then the server stops: "cannot reach"; it comes back.
-        set_token(page, token)
+        set_token(page, ui_token)
         expect(page.locator(f"{RUNS} .nepnb-Panel-hint")).to_have_text("", timeout=30_000)
         stale = page.locator(".Toastify__toast", has_text="refused the API token")
         expect(stale).to_have_count(0)  # the warning about the replaced token is gone
@@ -230,7 +239,7 @@ def test_lab_reads_and_writes_the_tracking_server_set_in_its_ui(
         # The token never reached the browser: not in a response, not in localStorage.
         storage = page.evaluate("JSON.stringify({...window.localStorage})")
         page.remove_listener("response", keep_body)
-        for secret in (token, key):
+        for secret in (token, ui_token, key):
             assert secret not in storage
             leaks = [body.split("\n", 1)[0] for body in bodies if secret in body]
             assert leaks == [], f"the token is in the responses of {leaks}"
