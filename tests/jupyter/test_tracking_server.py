@@ -12,7 +12,7 @@ from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore, encode_token
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
-from tests.servers import ServerPool
+from tests.servers import Deployment, ServerPool
 
 API = ("nepnb", "api")
 PROJECT = "team/remote"
@@ -24,6 +24,16 @@ async def fetch(jp_fetch: Any, *parts: str, **kwargs: Any) -> Any:
     response = await jp_fetch(*API, *parts, raise_error=False, **kwargs)
     assert response.code == 200, (response.code, response.body)
     return json.loads(response.body)
+
+
+def empty_server_with_project(server_pool: ServerPool) -> Deployment:
+    """The session's SQLite tracking server, emptied, with the project PROJECT."""
+    deployment = server_pool.get("sqlite")
+    deployment.reset()
+    HTTPStore(deployment.server.url, deployment.admin_key, retry_for=5).get_project(
+        PROJECT, create=True
+    )
+    return deployment
 
 
 async def test_runs_come_from_the_server_of_the_stored_token(
@@ -110,11 +120,7 @@ async def test_a_read_only_token_is_told_it_may_not_upload(
     from nepnb.server.database import make_engine
     from tests.nbrun import notebook_dict, write_notebook
 
-    deployment = server_pool.get("sqlite")
-    deployment.reset()
-    HTTPStore(deployment.server.url, deployment.admin_key, retry_for=5).get_project(
-        PROJECT, create=True
-    )
+    deployment = empty_server_with_project(server_pool)
     engine = make_engine(deployment.database)
     _, token = Identity(engine).issue_token("admin", api_url=deployment.server.url, read_only=True)
     engine.dispose()
@@ -133,11 +139,7 @@ async def test_a_read_only_token_is_told_it_may_not_upload(
 async def test_the_token_of_the_servers_environment_is_used_until_one_is_set(
     jp_fetch: Any, nepnb_home: Path, server_pool: ServerPool, monkeypatch: Any
 ) -> None:
-    deployment = server_pool.get("sqlite")
-    deployment.reset()
-    HTTPStore(deployment.server.url, deployment.admin_key, retry_for=5).get_project(
-        PROJECT, create=True
-    )
+    deployment = empty_server_with_project(server_pool)
     # As a team member's shell gives it to `jupyter lab` (and so to its kernels).
     monkeypatch.setenv(
         "NEPTUNE_API_TOKEN", encode_token(deployment.server.url, deployment.admin_key)
