@@ -26,7 +26,7 @@ import { describeFailure, IUploadContext, uploadCheckpoint } from './checkpoints
 import { checkpointIcon } from './icons';
 import { KernelBridge } from './kernelbridge';
 import { runsPlugin } from './runs/plugin';
-import { API_NAMESPACE, requestAPI } from './request';
+import { API_NAMESPACE, requestAPI, storeChanged } from './request';
 import { showInMainArea } from './shell';
 import { OpenRunsItem } from './statusbar';
 import { IHealth, IServerSettings, PLUGIN_ID } from './tokens';
@@ -59,6 +59,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
     const bridge = new KernelBridge(tracker);
     const model = new CheckpointsModel();
+    storeChanged.connect(() => void model.refresh());
     let serverProject = '';
     void health.then(h => (serverProject = h?.project ?? ''));
     const project = () => model.project || serverProject;
@@ -262,10 +263,14 @@ async function pushServerUrl(serverUrl: string): Promise<void> {
       method: 'PUT',
       body: JSON.stringify({ server_url: serverUrl })
     });
+    storeChanged.emit();
   } catch (reason) {
     console.warn('nepnb: could not pass the tracking server address on', reason);
   }
 }
+
+/** The notification that the last token saved does not work, while it is shown. */
+let tokenWarning: string | null = null;
 
 /** Ask for an API token and hand it to the Jupyter server, which keeps it. */
 async function askToken(): Promise<void> {
@@ -291,13 +296,29 @@ async function askToken(): Promise<void> {
   const token = label === 'Save' ? input.value.trim() : null;
   input.value = '';
   try {
-    await requestAPI<IServerSettings>('settings', {
+    const settings = await requestAPI<IServerSettings>('settings', {
       method: 'PUT',
       body: JSON.stringify({ token })
     });
-    Notification.success(token ? 'Token saved on the Jupyter server.' : 'Token forgotten.', {
-      autoClose: 4000
-    });
+    storeChanged.emit();
+    if (tokenWarning !== null) {
+      Notification.dismiss(tokenWarning); // about the token this one replaces
+      tokenWarning = null;
+    }
+    if (settings.error) {
+      tokenWarning = Notification.warning(`Token ${token ? 'saved' : 'forgotten'}, but ${settings.error}`, {
+        autoClose: false
+      });
+    } else {
+      Notification.success(
+        token
+          ? `Token saved on the Jupyter server: nepnb uses the tracking server at ${settings.location}.`
+          : settings.store === 'http'
+            ? `Token forgotten: nepnb uses $NEPTUNE_API_TOKEN of the Jupyter server (the tracking server at ${settings.location}).`
+            : 'Token forgotten: nepnb uses the local store.',
+        { autoClose: 4000 }
+      );
+    }
   } catch (reason) {
     Notification.error(`Could not save the token: ${describeFailure(reason)}`, { autoClose: false });
   }

@@ -1,8 +1,16 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { Signal } from '@lumino/signaling';
 
 /** The URL namespace of the nepnb server extension. */
 export const API_NAMESPACE = 'nepnb/api';
+
+/**
+ * Emitted when the server extension's store may have changed (a token set or forgotten, a
+ * new tracking server address): the panels load their lists again. Its sender is an object:
+ * lumino keeps connections in a WeakMap keyed by the sender, which a string cannot be.
+ */
+export const storeChanged = new Signal<object, void>({ namespace: API_NAMESPACE });
 
 /** An error answered by the nepnb server extension, with its message. */
 export class NepnbRequestError extends Error {

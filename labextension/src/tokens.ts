@@ -74,6 +74,10 @@ export interface IFieldPath {
 /** `GET /nepnb/api/runs?project=&query=&columns=a,b&tags=t1,t2&limit=`. */
 export interface IRunsReply {
   project: string;
+  /** Where the runs are: 'local' (the store folder `location`) or 'http' (the tracking
+   * server at `location`). */
+  store: string;
+  location: string;
   runs: IRunRow[];
   /** Every field path of the listed runs (sys/ paths included), for the column picker. */
   paths: IFieldPath[];
@@ -133,6 +137,14 @@ export interface ISeriesBuckets {
 export interface IServerSettings {
   project: string;
   server_url: string;
+  /** A token is in the settings (set with the command). */
   has_token: boolean;
+  /** No token in the settings, but $NEPTUNE_API_TOKEN in the Jupyter server's environment. */
+  token_from_environment: boolean;
+  /** The store in use: 'local', or 'http' (the tracking server at `location`). */
+  store: string;
+  location: string;
   projects: string[];
+  /** Why the projects could not be listed (a refused token, an unreachable server), or null. */
+  error: string | null;
 }

@@ -12,13 +12,13 @@ from nepnb.client.config import (
     API_TOKEN_ENV,
     DEFAULT_PROJECT,
     PROJECT_ENV,
+    http_store,
     local_store,
     server_of_token,
 )
 from nepnb.importers.neptune import ContainerResult, ImportSummary, import_neptune
 from nepnb.importers.neptune_folder import DATA_DIRECTORY_ENV
 from nepnb.store.base import validate_project_name
-from nepnb.store.local import LocalStore
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,25 +45,22 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         help=f"workspace/project to import into (default: ${PROJECT_ENV}, else "
         f"{DEFAULT_PROJECT}); Neptune's local data does not record its project",
     )
+    parser.add_argument(
+        "--api-token",
+        help=f"a tracking server's API token (default: ${API_TOKEN_ENV}): import into that "
+        "server's project, which must exist; without a token, into the local store",
+    )
     parser.set_defaults(handler=run_import)
 
 
 def run_import(args: argparse.Namespace) -> int:
     project = args.project or os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
     validate_project_name(project)
-    store = local_store()
-    assert isinstance(store, LocalStore)
-    server = server_of_token(os.environ.get(API_TOKEN_ENV))
-    if server is not None:
-        print(
-            f"nepnb: NEPTUNE_API_TOKEN names the tracking server {server[0]}, but import-neptune "
-            f"imports into the local store ({store.location}); importing into a server is "
-            "not supported yet.",
-            file=sys.stderr,
-        )
+    server = server_of_token(args.api_token or os.environ.get(API_TOKEN_ENV))
+    store = local_store() if server is None else http_store(server)
     progress = ProgressLine("Importing")
     summary = import_neptune(args.path, store, project, progress=progress.update)
-    progress.done(f"{summary.data_dir} into {project}")
+    progress.done(f"{summary.data_dir} into {project} ({_where(store.kind, store.location)})")
     for result in summary.results:
         print(_describe(result))
         for warning in result.warnings:
@@ -72,6 +69,10 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"nepnb: not imported: {folder}: {reason}", file=sys.stderr)
     print(_totals(summary))
     return 1 if summary.broken else 0
+
+
+def _where(kind: str, location: str) -> str:
+    return f"the tracking server {location}" if kind == "http" else f"the local store {location}"
 
 
 def _describe(result: ContainerResult) -> str:

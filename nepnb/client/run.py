@@ -11,7 +11,7 @@ from nepnb.client.config import CUSTOM_RUN_ID_ENV, MONITORING_NAMESPACE_ENV, res
 from nepnb.client.objects import Connection, NeptuneObject
 from nepnb.client.opening import OpenRequest, assign, open_connection, owner
 from nepnb.exceptions import InvalidValue
-from nepnb.store.base import ObjectKind
+from nepnb.store.base import ObjectKind, Store
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Operation, OpKind
 
@@ -184,13 +184,21 @@ def init_run(
     return run
 
 
+def store_phrase(store: Store | None) -> str:
+    """Where a run is stored, for its announcement: "local store PATH" or "tracking server URL"."""
+    if store is None:
+        return "?"
+    kind = "tracking server" if store.kind == "http" else "local store"
+    return f"{kind} {store.location}"
+
+
 def _announce(obj: NeptuneObject) -> None:
     if obj._mode == "read-only":
         return
     where = {
         "offline": f"offline, queued in {obj._queue.folder if obj._queue else '?'}; upload it with `nepnb sync`",
         "debug": "debug mode: nothing is stored",
-    }.get(obj._mode, f"local store {obj._store.location if obj._store else ''}")
+    }.get(obj._mode) or store_phrase(obj._store)
     ident = obj._sys_id or "(not synced)"
     from nepnb.kernel.session import announcement_stream
 

@@ -1,4 +1,5 @@
-"""``nepnb import-neptune``: a Neptune client 1.x data folder imported into a nepnb store.
+"""``nepnb import-neptune``: a Neptune client 1.x data folder imported into a nepnb store
+(the local store, or a tracking server through the HTTP store: only the Store interface).
 
 Each container (run, model, model version, project) of ``.neptune/async`` and
 ``.neptune/offline`` becomes a nepnb object; its operations are translated
@@ -18,11 +19,11 @@ from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
+from nepnb.exceptions import ObjectNotFound
 from nepnb.importers.neptune_folder import Container, locate, scan
 from nepnb.importers.neptune_ops import Counts, Translator, coalesce
-from nepnb.store.base import ObjectInfo, ObjectKind
+from nepnb.store.base import ObjectInfo, ObjectKind, Store
 from nepnb.store.field_types import FieldType
-from nepnb.store.local import LocalStore
 from nepnb.store.operations import Batch, Operation, OpKind
 
 #: Neptune records per nepnb batch.
@@ -97,7 +98,7 @@ def object_uid(container: Container, project: str) -> str:
 
 def import_neptune(
     path: Path | None,
-    store: LocalStore,
+    store: Store,
     project: str,
     progress: Progress | None = None,
 ) -> ImportSummary:
@@ -128,7 +129,7 @@ def import_neptune(
 
 def _import_container(
     container: Container,
-    store: LocalStore,
+    store: Store,
     project: str,
     result: ContainerResult,
     cwd: Path,
@@ -194,7 +195,7 @@ def _batch_id(container: Container, project: str, part: str) -> str:
 
 def _target(
     container: Container,
-    store: LocalStore,
+    store: Store,
     project: str,
     result: ContainerResult,
 ) -> ObjectInfo:
@@ -203,9 +204,9 @@ def _target(
     if kind is ObjectKind.PROJECT:
         return store.create_object(project, kind)
     uid = object_uid(container, project)
-    known = store.get_fields(uid, ["sys/id"]).get("sys/id")
+    known = _known_id(store, uid)
     if known is not None:
-        return ObjectInfo(uid, project, kind, str(known.value), created=False)
+        return ObjectInfo(uid, project, kind, known, created=False)
     if kind is ObjectKind.RUN:
         custom = container.custom_run_id
         return store.create_object(project, kind, custom_run_id=custom, uid=uid)
@@ -221,6 +222,16 @@ def _target(
         f"under the model {model.sys_id}"
     )
     return store.create_object(project, kind, model_id=model.sys_id, uid=uid)
+
+
+def _known_id(store: Store, uid: str) -> str | None:
+    """The sys/id of the object ``uid`` when an earlier import made it. The local store has
+    no fields for an unknown uid; the tracking server answers ObjectNotFound."""
+    try:
+        known = store.get_fields(uid, ["sys/id"]).get("sys/id")
+    except ObjectNotFound:
+        return None
+    return None if known is None else str(known.value)
 
 
 def _closing_batch(container: Container, project: str, info: ObjectInfo) -> Batch:

@@ -32,7 +32,12 @@ from nepnb.exceptions import (
     StoreFull,
     store_full_error,
 )
-from nepnb.jupyter.stores import active_store
+from nepnb.jupyter.stores import (
+    TokenRefused,
+    TrackingServerUnreachable,
+    active_store,
+    tracking_server_error,
+)
 from nepnb.notebooks import (
     Checkpoints,
     normalize_notebook,
@@ -47,6 +52,8 @@ API_PREFIX = "nepnb/api"
 T = TypeVar("T")
 
 _STATUS: list[tuple[type[Exception], int]] = [
+    (TokenRefused, 502),  # the Jupyter user is signed in; the server behind refused the token
+    (TrackingServerUnreachable, 503),
     (StoreFull, 507),
     (NotebookIdentityConflict, 409),
     (CheckpointNotFound, 404),
@@ -100,10 +107,15 @@ class NepnbAPIHandler(APIHandler):
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, NepnbError) and status_of(value) < 500:
             return  # a user mistake, answered with its message: no traceback in the log
+        if isinstance(value, (TokenRefused, TrackingServerUnreachable)):
+            self.log.warning("nepnb: %s", value)  # not a bug of nepnb: no traceback either
+            return
         super().log_exception(typ, value, tb)
 
     def _handle_request_exception(self, e: BaseException) -> None:
-        full = store_full_error(e, self.store.location)
+        store = self.store
+        e = tracking_server_error(e, store) or e
+        full = store_full_error(e, store.location)
         if full is not None:
             self.log.warning("nepnb: %s", full)
             self.send_error(507, exc_info=(type(full), full, e.__traceback__))

@@ -24,8 +24,9 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from nepnb.client.table import fetch_table, mark_abandoned, query_value
-from nepnb.exceptions import InvalidValue, MissingField
+from nepnb.exceptions import InvalidValue, MissingField, NepnbError
 from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
+from nepnb.jupyter.stores import environment_token, tracking_server_error
 from nepnb.store.base import FieldInfo, ObjectKind, Store, validate_project_name
 from nepnb.store.field_types import FieldType
 
@@ -142,6 +143,8 @@ def list_runs(
     paths = sorted({(path, info.type.value) for row in rows for path, info in row.items()})
     return {
         "project": project,
+        "store": store.kind,
+        "location": store.location,
         "runs": [run_row(row, columns) for row in rows],
         "paths": [{"path": path, "type": ftype} for path, ftype in paths],
         "truncated": len(ids) > limit,
@@ -283,13 +286,24 @@ def _server_url(value: Any) -> str:
 
 
 def public_settings(home: Path, project: str, store: Store) -> dict[str, Any]:
-    """IServerSettings: what the extension uses; whether there is a token, never the token."""
+    """IServerSettings: what the extension uses; whether there is a token (in the settings, or
+    else in the Jupyter server's environment), never the token.
+    ``error``: why the store's projects could not be listed (a refused token, a server that
+    does not answer), else null: the settings are stored and readable all the same."""
     settings = read_settings(home)
+    try:
+        projects, error = [p.name for p in store.list_projects()], None
+    except NepnbError as failure:
+        projects, error = [], str(tracking_server_error(failure, store) or failure)
     return {
         "project": project,
         "server_url": settings["server_url"],
         "has_token": settings["token"] is not None,
-        "projects": [p.name for p in store.list_projects()],
+        "token_from_environment": settings["token"] is None and environment_token() is not None,
+        "store": store.kind,
+        "location": store.location,
+        "projects": projects,
+        "error": error,
     }
 
 

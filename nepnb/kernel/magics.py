@@ -194,7 +194,9 @@ class NeptuneMagics(Magics):
         self._shell.user_ns[options.var] = run
         entry = session.attach(run, variable=options.var)
         if run._store is not None:
-            where = f"in project {run._project}, local store {run._store.location}"
+            from nepnb.client.run import store_phrase
+
+            where = f"in project {run._project}, {store_phrase(run._store)}"
         elif run._mode == "offline":
             where = "offline: upload it later with `nepnb sync`"
         else:

@@ -160,18 +160,3 @@ def test_log_read_in_groups_of_lines(
     damaged.write_text("".join(lines[:2]) + "{oops\n" + "".join(lines[3:]))
     with pytest.raises(NeptuneDataError, match=f"{damaged}, line 3: not a Neptune"):
         list(LogReader(damaged, last=True))
-
-
-def test_a_tracking_server_token_is_not_silently_ignored(
-    tmp_path: Path,
-    nepnb_home: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from nepnb.store.http import encode_token
-
-    monkeypatch.setenv("NEPTUNE_API_TOKEN", encode_token("http://tracking.example:8765", "k"))
-    assert main(["import-neptune", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
-    assert "NEPTUNE_API_TOKEN names the tracking server http://tracking.example:8765" in err
-    assert f"imports into the local store ({nepnb_home})" in err

@@ -87,7 +87,9 @@ async def test_bad_flags_and_messages_are_400(jp_fetch, jp_root_dir: Path) -> No
     assert file_id(jp_root_dir / "n.ipynb") is None  # nothing written on a refused upload
 
 
-def test_first_uploads_from_several_processes_make_one_history(tmp_path: Path) -> None:
+def test_first_uploads_from_several_processes_make_one_history(
+    tmp_path: Path, nepnb_home: Path
+) -> None:
     path = write_notebook(tmp_path / "race.ipynb", notebook_dict("x = 1"))
     exe = Path(sys.executable).parent / "nepnb"
     processes = [
@@ -108,7 +110,7 @@ def test_first_uploads_from_several_processes_make_one_history(tmp_path: Path) -
     assert {c["notebook_id"] for c in history} == {file_id(path)}
 
 
-def test_a_broken_output_survives_a_cli_restore(tmp_path: Path) -> None:
+def test_a_broken_output_survives_a_cli_restore(tmp_path: Path, nepnb_home: Path) -> None:
     notebook = notebook_dict("x", outputs=[["not an output dict"]])
     path = write_notebook(tmp_path / "broken.ipynb", notebook)
     done = cli_upload(path, "Broken")

@@ -121,7 +121,9 @@ async def test_runs_are_listed_newest_first_with_their_sys_fields(jp_fetch, thre
     assert all(row["columns"] == {} for row in (await runs(jp_fetch))["runs"])
 
 
-async def test_runs_filter_by_query_and_tags_sort_and_limit(jp_fetch, three_runs) -> None:
+async def test_runs_filter_by_query_and_tags_sort_and_limit(
+    jp_fetch, three_runs, nepnb_home: Path
+) -> None:
     async def ids(**params: str) -> list[str]:
         return [row["id"] for row in (await runs(jp_fetch, **params))["runs"]]
 
@@ -142,7 +144,14 @@ async def test_runs_filter_by_query_and_tags_sort_and_limit(jp_fetch, three_runs
     assert {e["path"] for e in only_second["paths"]} >= {"params/lr", "sys/id"}
     # Another project is another table; an unknown one is empty.
     other = reply(await call(jp_fetch, "runs", params={"project": "team/other"}))
-    assert other == {"project": "team/other", "runs": [], "paths": [], "truncated": False}
+    assert other == {
+        "project": "team/other",
+        "store": "local",
+        "location": str(nepnb_home),
+        "runs": [],
+        "paths": [],
+        "truncated": False,
+    }
 
 
 async def test_runs_table_refuses_bad_arguments(jp_fetch, three_runs) -> None:
@@ -367,7 +376,11 @@ async def test_settings_keep_the_token_on_the_server(jp_fetch, nepnb_home: Path)
         "project": "local/default",
         "server_url": "",
         "has_token": False,
+        "token_from_environment": False,
+        "store": "local",
+        "location": str(nepnb_home),
         "projects": [PROJECT],
+        "error": None,
     }
     secret = "c2VjcmV0LXRva2VuLXRoYXQtbXVzdC1zdGF5"
     response = await call(

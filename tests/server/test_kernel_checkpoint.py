@@ -1,4 +1,5 @@
-"""`%neptune checkpoint` with no open run goes to the tracking server the token names."""
+"""The kernel and the client on a tracking server: `%neptune checkpoint` with no open run goes to
+the server the token names; init_run says it opened the run there."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from nepnb.notebooks import Checkpoints
 from nepnb.store.http import HTTPStore, encode_token
 from nepnb.store.local import LocalStore
 from tests.kernel.test_session import run_cells
+from tests.nbrun import stream_text
 from tests.servers import ServerPool
 
 PROJECT = "team/notebooks"
@@ -32,3 +34,29 @@ def test_a_checkpoint_without_a_run_goes_to_the_tracking_server(
     assert checkpoint.summary == "Before any run"
     local = LocalStore(nepnb_home)
     assert Checkpoints(local, PROJECT).notebooks() == []  # nothing went to the local store
+
+
+def test_a_run_on_the_tracking_server_says_so(
+    tmp_path: Path,
+    nepnb_home: Path,
+    server_pool: ServerPool,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nepnb
+    from tests.conftest import QUIET
+
+    deployment = server_pool.get("sqlite")
+    deployment.reset()
+    token = encode_token(deployment.server.url, deployment.admin_key)
+    run = nepnb.init_run(project=PROJECT, api_token=token, mode="sync", **QUIET)
+    run.stop()
+    said = capsys.readouterr().err
+    assert f"(tracking server {deployment.server.url})" in said
+    assert "local store" not in said
+
+    monkeypatch.setenv("NEPTUNE_API_TOKEN", token)
+    monkeypatch.setenv("NEPTUNE_PROJECT", PROJECT)
+    cells = run_cells(tmp_path, "%load_ext nepnb", "%neptune init_run", "run.stop()")
+    opened = stream_text(cells[1])
+    assert f"in project {PROJECT}, tracking server {deployment.server.url})" in opened, opened

@@ -5,6 +5,10 @@ import { checkpointIcon } from '../icons';
 import { ICheckpoint, ICompareTarget, timeAgo } from './logic';
 import { CheckpointsModel } from './model';
 
+/** While the list cannot be loaded (e.g. the tracking server is down), the shown panel tries
+ * again this often, so it recovers by itself when the server is back. */
+export const RETRY_MS = 10_000;
+
 /** What the panel's buttons do; the plugin wires them to commands. */
 export interface ICheckpointsPanelActions {
   upload(): void;
@@ -93,12 +97,27 @@ export class CheckpointsPanel extends Widget {
   }
 
   dispose(): void {
+    window.clearTimeout(this._retry);
     this.model.changed.disconnect(this._render, this);
     super.dispose();
   }
 
+  /** Load the list again in a while if it failed and the panel is shown. */
+  private _retryLater(): void {
+    if (this.model.state !== 'error' || this._retry !== undefined || !this.isVisible) {
+      return;
+    }
+    this._retry = window.setTimeout(() => {
+      this._retry = undefined;
+      if (this.isVisible && this.model.state === 'error') {
+        void this.model.refresh();
+      }
+    }, RETRY_MS);
+  }
+
   private _render(): void {
     const model = this.model;
+    this._retryLater();
     this._subtitle.textContent = model.path
       ? model.path.split('/').pop()!
       : 'No notebook is active';
@@ -191,6 +210,7 @@ export class CheckpointsPanel extends Widget {
     return item;
   }
 
+  private _retry: number | undefined;
   private _subtitle: HTMLElement;
   private _hint: HTMLElement;
   private _list: HTMLOListElement;

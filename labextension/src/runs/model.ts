@@ -45,6 +45,30 @@ export class RunsModel implements ISeriesFetcher {
     return this._reply?.project ?? this._project;
   }
 
+  /** Where the last list came from: "the tracking server URL" or "the local store PATH". */
+  get source(): string {
+    const reply = this._reply;
+    if (!reply?.location) {
+      return '';
+    }
+    return reply.store === 'http'
+      ? `the tracking server ${reply.location}`
+      : `the local store ${reply.location}`;
+  }
+
+  /** The tracking server's host (host:port) when the runs come from one, else ''. */
+  get serverHost(): string {
+    const reply = this._reply;
+    if (reply?.store !== 'http' || !reply.location) {
+      return '';
+    }
+    try {
+      return new URL(reply.location).host;
+    } catch {
+      return reply.location;
+    }
+  }
+
   get loading(): boolean {
     return this._loading;
   }

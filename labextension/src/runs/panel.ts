@@ -33,6 +33,7 @@ export class RunsPanel extends Widget {
           <button class="jp-mod-styled nepnb-refresh" title="Load the runs again">Refresh</button>
         </div>
         <div class="nepnb-Panel-subtitle"></div>
+        <div class="nepnb-RunsPanel-source" hidden></div>
         <div class="nepnb-Panel-buttons">
           <button class="jp-mod-styled jp-mod-accept nepnb-open" disabled title="Open the selected run (or double click it)">Open</button>
           <button class="jp-mod-styled nepnb-compare" disabled title="Chart the selected runs together (select with the boxes or Ctrl+click)">Compare</button>
@@ -49,6 +50,7 @@ export class RunsPanel extends Widget {
       </div>`;
     const find = <T extends Element>(selector: string) => this.node.querySelector<T>(selector)!;
     this._subtitle = find('.nepnb-Panel-subtitle');
+    this._source = find('.nepnb-RunsPanel-source');
     this._hint = find('.nepnb-Panel-hint');
     this._open = find('.nepnb-open');
     this._compare = find('.nepnb-compare');
@@ -164,7 +166,14 @@ export class RunsPanel extends Widget {
     const counted =
       runs.length === total ? `${total} ${noun}` : `${runs.length} of ${total} ${noun}`;
     this._subtitle.textContent = `${model.resolvedProject || 'default project'} · ${counted}`;
-    this._subtitle.title = model.resolvedProject;
+    this._subtitle.title = model.source
+      ? `${model.resolvedProject} in ${model.source}`
+      : model.resolvedProject;
+    // On a line of its own: the narrow sidebar would cut the count off otherwise.
+    const host = model.serverHost;
+    this._source.textContent = host ? `server ${host}` : '';
+    this._source.title = model.source;
+    this._source.hidden = !host;
     this.node.dataset.state = model.error ? 'error' : model.loading ? 'loading' : 'ready';
     this._hint.textContent = this._hintText(runs.length);
 
@@ -239,6 +248,7 @@ export class RunsPanel extends Widget {
 
   private _rowsKey = '';
   private readonly _subtitle: HTMLElement;
+  private readonly _source: HTMLElement;
   private readonly _hint: HTMLElement;
   private readonly _open: HTMLButtonElement;
   private readonly _compare: HTMLButtonElement;

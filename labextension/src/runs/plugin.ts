@@ -9,6 +9,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { CommandIDs } from '../commands';
 import { runsIcon } from '../icons';
+import { storeChanged } from '../request';
 import { showInMainArea } from '../shell';
 import { PLUGIN_ID } from '../tokens';
 import { CompareRuns } from './compare';
@@ -37,6 +38,7 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ): void => {
     const model = new RunsModel();
+    storeChanged.connect(() => void model.refresh());
     const panel = new RunsPanel(model, {
       open: id => void app.commands.execute(CommandIDs.openRun, { id }),
       compare: ids => void app.commands.execute(CommandIDs.compareRuns, { ids })

@@ -12,6 +12,8 @@ const run = runRow;
 function reply(runs: IRunRow[]): IRunsReply {
   return {
     project: 'ws/proj',
+    store: 'local',
+    location: '/home/me/.nepnb',
     runs,
     paths: [
       { path: 'metrics/acc', type: 'floatSeries' },

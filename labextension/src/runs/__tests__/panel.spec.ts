@@ -21,6 +21,8 @@ const RUNS = [
 function reply(): IRunsReply {
   return {
     project: 'ws/proj',
+    store: 'local',
+    location: '/home/me/.nepnb',
     runs: RUNS,
     paths: [
       { path: 'metrics/acc', type: 'floatSeries' },
@@ -54,6 +56,25 @@ describe('RunsPanel', () => {
     expect(rowOf('R-2').dataset.status).toBe('failed');
     expect(rowOf('R-2').querySelector('.nepnb-RunState')!.textContent).toBe('failed');
     expect(Array.from(rowOf('R-2').querySelectorAll('.nepnb-TagChip'), c => c.textContent)).toEqual(['cnn', 'big']);
+  });
+
+  it('says which tracking server the runs come from', async () => {
+    const { model, $ } = await makePanel();
+    expect($<HTMLElement>('.nepnb-Panel-subtitle').title).toBe('ws/proj in the local store /home/me/.nepnb');
+    const source = $<HTMLElement>('.nepnb-RunsPanel-source');
+    expect(source.hidden).toBe(true);
+    request.mockResolvedValue({ ...reply(), store: 'http', location: 'https://track.example:8443' });
+    await model.refresh();
+    expect($('.nepnb-Panel-subtitle').textContent).toBe('ws/proj · 3 runs');
+    expect(source.hidden).toBe(false);
+    expect(source.textContent).toBe('server track.example:8443');
+    expect($<HTMLElement>('.nepnb-Panel-subtitle').title).toBe(
+      'ws/proj in the tracking server https://track.example:8443'
+    );
+    request.mockResolvedValue({ ...reply(), store: 'local', location: '/home/me/.nepnb' });
+    await model.refresh();
+    expect(source.hidden).toBe(true);
+    expect($<HTMLElement>('.nepnb-Panel-subtitle').title).toBe('ws/proj in the local store /home/me/.nepnb');
   });
 
   it('filters by text and by a clicked tag, and says how many are shown', async () => {
