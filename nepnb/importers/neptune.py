@@ -141,7 +141,7 @@ def _import_container(
     """
     if not result.operations:
         return
-    translator = Translator(store, result.warnings.append, cwd)
+    translator = Translator(store, project, result.warnings.append, cwd)
     for record in container.acknowledged_records():
         translator.observe(record.op)
     info = _target(container, store, project, result)

@@ -62,12 +62,14 @@ class Translator:
 
     Keeps what later operations depend on: the last step of each series (Neptune's default
     step is the last one + 1, and steps must increase), the files tracked by each Artifact.
-    Files are put into ``store``'s blobs as they are met. ``cwd``: the folder the Neptune
-    process ran in (where its ``.neptune`` is), which file set names were relative to.
+    Files are put into ``store``'s blobs (for ``project``) as they are met. ``cwd``: the
+    folder the Neptune process ran in (where its ``.neptune`` is), which file set names were
+    relative to.
     """
 
-    def __init__(self, store: Store, warn: Callable[[str], None], cwd: Path) -> None:
+    def __init__(self, store: Store, project: str, warn: Callable[[str], None], cwd: Path) -> None:
         self._store = store
+        self._project = project
         self._warn = warn
         self._cwd = cwd
         self._last_step: dict[str, float] = {}
@@ -205,7 +207,7 @@ class Translator:
             raise Skipped("an UploadFile operation that names no file; not imported")
         if not source.is_file():
             raise Skipped(f"the file {source} is gone; this File field was not imported")
-        digest, size = self._store.put_blob_file(source)
+        digest, size = self._store.put_blob_file(source, project=self._project)
         self.counts.files += 1
         ref = {"digest": digest, "size": size, "extension": op.get("ext") or ""}
         return [Operation(OpKind.ASSIGN, path, FieldType.FILE, ref)]
@@ -217,7 +219,11 @@ class Translator:
 
     def _blob(self, path: str, data: bytes, extension: str) -> dict[str, Any]:
         self.counts.files += 1
-        return {"digest": self._store.put_blob(data), "size": len(data), "extension": extension}
+        return {
+            "digest": self._store.put_blob(data, project=self._project),
+            "size": len(data),
+            "extension": extension,
+        }
 
     def _upload_file_set(self, path: str, op: dict[str, Any], _: Path) -> list[Operation]:
         out: list[Operation] = []
@@ -228,7 +234,7 @@ class Translator:
             return out
         files: dict[str, Any] = {}
         for name, source in expand_files(matched, _common_root(matched, self._cwd)):
-            digest, size = self._store.put_blob_file(source)
+            digest, size = self._store.put_blob_file(source, project=self._project)
             files[name] = {"digest": digest, "size": size, "mtime": source.stat().st_mtime}
         self.counts.files += len(files)
         out.append(Operation(OpKind.FILES_UPLOAD, path, FieldType.FILE_SET, files))
