@@ -85,7 +85,8 @@ def start_server(
     process = subprocess.Popen(
         [sys.executable, "-m", "nepnb", "server", "--database", database, "--blobs",
          str(folder / "blobs"), "--port", str(port), "--log-level", "warning",
-         "--workers", str(workers)],
+         # only when asked: a server of an older version (a baseline) has no --workers
+         *(["--workers", str(workers)] if workers != 1 else [])],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -95,7 +96,8 @@ def start_server(
                 return process, url, key
         except httpx.TransportError:
             time.sleep(0.2)
-    raise SystemExit(f"the server did not start: see {folder / 'server.log'}")
+    process.kill()
+    raise SystemExit(f"the server did not start:\n{(folder / 'server.log').read_text()[-3000:]}")
 
 
 def batch_of(series: int, points: int, first_step: int) -> Batch:
