@@ -300,6 +300,14 @@ class ServerUnavailable(StoreError):
     http_status = 503
 
 
+class DatabaseUnavailable(ServerUnavailable):
+    """The tracking server answers, but cannot reach its database (restart, failover, outage):
+    a matter for its admin; clients retry meanwhile."""
+
+    code = "DATABASE_UNAVAILABLE"
+    http_status = 503
+
+
 class InvalidToken(NepnbError, ValueError):
     """An API token that is not a base64 JSON nepnb token."""
 

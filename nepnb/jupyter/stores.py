@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from nepnb.exceptions import (
+    DatabaseUnavailable,
     InvalidToken,
     NepnbError,
     PermissionDenied,
@@ -82,6 +83,11 @@ def tracking_server_error(error: BaseException, store: Store) -> NepnbError | No
         return TokenRefused(
             f"the tracking server at {url} refused this request for the API token ({error}). "
             f"Ask its admin for access, or set another token with the command {TOKEN_COMMAND}."
+        )
+    if isinstance(error, DatabaseUnavailable):
+        return TrackingServerUnreachable(
+            f"the tracking server at {url} answers, but cannot reach its database right now: "
+            "a matter for its admin. The panels try again by themselves, or press Refresh."
         )
     if isinstance(error, ServerUnavailable):
         return TrackingServerUnreachable(

@@ -26,12 +26,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from nepnb import __version__
 from nepnb.exceptions import (
     ContentNotFound,
+    DatabaseUnavailable,
     InvalidValue,
     MissingField,
     NepnbError,
     ObjectNotFound,
     PermissionDenied,
-    ServerUnavailable,
     StorageLimitExceeded,
     error_payload,
 )
@@ -181,7 +181,7 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
         # connections and a client's retry (503 is retried) gets fresh ones.
         log.warning("nepnb: %s %s: the database failed: %s", request.method, request.url.path,
                     error.orig)  # fmt: skip
-        unavailable = ServerUnavailable(
+        unavailable = DatabaseUnavailable(
             f"the tracking server cannot reach its database right now ({error.orig}); "
             "try again shortly"
         )

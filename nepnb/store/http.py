@@ -181,7 +181,7 @@ class HTTPStore(Store):
         if isinstance(problem, httpx.Response):
             said = _error(problem)
             if isinstance(said, ServerUnavailable):  # it answered why: say that
-                return ServerUnavailable(f"{self.api_url}: {said}")
+                return type(said)(f"{self.api_url}: {said}")
             problem = f"HTTP {problem.status_code}"
         return ServerUnavailable(
             f"the tracking server {self.api_url} did not answer ({problem}). Is it running and "

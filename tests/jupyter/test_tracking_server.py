@@ -159,3 +159,38 @@ async def test_the_token_of_the_servers_environment_is_used_until_one_is_set(
 
     monkeypatch.setenv("NEPTUNE_API_TOKEN", "ANONYMOUS")  # not a server's: the local store
     assert (await fetch(jp_fetch, "health"))["store"] == "local"
+
+
+async def test_a_server_whose_database_is_away_is_told_apart(
+    jp_fetch: Any, nepnb_home: Path, tmp_path: Path
+) -> None:
+    """The tracking server answers but its PostgreSQL is stopped: the panels say the
+    database is away (the admin's matter), not that the server cannot be reached."""
+    from tests.servers import (
+        TrackingServer,
+        free_port,
+        postgres_stopped,
+        running_postgres,
+        with_admin,
+    )
+
+    with running_postgres(tmp_path / "pg") as database:
+        key = with_admin(database)
+        server = TrackingServer(database, tmp_path / "blobs", tmp_path / "server.log", free_port())
+        server.start()
+        try:
+            HTTPStore(server.url, key, retry_for=5).get_project(PROJECT, create=True)
+            token = encode_token(server.url, key)
+            await fetch(jp_fetch, "settings", method="PUT", body={"token": token})
+            await fetch(jp_fetch, "runs", params={"project": PROJECT})
+            with postgres_stopped(tmp_path / "pg"):
+                response = await jp_fetch(
+                    *API, "runs", params={"project": PROJECT}, raise_error=False
+                )
+                assert response.code == 503, response.body
+                assert json.loads(response.body)["message"].startswith(
+                    f"the tracking server at {server.url} answers, but cannot reach its database"
+                )
+            await fetch(jp_fetch, "runs", params={"project": PROJECT})  # back by itself
+        finally:
+            server.stop()

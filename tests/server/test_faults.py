@@ -15,7 +15,7 @@ import pytest
 
 import nepnb as neptune
 from nepnb.cli.main import main
-from nepnb.exceptions import NepnbWarning, ProjectNotFound, ServerUnavailable
+from nepnb.exceptions import DatabaseUnavailable, NepnbWarning, ProjectNotFound
 from nepnb.server.auth import decode_token
 from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
@@ -225,7 +225,7 @@ def test_a_database_restart_under_a_running_client_loses_nothing(tmp_path: Path)
                 health = httpx.get(f"{server.url}/api/v1/health")
                 assert health.status_code == 503
                 assert "cannot reach its database" in health.json()["error"]["message"]
-                with pytest.raises(ServerUnavailable, match="cannot reach its database"):
+                with pytest.raises(DatabaseUnavailable, match="cannot reach its database"):
                     HTTPStore(server.url, key, retry_for=1).apply(run.uid, _points("loss", 6))
             store.apply(run.uid, _points("loss", 6))
             assert store.read_series(run.uid, "loss").steps.tolist() == [0, 1, 2, 3, 4, 5, 6]
