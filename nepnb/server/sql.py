@@ -666,10 +666,19 @@ class SQLStore(Store):
                 found.update(rows.scalars())
         return found
 
-    def _hold(self, project: str | None, sizes: Mapping[str, int], store: Any) -> set[str]:
+    def _hold(
+        self,
+        project: str | None,
+        sizes: Mapping[str, int],
+        store: Any,
+        *,
+        record_first: bool = False,
+    ) -> set[str]:
         """Record that ``project`` holds the digests of ``sizes`` (digest -> bytes), calling
-        ``store(new digests)`` first to store their bytes; returns the digests it did not
-        hold before. StorageLimitExceeded (nothing stored) if they would take the project
+        ``store(new digests)`` first to store their bytes (``record_first``: after; a part
+        stored but not held yet could be collected as garbage, see nepnb.server.gc, while a
+        part held but not stored is uploaded again: missing_parts lists it); returns the
+        digests it did not hold before. StorageLimitExceeded (nothing stored) if they would take the project
         past its storage limit. ``project`` None: only stores the bytes (returns nothing)."""
         if project is None:
             store(set(sizes))
@@ -682,8 +691,11 @@ class SQLStore(Store):
             if new:
                 what = f"this file ({size:,} bytes)" if len(new) == 1 else f"{size:,} bytes"
                 _check_limit(con, project_id, size, what)
+        if record_first:
+            self._retrying(partial(self._record_holder, project_id, sizes))
         store(new)  # (again if held: the bytes are written only when absent)
-        self._retrying(partial(self._record_holder, project_id, sizes))
+        if not record_first:
+            self._retrying(partial(self._record_holder, project_id, sizes))
         return new
 
     def _record_holder(self, project_id: int, sizes: Mapping[str, int]) -> None:
@@ -713,7 +725,13 @@ class SQLStore(Store):
     def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
         sizes = {digest: len(data) for digest, data in parts.items()}
         stored: set[str] = set()
-        new = self._hold(project, sizes, lambda new: stored.update(self._store_parts(parts, new)))
+        new = self._hold(
+            project,
+            sizes,
+            # all of them: one held but not stored (its storing failed) is stored now
+            lambda _: stored.update(self._store_parts(parts, sizes)),
+            record_first=True,
+        )
         return len(new if project is not None else stored)
 
     def _store_parts(self, parts: Mapping[str, bytes], digests: Iterable[str]) -> set[str]:
