@@ -6,23 +6,27 @@ files and checkpoint parts nothing else in it names; their bytes stay, in the bl
 project holds, safely while servers run:
 
 - a blob file is removed only when no project holds it and it was last written more than
-  ``older_than`` seconds ago (a client uploads a file before the batch that names it: the
-  project's hold is recorded with the upload, but an upload may be in flight). A put of
-  bytes already stored renews their time (``Blobs._touch``). Whether a digest is held is
-  asked again right before its file is removed.
-- a checkpoint part is removed in one statement, ``DELETE … WHERE NOT EXISTS`` a hold:
-  ``put_parts`` records the hold before it stores the part, so a stored part no project
-  holds is never one being uploaded (a part held but not stored is listed by
-  ``missing_parts`` and uploaded again).
+  ``older_than`` seconds ago (a client uploads a file before the batch that names it, and an
+  upload may be in flight); a put of bytes already stored renews their time.
+- a checkpoint part is removed when no project holds it (parts have no time: see below).
+
+Both are safe while servers run: an upload records the project's hold *before* it stores
+the bytes (``SQLStore._hold``), and the check that a digest is unheld and the removal of its
+bytes happen while the holds are locked (PostgreSQL: ``LOCK TABLE blob_projects IN SHARE
+MODE``; SQLite: a write transaction, ``BEGIN IMMEDIATE``). So an upload either recorded its
+hold before (the bytes are kept) or records it after the removal, and then finds its bytes
+absent and writes them again. Uploads wait for the lock: files are removed in chunks of
+``_REMOVE_CHUNK``, parts in one ``DELETE … WHERE NOT EXISTS`` statement.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, delete, exists, func, select
+from sqlalchemy import ColumnElement, Connection, delete, exists, func, select, text
 
 from nepnb.server import tables as t
 from nepnb.server.sql import SQLStore
@@ -32,6 +36,8 @@ from nepnb.store.blobs import StoredBlob
 DEFAULT_OLDER_THAN = 24 * 3600.0
 
 _CHUNK = 500
+#: Files removed in one transaction (uploads of new holds wait for it).
+_REMOVE_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -71,15 +77,30 @@ def _collect_files(
 ) -> tuple[int, int]:
     count = size = 0
     for chunk in _old_blobs(store, before, progress):
-        for blob in _unheld(store, chunk):
-            if not dry_run:
-                if _unheld(store, [blob]):  # asked again right before removing it
-                    store.blobs.delete(blob.digest)
-                else:
-                    continue
-            count += 1
-            size += blob.size
+        if dry_run:
+            with store._read() as con:
+                unheld = _unheld(con, chunk)
+        else:
+            unheld = []
+            for i in range(0, len(chunk), _REMOVE_CHUNK):
+                with _holds_locked(store) as con:
+                    # asked again, holds locked: no upload records a hold until committed
+                    gone = _unheld(con, chunk[i : i + _REMOVE_CHUNK])
+                    for blob in gone:
+                        store.blobs.delete(blob.digest)
+                unheld += gone
+        count += len(unheld)
+        size += sum(blob.size for blob in unheld)
     return count, size
+
+
+@contextmanager
+def _holds_locked(store: SQLStore) -> Iterator[Connection]:
+    """A write transaction in which no other one adds, changes or drops a hold."""
+    with store._write() as con:  # (SQLite: BEGIN IMMEDIATE, the one writer)
+        if con.dialect.name == "postgresql":
+            con.execute(text("LOCK TABLE blob_projects IN SHARE MODE"))
+        yield con
 
 
 def _old_blobs(
@@ -99,22 +120,18 @@ def _old_blobs(
         yield chunk
 
 
-def _unheld(store: SQLStore, blobs: list[StoredBlob]) -> list[StoredBlob]:
+def _unheld(con: Connection, blobs: list[StoredBlob]) -> list[StoredBlob]:
     """Those of ``blobs`` no project holds."""
     b = t.blob_projects.c
-    with store._read() as con:
-        held = set(
-            con.execute(
-                select(b.digest).where(b.digest.in_([blob.digest for blob in blobs]))
-            ).scalars()
-        )
+    wanted = [blob.digest for blob in blobs]
+    held = set(con.execute(select(b.digest).where(b.digest.in_(wanted))).scalars())
     return [blob for blob in blobs if blob.digest not in held]
 
 
 def _collect_parts(store: SQLStore, dry_run: bool) -> tuple[int, int]:
     p = t.parts.c
     unheld = ~exists().where(t.blob_projects.c.digest == p.digest)
-    with store._write() as con:
+    with store._read() if dry_run else _holds_locked(store) as con:
         count, size = _count(con, unheld)
         if not dry_run and count:
             count = con.execute(delete(t.parts).where(unheld)).rowcount

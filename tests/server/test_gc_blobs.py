@@ -8,6 +8,8 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -183,3 +185,54 @@ def test_the_gc_blobs_command(own_server: Any, tmp_path: Path) -> None:
     assert empty.returncode == 1 and "not a tracking server's database" in empty.stderr
     assert len(empty.stderr.strip().splitlines()) == 1 and "Traceback" not in empty.stderr
     assert admin.read_blob(_digest(_run_with_file(admin, PROJECT, gone) and gone)) == gone
+
+
+def test_an_upload_records_its_hold_before_it_stores_the_bytes(server: OwnServer) -> None:
+    """While gc-blobs holds the lock on the holds, an upload waits before its bytes are
+    stored: an upload whose bytes were found stored (old, no holder) and then removed by
+    the collection, before its hold was recorded, would leave the file held but gone."""
+    from nepnb.server.gc import _holds_locked
+
+    admin = _admin(server)
+    admin.get_project(PROJECT, create=True)
+    data, part = os.urandom(3_000), os.urandom(1_000)
+    store = _sql(server)
+    blobs = store.blobs
+    assert isinstance(blobs, BlobStore)
+    done: list[object] = []
+
+    def upload() -> None:
+        try:
+            admin.put_blob(data, project=PROJECT)
+            admin.put_parts({_digest(part): part}, project=PROJECT)
+            done.append(True)
+        except BaseException as error:  # (reported by the test)
+            done.append(error)
+
+    try:
+        with _holds_locked(store):
+            worker = threading.Thread(target=upload)
+            worker.start()
+            time.sleep(1.5)
+            assert not blobs.exists(_digest(data))  # waiting to record its hold
+        worker.join(30)
+        assert done == [True]
+        assert admin.read_blob(_digest(data)) == data
+        assert admin.get_parts([_digest(part)], project=PROJECT) == {_digest(part): part}
+    finally:
+        store.close()
+
+
+def test_a_part_held_but_not_stored_is_stored_when_uploaded_again(server: OwnServer) -> None:
+    """A part whose storing failed after its hold was recorded is listed missing, and
+    stored by the next upload (not skipped as held)."""
+    admin = _admin(server)
+    part = os.urandom(1_500)
+    admin.put_parts({_digest(part): part}, project=PROJECT)
+    engine = make_engine(server.database)
+    with engine.begin() as con:
+        con.execute(text("DELETE FROM parts WHERE digest = :d"), {"d": _digest(part)})
+    engine.dispose()
+    assert admin.missing_parts([_digest(part)], project=PROJECT) == {_digest(part)}
+    admin.put_parts({_digest(part): part}, project=PROJECT)
+    assert admin.get_parts([_digest(part)], project=PROJECT) == {_digest(part): part}
