@@ -84,7 +84,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "admin",
         help="manage the tracking server's accounts, projects and tokens",
         description="Manage the tracking server's users, service accounts, workspaces, "
-        "projects and API tokens, in its database.",
+        "projects and API tokens, in its database; gc-blobs gives back the space of files "
+        "no project holds.",
     )
     sub = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
     url_help = f"the server's address as clients reach it (default: ${URL_ENV})"
@@ -183,7 +184,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         type=_hours,
         default=24.0,
         metavar="HOURS",
-        help="keep files written more recently than this (default: %(default)s)",
+        help="keep files written more recently than this (default: 24)",
     )
     gc.add_argument(
         "--dry-run", action="store_true", help="only say what would be removed; remove nothing"
@@ -455,9 +456,13 @@ def admin_gc_blobs(args: argparse.Namespace) -> int:
         store.close()
     verb = "Would free" if report.dry_run else "Freed"
     print(
-        f"{verb} {human_size(report.total_bytes)}: {report.files:,} files "
+        f"{verb} {human_size(report.total_bytes)}: {_count(report.files, 'file')} "
         f"({human_size(report.file_bytes)}) no project holds, written more than "
-        f"{args.older_than:g} hours ago, and {report.parts:,} checkpoint parts "
+        f"{args.older_than:g} hours ago, and {_count(report.parts, 'checkpoint part')} "
         f"({human_size(report.part_bytes)})."
     )
     return 0
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}" + ("" if n == 1 else "s")
