@@ -14,8 +14,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
+from nepnb.exceptions import StoreError
 from nepnb.server.auth import decode_token
 from nepnb.server.database import make_engine
 from nepnb.server.gc import GcReport, collect_garbage
@@ -236,3 +238,25 @@ def test_a_part_held_but_not_stored_is_stored_when_uploaded_again(server: OwnSer
     assert admin.missing_parts([_digest(part)], project=PROJECT) == {_digest(part)}
     admin.put_parts({_digest(part): part}, project=PROJECT)
     assert admin.get_parts([_digest(part)], project=PROJECT) == {_digest(part): part}
+
+
+def test_a_failed_upload_leaves_no_hold(
+    s3: Any,  # noqa: F811 (the fixture)
+    own_server: Any,
+) -> None:
+    """The hold is recorded before the bytes are stored; when storing fails, it goes again
+    (the project is not charged for bytes it does not have)."""
+    bucket = f"gone-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    server: OwnServer = own_server(blobs=f"s3://{bucket}/blobs")
+    admin = _admin(server)
+    admin.get_project(PROJECT, create=True)
+    s3.delete_bucket(Bucket=bucket)  # (empty)
+    data = os.urandom(1_000)
+    with pytest.raises(StoreError, match="cannot write to the blob bucket"):
+        admin.put_blob(data, project=PROJECT)
+    engine = make_engine(server.database)
+    with engine.connect() as con:
+        held = con.execute(text("SELECT count(*) FROM blob_projects")).scalar()
+    engine.dispose()
+    assert held == 0
