@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from nepnb.exceptions import StoreError
 from nepnb.server.auth import decode_token
-from nepnb.server.database import make_engine
+from nepnb.server.database import make_engine, migrate
 from nepnb.server.gc import GcReport, collect_garbage
 from nepnb.server.sql import SQLStore
 from nepnb.store.base import ObjectKind
@@ -186,7 +186,14 @@ def test_the_gc_blobs_command(own_server: Any, tmp_path: Path) -> None:
                    str(server.server.blobs), "--older-than", "0")  # fmt: skip
     assert empty.returncode == 1 and "not a tracking server's database" in empty.stderr
     assert len(empty.stderr.strip().splitlines()) == 1 and "Traceback" not in empty.stderr
-    assert admin.read_blob(_digest(_run_with_file(admin, PROJECT, gone) and gone)) == gone
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    migrate(fresh)
+    fresh.dispose()
+    unused = _nepnb("--database", f"sqlite:///{tmp_path / 'fresh.db'}", "--blobs",
+                    str(server.server.blobs), "--older-than", "0")  # fmt: skip
+    assert unused.returncode == 1 and "has no projects" in unused.stderr, unused.stderr
+    _run_with_file(admin, PROJECT, gone)  # uploaded again after the collection
+    assert admin.read_blob(_digest(gone)) == gone
 
 
 def test_an_upload_records_its_hold_before_it_stores_the_bytes(server: OwnServer) -> None:
