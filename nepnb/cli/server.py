@@ -84,7 +84,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "admin",
         help="manage the tracking server's accounts, projects and tokens",
         description="Manage the tracking server's users, service accounts, workspaces, "
-        "projects and API tokens, in its database.",
+        "projects and API tokens, in its database; gc-blobs gives back the space of files "
+        "no project holds.",
     )
     sub = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
     url_help = f"the server's address as clients reach it (default: ${URL_ENV})"
@@ -161,6 +162,44 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     rotate.add_argument("id")
     rotate.add_argument("--url", default=None, help=url_help)
     rotate.set_defaults(handler=admin_token_rotate)
+
+    gc = sub.add_parser(
+        "gc-blobs",
+        parents=[database],
+        help="remove the stored files and checkpoint parts no project holds",
+        description="Give back the disk space of uploaded files and checkpoint parts that no "
+        "project holds any more (deleting runs from the trash releases them; their bytes "
+        "stay until this runs). Safe while servers run: files written in the last "
+        "--older-than hours are kept (an upload may be in flight). Run it from cron, e.g. "
+        "daily, with the server's --database and --blobs.",
+    )
+    gc.add_argument(
+        "--blobs",
+        default=None,
+        metavar="PATH|s3://BUCKET/PREFIX",
+        help=f"the server's blob store (default: ${BLOBS_ENV}, else NEPNB_HOME/server/blobs)",
+    )
+    gc.add_argument(
+        "--older-than",
+        type=_hours,
+        default=24.0,
+        metavar="HOURS",
+        help="keep files written more recently than this (default: 24)",
+    )
+    gc.add_argument(
+        "--dry-run", action="store_true", help="only say what would be removed; remove nothing"
+    )
+    gc.set_defaults(handler=admin_gc_blobs)
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a number of hours, not {text!r}") from None
+    if not value >= 0:  # (NaN too)
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -376,3 +415,54 @@ def admin_token_rotate(args: argparse.Namespace) -> int:
     print(f"Revoked {args.id}; its replacement {token_id} (shown only once):")
     print(token)
     return 0
+
+
+def admin_gc_blobs(args: argparse.Namespace) -> int:
+    import sys
+
+    from sqlalchemy import inspect, select
+
+    from nepnb.cli.output import human_size
+    from nepnb.server import tables
+    from nepnb.server.database import make_engine
+    from nepnb.server.gc import collect_garbage
+    from nepnb.server.sql import SQLStore
+
+    engine = make_engine(args.database or default_database())
+    where = engine.url.render_as_string(hide_password=True)
+    # A wrong --database would hold nothing, and every file would look like garbage.
+    if not inspect(engine).has_table("blob_projects"):
+        raise StoreError(
+            f"{where} is not a tracking server's database (or an older one: start "
+            "the server on it once); give the server's --database"
+        )
+    with engine.connect() as con:
+        if con.execute(select(tables.projects.c.id).limit(1)).first() is None:
+            raise StoreError(f"the database {where} has no projects; give the server's --database")
+    store = SQLStore(engine, args.blobs or default_blobs())
+    progressing = sys.stderr.isatty()
+
+    def progress(listed: int) -> None:
+        if progressing:
+            print(f"\rlisted {listed:,} files…", end="", file=sys.stderr, flush=True)
+
+    try:
+        report = collect_garbage(
+            store, older_than=args.older_than * 3600, dry_run=args.dry_run, progress=progress
+        )
+    finally:
+        if progressing:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+        store.close()
+    verb = "Would free" if report.dry_run else "Freed"
+    print(
+        f"{verb} {human_size(report.total_bytes)}: {_count(report.files, 'file')} "
+        f"({human_size(report.file_bytes)}) no project holds, written more than "
+        f"{args.older_than:g} hours ago, and {_count(report.parts, 'checkpoint part')} "
+        f"({human_size(report.part_bytes)})."
+    )
+    return 0
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}" + ("" if n == 1 else "s")

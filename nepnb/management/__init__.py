@@ -18,7 +18,8 @@ are deleted from the trash (``delete_objects_from_trash``, ``clear_trash``). The
 out of ``fetch_runs_table()`` and the like unless ``trashed=True`` (or None) is asked, can
 still be opened, read and written, and stay in the trash when written to. Files they
 uploaded stay in the blob store: blobs are content-addressed and may be shared with other
-objects, so deleting an object does not delete them.
+objects, so deleting an object does not delete them (on a tracking server, an admin's
+``nepnb admin gc-blobs`` removes those no project holds any more).
 """
 
 from __future__ import annotations

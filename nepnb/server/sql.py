@@ -667,10 +667,15 @@ class SQLStore(Store):
         return found
 
     def _hold(self, project: str | None, sizes: Mapping[str, int], store: Any) -> set[str]:
-        """Record that ``project`` holds the digests of ``sizes`` (digest -> bytes), calling
-        ``store(new digests)`` first to store their bytes; returns the digests it did not
+        """Record that ``project`` holds the digests of ``sizes`` (digest -> bytes), then
+        call ``store(new digests)`` to store their bytes; returns the digests it did not
         hold before. StorageLimitExceeded (nothing stored) if they would take the project
-        past its storage limit. ``project`` None: only stores the bytes (returns nothing)."""
+        past its storage limit. ``project`` None: only stores the bytes (returns nothing).
+
+        The hold comes first: bytes no project holds may be removed by ``nepnb admin
+        gc-blobs`` (nepnb.server.gc), which locks the holds while it checks and removes, so
+        bytes found stored after the hold is recorded stay. A failed store drops the new
+        holds again."""
         if project is None:
             store(set(sizes))
             return set()
@@ -682,9 +687,21 @@ class SQLStore(Store):
             if new:
                 what = f"this file ({size:,} bytes)" if len(new) == 1 else f"{size:,} bytes"
                 _check_limit(con, project_id, size, what)
-        store(new)  # (again if held: the bytes are written only when absent)
         self._retrying(partial(self._record_holder, project_id, sizes))
+        try:
+            store(new)  # (again if held: the bytes are written only when absent)
+        except BaseException:
+            self._drop_holds(project_id, new)
+            raise
         return new
+
+    def _drop_holds(self, project_id: int, digests: Iterable[str]) -> None:
+        b = t.blob_projects.c
+        with self._write() as con:
+            for chunk in _chunks(sorted(digests), 500):
+                con.execute(
+                    delete(t.blob_projects).where(b.project_id == project_id, b.digest.in_(chunk))
+                )
 
     def _record_holder(self, project_id: int, sizes: Mapping[str, int]) -> None:
         """Record the project's hold on the digests of ``sizes``; those it holds already are
@@ -713,7 +730,8 @@ class SQLStore(Store):
     def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
         sizes = {digest: len(data) for digest, data in parts.items()}
         stored: set[str] = set()
-        new = self._hold(project, sizes, lambda new: stored.update(self._store_parts(parts, new)))
+        # all of them: one held but not stored is stored now (missing_parts lists it)
+        new = self._hold(project, sizes, lambda _: stored.update(self._store_parts(parts, sizes)))
         return len(new if project is not None else stored)
 
     def _store_parts(self, parts: Mapping[str, bytes], digests: Iterable[str]) -> set[str]:

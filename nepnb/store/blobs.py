@@ -7,6 +7,7 @@ from a ``--blobs`` value (a folder, or ``s3://BUCKET/PREFIX``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -14,7 +15,7 @@ import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from nepnb.exceptions import StoreError
 
@@ -30,6 +31,19 @@ def file_digest(path: Path) -> tuple[str, int]:
             hasher.update(chunk)
             size += len(chunk)
     return hasher.hexdigest(), size
+
+
+class StoredBlob(NamedTuple):
+    """A blob as :meth:`Blobs.iter_blobs` lists it."""
+
+    digest: str
+    modified: float  # when last written, epoch seconds
+    size: int
+
+
+def is_digest(name: str) -> bool:
+    """Whether ``name`` is a SHA-256 hex digest (a blob's name)."""
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
 
 
 class Blobs(ABC):
@@ -53,6 +67,19 @@ class Blobs(ABC):
         """Write the blob ``digest`` to ``destination`` (created or replaced), streaming."""
 
     @abstractmethod
+    def iter_blobs(self) -> Iterator[StoredBlob]:
+        """Every stored blob: its digest, when it was last written and its size."""
+
+    @abstractmethod
+    def delete(self, digest: str) -> None:
+        """Remove the blob ``digest`` (nothing when it is missing)."""
+
+    @abstractmethod
+    def _touch(self, digest: str) -> None:
+        """Mark the blob ``digest`` (present) written now: a put of bytes already stored
+        keeps them from a garbage collection sparing recent blobs (``nepnb admin gc-blobs``)."""
+
+    @abstractmethod
     def _put_bytes(self, digest: str, data: bytes) -> None:
         """Store ``data`` as ``digest`` (known absent just before)."""
 
@@ -63,14 +90,18 @@ class Blobs(ABC):
     def put_bytes(self, data: bytes) -> str:
         """Store ``data``; returns its SHA-256 hex digest."""
         digest = hashlib.sha256(data).hexdigest()
-        if not self.exists(digest):
+        if self.exists(digest):
+            self._touch(digest)
+        else:
             self._put_bytes(digest, data)
         return digest
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Store the file at ``source``; returns its digest and size."""
         digest, size = file_digest(source)
-        if not self.exists(digest):
+        if self.exists(digest):
+            self._touch(digest)
+        else:
             self._put_file(digest, Path(source))
         return digest, size
 
@@ -105,6 +136,26 @@ class BlobStore(Blobs):
 
     def exists(self, digest: str) -> bool:
         return self.path(digest).exists()
+
+    def iter_blobs(self) -> Iterator[StoredBlob]:
+        for folder in sorted(self.root.iterdir()):
+            if len(folder.name) != 2 or not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if not is_digest(folder.name + path.name):  # (.tmp-…: being written)
+                    continue
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+                yield StoredBlob(folder.name + path.name, stat.st_mtime, stat.st_size)
+
+    def delete(self, digest: str) -> None:
+        self.path(digest).unlink(missing_ok=True)
+
+    def _touch(self, digest: str) -> None:
+        with contextlib.suppress(FileNotFoundError):  # deleted meanwhile: written again at once
+            os.utime(self.path(digest))
 
     def _put_bytes(self, digest: str, data: bytes) -> None:
         self._write_atomically(digest, lambda out: out.write(data))

@@ -8,6 +8,7 @@ standard AWS environment (``AWS_ACCESS_KEY_ID``, ``AWS_DEFAULT_REGION``, profile
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from nepnb.exceptions import StoreError
-from nepnb.store.blobs import _CHUNK, Blobs
+from nepnb.store.blobs import _CHUNK, Blobs, StoredBlob, is_digest
 
 ENDPOINT_ENV = "NEPNB_S3_ENDPOINT_URL"
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
@@ -131,6 +132,39 @@ class S3Blobs(Blobs):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def iter_blobs(self) -> Iterator[StoredBlob]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        try:
+            for page in pages:
+                for item in page.get("Contents", []):
+                    digest = item["Key"][len(self.prefix) :]
+                    if is_digest(digest):  # (not another prefix's, nor another program's)
+                        modified = item["LastModified"].timestamp()
+                        yield StoredBlob(digest, modified, int(item["Size"]))
+        except (BotoCoreError, ClientError) as error:
+            raise StoreError(f"cannot list the blob bucket {self.url}: {_reason(error)}") from None
+
+    def delete(self, digest: str) -> None:
+        self._write(lambda: self.client.delete_object(Bucket=self.bucket, Key=self.key(digest)))
+
+    def _touch(self, digest: str) -> None:
+        # a copy onto itself is the one way S3 has to renew LastModified
+        # (best effort: objects over 5 GB cannot be copied in one request)
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = self.key(digest)
+        with contextlib.suppress(BotoCoreError, ClientError):
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={"Bucket": self.bucket, "Key": key},
+                MetadataDirective="REPLACE",
+            )
 
     def _put_bytes(self, digest: str, data: bytes) -> None:
         self._write(

@@ -191,3 +191,45 @@ def test_the_server_says_in_one_line_that_the_bucket_is_missing(s3: object, tmp_
         "the bucket does not exist"
     ]
     assert "listening" not in done.stdout
+
+
+def test_iter_blobs_lists_digests_times_and_sizes_and_delete_removes(blobs: Blobs) -> None:
+    before = time.time() - 60  # (the S3 server's clock is this machine's, to the second)
+    first, second = blobs.put_bytes(b"first"), blobs.put_bytes(b"second!")
+    listed = {blob.digest: blob for blob in blobs.iter_blobs()}
+    assert set(listed) == {first, second}
+    assert listed[second].size == 7 and listed[second].modified >= before
+    blobs.delete(first)
+    blobs.delete(first)  # (missing: nothing)
+    assert not blobs.exists(first) and blobs.read(second) == b"second!"
+    assert [blob.digest for blob in blobs.iter_blobs()] == [second]
+
+
+def test_putting_stored_bytes_again_renews_their_time(blobs: Blobs, tmp_path: Path) -> None:
+    """A garbage collection spares recent blobs: a put of bytes already stored counts."""
+    digest = blobs.put_bytes(b"again")
+    if isinstance(blobs, BlobStore):
+        os.utime(blobs.path(digest), (1_000_000_000, 1_000_000_000))
+        first = next(iter(blobs.iter_blobs())).modified
+        assert first == 1_000_000_000
+    else:
+        first = next(iter(blobs.iter_blobs())).modified
+        time.sleep(1.1)  # (S3 times are to the second)
+    blobs.put_bytes(b"again")
+    assert next(iter(blobs.iter_blobs())).modified > first
+    source = tmp_path / "again.bin"
+    source.write_bytes(b"again")
+    blobs.put_file(source)
+    assert blobs.read(digest) == b"again"
+
+
+def test_iter_blobs_skips_what_is_not_a_blob(blobs: Blobs, tmp_path: Path) -> None:
+    digest = blobs.put_bytes(b"mine")
+    if isinstance(blobs, BlobStore):
+        (blobs.root / digest[:2] / ".tmp-in-flight").write_bytes(b"x")
+        (blobs.root / "notes.txt").write_text("not a blob")
+    else:
+        assert isinstance(blobs, S3Blobs)
+        blobs.client.put_object(Bucket=blobs.bucket, Key=blobs.prefix + "README", Body=b"x")
+        blobs.client.put_object(Bucket=blobs.bucket, Key=blobs.prefix + "sub/" + digest, Body=b"x")
+    assert [blob.digest for blob in blobs.iter_blobs()] == [digest]
