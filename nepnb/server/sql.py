@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from functools import cache, partial
 from pathlib import Path
@@ -627,14 +627,13 @@ class SQLStore(Store):
     # charged for them. ``project`` None (no project: not through the server) records none.
     def put_blob(self, data: bytes, *, project: str | None = None) -> str:
         digest = hashlib.sha256(data).hexdigest()
-        self._hold(project, {digest: len(data)}, lambda _: self.blobs.put_bytes(data))
+        self._hold(project, {digest: len(data)}, lambda: self.blobs.store_bytes(digest, data))
         return digest
 
     def put_blob_file(self, source: Path, *, project: str | None = None) -> tuple[str, int]:
-        found: list[tuple[str, int]] = []
         digest, size = file_digest(source)
-        self._hold(project, {digest: size}, lambda _: found.append(self.blobs.put_file(source)))
-        return found[0] if found else (digest, size)
+        self._hold(project, {digest: size}, lambda: self.blobs.store_file(digest, source))
+        return digest, size
 
     def read_blob(self, digest: str) -> bytes:
         return self.blobs.read(digest)
@@ -666,30 +665,26 @@ class SQLStore(Store):
                 found.update(rows.scalars())
         return found
 
-    def _hold(self, project: str | None, sizes: Mapping[str, int], store: Any) -> set[str]:
+    def _hold(
+        self, project: str | None, sizes: Mapping[str, int], store: Callable[[], Any]
+    ) -> set[str]:
         """Record that ``project`` holds the digests of ``sizes`` (digest -> bytes), then
-        call ``store(new digests)`` to store their bytes; returns the digests it did not
-        hold before. StorageLimitExceeded (nothing stored) if they would take the project
-        past its storage limit. ``project`` None: only stores the bytes (returns nothing).
+        call ``store()`` to store their bytes (written only when absent); returns the
+        digests it did not hold before. StorageLimitExceeded (nothing stored) if they would
+        take the project past its storage limit. ``project`` None: only stores the bytes
+        (returns nothing).
 
         The hold comes first: bytes no project holds may be removed by ``nepnb admin
         gc-blobs`` (nepnb.server.gc), which locks the holds while it checks and removes, so
         bytes found stored after the hold is recorded stay. A failed store drops the new
         holds again."""
         if project is None:
-            store(set(sizes))
+            store()
             return set()
         self.get_project(project, create=True)  # (as for objects: the server checked access)
-        new = set(sizes) - self.held(project, sizes)
-        size = sum(sizes[d] for d in new)
-        with self._read() as con:
-            project_id, _ = self.project_id(con, project)
-            if new:
-                what = f"this file ({size:,} bytes)" if len(new) == 1 else f"{size:,} bytes"
-                _check_limit(con, project_id, size, what)
-        self._retrying(partial(self._record_holder, project_id, sizes))
+        project_id, new = self._retrying(partial(self._record_holder, project, sizes))
         try:
-            store(new)  # (again if held: the bytes are written only when absent)
+            store()
         except BaseException:
             self._drop_holds(project_id, new)
             raise
@@ -703,35 +698,45 @@ class SQLStore(Store):
                     delete(t.blob_projects).where(b.project_id == project_id, b.digest.in_(chunk))
                 )
 
-    def _record_holder(self, project_id: int, sizes: Mapping[str, int]) -> None:
-        """Record the project's hold on the digests of ``sizes``; those it holds already are
-        marked uploaded now (a deletion from the trash keeps them: see _release_files)."""
-        b = t.blob_projects.c
+    def _record_holder(self, project: str, sizes: Mapping[str, int]) -> tuple[int, set[str]]:
+        """In one transaction: the storage limit checked for the digests of ``sizes`` the
+        project does not hold yet, their holds recorded, and those it holds already marked
+        uploaded now (a deletion from the trash keeps them: see _release_files). Returns the
+        project's id and the new digests."""
+        b, p = t.blob_projects.c, t.projects.c
         now = time.time()
         with self._write() as con:
+            project_id, name, limit = con.execute(
+                select(p.id, p.name, p.storage_limit).where(p.name == project)
+            ).one()
+            known: set[str] = set()
             for chunk in _chunks(sorted(sizes), 500):
                 mine = and_(b.project_id == project_id, b.digest.in_(chunk))
-                known = set(con.execute(select(b.digest).where(mine)).scalars())
-                if known:
-                    con.execute(
-                        update(t.blob_projects)
-                        .where(b.project_id == project_id, b.digest.in_(sorted(known)))
-                        .values(created=now)
-                    )
+                known.update(con.execute(select(b.digest).where(mine)).scalars())
+            new = set(sizes) - known
+            if new:
+                size = sum(sizes[d] for d in new)
+                what = f"this file ({size:,} bytes)" if len(new) == 1 else f"{size:,} bytes"
+                _check_limit(con, project_id, size, what, known=(name, limit))
                 rows = [
                     {"digest": d, "project_id": project_id, "size": sizes[d], "created": now}
-                    for d in chunk
-                    if d not in known
+                    for d in sorted(new)
                 ]
-                if rows:
-                    con.execute(insert(t.blob_projects), rows)
+                con.execute(insert(t.blob_projects), rows)
+            for chunk in _chunks(sorted(known), 500):
+                con.execute(
+                    update(t.blob_projects)
+                    .where(b.project_id == project_id, b.digest.in_(chunk))
+                    .values(created=now)
+                )
+        return project_id, new
 
     # notebook checkpoints -------------------------------------------------------------
     def put_parts(self, parts: Mapping[str, bytes], *, project: str | None = None) -> int:
         sizes = {digest: len(data) for digest, data in parts.items()}
         stored: set[str] = set()
         # all of them: one held but not stored is stored now (missing_parts lists it)
-        new = self._hold(project, sizes, lambda _: stored.update(self._store_parts(parts, sizes)))
+        new = self._hold(project, sizes, lambda: stored.update(self._store_parts(parts, sizes)))
         return len(new if project is not None else stored)
 
     def _store_parts(self, parts: Mapping[str, bytes], digests: Iterable[str]) -> set[str]:

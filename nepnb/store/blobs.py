@@ -90,20 +90,28 @@ class Blobs(ABC):
     def put_bytes(self, data: bytes) -> str:
         """Store ``data``; returns its SHA-256 hex digest."""
         digest = hashlib.sha256(data).hexdigest()
-        if self.exists(digest):
-            self._touch(digest)
-        else:
-            self._put_bytes(digest, data)
+        self.store_bytes(digest, data)
         return digest
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Store the file at ``source``; returns its digest and size."""
         digest, size = file_digest(source)
+        self.store_file(digest, source)
+        return digest, size
+
+    def store_bytes(self, digest: str, data: bytes) -> None:
+        """Store ``data``, whose digest the caller computed already."""
+        if self.exists(digest):
+            self._touch(digest)
+        else:
+            self._put_bytes(digest, data)
+
+    def store_file(self, digest: str, source: Path) -> None:
+        """Store the file at ``source``, whose digest the caller computed already."""
         if self.exists(digest):
             self._touch(digest)
         else:
             self._put_file(digest, Path(source))
-        return digest, size
 
 
 def _file_chunks(handle: BinaryIO) -> Iterator[bytes]:
