@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from nepnb.exceptions import InvalidProjectName, ServerRequired
 from nepnb.store.base import ObjectKind, Store, validate_project_name
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind
+
+if TYPE_CHECKING:  # (importing nepnb.management must not load httpx)
+    from nepnb.store.http import HTTPStore
 
 __all__ = [
     "add_project_member",
@@ -81,14 +84,14 @@ def _store(api_token: str | None) -> Store:
     return local_store() if server is None else http_store(server)
 
 
-def _server(api_token: str | None, what: str) -> Any:
+def _server(api_token: str | None, what: str) -> HTTPStore:
     store = _store(api_token)
     if store.kind != "http":
         raise ServerRequired(
             f"{what} needs a tracking server: the local store has no accounts. Set "
             "NEPTUNE_API_TOKEN (or api_token=...) to a token of your team's server."
         )
-    return store
+    return cast("HTTPStore", store)
 
 
 def project_name(project: str | None, workspace: str | None = None) -> str:
@@ -137,7 +140,7 @@ def create_project(
     visibility = visibility_name(visibility)
     store = _store(api_token)
     if store.kind == "http":
-        info = store.create_project_with(  # type: ignore[attr-defined]
+        info = cast("HTTPStore", store).create_project_with(
             project, key=key, visibility=visibility_name(visibility), description=description
         )
         return str(info.name)
@@ -161,7 +164,7 @@ def get_project_member_list(
 ) -> dict[str, str]:
     """The users of a project and their roles: ``{"jackie": "owner", ...}``."""
     store = _server(api_token, "listing project members")
-    return store.project_members(project_name(project, workspace))  # type: ignore[no-any-return]
+    return store.project_members(project_name(project, workspace))
 
 
 def add_project_member(
@@ -190,9 +193,7 @@ def get_project_service_account_list(
 ) -> dict[str, str]:
     """The service accounts assigned to a project and their roles."""
     store = _server(api_token, "listing service accounts")
-    return store.project_members(  # type: ignore[no-any-return]
-        project_name(project, workspace), kind="service"
-    )
+    return store.project_members(project_name(project, workspace), kind="service")
 
 
 def add_project_service_account(
@@ -226,9 +227,7 @@ def remove_project_service_account(
 
 def get_workspace_member_list(workspace: str, *, api_token: str | None = None) -> dict[str, str]:
     """The users of a workspace: ``{"jackie": "admin", "tom": "member"}`` (to its members)."""
-    return _server(api_token, "listing workspace members").workspace_members(  # type: ignore[no-any-return]
-        workspace
-    )
+    return _server(api_token, "listing workspace members").workspace_members(workspace)
 
 
 # trash ---------------------------------------------------------------------------------
