@@ -28,26 +28,32 @@ papermill's metadata chooses, and says so; otherwise there is no answer, and a n
 from __future__ import annotations
 
 import ast
-import glob
 import json
 import os
 import re
-import sys
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from nepnb.kernel.launcher import (
+    JUPYTER_EXECUTE,
+    NBCONVERT,
+    PAPERMILL,
+    Launcher,
+    absolute_path,
+    is_notebook_file,
+    launcher,
+)
+
 __all__ = [
     "MAX_SEARCHED_BYTES",
     "MAX_SEARCHED_FILES",
     "Execution",
-    "Launcher",
     "find_execution",
-    "launcher",
     "log_parameters",
 ]
 
@@ -60,190 +66,12 @@ SKIP_TAG = "skip-execution"  # nbclient's default skip_cells_with_tag
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 INJECTED_COMMENT = "# Parameters"  # how papermill's Python translator starts the cell
-PAPERMILL = "papermill"
-NBCONVERT = "nbconvert"
-JUPYTER_EXECUTE = "jupyter execute"
+
+# How other programs that start a kernel are named in a checkpoint's message.
+_PROGRAMS = {"ipykernel_launcher": "a notebook's kernel", "ipykernel": "a notebook's kernel"}
 
 # Files that vanish or cannot be read, JSON that is not a notebook.
 _UNREADABLE = (OSError, ValueError)
-
-
-# -- The launcher --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Launcher:
-    """The process that started this kernel (jupyter_client's ``JPY_PARENT_PID``)."""
-
-    argv: tuple[str, ...]
-    cwd: Path | None
-    environ: Mapping[str, str] | None
-    """Its environment as it started (None: not readable)."""
-    started: float | None
-    """When it started (seconds since the epoch)."""
-
-    @property
-    def program(self) -> str:
-        """What it runs: ``papermill``, ``jupyter-nbconvert``, a script's name …"""
-        return _program(self.argv)[0]
-
-    @property
-    def tool(self) -> str | None:
-        """:data:`PAPERMILL`, :data:`NBCONVERT` or :data:`JUPYTER_EXECUTE`; None for another
-        program (a script running nbclient or papermill's API)."""
-        return _TOOLS.get(self.program)
-
-    def folders(self) -> list[Path]:
-        """Where the paths on its command line are relative to: its working folder, and the
-        folder its shell was in (``PWD``; papermill ``--cwd`` moves the working folder)."""
-        folders = [self.cwd] if self.cwd is not None else []
-        pwd = (self.environ or {}).get("PWD", "")
-        if pwd and os.path.isabs(pwd):
-            folders.append(Path(pwd))
-        return list(dict.fromkeys(folders))
-
-    def named_notebooks(self) -> list[Path]:
-        """The existing ``.ipynb`` files its command line names as notebooks to run (for
-        papermill: input and output alike; its metadata tells them apart)."""
-        tool = self.tool
-        if tool is None:
-            return []
-        _, args = _program(self.argv)
-        names: list[str] = []
-        value_of_option = False
-        for arg in args:
-            if value_of_option:
-                value_of_option = False
-                continue
-            if arg.startswith("-"):
-                # `--output ex.ipynb` (nbconvert, jupyter execute) names the output
-                value_of_option = tool != PAPERMILL and "=" not in arg and "output" in arg
-                continue
-            if tool == JUPYTER_EXECUTE:
-                arg = str(Path(arg).with_suffix(".ipynb"))  # as jupyter execute reads it
-            names.append(arg)
-        found: list[Path] = []
-        for folder in self.folders():
-            for name in names:
-                pattern = os.path.join(folder, os.path.expanduser(name))
-                matches = glob.glob(pattern) if glob.has_magic(name) else [pattern]
-                found += [_absolute(path) for path in sorted(matches) if _is_notebook(path)]
-        return list(dict.fromkeys(found))
-
-    def output_of(self, notebook: Path) -> str | None:
-        """Where nbconvert or ``jupyter execute`` writes ``notebook`` executed, when that is
-        another notebook file (their ``--output``, ``--output-dir`` and default names)."""
-        tool = self.tool
-        if tool not in (NBCONVERT, JUPYTER_EXECUTE):
-            return None
-        options = _options(_program(self.argv)[1])
-        base = options.get("output")
-        if "inplace" in options or "stdout" in options:
-            return None
-        if tool == JUPYTER_EXECUTE:
-            if base is None:
-                return None  # it writes nothing
-            target = (notebook.parent / base.format(notebook_name=notebook.stem)).with_suffix(
-                ".ipynb"
-            )
-        else:
-            if options.get("to") not in ("notebook", "ipynb") or "nbformat" in options:
-                return None
-            folder = options.get("output-dir")
-            if base is not None:
-                name = base.removesuffix(".ipynb")
-            else:  # nbconvert's own name, next to the notebook unless --output-dir is given
-                name = notebook.stem if folder else f"{notebook.stem}.nbconvert"
-            target = Path(folder or notebook.parent) / f"{name}.ipynb"
-            if not target.is_absolute() and self.cwd is not None:
-                target = self.cwd / target
-        target = _absolute(target)
-        return None if target == notebook else str(target)
-
-
-_TOOLS = {
-    "papermill": PAPERMILL,
-    "jupyter-nbconvert": NBCONVERT,
-    "nbconvert": NBCONVERT,
-    "jupyter-execute": JUPYTER_EXECUTE,
-    "nbclient": JUPYTER_EXECUTE,
-}
-
-
-def launcher() -> Launcher | None:
-    """The process that started this kernel, as far as it can be read; None when this
-    process was not started by jupyter_client."""
-    value = os.environ.get("JPY_PARENT_PID", "")
-    if not value.isdigit():
-        return None
-    # On Windows jupyter_client passes a handle, not a process id: the parent it is.
-    pid = os.getppid() if sys.platform == "win32" else int(value)
-    try:
-        import psutil
-
-        process = psutil.Process(pid)
-        with process.oneshot():
-            argv = tuple(_read(process.cmdline) or ())
-            cwd = _read(process.cwd)
-            environ = _read(process.environ)
-            started = _read(process.create_time)
-    except (ImportError, OSError, psutil.Error):
-        return None
-    return Launcher(argv, Path(cwd) if cwd else None, environ, started)
-
-
-def _read(method: Any) -> Any:
-    """One piece of another process's description; None when the system will not tell."""
-    import psutil
-
-    try:
-        return method()
-    except (OSError, psutil.Error):
-        return None
-
-
-def _program(argv: Sequence[str]) -> tuple[str, list[str]]:
-    """The program a command line runs (``papermill``, ``jupyter-nbconvert``, ``train.py`` …)
-    and its arguments, through ``python [options] script|-m module`` and ``jupyter SUB``."""
-    args = list(argv)
-    if not args:
-        return "", []
-    name = Path(args.pop(0)).name
-    if re.fullmatch(r"(python|pypy)[\d.]*(\.exe)?", name, re.IGNORECASE):
-        while args and args[0].startswith("-") and args[0] not in ("-m", "-c"):
-            option = args.pop(0)
-            if option in ("-X", "-W", "-Q") and args:
-                args.pop(0)
-        if not args:
-            return "python", []
-        first = args.pop(0)
-        if first in ("-m", "-c") and args:
-            name = args.pop(0) if first == "-m" else "python -c"
-        else:
-            name = Path(first).name
-    name = re.sub(r"(-script\.pyw?|\.exe|\.py)$", "", name, flags=re.IGNORECASE)
-    if name == "jupyter" and args and not args[0].startswith("-"):
-        name = f"jupyter-{args.pop(0)}"
-    return name, args
-
-
-def _options(args: Sequence[str]) -> dict[str, str]:
-    """``--name value`` and ``--name=value`` options of a traitlets command line (flags map
-    to ``""``), by name without dashes; a class-qualified name counts by its last part."""
-    options: dict[str, str] = {}
-    pending: str | None = None
-    for arg in args:
-        if arg.startswith("-"):
-            name, has_value, value = arg.lstrip("-").partition("=")
-            name = {"output_base": "output", "build_directory": "output-dir"}.get(
-                name.rsplit(".", 1)[-1], name
-            )
-            options[name] = value
-            pending = None if has_value else name
-        elif pending is not None:
-            options[pending] = arg
-            pending = None
-    return options
 
 
 # -- What ran ------------------------------------------------------------------------------
@@ -253,9 +81,9 @@ def _options(args: Sequence[str]) -> dict[str, str]:
 class Execution:
     """A notebook run by a headless executor, as this kernel found it."""
 
-    tool: str
-    """:data:`PAPERMILL`, :data:`NBCONVERT`, :data:`JUPYTER_EXECUTE`, or the program that
-    started the kernel (a script running nbclient)."""
+    tool: str | None
+    """:data:`PAPERMILL`, :data:`NBCONVERT`, :data:`JUPYTER_EXECUTE`, the program that
+    started the kernel (a script running nbclient), or None (a Jupyter server, or unknown)."""
     path: Path
     """The notebook file executed (papermill's input)."""
     notebook: dict[str, Any]
@@ -268,7 +96,7 @@ class Execution:
     """How the file was told from others, or what the checkpoint is made of, for its body."""
 
     @property
-    def how(self) -> str:
+    def how(self) -> str | None:
         """How it ran, for a checkpoint's message: "papermill run with lr=0.01"."""
         if self.tool == PAPERMILL:
             if not self.parameters:
@@ -281,7 +109,7 @@ class Execution:
             return "nbconvert --execute"
         if self.tool == JUPYTER_EXECUTE:
             return "jupyter execute"
-        return f"headless run by {self.tool}"
+        return f"executed by {self.tool}" if self.tool else None
 
     def details(self) -> str:
         """For a checkpoint's body: the output notebook, the parameters, how the file was
@@ -334,8 +162,9 @@ def find_execution(
     if documents:
         return _papermill_execution(documents, folders, notes)
     tool = started_by.tool if started_by is not None else None
-    program = started_by.program if started_by is not None else ""
-    chosen, choice = _choose(candidates, folders, tool or program or "the launcher", notes)
+    if started_by is not None and tool is None and not started_by.is_jupyter_server:
+        tool = _PROGRAMS.get(started_by.program, started_by.program)
+    chosen, choice = _choose(candidates, folders, tool or "the launcher", notes)
     if chosen is None:
         if not candidates and tool is not None:
             where = ", ".join(path.name for path in named) or "none"
@@ -348,7 +177,7 @@ def find_execution(
     if chosen.parameters_at is not None:
         return _rebuilt_papermill_execution(chosen, executed, wanted, choice)
     return Execution(
-        tool=tool or program or "a program",
+        tool=tool,
         path=chosen.path,
         notebook=chosen.notebook,
         output=started_by.output_of(chosen.path) if started_by is not None else None,
@@ -620,7 +449,7 @@ def _notebooks_in(folder: Path) -> list[Path]:
             except OSError:
                 continue
             if stat.st_size <= MAX_SEARCHED_BYTES:
-                found.append((stat.st_mtime, _absolute(entry.path)))
+                found.append((stat.st_mtime, absolute_path(entry.path)))
     found.sort(key=lambda item: (-item[0], item[1]))
     return [path for _, path in found[:MAX_SEARCHED_FILES]]
 
@@ -659,8 +488,8 @@ def _resolved(path: str, folders: Iterable[Path]) -> list[Path]:
     """The existing notebook files ``path`` names, relative to each of ``folders``."""
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+://", path) or path == "-":
         return []  # a URL (s3://, https://) or a stream
-    found = [_absolute(os.path.join(folder, os.path.expanduser(path))) for folder in folders]
-    return list(dict.fromkeys(p for p in found if _is_notebook(p)))
+    found = [absolute_path(os.path.join(folder, os.path.expanduser(path))) for folder in folders]
+    return list(dict.fromkeys(p for p in found if is_notebook_file(p)))
 
 
 def _timestamp(value: Any) -> float | None:
@@ -696,13 +525,3 @@ def _raw_needle(wanted: str) -> bytes:
             current = []
     pieces.append("".join(current))
     return max(pieces, key=len).encode("ascii")
-
-
-def _absolute(path: str | os.PathLike[str]) -> Path:
-    """``path`` made absolute and normalized, symlinks kept as the user named them."""
-    return Path(os.path.abspath(path))
-
-
-def _is_notebook(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is an existing ``.ipynb`` file."""
-    return str(path).lower().endswith(".ipynb") and os.path.isfile(path)

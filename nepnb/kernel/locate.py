@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from nepnb.kernel.launcher import absolute_path, is_notebook_file, launcher
+
 if TYPE_CHECKING:
     from nepnb.kernel.headless import Execution
 
@@ -112,15 +114,15 @@ def _from_session_name() -> NotebookLocation | None:
         return None
     try:
         if os.path.isabs(value):
-            path = _absolute(value)
-            if not _is_notebook(path):
+            path = absolute_path(value)
+            if not is_notebook_file(path):
                 return None
             root = _parent_server_root()
             return NotebookLocation(path, "jpy_session_name", _server_path(path, root))
         api_path = value.strip("/")
         for root in _roots_for(api_path):
-            path = _absolute(_join_api_path(root, api_path))
-            if _is_notebook(path):
+            path = absolute_path(_join_api_path(root, api_path))
+            if is_notebook_file(path):
                 return NotebookLocation(path, "jpy_session_name", api_path)
     except _NOT_FOUND_ERRORS:
         pass
@@ -130,8 +132,6 @@ def _from_session_name() -> NotebookLocation | None:
 def _inherited_session_name(value: str) -> bool:
     """Whether this kernel's ``JPY_SESSION_NAME`` is its launcher's own (a kernel started by
     papermill or nbclient run from a notebook inherits the notebook's), not one set for it."""
-    from nepnb.kernel.headless import launcher
-
     started_by = launcher()
     environ = started_by.environ if started_by is not None else None
     return environ is not None and environ.get("JPY_SESSION_NAME") == value
@@ -168,7 +168,7 @@ def _server_path(path: Path, root: Path | None) -> str | None:
     if root is None:
         return None
     try:
-        return path.relative_to(_absolute(root)).as_posix()
+        return path.relative_to(absolute_path(root)).as_posix()
     except ValueError:
         return None
 
@@ -184,8 +184,8 @@ def _from_vscode(user_ns: Mapping[str, Any] | None) -> NotebookLocation | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        path = _absolute(value)
-        return NotebookLocation(path, "vscode") if _is_notebook(path) else None
+        path = absolute_path(value)
+        return NotebookLocation(path, "vscode") if is_notebook_file(path) else None
     except _NOT_FOUND_ERRORS:
         return None
 
@@ -217,8 +217,8 @@ def _from_server_sessions(timeout: float) -> NotebookLocation | None:
             if not isinstance(api_path, str):
                 continue
             try:
-                path = _absolute(_join_api_path(root, api_path))
-                if _is_notebook(path):
+                path = absolute_path(_join_api_path(root, api_path))
+                if is_notebook_file(path):
                     return NotebookLocation(path, "server_sessions", api_path.strip("/"))
             except _NOT_FOUND_ERRORS:
                 continue
@@ -340,13 +340,3 @@ def _shell_history() -> list[str] | None:
 def _join_api_path(root: Path, api_path: str) -> Path:
     """A server API path (``/``-separated, relative to ``root``) as a path on disk."""
     return root.joinpath(*[part for part in api_path.split("/") if part])
-
-
-def _absolute(path: str | os.PathLike[str]) -> Path:
-    """``path`` made absolute and normalized, symlinks kept as the user named them."""
-    return Path(os.path.abspath(path))
-
-
-def _is_notebook(path: Path) -> bool:
-    """Whether ``path`` is an existing ``.ipynb`` file."""
-    return path.suffix.lower() == ".ipynb" and path.is_file()

@@ -242,13 +242,12 @@ def _message(
     """A checkpoint's message: ``message``, or "Run … opened"; with how a headless run ran in
     the summary of the latter, in the body of the former."""
     execution = version.execution
+    how = execution.how if execution is not None else None
     if message is None:
         labels = ", ".join(entry.label for entry in entries)
-        message = f"Run {labels} opened"
-        if execution is not None:
-            message += f": {execution.how}"
-    elif execution is not None:
-        body = "\n".join(part for part in (body, execution.how) if part)
+        message = f"Run {labels} opened" + (f": {how}" if how else "")
+    elif how:
+        body = "\n".join(part for part in (body, how) if part)
     if execution is not None:
         body = "\n".join(part for part in (body, execution.details()) if part)
     return message, body

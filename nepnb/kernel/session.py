@@ -217,15 +217,13 @@ class KernelSession:
                 info = checkpoint(
                     self, [entry], message=None, cell_source=self.current_source(), notes=notes
                 )
-                if info is None:
-                    reason = (
-                        f"{'; '.join(notes)}, so"
-                        if notes
-                        else "could not find this notebook's file, so"
-                    )
+                if info is None and notes:
+                    self.warn(f"the run is not linked to a checkpoint: {'; '.join(notes)}")
+                elif info is None:
                     self.warn(
-                        f"{reason} the run is not linked to a checkpoint. Save the notebook, "
-                        "or link one later with `%neptune checkpoint -m MESSAGE`."
+                        "could not find this notebook's file, so the run is not linked to a "
+                        "checkpoint. Save the notebook, or link one later with "
+                        "`%neptune checkpoint -m MESSAGE`."
                     )
                 else:
                     for note in notes:
