@@ -167,12 +167,7 @@ def find_execution(
     chosen, choice = _choose(candidates, folders, tool or "the launcher", notes)
     if chosen is None:
         if not candidates and tool is not None:
-            where = ", ".join(path.name for path in named) or "none"
-            notes.append(
-                f"the cells this kernel ran are in none of the notebooks {tool} names "
-                f"({where}) or {Path.cwd()} holds: was the notebook changed after the run "
-                "started?"
-            )
+            notes.append(_not_found(named, tool))
         return None
     if chosen.parameters_at is not None:
         return _rebuilt_papermill_execution(chosen, executed, wanted, choice)
@@ -183,6 +178,15 @@ def find_execution(
         output=started_by.output_of(chosen.path) if started_by is not None else None,
         notes=choice,
     )
+
+
+def _not_found(named: list[Path], tool: str) -> str:
+    """Why no notebook holds the cells a headless kernel ran."""
+    where = f"in no notebook in {Path.cwd()}"
+    if named:
+        names = ", ".join(str(path) for path in named)
+        where = f"in none of the notebooks {tool} names ({names}) nor {where}"
+    return f"the cells this kernel ran are {where}: was the notebook changed after it started?"
 
 
 def _read_candidate(path: Path, named: bool, wanted: list[str], needle: bytes) -> _Candidate | None:
@@ -221,7 +225,7 @@ def _choose(
     named = [c for c in pool if c.named]
     chosen = pool[0] if len(pool) == 1 else named[0] if len(named) == 1 else None
     if chosen is None:
-        names = ", ".join(str(c.path) for c in (named or pool))
+        names = ", ".join(sorted(str(c.path) for c in (named or pool)))
         notes.append(
             f"the cells this kernel ran are in more than one notebook ({names}) and nothing "
             "tells which one it runs; give the kernel JPY_SESSION_NAME=<the notebook's path>"

@@ -180,7 +180,7 @@ def _program(argv: Sequence[str]) -> tuple[str, list[str]]:
     args = list(argv)
     if not args:
         return "", []
-    name = Path(args.pop(0)).name
+    name = _basename(args.pop(0))
     if re.fullmatch(r"(python|pypy)[\d.]*(\.exe)?", name, re.IGNORECASE):
         while args and args[0].startswith("-") and args[0] not in ("-m", "-c"):
             option = args.pop(0)
@@ -192,11 +192,16 @@ def _program(argv: Sequence[str]) -> tuple[str, list[str]]:
         if first in ("-m", "-c") and args:
             name = args.pop(0) if first == "-m" else "python -c"
         else:
-            name = Path(first).name
+            name = _basename(first)
     name = re.sub(r"(-script\.pyw?|\.exe)$", "", name, flags=re.IGNORECASE)
     if name == "jupyter" and args and not args[0].startswith("-"):
         name = f"jupyter-{args.pop(0)}"
     return name, args
+
+
+def _basename(path: str) -> str:
+    """The last part of a path, with either separator (a Windows command line)."""
+    return re.split(r"[\\/]", path)[-1]
 
 
 def _options(args: Sequence[str]) -> dict[str, str]:
