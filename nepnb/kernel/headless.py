@@ -82,8 +82,7 @@ class Execution:
     """A notebook run by a headless executor, as this kernel found it."""
 
     tool: str | None
-    """:data:`PAPERMILL`, :data:`NBCONVERT`, :data:`JUPYTER_EXECUTE`, the program that
-    started the kernel (a script running nbclient), or None (a Jupyter server, or unknown)."""
+    """:data:`PAPERMILL`, :data:`NBCONVERT`, :data:`JUPYTER_EXECUTE`, or None."""
     path: Path
     """The notebook file executed (papermill's input)."""
     notebook: dict[str, Any]
@@ -94,6 +93,9 @@ class Execution:
     """papermill's parameters."""
     notes: tuple[str, ...] = ()
     """How the file was told from others, or what the checkpoint is made of, for its body."""
+    program: str | None = None
+    """Another program that started the kernel (a script running nbclient); None when that
+    was one of the tools, a Jupyter server, or unknown."""
 
     @property
     def how(self) -> str | None:
@@ -109,12 +111,14 @@ class Execution:
             return "nbconvert --execute"
         if self.tool == JUPYTER_EXECUTE:
             return "jupyter execute"
-        return f"executed by {self.tool}" if self.tool else None
+        return "headless run" if self.program else None
 
     def details(self) -> str:
         """For a checkpoint's body: the output notebook, the parameters, how the file was
         chosen, what the checkpoint is made of."""
         lines = []
+        if self.tool is None and self.program:
+            lines.append(f"Kernel started by: {self.program}")
         if self.output is not None:
             lines.append(f"Output notebook: {self.output}")
         if self.parameters:
@@ -162,12 +166,13 @@ def find_execution(
     if documents:
         return _papermill_execution(documents, folders, notes)
     tool = started_by.tool if started_by is not None else None
+    program = None
     if started_by is not None and tool is None and not started_by.is_jupyter_server:
-        tool = _PROGRAMS.get(started_by.program, started_by.program)
-    chosen, choice = _choose(candidates, folders, tool or "the launcher", notes)
+        program = _PROGRAMS.get(started_by.program, started_by.program) or None
+    chosen, choice = _choose(candidates, folders, tool or program or "the launcher", notes)
     if chosen is None:
-        if not candidates and tool is not None:
-            notes.append(_not_found(named, tool))
+        if not candidates and (tool or program):
+            notes.append(_not_found(named, tool or program or ""))
         return None
     if chosen.parameters_at is not None:
         return _rebuilt_papermill_execution(chosen, executed, wanted, choice)
@@ -177,6 +182,7 @@ def find_execution(
         notebook=chosen.notebook,
         output=started_by.output_of(chosen.path) if started_by is not None else None,
         notes=choice,
+        program=program,
     )
 
 

@@ -280,7 +280,8 @@ def test_notebook_client_links_the_one_notebook_it_runs(tmp_path: Path, nepnb_ho
     assert stream_text(executed.cells[1], "stderr") == ""
     ref, info, content = link_of("DEF-1")
     assert ref["path"] == str(train)
-    assert info.summary.startswith("Run DEF-1 opened: executed by ")  # this test's process
+    assert info.summary == "Run DEF-1 opened: headless run"
+    assert info.body.startswith("Kernel started by: ")  # this test's process
     assert content == with_notebook_id(read_notebook(train), ref["notebook_id"])
 
 
