@@ -46,7 +46,7 @@ from nepnb.kernel.launcher import absolute_path, is_notebook_file, launcher
 if TYPE_CHECKING:
     from nepnb.kernel.headless import Execution
 
-__all__ = ["NotebookLocation", "find_notebook"]
+__all__ = ["NotebookLocation", "executed_sources", "find_notebook"]
 
 # What the outside world can throw at a strategy: files that vanish or cannot be read, servers
 # that are gone or answer garbage, JSON that is not JSON. Anything else is a bug of ours.
@@ -324,17 +324,21 @@ def _shell_namespace() -> Mapping[str, Any] | None:
     return shell.user_ns if shell is not None else None
 
 
+def executed_sources(shell: Any) -> list[str]:
+    """The sources of the cells an IPython shell executed, as they were sent to it: its raw
+    input history, where IPython stores each cell before it runs."""
+    history = getattr(shell, "history_manager", None)
+    raw = getattr(history, "input_hist_raw", None)
+    return [str(source) for source in raw[1:]] if isinstance(raw, list) else []
+
+
 def _shell_history() -> list[str] | None:
-    """The sources of the cells the running IPython shell executed, as they were sent to it
-    (its raw input history; the running cell is in it), if IPython is in use."""
+    """The cells the running IPython shell executed, if IPython is in use."""
     if "IPython" not in sys.modules:
         return None
     from IPython import get_ipython
 
-    shell = get_ipython()
-    history = getattr(shell, "history_manager", None)
-    raw = getattr(history, "input_hist_raw", None)
-    return [str(source) for source in raw[1:]] if isinstance(raw, list) else None
+    return executed_sources(get_ipython())
 
 
 def _join_api_path(root: Path, api_path: str) -> Path:

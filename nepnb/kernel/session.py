@@ -261,9 +261,9 @@ class KernelSession:
         """The sources of the cells this kernel executed, as it received them, the running
         one last (IPython stores each in its raw input history before it runs; ``current``
         is added when it is not there, as a cell run without history)."""
-        history = getattr(self.shell, "history_manager", None)
-        raw = getattr(history, "input_hist_raw", None)
-        sources = [str(source) for source in raw[1:]] if isinstance(raw, list) else []
+        from nepnb.kernel.locate import executed_sources
+
+        sources = executed_sources(self.shell)
         if current and (not sources or sources[-1].rstrip("\n") != current.rstrip("\n")):
             sources.append(current)
         return sources
