@@ -414,9 +414,10 @@ _LOGS_PARAMETERS = re.compile(r"""\[\s*[rRfFbBuU]{0,2}(['"])parameters(/[^'"]*)?
 def log_parameters(run: Any, execution: Execution) -> list[str]:
     """Log papermill's parameters to ``run`` under ``parameters/`` (as Neptune's
     ``stringify_unsupported`` would), unless the notebook's own code logs there or the run
-    has the field already; the paths logged."""
+    has the field already (or another field in its way); the paths logged."""
     if not execution.parameters or _notebook_logs_parameters(execution.notebook):
         return []
+    from nepnb.exceptions import NepnbError
     from nepnb.types.stringify import stringify_unsupported
 
     logged = []
@@ -424,7 +425,10 @@ def log_parameters(run: Any, execution: Execution) -> list[str]:
         path = f"{PARAMETERS_NAMESPACE}/{name}"
         if run.exists(path):
             continue
-        run[path] = stringify_unsupported(value)
+        try:
+            run[path] = stringify_unsupported(value)
+        except NepnbError:  # `parameters` is a field of the run's own: leave it be
+            continue
         logged.append(path)
     return logged
 
