@@ -222,12 +222,13 @@ def _choose(
     candidates: list[_Candidate], folders: list[Path], launcher_name: str, notes: list[str]
 ) -> tuple[_Candidate | None, tuple[str, ...]]:
     """The candidate that is the notebook run, and how it was told from the others: the only
-    one; the input of the others (notebooks papermill wrote name theirs); the one the
+    one once notebooks papermill wrote from another candidate are left out, or the one the
     launcher names. None, with a note, when nothing tells them apart."""
     if len(candidates) <= 1:
         return (candidates[0] if candidates else None), ()
-    inputs = {path for c in candidates for path in _papermill_inputs(c, folders)}
-    pool = [c for c in candidates if c.path in inputs] or candidates
+    paths = {c.path for c in candidates}
+    outputs = [c for c in candidates if (set(_papermill_inputs(c, folders)) - {c.path}) & paths]
+    pool = [c for c in candidates if c not in outputs]
     named = [c for c in pool if c.named]
     chosen = pool[0] if len(pool) == 1 else named[0] if len(named) == 1 else None
     if chosen is None:
@@ -237,13 +238,15 @@ def _choose(
             "tells which one it runs; give the kernel JPY_SESSION_NAME=<the notebook's path>"
         )
         return None, ()
-    others = ", ".join(c.path.name for c in candidates if c is not chosen)
+    others = [c for c in candidates if c is not chosen]
     reason = (
-        "the notebook papermill ran to write them"
-        if chosen.path in inputs
-        else f"the one {launcher_name} names"
+        f"{launcher_name} names {chosen.path.name}"
+        if len(pool) > 1
+        else f"papermill wrote {'them' if len(others) > 1 else 'it'} from {chosen.path.name}"
     )
-    note = f"chose {chosen.path.name}, {reason}, over {others}, which holds the same cells"
+    listed = ", ".join(c.path.name for c in others)
+    verb = "hold" if len(others) > 1 else "holds"
+    note = f"chose {chosen.path.name} over {listed}, which {verb} the same cells: {reason}"
     notes.append(note)
     return chosen, (note,)
 

@@ -253,8 +253,8 @@ def test_nbconvert_execute_links_the_notebook_and_names_the_output(
         assert fields(run_id, "parameters/lr") == {}  # no papermill, no parameters
     opened = nbformat.read(tmp_path / "ex.ipynb", as_version=4).cells[1]
     assert stream_text(opened).splitlines()[:2] == [
-        "nepnb: chose train.ipynb, the one nbconvert names, over ex.ipynb, which holds the "
-        "same cells",
+        "nepnb: chose train.ipynb over ex.ipynb, which holds the same cells: nbconvert "
+        "names train.ipynb",
         f"nepnb: run DEF-2 is open as `run` (in project local/default, local store {nepnb_home})",
     ]
     assert stream_text(opened, "stderr") == ""

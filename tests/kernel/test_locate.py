@@ -250,6 +250,27 @@ def test_no_answer_when_two_notebooks_begin_with_the_executed_cells(
     assert found({}, ["import math", "x = 1"]) == (tmp_path / "one.ipynb", "executed_cells")
 
 
+def test_a_notebook_papermill_wrote_before_gives_way_to_its_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    train = notebook_file(tmp_path / "train.ipynb", "import math", "x = 1")
+    earlier = notebook_dict("import math", "x = 1")  # papermill's output of a finished run
+    earlier["metadata"]["papermill"] = {"input_path": "train.ipynb", "end_time": "2026-01-01"}
+    write_notebook(tmp_path / "out.ipynb", earlier)
+    notes: list[str] = []
+    assert found({}, ["import math"], notes=notes) == (train, "executed_cells")
+    assert notes == [
+        "chose train.ipynb over out.ipynb, which holds the same cells: papermill wrote it from "
+        "train.ipynb"
+    ]
+    # A copy beside them is as good a candidate as train.ipynb: no answer.
+    notebook_file(tmp_path / "copy.ipynb", "import math", "x = 1")
+    notes.clear()
+    assert found({}, ["import math"], notes=notes) is None
+    assert str(tmp_path / "copy.ipynb") in notes[0] and str(train) in notes[0]
+
+
 def test_papermills_input_fits_with_the_parameters_cell_it_ran(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
