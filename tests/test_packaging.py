@@ -13,9 +13,9 @@ import nbformat
 import pytest
 
 import nepnb
-from tests.conftest import REPO_ROOT
-from tests.nbrun import error_of, execute, stream_text
-from tests.servers import free_port, wait_until_up
+from tests.helpers import REPO_ROOT
+from tests.helpers.nbrun import error_of, execute, stream_text
+from tests.helpers.servers import free_port, wait_until_up
 
 BIN = Path(sys.executable).parent
 NOT_SOURCES = shutil.ignore_patterns(

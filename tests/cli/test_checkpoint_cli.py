@@ -22,8 +22,8 @@ import pytest
 
 from nepnb.notebooks import Checkpoints, read_notebook
 from nepnb.store.local import LocalStore
-from tests.cli.test_cli import run_cli
-from tests.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
+from tests.helpers.cli import run_cli
+from tests.helpers.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

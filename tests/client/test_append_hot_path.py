@@ -1,4 +1,4 @@
-"""Review of the lock-free append hot path (commit c0ea29b): races, interrupts, forks, memory.
+"""The lock-free append hot path: races, interrupts, forks, memory.
 
 The hot path appends to the open buffer's column without a lock; whoever seals a buffer freezes
 it first. These tests try to break that with real runs and real threads: flushes racing with

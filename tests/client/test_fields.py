@@ -27,8 +27,7 @@ from nepnb.exceptions import (
 )
 from nepnb.types import File, FileSeries, FloatSeries, GitRef, StringSeries, StringSet
 from nepnb.utils import stringify_unsupported
-
-from .conftest import same_float, series, structure_types
+from tests.helpers.client import same_float, series, structure_types
 
 UTC = timezone.utc
 

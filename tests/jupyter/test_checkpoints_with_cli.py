@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli.test_cli import run_cli
-from tests.jupyter.test_checkpoints_api import SIMPLE, call, error_message, reply, upload
-from tests.nbrun import file_id, notebook_dict, write_notebook
+from tests.helpers.cli import run_cli
+from tests.helpers.jupyter_api import SIMPLE, call, error_message, reply, upload
+from tests.helpers.nbrun import file_id, notebook_dict, write_notebook
 
 
 def cli_upload(path: Path, message: str, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,7 @@ from nepnb.kernel.locate import (
     NotebookLocation,
     find_notebook,
 )
-from tests.nbrun import (
+from tests.helpers.nbrun import (
     error_of,
     execute,
     make_notebook,
@@ -32,7 +32,7 @@ from tests.nbrun import (
     stream_text,
     write_notebook,
 )
-from tests.servers import JupyterLab, running_jupyter_lab
+from tests.helpers.servers import JupyterLab, running_jupyter_lab
 
 # Prints what find_notebook answers, as JSON (run in a subprocess or a kernel).
 REPORT = """\

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import nepnb
-from tests.nbrun import error_of, execute, make_notebook, stream_text
+from tests.helpers.nbrun import error_of, execute, make_notebook, stream_text
 
 
 def test_load_ext_registers_neptune_magic(tmp_path: Path, nepnb_home: Path) -> None:

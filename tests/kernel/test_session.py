@@ -4,34 +4,15 @@ warned about, and nothing nepnb does can break a cell."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import nbformat
 import pytest
 
-import nepnb
 from nepnb.client.config import local_store
 from nepnb.notebooks import Checkpoints
-from tests.nbrun import error_of, execute, make_notebook, stream_text
+from tests.helpers.kernel import run_cells, stored, values
+from tests.helpers.nbrun import error_of, stream_text
 
 CELLS = "notebook/cells"
-
-
-def run_cells(folder: Path, *sources: str, name: str = "demo.ipynb") -> list[Any]:
-    """Save a notebook of ``sources`` as folder/name and run it there (nbclient), like a user."""
-    notebook = make_notebook(*sources)
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, folder / name)
-    return list(execute(notebook, folder, allow_errors=True).cells)
-
-
-def stored(run_id: str = "DEF-1") -> Any:
-    return nepnb.init_run(with_id=run_id, mode="read-only")
-
-
-def values(run: Any, path: str) -> dict[int, Any]:
-    frame = run[path].fetch_values()
-    return {int(step): value for step, value in zip(frame["step"], frame["value"], strict=True)}
 
 
 def test_each_cell_is_logged_to_the_open_run(tmp_path: Path, nepnb_home: Path) -> None:

@@ -19,9 +19,8 @@ from nepnb.exceptions import DatabaseUnavailable, NepnbWarning, ProjectNotFound
 from nepnb.server.auth import decode_token
 from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
-from tests.conftest import QUIET
-from tests.server.conftest import OwnServer
-from tests.servers import (
+from tests.helpers import QUIET
+from tests.helpers.servers import (
     TrackingServer,
     free_port,
     fresh_postgres_database,
@@ -30,6 +29,7 @@ from tests.servers import (
     running_postgres,
     with_admin,
 )
+from tests.helpers.tracking import OwnServer
 
 PROJECT = "team/cls"
 

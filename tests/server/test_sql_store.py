@@ -9,7 +9,7 @@ from nepnb.server.sql import SQLStore
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind
-from tests.servers import ServerPool, fresh_postgres_database
+from tests.helpers.servers import ServerPool, fresh_postgres_database
 
 
 def test_an_operation_that_fails_is_undone_alone(tmp_path: Path) -> None:

@@ -24,8 +24,8 @@ from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore
 from nepnb.store.operations import Batch, Operation, OpKind
 from nepnb.types import File
-from tests.conftest import QUIET
-from tests.server.conftest import OwnServer
+from tests.helpers import QUIET
+from tests.helpers.tracking import OwnServer
 
 PROJECT = "team/cls"
 

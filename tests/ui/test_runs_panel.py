@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Locator, Page
 
 import nepnb
-from tests.servers import JupyterLab, running_jupyter_lab
-from tests.ui.lab import drag_across
+from tests.helpers.lab import drag_across
+from tests.helpers.servers import JupyterLab, running_jupyter_lab
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from PIL import Image
 
-from tests.nbrun import error_of, execute, make_notebook, stream_text
+from tests.helpers.nbrun import error_of, execute, make_notebook, stream_text
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 SETUP = (
