@@ -10,7 +10,8 @@ import pytest
 from tests.helpers import REPO_ROOT
 from tests.helpers.servers import ServerPool
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+#: tests/helpers/markers.py marks each test by what it starts (see `./dev test --fast`).
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.helpers.markers"]
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 

@@ -164,6 +164,7 @@ def test_list_shows_newest_first(work: Path) -> None:
 # -- diff -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_diff_two_checkpoints_against_the_file_colored_without_outputs_and_as_json(
     work: Path,
 ) -> None:
@@ -411,6 +412,7 @@ def test_usage_errors_exit_2(args: list[str], fragment: str) -> None:
 # -- odd but valid notebooks ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_old_nbformat_is_upgraded(work: Path) -> None:
     old = nbformat3_notebook()
     path = write_notebook(work / "old.ipynb", old)
@@ -519,6 +521,7 @@ def test_a_moved_notebook_keeps_its_history(work: Path) -> None:
     assert "Summary: no changes" in ok("checkpoint", "diff", str(moved), first).stdout
 
 
+@pytest.mark.slow
 def test_diff_exit_code_says_whether_versions_differ(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "ci.ipynb", notebook_dict("x = 1"))
     first = run_cli("checkpoint", "upload", str(path), "-m", "First")

@@ -20,6 +20,7 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> No
         assert word in result.stderr, result.stderr
 
 
+@pytest.mark.slow
 def test_trash_commands(nepnb_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEPTUNE_PROJECT", "team/cls")
     for _ in range(3):

@@ -20,6 +20,7 @@ from tests.helpers.client import QUIET, series
 matplotlib.use("Agg")
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_training_loop_loses_nothing_already_appended(run_script: Any) -> None:
     script = textwrap.dedent(
         """

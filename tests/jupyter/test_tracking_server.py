@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
@@ -161,6 +162,7 @@ async def test_the_token_of_the_servers_environment_is_used_until_one_is_set(
     assert (await fetch(jp_fetch, "health"))["store"] == "local"
 
 
+@pytest.mark.postgres
 async def test_a_server_whose_database_is_away_is_told_apart(
     jp_fetch: Any, nepnb_home: Path, tmp_path: Path
 ) -> None:

@@ -17,7 +17,7 @@ from tests.helpers.kernel import Kernel, run_cells, stored
 from tests.helpers.kernel import values as logged
 from tests.helpers.nbrun import error_of, stream_text
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(120)]
 
 CELLS = "notebook/cells"
 

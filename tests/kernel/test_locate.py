@@ -284,6 +284,7 @@ def test_find_notebook_imports_no_jupyter_modules(tmp_path: Path) -> None:
 # -- A real kernel started by nbclient -----------------------------------------------------
 
 
+@pytest.mark.kernel
 def test_nbclient_kernel_finds_its_notebook_by_search(tmp_path: Path) -> None:
     marker = 'marker = "locate-me"'
     locate = (
@@ -371,6 +372,8 @@ def locate_in_server_kernel(
     return session_name, found
 
 
+@pytest.mark.server
+@pytest.mark.kernel
 def test_server_kernel_found_by_absolute_session_name(lab: JupyterLab, tmp_path: Path) -> None:
     notebook = notebook_file(lab.root_dir / "abs" / "analysis.ipynb", "x = 1")
     # JupyterLab and Notebook 7 name the session after the file: the server then sets
@@ -385,6 +388,8 @@ def test_server_kernel_found_by_absolute_session_name(lab: JupyterLab, tmp_path:
     assert found == location(notebook, "jpy_session_name", "abs/analysis.ipynb")
 
 
+@pytest.mark.server
+@pytest.mark.kernel
 def test_server_kernel_found_by_relative_session_name(lab: JupyterLab, tmp_path: Path) -> None:
     notebook = notebook_file(lab.root_dir / "rel" / "analysis.ipynb", "x = 1")
     # Without a name, JPY_SESSION_NAME is the session path, relative to the server root.
@@ -399,6 +404,8 @@ def test_server_kernel_found_by_relative_session_name(lab: JupyterLab, tmp_path:
     assert found == location(notebook, "jpy_session_name", "rel/analysis.ipynb")
 
 
+@pytest.mark.server
+@pytest.mark.kernel
 def test_server_kernel_found_by_sessions_api(lab: JupyterLab, tmp_path: Path) -> None:
     notebook = notebook_file(lab.root_dir / "api" / "analysis.ipynb", "x = 1")
     session = start_session(lab, {"path": "api/analysis.ipynb", "name": "analysis.ipynb"})
@@ -412,6 +419,8 @@ def test_server_kernel_found_by_sessions_api(lab: JupyterLab, tmp_path: Path) ->
     assert found == location(notebook, "server_sessions", "api/analysis.ipynb")
 
 
+@pytest.mark.server
+@pytest.mark.kernel
 def test_renamed_notebook_found_by_sessions_api(lab: JupyterLab) -> None:
     notebook_file(lab.root_dir / "ren" / "before.ipynb", "x = 1")
     session = start_session(lab, {"path": "ren/before.ipynb", "name": "before.ipynb"})

@@ -12,6 +12,8 @@ from nepnb.notebooks import Checkpoints
 from tests.helpers.kernel import run_cells, stored, values
 from tests.helpers.nbrun import error_of, stream_text
 
+pytestmark = pytest.mark.kernel
+
 CELLS = "notebook/cells"
 
 

@@ -16,6 +16,8 @@ from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
 from tests.helpers.servers import TrackingServer, free_port
 
+pytestmark = pytest.mark.server
+
 
 def nepnb(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

@@ -118,6 +118,7 @@ def test_the_server_keeps_uploaded_files_in_the_bucket(
     assert not (tmp_path / "blobs").exists()
 
 
+@pytest.mark.server
 def test_the_server_says_in_one_line_that_the_bucket_is_missing(s3: object, tmp_path: Path) -> None:
     done = subprocess.run(
         [

@@ -14,7 +14,7 @@ from tests.helpers.lab import cell, drag_across, open_notebook, run_cells, shot,
 from tests.helpers.nbrun import notebook_dict, write_notebook
 from tests.helpers.servers import JupyterLab
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
 SETUP = "import nepnb, time\n%load_ext nepnb\n%neptune init_run --name live --no-checkpoint"
 LOOP = (

@@ -26,7 +26,7 @@ from tests.helpers.lab import (
 from tests.helpers.nbrun import notebook_dict, write_notebook
 from tests.helpers.servers import JupyterLab
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
 
 def store_checkpoints(lab: JupyterLab) -> Checkpoints:

@@ -16,7 +16,7 @@ from tests.helpers.lab import open_notebook, wait_kernel_idle
 from tests.helpers.nbrun import notebook_dict, write_notebook
 from tests.helpers.servers import JupyterLab
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
 
 def run_in_new_cell(page: Page, source: str) -> None:

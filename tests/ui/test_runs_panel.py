@@ -272,6 +272,7 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     assert fourth.id in shown_ids(page)
 
 
+@pytest.mark.server
 def test_runs_panel_opens_in_notebook_7(
     tmp_path: Path, page: Page, artifacts_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,7 +23,7 @@ from tests.helpers.lab import open_notebook, run_cells, shot, toast, upload
 from tests.helpers.nbrun import notebook_dict, write_notebook
 from tests.helpers.servers import ServerPool, running_jupyter_lab
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.browser, pytest.mark.kernel, pytest.mark.timeout(600)]
 
 PROJECT = "team/ui"
 RUNS = "#nepnb-runs-panel"
