@@ -23,24 +23,20 @@ import pytest
 from nepnb.notebooks import Checkpoints, read_notebook
 from nepnb.store.local import LocalStore
 from tests.helpers.cli import run_cli
-from tests.helpers.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
+from tests.helpers.nbrun import (
+    SIMPLE,
+    file_id,
+    nbformat3_notebook,
+    notebook_dict,
+    on_disk,
+    stream,
+    write_notebook,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def stream(text: str) -> dict[str, Any]:
-    return {"output_type": "stream", "name": "stdout", "text": text}
-
-
-SIMPLE = notebook_dict(
-    "import math\nx = 1",
-    "print(x)",
-    "y = math.sqrt(x)\nprint(y)",
-    outputs=[[], [stream("1\n")], [stream("1.0\n")]],
-)
 
 
 def with_id(notebook: dict[str, Any]) -> dict[str, Any]:

@@ -8,8 +8,6 @@ from typing import Any
 
 from tornado.httpclient import HTTPResponse
 
-from tests.helpers.nbrun import notebook_dict
-
 API = ("nepnb", "api")
 
 
@@ -29,18 +27,6 @@ async def call(
     return await jp_fetch(
         *API, *parts, method=method, params=params, body=body, headers=headers, raise_error=False
     )
-
-
-def stream(text: str) -> dict[str, Any]:
-    return {"output_type": "stream", "name": "stdout", "text": text}
-
-
-SIMPLE = notebook_dict(
-    "import math\nx = 1",
-    "print(x)",
-    "y = math.sqrt(x)\nprint(y)",
-    outputs=[[], [stream("1\n")], [stream("1.0\n")]],
-)
 
 
 def with_source(notebook: dict[str, Any], index: int, source: str) -> dict[str, Any]:

@@ -20,17 +20,23 @@ from tornado.httpclient import HTTPResponse
 import nepnb
 from tests.helpers.jupyter_api import (
     API,
-    SIMPLE,
     call,
     content_of,
     error_message,
     listing,
     reply,
-    stream,
     upload,
     with_source,
 )
-from tests.helpers.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
+from tests.helpers.nbrun import (
+    SIMPLE,
+    file_id,
+    nbformat3_notebook,
+    notebook_dict,
+    on_disk,
+    stream,
+    write_notebook,
+)
 
 # -- create, list, get ----------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import run_cli
-from tests.helpers.jupyter_api import SIMPLE, call, error_message, reply, upload
-from tests.helpers.nbrun import file_id, notebook_dict, write_notebook
+from tests.helpers.jupyter_api import call, error_message, reply, upload
+from tests.helpers.nbrun import SIMPLE, file_id, notebook_dict, write_notebook
 
 
 def cli_upload(path: Path, message: str, *extra: str) -> subprocess.CompletedProcess[str]:
