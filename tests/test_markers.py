@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO_ROOT
-from tests.helpers.markers import param_markers, started_by
+from tests.helpers.markers import FAST, MARKERS, param_markers, started_by
 
 PYTHON = "/venv/bin/python"
 PG_CTL = ["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", "data"]
@@ -78,3 +78,10 @@ def test_a_test_that_starts_a_kernel_unmarked_fails_naming_the_marker(tmp_path: 
     assert "1 failed, 1 passed" in result.stdout, result.stdout
     assert "test_guarded.py::test_unmarked starts" in result.stdout
     assert "is not marked 'kernel'" in result.stdout
+
+
+def test_the_markers_are_registered_and_the_fast_run_leaves_them_out() -> None:
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
+    for marker in MARKERS:
+        assert f'"{marker}: ' in pyproject
+    assert f'-m "{FAST}"' in (REPO_ROOT / "dev").read_text()

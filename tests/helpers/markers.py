@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 MARKERS = ("browser", "postgres", "kernel", "server", "slow")
+#: What `./dev test --fast` selects.
 FAST = "not (" + " or ".join(MARKERS) + ")"
 
 #: Fixtures that start what a marker names: a test that uses one (even through another
@@ -94,7 +95,7 @@ def started_by(command: Sequence[str]) -> str | None:
         return "postgres"
     if "run-driver" in words:
         return "browser"
-    for start, _ in enumerate(words):
+    for start in range(len(words)):
         for length in (1, 2):
             after = words[start + length : start + length + 1]
             if tuple(words[start : start + length]) in SERVER_COMMANDS and (
