@@ -15,6 +15,8 @@ from tests.helpers.kernel import run_cells
 from tests.helpers.nbrun import stream_text
 from tests.helpers.servers import ServerPool
 
+pytestmark = pytest.mark.kernel
+
 PROJECT = "team/notebooks"
 
 
