@@ -19,11 +19,54 @@ PINS_MARKER = "bench-pins.txt"
 
 #: What each peer's venv gets. mlflow brings its SQLAlchemy and Alembic (for the SQLite store);
 #: mlflow 3.18.0 is on PyPI without its mlflow-skinny 3.18.0, so 3.17.2 is the newest that installs.
+#: The integrations the alias is verified with (tests/integrations), and what they run on:
+#: the same pins under the real Neptune client ("neptune-integrations") and under nepnb
+#: ("nepnb-integrations"). neptune-sklearn caps scipy below 1.12 (its scikit-plot needs
+#: scipy.interp), which caps numpy below 2; transformers 4.x is the last with NeptuneCallback.
+INTEGRATION_PINS = [
+    "neptune-optuna==1.4.1",
+    "optuna==4.9.0",
+    "neptune-sklearn==2.1.4",
+    "scikit-learn==1.5.2",
+    "scikit-plot==0.3.7",
+    "yellowbrick==1.5",
+    "scipy==1.11.4",
+    "neptune-lightgbm==2.0.0",
+    "lightgbm==4.7.0",
+    "graphviz==0.21",
+    "transformers==4.57.6",
+    "lightning-utilities==0.15.3",
+    "numpy==1.26.4",
+    "pandas==2.2.3",
+    "pillow==12.3.0",
+    "matplotlib==3.11.2",
+    "plotly==7.1.0",
+]
+
 PEER_PINS = {
     "neptune": ["neptune==1.14.0.post2"],
     "mlflow": ["mlflow==3.17.2"],
     "wandb": ["wandb==0.31.0"],
+    "neptune-integrations": ["neptune==1.14.0.post2", *INTEGRATION_PINS],
 }
+#: Venvs that run nepnb from this checkout (a .pth names it) on its declared dependencies
+#: plus their pins: nepnb is not pip-installed there, so no extension build is needed.
+SOURCE_PINS = {"nepnb-integrations": INTEGRATION_PINS}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nepnb_dependencies() -> list[str]:
+    """nepnb's runtime dependencies, as pyproject.toml declares them."""
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as project:
+        return list(tomllib.load(project)["project"]["dependencies"])
+
+
+def _pins(peer: str) -> list[str]:
+    if peer in SOURCE_PINS:
+        return [*SOURCE_PINS[peer], *nepnb_dependencies()]
+    return PEER_PINS[peer]
 
 
 def peer_python(peer: str) -> Path:
@@ -33,8 +76,19 @@ def peer_python(peer: str) -> Path:
 
 def _ready(peer: str) -> bool:
     marker = VENVS / peer / PINS_MARKER
-    wanted = "\n".join(PEER_PINS[peer]) + "\n"
+    wanted = "\n".join(_pins(peer)) + "\n"
     return peer_python(peer).exists() and marker.exists() and marker.read_text() == wanted
+
+
+def _add_source(peer: str) -> None:
+    """Make this checkout's nepnb importable in ``peer``'s venv."""
+    found = subprocess.run(
+        [str(peer_python(peer)), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (Path(found.stdout.strip()) / "nepnb-checkout.pth").write_text(f"{ROOT}\n")
 
 
 def setup_venvs(
@@ -57,7 +111,7 @@ def setup_venvs(
         if venv.exists():
             shutil.rmtree(venv)
         install_log = VENVS / f"{peer}-install.log"
-        log(f"setup: creating {venv} with {' '.join(PEER_PINS[peer])}")
+        log(f"setup: creating {venv} with {' '.join(_pins(peer))}")
         made = subprocess.run(
             [sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True
         )
@@ -66,9 +120,7 @@ def setup_venvs(
             continue
         command = [str(peer_python(peer)), "-m", "pip", "install", "--disable-pip-version-check"]
         with install_log.open("wb") as out:
-            proc = subprocess.Popen(
-                [*command, *PEER_PINS[peer]], stdout=out, stderr=subprocess.STDOUT
-            )
+            proc = subprocess.Popen([*command, *_pins(peer)], stdout=out, stderr=subprocess.STDOUT)
         jobs[peer] = (proc, install_log)
     for peer, (proc, install_log) in jobs.items():
         if proc.wait() != 0:
@@ -76,7 +128,9 @@ def setup_venvs(
             errors = [line for line in lines if line.startswith("ERROR")] or lines[-5:]
             failed[peer] = f"pip install failed (see {install_log}): " + " | ".join(errors[-3:])
             continue
-        (VENVS / peer / PINS_MARKER).write_text("\n".join(PEER_PINS[peer]) + "\n")
+        if peer in SOURCE_PINS:
+            _add_source(peer)
+        (VENVS / peer / PINS_MARKER).write_text("\n".join(_pins(peer)) + "\n")
         log(f"setup: {peer} ready")
     for peer, why in failed.items():
         log(f"setup: {peer} FAILED: {why}")
