@@ -42,7 +42,9 @@ def _value(attribute: Any) -> Any:
         return value.isoformat() if isinstance(value, datetime) else value
     if kind in ("FloatSeries", "StringSeries"):
         frame = attribute.fetch_values(include_timestamp=False)
-        return [[float(step), value] for step, value in zip(frame["step"], frame["value"])]
+        return [
+            [float(step), value] for step, value in zip(frame["step"], frame["value"], strict=True)
+        ]
     if kind == "File":
         return attribute.fetch_extension()
     if kind == "StringSet":
@@ -64,7 +66,12 @@ def collect(run: Any) -> dict[str, Any]:
     run.wait()
     fields: dict[str, Any] = {}
     _walk(run.get_structure(), "", fields)
-    return {"client": {"file": neptune.__file__, "version": neptune.__version__}, "fields": fields}
+    return {"client": client(), "fields": fields}
+
+
+def client() -> dict[str, str]:
+    """Which ``neptune`` this is: its file and version."""
+    return {"file": str(neptune.__file__), "version": neptune.__version__}
 
 
 def write(result: dict[str, Any]) -> None:

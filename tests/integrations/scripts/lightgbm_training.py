@@ -6,10 +6,9 @@ import warnings
 
 import lightgbm as lgb
 from _common import dump, open_run
+from neptune.integrations.lightgbm import NeptuneCallback, create_booster_summary
 from sklearn.datasets import load_diabetes
 from sklearn.model_selection import train_test_split
-
-from neptune.integrations.lightgbm import NeptuneCallback, create_booster_summary
 
 warnings.filterwarnings("ignore")
 run = open_run()

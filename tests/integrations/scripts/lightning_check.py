@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import importlib.metadata
 
-from _common import write
 from lightning_utilities.core.imports import RequirementCache, module_available
 
-requirement = RequirementCache("neptune>=1.0")
+requirement = RequirementCache("neptune>=1.0")  # before anything imports neptune
+available = bool(requirement)
+
+from _common import client, write  # noqa: E402 (imports neptune)
+
 write(
     {
-        "available": bool(requirement),
+        "client": client(),
+        "fields": {},
+        "available": available,
         "message": str(requirement),
         "module_available": module_available("neptune"),
         "version": importlib.metadata.version("neptune"),

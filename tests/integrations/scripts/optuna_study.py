@@ -3,10 +3,9 @@ log_study_metadata() of the same study to another namespace."""
 
 from __future__ import annotations
 
+import neptune.integrations.optuna as npt_utils
 import optuna
 from _common import dump, open_run
-
-import neptune.integrations.optuna as npt_utils
 
 
 def objective(trial: optuna.Trial) -> float:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from _common import collect, open_run, write
-
 from neptune.integrations.python_logger import NeptuneHandler
 
 run = open_run()

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import warnings
 
+import neptune.integrations.sklearn as npt_utils
 from _common import dump, open_run
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.model_selection import train_test_split
-
-import neptune.integrations.sklearn as npt_utils
 
 warnings.filterwarnings("ignore")  # the charts' libraries warn about their own deprecations
 run = open_run()

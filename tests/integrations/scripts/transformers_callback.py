@@ -9,9 +9,8 @@ TrainerState and the TrainerControl are transformers' own.
 from __future__ import annotations
 
 from _common import collect, open_run, write
-from transformers import TrainerControl, TrainerState
-
 from neptune.integrations.transformers import NeptuneCallback
+from transformers import TrainerControl, TrainerState
 
 
 class Arguments:
