@@ -11,13 +11,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from _common import dump, open_run  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from neptune.types import File, FileSet, FloatSeries, StringSeries  # noqa: E402
-from neptune.utils import stringify_unsupported as s  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from _common import dump, open_run
+from neptune.types import File, FileSet, FloatSeries, StringSeries
+from neptune.utils import stringify_unsupported as s
+from PIL import Image
 
 folder = Path(tempfile.mkdtemp())
 (folder / "a.txt").write_text("a")
