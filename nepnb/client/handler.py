@@ -292,6 +292,8 @@ class Handler:
         obj._check_writable(self._path)
         step_list = None if steps is None else list(steps)
         time_list = None if timestamps is None else list(timestamps)
+        if isinstance(values, StringifyValue) and isinstance(values.value, (list, tuple, set)):
+            values = [StringifyValue(item) for item in values.value]  # each typed as appended
         if V.is_namespace_value(values):
             batch = self._prepare_namespace(
                 values, lambda items: _collection(self._path, items), step_list, time_list, kwargs

@@ -63,7 +63,12 @@ def atom_of(path: str, value: Any) -> tuple[FieldType, Any]:
 
     UnsupportedValue for anything else, naming the path and how to store it instead.
     """
-    value = unwrap_scalar(value)
+    scalar = unwrap_scalar(value)
+    if scalar is not value and isinstance(scalar, (bool, int)):
+        # np.int64(3), np.bool_(True), an integer tensor: not Python ints or bools to the
+        # Neptune client, but float-like, so it stores a Float (3.0, 1.0).
+        scalar = float(scalar)
+    value = scalar
     if isinstance(value, bool):
         return FieldType.BOOL, value
     if isinstance(value, int):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.integrations.conftest import Both, differences
+from tests.integrations.conftest import Both, differences, steps
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -21,6 +21,7 @@ def test_stringify_unsupported_values(run_both: Callable[[str], Both]) -> None:
     assert differences(both) == []
     fields = both.ours["fields"]
     assert fields["appended/float"] == ["FloatSeries", [[0.0, 0.5], [1.0, 0.5]]]  # bug A
+    assert steps(fields["appended/steps"]) == [3.0]
     assert fields["assigned/file"] == ["File", "txt"]  # bug B: kept as a File
     assert fields["assigned/float_series"][0] == "FloatSeries"
     assert fields["assigned/file_set"][0] == "FileSet"
@@ -31,7 +32,8 @@ def test_optuna_study_of_20_trials(run_both: Callable[[str], Both]) -> None:
     both = run_both("optuna_study")
     assert differences(both, OPTUNA_VOLATILE) == []
     fields = both.ours["fields"]
-    assert fields["trials/values"][0] == "FloatSeries" and len(fields["trials/values"][1]) == 20
+    assert fields["trials/values"][0] == "FloatSeries"
+    assert steps(fields["trials/values"]) == [float(trial) for trial in range(20)]
     assert fields["trials/params/x"][0] == "FloatSeries"
     assert fields["trials/params/optimizer"][0] == "StringSeries"
     assert fields["study/study"] == ["File", "pkl"]
@@ -63,6 +65,7 @@ def test_transformers_neptune_callback(run_both: Callable[[str], Both]) -> None:
         "FloatSeries",
         [[float(step), 1.0 / step] for step in range(1, 6)],
     ]
+    assert steps(fields["finetuning/eval/loss"]) == [5.0]  # the Trainer's global step
     assert fields["finetuning/trainer_parameters/learning_rate"] == ["Float", 1e-3]
     assert both.ours["state_after_train_end"] == both.real["state_after_train_end"] == "stopped"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import timezone
 from typing import Any
 
 import neptune
@@ -39,7 +39,8 @@ def _value(attribute: Any) -> Any:
     kind = type(attribute).__name__
     if kind in ("Float", "Integer", "Boolean", "String", "Datetime"):
         value = attribute.fetch()
-        return value.isoformat() if isinstance(value, datetime) else value
+        # The same instant, however each client hands it back (naive local, or aware).
+        return value.astimezone(timezone.utc).isoformat() if kind == "Datetime" else value
     if kind in ("FloatSeries", "StringSeries"):
         frame = attribute.fetch_values(include_timestamp=False)
         return [
