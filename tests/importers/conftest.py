@@ -3,19 +3,16 @@ folders it writes running tests/importers/scripts/scenario.py: made once per ses
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers.peers import clean_env, peer_pythons
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 SCENARIO = SCRIPTS / "scenario.py"
@@ -23,29 +20,10 @@ CRASH_POINTS = 20_000
 ASYNC_CRASH_POINTS = 2_000  # each way: Neptune's mock server is slow to acknowledge
 
 
-def _venvs_module() -> Any:
-    spec = importlib.util.spec_from_file_location("_venvs", REPO_ROOT / "bench" / "_venvs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def neptune_python() -> Path:
     """The interpreter of bench/.venvs/neptune (created on first use from the registry)."""
-    venvs = _venvs_module()
-    failed = venvs.setup_venvs(["neptune"], lambda message: print(message, file=sys.stderr))
-    if failed:
-        pytest.fail(f"the Neptune client's venv could not be made: {failed['neptune']}")
-    return Path(venvs.peer_python("neptune"))
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """This environment without any NEPTUNE_* or NEPNB_* setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEPTUNE_", "NEPNB_"))}
-    env.update(extra)
-    return env
+    return peer_pythons("neptune")["neptune"]
 
 
 def run_scenario(
