@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nepnb.alias import AliasStatus
 
 DESCRIPTION = """\
 Turn the `neptune` alias on or off in this Python environment (the one nepnb runs in).
@@ -86,13 +90,11 @@ def alias_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_outcome(state: object) -> None:
+def _print_outcome(state: AliasStatus) -> None:
     """What ``import neptune`` gives in a new process of this environment."""
     from nepnb import __version__
-    from nepnb.alias import AliasStatus
     from nepnb.version import __version__ as neptune_version
 
-    assert isinstance(state, AliasStatus)
     if state.active:
         gives = f"nepnb {__version__} (as neptune {neptune_version})"
     elif state.real_client is not None:
