@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 
+import neptune.integrations.prophet as npt_utils
 import numpy as np
 import pandas as pd
 from _common import dump, open_run
 from prophet import Prophet
-
-import neptune.integrations.prophet as npt_utils
 
 logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
 days = np.arange(120)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 from _common import dump, open_run
-
 from neptune.integrations.tensorflow_keras import NeptuneCallback
 
 tf.keras.utils.set_random_seed(0)
