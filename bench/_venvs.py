@@ -43,15 +43,40 @@ INTEGRATION_PINS = [
     "plotly==7.1.0",
 ]
 
+#: The heavy integrations (tests/integrations, run with -m integrations_heavy): TensorFlow/Keras
+#: and Prophet, in venvs of their own.
+HEAVY_INTEGRATION_PINS = [
+    "neptune-tensorflow-keras==2.2.2",
+    "tensorflow==2.21.0",
+    "prophet==PROPHET",
+    "statsmodels==STATSMODELS",
+    "scipy==SCIPY",
+    "numpy==NUMPY",
+    "pandas==2.2.3",
+    "matplotlib==3.11.2",
+    "plotly==7.1.0",
+]
+#: Installed last with --no-deps: neptune-prophet pins pandas<2, which nepnb cannot share (as
+#: MIGRATING.md tells users to do).
+HEAVY_NO_DEPS = ["neptune-prophet==1.0.2"]
+
 PEER_PINS = {
     "neptune": ["neptune==1.14.0.post2"],
     "mlflow": ["mlflow==3.17.2"],
     "wandb": ["wandb==0.31.0"],
     "neptune-integrations": ["neptune==1.14.0.post2", *INTEGRATION_PINS],
+    "neptune-integrations-heavy": ["neptune==1.14.0.post2", *HEAVY_INTEGRATION_PINS],
 }
 #: Venvs that run nepnb from this checkout (a .pth names it) on its declared dependencies
 #: plus their pins: nepnb is not pip-installed there, so no extension build is needed.
-SOURCE_PINS = {"nepnb-integrations": INTEGRATION_PINS}
+SOURCE_PINS = {
+    "nepnb-integrations": INTEGRATION_PINS,
+    "nepnb-integrations-heavy": HEAVY_INTEGRATION_PINS,
+}
+NO_DEPS_PINS = {
+    "neptune-integrations-heavy": HEAVY_NO_DEPS,
+    "nepnb-integrations-heavy": HEAVY_NO_DEPS,
+}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,6 +94,11 @@ def _pins(peer: str) -> list[str]:
     return PEER_PINS[peer]
 
 
+def _marker_text(peer: str) -> str:
+    no_deps = NO_DEPS_PINS.get(peer, [])
+    return "\n".join([*_pins(peer), *(["--no-deps", *no_deps] if no_deps else [])]) + "\n"
+
+
 def peer_python(peer: str) -> Path:
     """The interpreter of ``peer``'s venv (it may not exist yet: see ``setup_venvs``)."""
     return VENVS / peer / "bin" / "python"
@@ -76,7 +106,7 @@ def peer_python(peer: str) -> Path:
 
 def _ready(peer: str) -> bool:
     marker = VENVS / peer / PINS_MARKER
-    wanted = "\n".join(_pins(peer)) + "\n"
+    wanted = _marker_text(peer)
     return peer_python(peer).exists() and marker.exists() and marker.read_text() == wanted
 
 
@@ -89,6 +119,10 @@ def _add_source(peer: str) -> None:
         check=True,
     )
     (Path(found.stdout.strip()) / "nepnb-checkout.pth").write_text(f"{ROOT}\n")
+
+
+def _pip(peer: str) -> list[str]:
+    return [str(peer_python(peer)), "-m", "pip", "install", "--disable-pip-version-check"]
 
 
 def setup_venvs(
@@ -118,9 +152,10 @@ def setup_venvs(
         if made.returncode != 0:
             failed[peer] = f"python -m venv failed: {made.stderr.strip()[-500:]}"
             continue
-        command = [str(peer_python(peer)), "-m", "pip", "install", "--disable-pip-version-check"]
         with install_log.open("wb") as out:
-            proc = subprocess.Popen([*command, *_pins(peer)], stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [*_pip(peer), *_pins(peer)], stdout=out, stderr=subprocess.STDOUT
+            )
         jobs[peer] = (proc, install_log)
     for peer, (proc, install_log) in jobs.items():
         if proc.wait() != 0:
@@ -128,9 +163,15 @@ def setup_venvs(
             errors = [line for line in lines if line.startswith("ERROR")] or lines[-5:]
             failed[peer] = f"pip install failed (see {install_log}): " + " | ".join(errors[-3:])
             continue
+        if peer in NO_DEPS_PINS:
+            with install_log.open("ab") as out:
+                extra = [*_pip(peer), "--no-deps", *NO_DEPS_PINS[peer]]
+                if subprocess.run(extra, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
+                    failed[peer] = f"pip install --no-deps failed (see {install_log})"
+                    continue
         if peer in SOURCE_PINS:
             _add_source(peer)
-        (VENVS / peer / PINS_MARKER).write_text("\n".join(_pins(peer)) + "\n")
+        (VENVS / peer / PINS_MARKER).write_text(_marker_text(peer))
         log(f"setup: {peer} ready")
     for peer, why in failed.items():
         log(f"setup: {peer} FAILED: {why}")

@@ -19,9 +19,23 @@ import pytest
 from tests.helpers.peers import clean_env, peer_pythons
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
-REAL, NEPNB = "neptune-integrations", "nepnb-integrations"
+#: The venvs each script runs in: the real client's, and nepnb's (same pins). The heavy pair
+#: (TensorFlow, Prophet) is only made for the tests marked integrations_heavy.
+LIGHT = ("neptune-integrations", "nepnb-integrations")
+HEAVY = ("neptune-integrations-heavy", "nepnb-integrations-heavy")
 #: What the clients write of their own: not compared.
 OWN = ("sys/", "monitoring/", "source_code/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The heavy integrations (GBs of TensorFlow …) run only when asked for by name
+    (``-m integrations_heavy``): otherwise they are deselected, not skipped."""
+    if "integrations_heavy" in (config.getoption("markexpr") or ""):
+        return
+    heavy = [item for item in items if item.get_closest_marker("integrations_heavy")]
+    if heavy:
+        config.hook.pytest_deselected(items=heavy)
+        items[:] = [item for item in items if item not in heavy]
 
 
 @dataclass
@@ -32,18 +46,19 @@ class Both:
     ours: dict[str, Any]
 
 
-@pytest.fixture(scope="session")
-def integration_pythons() -> dict[str, Path]:
-    pythons = peer_pythons(REAL, NEPNB)
+def _pythons(pair: tuple[str, str]) -> tuple[Path, Path]:
+    """The pair's interpreters, with the alias enabled in nepnb's as a user would."""
+    pythons = peer_pythons(*pair)
+    real, ours = pythons[pair[0]], pythons[pair[1]]
     enabled = subprocess.run(
-        [str(pythons[NEPNB]), "-m", "nepnb", "alias", "enable"],
+        [str(ours), "-m", "nepnb", "alias", "enable"],
         capture_output=True,
         text=True,
         env=clean_env(),
         check=True,
     )
     assert "import neptune: nepnb" in enabled.stdout, enabled.stdout
-    return pythons
+    return real, ours
 
 
 def _run(python: Path, script: str, workdir: Path, mode: str) -> dict[str, Any]:
@@ -56,7 +71,7 @@ def _run(python: Path, script: str, workdir: Path, mode: str) -> dict[str, Any]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
     if proc.returncode != 0:
         raise AssertionError(f"{script} failed under {python}:\n{proc.stderr[-4000:]}")
@@ -65,24 +80,35 @@ def _run(python: Path, script: str, workdir: Path, mode: str) -> dict[str, Any]:
     return result
 
 
-@pytest.fixture(scope="session")
-def run_both(
-    integration_pythons: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+def _runner(
+    pair: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[[str], Both]:
-    """``run_both(script)``: the script's results under both clients (run once a session)."""
+    real_python, nepnb_python = _pythons(pair)
     done: dict[str, Both] = {}
 
     def run(script: str) -> Both:
         if script not in done:
             workdir = tmp_path_factory.mktemp(script)
-            real = _run(integration_pythons[REAL], script, workdir / "real", "debug")
-            ours = _run(integration_pythons[NEPNB], script, workdir / "nepnb", "async")
+            real = _run(real_python, script, workdir / "real", "debug")
+            ours = _run(nepnb_python, script, workdir / "nepnb", "async")
             assert "/nepnb/" not in real["client"]["file"], "the real client ran"
             assert ours["client"]["file"].endswith("nepnb/__init__.py"), "nepnb ran, as neptune"
             done[script] = Both(real, ours)
         return done[script]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def run_both(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Both]:
+    """``run_both(script)``: the script's results under both clients (run once a session)."""
+    return _runner(LIGHT, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def run_both_heavy(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Both]:
+    """The same, in the venvs of the heavy integrations."""
+    return _runner(HEAVY, tmp_path_factory)
 
 
 def user_fields(fields: dict[str, Any]) -> dict[str, Any]:
