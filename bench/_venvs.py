@@ -48,11 +48,12 @@ INTEGRATION_PINS = [
 HEAVY_INTEGRATION_PINS = [
     "neptune-tensorflow-keras==2.2.2",
     "tensorflow==2.21.0",
-    "prophet==PROPHET",
-    "statsmodels==STATSMODELS",
-    "scipy==SCIPY",
-    "numpy==NUMPY",
-    "pandas==2.2.3",
+    "keras==3.15.1",
+    "prophet==1.5.0",
+    "statsmodels==0.15.0",
+    "scipy==1.17.1",
+    "numpy==2.4.6",
+    "pandas==2.3.3",
     "matplotlib==3.11.2",
     "plotly==7.1.0",
 ]
