@@ -1,9 +1,11 @@
-"""Virtual environments of their own for the peer clients (Neptune 1.x, MLflow, W&B).
+"""Virtual environments of their own for the peer clients (Neptune 1.x, MLflow, W&B) and for
+the integrations the `neptune` alias is verified with.
 
-Used by bench/logging.py and by the tests that run the real Neptune client
-(tests/importers): each peer gets ``bench/.venvs/<peer>`` (gitignored), created on first use
-with only the package registry, and reused while its pins are unchanged. Peers never go into
-the project's venv: their pins would fight ours.
+Used by bench/logging.py, by the tests that run the real Neptune client (tests/importers,
+tests/alias) and by tests/integrations: each gets ``bench/.venvs/<name>`` (gitignored), created
+on first use with only the package registry, and reused while its pins are unchanged. Peers
+never go into the project's venv: their pins would fight ours. The ``nepnb-integrations*``
+venvs run nepnb from this checkout (a .pth) on its declared dependencies.
 """
 
 from __future__ import annotations
