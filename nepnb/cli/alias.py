@@ -52,8 +52,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def alias_enable(args: argparse.Namespace) -> int:
     from nepnb.alias import enable
+    from nepnb.exceptions import PermissionDenied
 
-    state = enable(force=args.force)
+    try:
+        state = enable(force=args.force)
+    except PermissionError as error:
+        raise PermissionDenied(
+            f"cannot write {error.filename}: this environment's site-packages is not writable "
+            "by you. Run the command as the environment's owner, or call "
+            "nepnb.alias_neptune() in your code before `import neptune`."
+        ) from None
     print(f"nepnb: the neptune alias is on in {_environment()}: {state.hook}")
     _print_outcome(state)
     if state.active and importlib.util.find_spec("transformers") is not None:
