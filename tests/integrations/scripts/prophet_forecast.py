@@ -18,6 +18,7 @@ df = pd.DataFrame(
 )
 model = Prophet(daily_seasonality=False)
 model.fit(df)
+np.random.seed(0)  # the uncertainty intervals are sampled
 forecast = model.predict(df)
 run = open_run()
 run["prophet_summary"] = npt_utils.create_summary(model, df, forecast, log_interactive=False)

@@ -8,9 +8,11 @@ import tensorflow as tf
 from _common import dump, open_run
 from neptune.integrations.tensorflow_keras import NeptuneCallback
 
+run = open_run()
+# Seeded after init_run(): the Neptune client draws from Python's global random there (nepnb
+# does not), which would give Keras other initial weights under each client.
 tf.keras.utils.set_random_seed(0)
 tf.config.experimental.enable_op_determinism()
-run = open_run()
 x = np.random.RandomState(0).rand(64, 4).astype("float32")
 y = (x.sum(axis=1) > 2).astype("float32")
 model = tf.keras.Sequential(
