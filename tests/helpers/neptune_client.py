@@ -7,9 +7,12 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.helpers import REPO_ROOT
 
@@ -26,6 +29,16 @@ def venvs_module() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def peer_pythons(*peers: str) -> dict[str, Path]:
+    """The interpreters of ``peers``' venvs (bench/_venvs.py), each made on first use from the
+    registry; the test fails (it does not skip) when one cannot be made."""
+    venvs = venvs_module()
+    failed = venvs.setup_venvs(list(peers), lambda message: print(message, file=sys.stderr))
+    if failed:
+        pytest.fail(f"venvs could not be made: {failed}")
+    return {peer: Path(venvs.peer_python(peer)) for peer in peers}
 
 
 def clean_env(**extra: str) -> dict[str, str]:

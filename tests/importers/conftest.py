@@ -4,7 +4,6 @@ folders it writes running tests/importers/scripts/scenario.py: made once per ses
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,19 +13,15 @@ from tests.helpers.neptune_client import (
     CRASH_POINTS,
     NeptuneData,
     crashed_scenario,
+    peer_pythons,
     run_scenario,
-    venvs_module,
 )
 
 
 @pytest.fixture(scope="session")
 def neptune_python() -> Path:
     """The interpreter of bench/.venvs/neptune (created on first use from the registry)."""
-    venvs = venvs_module()
-    failed = venvs.setup_venvs(["neptune"], lambda message: print(message, file=sys.stderr))
-    if failed:
-        pytest.fail(f"the Neptune client's venv could not be made: {failed['neptune']}")
-    return Path(venvs.peer_python("neptune"))
+    return peer_pythons("neptune")["neptune"]
 
 
 @pytest.fixture(scope="session")
