@@ -242,14 +242,13 @@ def w4_live(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 def w3_browser(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     """The chart widget's first paint in Chromium against a real JupyterLab (the browser
-    tests' set-up: tests/servers.py, tests/ui)."""
+    tests' set-up: tests/helpers/servers.py, tests/ui)."""
     sys.path.insert(0, str(REPO_ROOT))
     from playwright.sync_api import sync_playwright
 
-    from tests.nbrun import notebook_dict, write_notebook
-    from tests.servers import running_jupyter_lab
-    from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
-    from tests.ui.lab import cell, open_notebook, run_cells
+    from tests.helpers.lab import CHROMIUM, CHROMIUM_ARGS, cell, open_notebook, run_cells
+    from tests.helpers.nbrun import notebook_dict, write_notebook
+    from tests.helpers.servers import running_jupyter_lab
 
     runs, points = args.browser_runs, args.browser_points
     figures: dict[str, Any] = {"runs": runs, "points": points}

@@ -218,7 +218,7 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nepnb-bench-")))
         if args.postgres:  # a throwaway PostgreSQL, as the tests start one
-            from tests.servers import running_postgres
+            from tests.helpers.servers import running_postgres
 
             database = stack.enter_context(running_postgres(folder / "postgres"))
         else:

@@ -46,9 +46,8 @@ from playwright.sync_api import Page, sync_playwright
 
 from nepnb.notebooks import Checkpoints
 from nepnb.store.local import LocalStore
-from tests.servers import running_jupyter_lab
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.ui.lab import open_notebook, toast
+from tests.helpers.lab import CHROMIUM, CHROMIUM_ARGS, open_notebook, toast
+from tests.helpers.servers import running_jupyter_lab
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """nepnb: a self-hosted, notebook-first experiment tracker that speaks the Neptune 1.x API.
 
-``import nepnb as neptune`` runs existing Neptune code against the embedded local store.
+``import nepnb as neptune`` runs existing Neptune code against the embedded local store; with
+the alias on (``nepnb alias enable``, or ``nepnb.alias_neptune()``), ``import neptune`` does too.
 Importing this package stays light: the Jupyter server side (tornado) and the kernel magic
 are only imported when Jupyter asks for them through the hooks below.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nepnb import exceptions, management, types, utils
+from nepnb import attributes, envs, exceptions, handler, management, types, utils
 from nepnb._version import __version__
 from nepnb.client.config import ANONYMOUS_API_TOKEN
 from nepnb.client.model import Model, ModelVersion, init_model, init_model_version
@@ -23,8 +24,12 @@ __all__ = [
     "Project",
     "Run",
     "__version__",
+    "alias_neptune",
+    "attributes",
     "chart",
+    "envs",
     "exceptions",
+    "handler",
     "init_model",
     "init_model_version",
     "init_project",
@@ -66,3 +71,12 @@ def unload_ipython_extension(ipython: Any) -> None:
     from nepnb.kernel import unload_ipython_extension as _unload
 
     _unload(ipython)
+
+
+def alias_neptune(force: bool = False) -> bool:
+    """Make ``import neptune`` give nepnb in this process (a notebook where nothing can be
+    installed); returns whether it does. ``nepnb alias enable`` does it for a whole
+    environment. See :func:`nepnb.alias.alias_neptune`."""
+    from nepnb.alias import alias_neptune as _alias
+
+    return _alias(force)

@@ -27,6 +27,7 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     │   └── ContentNotFound            a blob or checkpoint part the tracking server lacks
     ├── SyncError                      ``nepnb sync`` could not upload a queued run
     ├── NeptuneDataError               ``nepnb import-neptune``: Neptune client data it cannot read
+    ├── MissingRequirement             an integration whose package is not installed (also ImportError)
     ├── InvalidToken                   an API token that is not a nepnb token (malformed)
     ├── Unauthenticated                the server refused the token: unknown, expired, revoked
     ├── PermissionDenied               the token's account may not do this (role, read-only)
@@ -39,10 +40,15 @@ the same class again from the code (:func:`error_from_payload`), as mlflow's RES
 
     NepnbWarning                       base of every warning nepnb emits
     ├── ValueDropped                   a value was not stored (non-increasing step …)
-    └── ValueTruncated                 a string longer than the limit was cut
+    ├── ValueTruncated                 a string longer than the limit was cut
+    └── AliasStepsAside                the `neptune` alias is on, but the real client is installed
 
-The Neptune client's names are aliases (``NeptuneException``, ``MissingFieldException`` …) so
-``except neptune.exceptions.X`` keeps working after ``import nepnb as neptune``.
+The Neptune client's names are aliases (``NeptuneException``, ``MissingFieldException``,
+``InactiveRunException`` …) so ``except neptune.exceptions.X`` keeps working after
+``import nepnb as neptune`` or with the alias on (``nepnb alias enable``). Two of them,
+``NeptuneMissingApiTokenException`` and ``NeptuneMissingProjectNameException``, are never
+raised (the local store needs neither a token nor a project name): they exist so code that
+catches them runs.
 """
 
 from __future__ import annotations
@@ -54,21 +60,32 @@ from typing import Any
 from nepnb.store.field_types import with_article
 
 __all__ = [
+    "AliasStepsAside",
     "CheckpointNotFound",
     "Conflict",
     "ContentNotFound",
     "FieldTypeConflict",
+    "InactiveContainerException",
+    "InactiveModelException",
+    "InactiveModelVersionException",
     "InactiveObject",
+    "InactiveProjectException",
+    "InactiveRunException",
     "InvalidPath",
     "InvalidProjectName",
     "InvalidToken",
     "InvalidValue",
     "MissingField",
     "MissingFieldException",
+    "MissingRequirement",
     "NepnbError",
     "NepnbWarning",
     "NeptuneDataError",
     "NeptuneException",
+    "NeptuneLegacyIncompatibilityException",
+    "NeptuneMissingApiTokenException",
+    "NeptuneMissingProjectNameException",
+    "NeptuneMissingRequirementException",
     "NotAvailableInMode",
     "NotebookError",
     "NotebookIdentityConflict",
@@ -388,6 +405,37 @@ class NeptuneDataError(NepnbError):
     http_status = 400
 
 
+class MissingRequirement(NepnbError, ImportError):
+    """``neptune.integrations.X`` asked for, and the package that implements it not installed."""
+
+    code = "MISSING_REQUIREMENT"
+    http_status = 400
+
+    def __init__(self, what: str, package: str, hint: str = "") -> None:
+        self.package = package
+        argument = f"'{package}'" if any(c in package for c in "<>=") else package
+        super().__init__(
+            hint
+            or f"{what} needs the package {package}, which is not installed here; "
+            f"install it with: pip install {argument}"
+        )
+
+
+class NeptuneMissingApiTokenException(NepnbError):
+    """The Neptune client's error for a missing API token. nepnb never raises it: without a
+    token it uses the local store."""
+
+
+class NeptuneMissingProjectNameException(NepnbError):
+    """The Neptune client's error for a missing project name. nepnb never raises it: without
+    a project it uses ``local/default``."""
+
+
+class NeptuneLegacyIncompatibilityException(NepnbError):
+    """The Neptune client's error for a legacy ``Experiment`` object. nepnb has none, so it
+    never raises it."""
+
+
 class NepnbWarning(UserWarning):
     """Base class of the warnings emitted by nepnb."""
 
@@ -400,6 +448,18 @@ class ValueTruncated(NepnbWarning):
     """A string longer than the limit, cut to the limit."""
 
 
+class AliasStepsAside(NepnbWarning):
+    """``import neptune`` with the alias on, in an environment where the real Neptune client
+    is installed: the real client is imported."""
+
+
 # The Neptune client's names, for code written against it.
 NeptuneException = NepnbError
 MissingFieldException = MissingField
+NeptuneMissingRequirementException = MissingRequirement
+# A stopped run, model, model version or project: one class here, under each Neptune name.
+InactiveContainerException = InactiveObject
+InactiveRunException = InactiveObject
+InactiveModelException = InactiveObject
+InactiveModelVersionException = InactiveObject
+InactiveProjectException = InactiveObject

@@ -7,12 +7,15 @@ import warnings
 from pathlib import Path
 
 _PACKAGE = str(Path(__file__).resolve().parent)
+#: Frames skipped too: the import system's, and the `neptune` alias's startup hook.
+_MACHINERY = ("<frozen importlib", "<nepnb ")
 
 
 def warn_user(message: str, category: type[Warning]) -> None:
-    """Warn with ``category``, attributed to the first caller outside nepnb."""
+    """Warn with ``category``, attributed to the first caller outside nepnb (and outside the
+    import system, for a warning raised while a module is imported)."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and frame.f_code.co_filename.startswith((_PACKAGE, *_MACHINERY)):
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         warnings.warn(message, category, stacklevel=2)

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.servers import ServerPool
+from tests.helpers import REPO_ROOT
+from tests.helpers.servers import ServerPool
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+#: tests/helpers/markers.py marks each test by what it starts (see `./dev test --fast`).
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.helpers.markers"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-#: init_run() options of runs whose automatic logging would only get in the way of a test.
-QUIET: dict[str, Any] = {
-    "capture_stdout": False,
-    "capture_stderr": False,
-    "capture_hardware_metrics": False,
-    "git_ref": False,
-    "source_files": [],
-}
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 

@@ -13,9 +13,9 @@ import nbformat
 import pytest
 
 import nepnb
-from tests.conftest import REPO_ROOT
-from tests.nbrun import error_of, execute, stream_text
-from tests.servers import free_port, wait_until_up
+from tests.helpers import REPO_ROOT
+from tests.helpers.nbrun import error_of, execute, stream_text
+from tests.helpers.servers import free_port, wait_until_up
 
 BIN = Path(sys.executable).parent
 NOT_SOURCES = shutil.ignore_patterns(
@@ -36,6 +36,7 @@ def _copy_sources(dest: Path) -> Path:
     return dest
 
 
+@pytest.mark.slow
 def test_wheel_ships_the_prebuilt_labextension_and_server_config(tmp_path: Path) -> None:
     source = _copy_sources(tmp_path / "src")
     assert not (source / "nepnb" / "labextension").exists()
@@ -62,6 +63,7 @@ def test_wheel_ships_the_prebuilt_labextension_and_server_config(tmp_path: Path)
     assert not any(n.startswith(("labextension/", "tests/", "node_modules/")) for n in names)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("command", "line"),
     [
@@ -87,6 +89,7 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
+@pytest.mark.kernel
 def test_example_notebook_runs(tmp_path: Path, nepnb_home: Path) -> None:
     import shutil
 
@@ -115,6 +118,7 @@ def test_example_notebook_runs(tmp_path: Path, nepnb_home: Path) -> None:
     ]
 
 
+@pytest.mark.server
 def test_readme_start_command_serves_lab_with_nepnb(tmp_path: Path) -> None:
     port, token = free_port(), "start-command-test"
     home = tmp_path / "home"

@@ -28,13 +28,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nepnb {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from nepnb.cli import checkpoint, import_neptune, queue, server, trash
+    from nepnb.cli import alias, checkpoint, import_neptune, queue, server, trash
 
     queue.add_commands(commands)
     checkpoint.add_commands(commands)
     import_neptune.add_commands(commands)
     server.add_commands(commands)
     trash.add_commands(commands)
+    alias.add_commands(commands)
     return parser
 
 

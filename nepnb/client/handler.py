@@ -23,6 +23,7 @@ from nepnb.exceptions import (
 )
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Operation, OpKind
+from nepnb.types.stringify import StringifyValue
 from nepnb.warn import warn_user
 
 if TYPE_CHECKING:
@@ -111,6 +112,8 @@ class Handler:
         from nepnb.types.sets import StringSet
         from nepnb.types.value import Series
 
+        if isinstance(value, StringifyValue):
+            value = V.stringified_value(value)
         if V.is_namespace_value(value):
             for key, item in V.namespace_items(value):
                 self[key].assign(item)
@@ -289,6 +292,8 @@ class Handler:
         obj._check_writable(self._path)
         step_list = None if steps is None else list(steps)
         time_list = None if timestamps is None else list(timestamps)
+        if isinstance(values, StringifyValue) and isinstance(values.value, (list, tuple, set)):
+            values = [StringifyValue(item) for item in values.value]  # each typed as appended
         if V.is_namespace_value(values):
             batch = self._prepare_namespace(
                 values, lambda items: _collection(self._path, items), step_list, time_list, kwargs
@@ -373,6 +378,8 @@ class Handler:
         """The series type a value goes to, and its stored form."""
         obj = self._obj
         existing = obj._types.get(self._path)
+        if isinstance(value, StringifyValue):
+            value = V.stringified_point(value, existing)
         value = V.unwrap_scalar(value)
         stored: Any
         if isinstance(value, (int, float)):  # a bool is logged as 1.0 / 0.0, as in Neptune
@@ -388,10 +395,6 @@ class Handler:
                 if kwargs.get(key) is not None:
                     stored[key] = str(kwargs[key])
             return FieldType.FILE_SERIES, stored
-        from nepnb.types.stringify import StringifyValue
-
-        if isinstance(value, StringifyValue):
-            return FieldType.STRING_SERIES, V.truncate(self._path, str(value.value))
         raise _Skip(
             f"'{self._path}': cannot append a {type(value).__name__}. Series take numbers "
             "(FloatSeries), strings (StringSeries) or images/File (FileSeries); a dict appends "

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nepnb.client import heartbeat
+from nepnb.client.attributes import Attribute, attribute_of
 from nepnb.client.handler import Handler, PreparedPoints, warn_dropped
 from nepnb.client.paths import parents, validate_path
 from nepnb.client.queue import OperationQueue
@@ -203,10 +204,18 @@ class NeptuneObject:
         self._enqueue(Operation(OpKind.DELETE, path))
         self._writer.after_call(wait)
 
-    def get_attribute(self, path: str) -> Handler | None:
-        """The handler of the field or namespace at ``path``, or None when there is none
-        (Neptune's ``get_attribute``: not None exactly when ``exists(path)``)."""
-        return self[path] if self.exists(path) else None
+    def get_attribute(self, path: str) -> Attribute | None:
+        """The field at ``path`` as an attribute of its class (``FloatSeries``, ``String`` …,
+        ``Namespace`` for a namespace), or None when there is none (Neptune's
+        ``get_attribute``: not None exactly when ``exists(path)``)."""
+        if not self.exists(path):
+            return None
+        path = validate_path(path)
+        ftype = self._types.get(path)
+        if ftype is None and path not in self._namespaces and self._store and self._info:
+            info = self._store.get_fields(self._info.uid, [path]).get(path)
+            ftype = info.type if info is not None else None
+        return attribute_of(self, path, ftype)
 
     def define(self, path: str, value: Any, wait: bool = False) -> Handler:
         """Create the field at ``path`` with ``value``; InvalidValue if something is there."""
@@ -238,8 +247,8 @@ class NeptuneObject:
         return self._tree(atoms, self._present)
 
     def get_structure(self) -> dict[str, Any]:
-        """The fields as a nested dict of handlers."""
-        return self._tree(self._structure(), lambda info: self[info.path])
+        """The fields as a nested dict of attributes, each of its field's class."""
+        return self._tree(self._structure(), lambda info: attribute_of(self, info.path, info.type))
 
     def _structure(self) -> dict[str, FieldInfo]:
         """Every field with its type: from the store, or (offline, debug) as written here."""
@@ -335,16 +344,27 @@ class NeptuneObject:
         if self._pid != os.getpid():
             raise InactiveObject(
                 f"{self._label()} was opened in process {self._pid}, and this is a forked "
-                f"process ({os.getpid()}); open the run again here, e.g. with "
-                f"with_id='{self._sys_id}' or the same custom_run_id"
+                f"process ({os.getpid()}); {self._reopen_hint('here')}"
             )
+
+    def _reopen_hint(self, where: str = "") -> str:
+        """How to write to this object again, in a new process or after ``stop()``."""
+        if self._mode == "debug":
+            return "a debug-mode object stores nothing and cannot be opened again; open a new one"
+        if self._sys_id is None:
+            return (
+                "upload its queued data with `nepnb sync`, then open it again with "
+                "with_id=<the id sync prints>"
+            )
+        if where:
+            return f"open it again {where} with with_id='{self._sys_id}' or the same custom_run_id"
+        return f"open it again with with_id='{self._sys_id}' to add more"
 
     def _check_writable(self, path: str) -> None:
         self._check_forked()
         if self._state == "stopped":
             raise InactiveObject(
-                f"{self._label()} was stopped; cannot write '{path}'. Open it again with "
-                f"with_id='{self._sys_id}' to add more."
+                f"{self._label()} was stopped; cannot write '{path}'. {self._reopen_hint()}"
             )
         if self._mode == "read-only":
             raise ReadOnlyMode(

@@ -13,6 +13,7 @@ import numpy as np
 
 from nepnb.exceptions import InvalidValue, UnsupportedValue, ValueTruncated
 from nepnb.store.field_types import FieldType
+from nepnb.types.stringify import StringifyValue
 from nepnb.warn import warn_user
 
 #: The longest String value; longer ones are cut with a warning.
@@ -62,16 +63,12 @@ def atom_of(path: str, value: Any) -> tuple[FieldType, Any]:
 
     UnsupportedValue for anything else, naming the path and how to store it instead.
     """
-    from nepnb.types.stringify import StringifyValue
-
-    if isinstance(value, StringifyValue):
-        # stringify_unsupported(): store what has a type as such, and the rest as its text.
-        inner = unwrap_scalar(value.value)
-        if isinstance(inner, (bool, int, float, str, datetime)):
-            value = inner
-        else:
-            return FieldType.STRING, truncate(path, str(inner))
-    value = unwrap_scalar(value)
+    scalar = unwrap_scalar(value)
+    if scalar is not value and isinstance(scalar, (bool, int)):
+        # np.int64(3), np.bool_(True), an integer tensor: not Python ints or bools to the
+        # Neptune client, but float-like, so it stores a Float (3.0, 1.0).
+        scalar = float(scalar)
+    value = scalar
     if isinstance(value, bool):
         return FieldType.BOOL, value
     if isinstance(value, int):
@@ -90,6 +87,54 @@ def atom_of(path: str, value: Any) -> tuple[FieldType, Any]:
     if isinstance(value, date):
         return FieldType.DATETIME, datetime_to_epoch(datetime(value.year, value.month, value.day))
     raise UnsupportedValue(unsupported_message(path, value))
+
+
+def stringified_value(marked: StringifyValue) -> Any:
+    """What ``run[path] = stringify_unsupported(x)`` stores, decided as the Neptune client's
+    ``cast_value`` does: ``x`` itself when a field fits it as it is (a value object such as
+    ``File``, ``FileSet`` or a series, a handler, a namespace, a figure or an image, a bool,
+    number, string or datetime), ``float(x)`` for other float-like values (NumPy scalars,
+    ``Decimal``), else ``str(x)``."""
+    from nepnb.client.handler import Handler
+    from nepnb.types.file import File
+    from nepnb.types.value import Value
+
+    inner = marked.value
+    if (
+        isinstance(inner, (Value, Handler, bool, int, float, str, datetime))
+        or is_namespace_value(inner)
+        or File.is_convertable_to_image(inner)
+        or File.is_convertable_to_html(inner)
+    ):
+        return inner
+    return _float_or_text(inner)
+
+
+def stringified_point(marked: StringifyValue, existing: FieldType | None) -> Any:
+    """What ``run[path].append(stringify_unsupported(x))`` appends, decided as the Neptune
+    client does: into an existing StringSeries, ``str(x)``; else ``x`` itself for a ``File``,
+    a figure, an image or a string (FileSeries, StringSeries), ``float(x)`` for a float-like
+    value (FloatSeries), and ``str(x)`` for anything else (StringSeries)."""
+    from nepnb.types.file import File
+
+    inner = marked.value
+    if existing is FieldType.STRING_SERIES:
+        return str(inner)
+    if (
+        isinstance(inner, (File, str))
+        or File.is_convertable_to_image(inner)
+        or File.is_convertable_to_html(inner)
+    ):
+        return inner
+    return _float_or_text(inner)
+
+
+def _float_or_text(value: Any) -> float | str:
+    """``float(value)`` for a float-like value (Neptune's ``is_float_like``), else its text."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def unsupported_message(path: str, value: Any) -> str:

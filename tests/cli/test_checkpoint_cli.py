@@ -22,25 +22,21 @@ import pytest
 
 from nepnb.notebooks import Checkpoints, read_notebook
 from nepnb.store.local import LocalStore
-from tests.cli.test_cli import run_cli
-from tests.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
+from tests.helpers.cli import run_cli
+from tests.helpers.nbrun import (
+    SIMPLE,
+    file_id,
+    nbformat3_notebook,
+    notebook_dict,
+    on_disk,
+    stream,
+    write_notebook,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def stream(text: str) -> dict[str, Any]:
-    return {"output_type": "stream", "name": "stdout", "text": text}
-
-
-SIMPLE = notebook_dict(
-    "import math\nx = 1",
-    "print(x)",
-    "y = math.sqrt(x)\nprint(y)",
-    outputs=[[], [stream("1\n")], [stream("1.0\n")]],
-)
 
 
 def with_id(notebook: dict[str, Any]) -> dict[str, Any]:
@@ -164,6 +160,7 @@ def test_list_shows_newest_first(work: Path) -> None:
 # -- diff -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_diff_two_checkpoints_against_the_file_colored_without_outputs_and_as_json(
     work: Path,
 ) -> None:
@@ -411,6 +408,7 @@ def test_usage_errors_exit_2(args: list[str], fragment: str) -> None:
 # -- odd but valid notebooks ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_old_nbformat_is_upgraded(work: Path) -> None:
     old = nbformat3_notebook()
     path = write_notebook(work / "old.ipynb", old)
@@ -519,6 +517,7 @@ def test_a_moved_notebook_keeps_its_history(work: Path) -> None:
     assert "Summary: no changes" in ok("checkpoint", "diff", str(moved), first).stdout
 
 
+@pytest.mark.slow
 def test_diff_exit_code_says_whether_versions_differ(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "ci.ipynb", notebook_dict("x = 1"))
     first = run_cli("checkpoint", "upload", str(path), "-m", "First")

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nepnb
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("nepnb", path=str(Path(sys.executable).parent))
-    assert exe, "the nepnb console script is not installed next to this Python"
-    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=60)
+from tests.helpers.cli import run_cli
 
 
 def test_version() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import nepnb
-from tests.cli.test_cli import run_cli
+from tests.helpers.cli import run_cli
 
 
 def python(code: str, env: dict[str, str], **kwargs) -> subprocess.Popen[str]:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import nepnb as neptune
-from tests.conftest import QUIET
-
-
-def nepnb(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("nepnb", path=str(Path(sys.executable).parent))
-    assert exe
-    return subprocess.run(
-        [exe, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
-    )
+from tests.helpers import QUIET
+from tests.helpers.cli import run_cli as nepnb
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -29,6 +20,7 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> No
         assert word in result.stderr, result.stderr
 
 
+@pytest.mark.slow
 def test_trash_commands(nepnb_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEPTUNE_PROJECT", "team/cls")
     for _ in range(3):

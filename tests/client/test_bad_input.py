@@ -27,8 +27,7 @@ from nepnb.exceptions import (
     ValueDropped,
 )
 from nepnb.types import File, FloatSeries, StringSet
-
-from .conftest import QUIET, series, structure_types
+from tests.helpers.client import QUIET, series, structure_types
 
 #: sys/ fields that change by themselves (on every write, on stop).
 MOVING = ("sys/modification_time", "sys/ping_time", "sys/state", "sys/running_time")

@@ -25,7 +25,7 @@ from nepnb.client import heartbeat
 from nepnb.client.config import local_store
 from nepnb.client.table import mark_abandoned
 from nepnb.store.liveness import FOLDER
-from tests.client.conftest import QUIET, series
+from tests.helpers.client import QUIET, series
 
 #: Opens a run (mode, then custom_run_id or "-"), logs, waits until it is stored, prints its
 #: id and then whatever the variant adds, and sleeps until killed.

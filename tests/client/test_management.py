@@ -16,7 +16,7 @@ from nepnb.exceptions import (
     ObjectNotFound,
     ServerRequired,
 )
-from tests.client.conftest import QUIET
+from tests.helpers.client import QUIET
 
 PROJECT = "team/cls"
 

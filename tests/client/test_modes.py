@@ -28,8 +28,7 @@ from nepnb.exceptions import (
     RejectedOperations,
     ValueDropped,
 )
-
-from .conftest import QUIET, series
+from tests.helpers.client import QUIET, series
 
 
 def files_under(folder: Path) -> list[Path]:

@@ -16,8 +16,10 @@ from nepnb.exceptions import InvalidValue
 def test_get_attribute_and_define(new_run: Callable[..., Any], mode: str) -> None:
     run = new_run(mode=mode)
     run["params/lr"] = 0.1
-    assert run.get_attribute("params/lr") is run["params/lr"]
-    assert run.get_attribute("params") is not None  # a namespace, as in Neptune
+    attribute = run.get_attribute("params/lr")
+    assert isinstance(attribute, neptune.attributes.Float)
+    assert isinstance(attribute, neptune.handler.Handler)  # with the handler's methods
+    assert isinstance(run.get_attribute("params"), neptune.attributes.Namespace)
     assert run.get_attribute("missing") is None
     handler = run.define("params/epochs", 3)
     assert handler is run["params/epochs"] and run.exists("params/epochs")

@@ -18,8 +18,7 @@ from nepnb.exceptions import (
     ObjectNotFound,
     ReadOnlyMode,
 )
-
-from .conftest import QUIET, series, structure_types, user_fields
+from tests.helpers.client import QUIET, series, structure_types, user_fields
 
 
 @pytest.fixture(params=["sync", "async"])

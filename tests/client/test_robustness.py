@@ -15,11 +15,12 @@ import pytest
 
 import nepnb as neptune
 from nepnb.exceptions import InvalidValue, MissingField, UnsupportedValue
-from tests.client.conftest import QUIET, series
+from tests.helpers.client import QUIET, series
 
 matplotlib.use("Agg")
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_training_loop_loses_nothing_already_appended(run_script: Any) -> None:
     script = textwrap.dedent(
         """
@@ -273,7 +274,7 @@ def test_nepnb_sync_marks_a_killed_run_inactive(run_script: Any, tmp_path: Path)
     assert process.stdout is not None and process.stdout.readline().strip() == "flushed"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    from tests.cli.test_cli import run_cli
+    from tests.helpers.cli import run_cli
 
     assert run_cli("sync").returncode == 0
     run = neptune.init_run(with_id="DEF-1", mode="read-only")

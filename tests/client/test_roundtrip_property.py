@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 
 import nepnb as neptune
 from nepnb.exceptions import FieldTypeConflict, MissingField, ValueDropped
-
-from .conftest import QUIET, structure_types
+from tests.helpers.client import QUIET, structure_types
 
 PATHS = ["a", "b", "c", "c/x", "c/y", "d/e/f"]
 

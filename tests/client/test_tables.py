@@ -10,8 +10,7 @@ import pytest
 
 import nepnb as neptune
 from nepnb.exceptions import NepnbError, ProjectNotFound
-
-from .conftest import QUIET
+from tests.helpers.client import QUIET
 
 PROJECT = "team/tables"
 

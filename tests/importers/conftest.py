@@ -3,86 +3,25 @@ folders it writes running tests/importers/scripts/scenario.py: made once per ses
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-
-SCRIPTS = Path(__file__).resolve().parent / "scripts"
-SCENARIO = SCRIPTS / "scenario.py"
-CRASH_POINTS = 20_000
-ASYNC_CRASH_POINTS = 2_000  # each way: Neptune's mock server is slow to acknowledge
-
-
-def _venvs_module() -> Any:
-    spec = importlib.util.spec_from_file_location("_venvs", REPO_ROOT / "bench" / "_venvs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers.neptune_client import (
+    ASYNC_CRASH_POINTS,
+    CRASH_POINTS,
+    NeptuneData,
+    crashed_scenario,
+    peer_pythons,
+    run_scenario,
+)
 
 
 @pytest.fixture(scope="session")
 def neptune_python() -> Path:
     """The interpreter of bench/.venvs/neptune (created on first use from the registry)."""
-    venvs = _venvs_module()
-    failed = venvs.setup_venvs(["neptune"], lambda message: print(message, file=sys.stderr))
-    if failed:
-        pytest.fail(f"the Neptune client's venv could not be made: {failed['neptune']}")
-    return Path(venvs.peer_python("neptune"))
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """This environment without any NEPTUNE_* or NEPNB_* setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEPTUNE_", "NEPNB_"))}
-    env.update(extra)
-    return env
-
-
-def run_scenario(
-    python: Path, client: str, mode: str, workdir: Path, *extra: str, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run the scenario with ``client`` in ``workdir`` (its .neptune lands there)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = clean_env(NEPNB_HOME=str(workdir / "nepnb-home"))
-    proc = subprocess.run(
-        [str(python), str(SCENARIO), client, mode, str(workdir), *extra],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"scenario failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return proc
-
-
-@dataclass
-class NeptuneData:
-    """A folder the Neptune client wrote, and what the scenario recorded while writing it."""
-
-    workdir: Path
-    result: dict[str, Any]
-
-    @property
-    def data_dir(self) -> Path:
-        return self.workdir / ".neptune"
-
-    def copy_to(self, target: Path) -> Path:
-        """A copy of the whole work folder (the .neptune and the files it refers to by path
-        stay where they were; the copy's .neptune is returned)."""
-        shutil.copytree(self.data_dir, target / ".neptune")
-        return target / ".neptune"
+    return peer_pythons("neptune")["neptune"]
 
 
 @pytest.fixture(scope="session")
@@ -99,17 +38,11 @@ def async_data(neptune_python: Path, tmp_path_factory: pytest.TempPathFactory) -
     return NeptuneData(workdir, json.loads((workdir / "result.json").read_text()))
 
 
-def _crash(python: Path, mode: str, workdir: Path, points: int) -> NeptuneData:
-    proc = run_scenario(python, "neptune", mode, workdir, "--crash-after", str(points), check=False)
-    assert proc.returncode == -9, f"expected a SIGKILL, got {proc.returncode}: {proc.stderr}"
-    return NeptuneData(workdir, {})
-
-
 @pytest.fixture(scope="session")
 def crashed_data(neptune_python: Path, tmp_path_factory: pytest.TempPathFactory) -> NeptuneData:
     """Offline: killed after CRASH_POINTS appends."""
     workdir = tmp_path_factory.mktemp("neptune-crashed")
-    return _crash(neptune_python, "offline", workdir, CRASH_POINTS)
+    return crashed_scenario(neptune_python, "offline", workdir, CRASH_POINTS)
 
 
 @pytest.fixture(scope="session")
@@ -118,4 +51,4 @@ def crashed_async_data(
 ) -> NeptuneData:
     """Async: ASYNC_CRASH_POINTS appends acknowledged, as many more not, then killed."""
     workdir = tmp_path_factory.mktemp("neptune-crashed-async")
-    return _crash(neptune_python, "async-unreachable", workdir, ASYNC_CRASH_POINTS)
+    return crashed_scenario(neptune_python, "async-unreachable", workdir, ASYNC_CRASH_POINTS)

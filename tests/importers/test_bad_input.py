@@ -14,7 +14,7 @@ from nepnb.exceptions import NeptuneDataError
 from nepnb.importers.neptune import ImportSummary, import_neptune
 from nepnb.importers.neptune_folder import LogReader
 from nepnb.store.base import ObjectKind
-from tests.importers.conftest import NeptuneData
+from tests.helpers.neptune_client import NeptuneData
 
 #: The first test to ask for the Neptune client may create its venv (pip, about a minute).
 pytestmark = pytest.mark.timeout(900)

@@ -15,9 +15,9 @@ import pytest
 import nepnb
 from nepnb.client.handler import Handler
 from nepnb.store.local import LocalStore
-from tests.conftest import REPO_ROOT
-from tests.importers.checks import check_scenario, user_fields
-from tests.importers.conftest import SCRIPTS, NeptuneData, clean_env, run_scenario
+from tests.helpers import REPO_ROOT
+from tests.helpers.importer_checks import check_scenario, user_fields
+from tests.helpers.neptune_client import SCRIPTS, NeptuneData, clean_env, run_scenario
 
 #: The first test to ask for the Neptune client may create its venv (pip, about a minute).
 pytestmark = pytest.mark.timeout(900)

@@ -16,8 +16,8 @@ from nepnb.cli.main import main
 from nepnb.client.config import local_store
 from nepnb.importers.neptune import ImportSummary, import_neptune
 from nepnb.store.base import ObjectKind
-from tests.importers.checks import check_scenario
-from tests.importers.conftest import ASYNC_CRASH_POINTS, CRASH_POINTS, NeptuneData
+from tests.helpers.importer_checks import check_scenario
+from tests.helpers.neptune_client import ASYNC_CRASH_POINTS, CRASH_POINTS, NeptuneData
 
 #: The first test to ask for the Neptune client may create its venv (pip, about a minute).
 pytestmark = pytest.mark.timeout(900)

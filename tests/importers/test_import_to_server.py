@@ -13,9 +13,9 @@ from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore, encode_token
 from nepnb.store.local import LocalStore
-from tests.importers.checks import check_scenario
-from tests.importers.conftest import NeptuneData
-from tests.servers import ServerPool
+from tests.helpers.importer_checks import check_scenario
+from tests.helpers.neptune_client import NeptuneData
+from tests.helpers.servers import ServerPool
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -14,7 +14,7 @@ import nepnb
 from nepnb.client.config import local_store
 from nepnb.importers.neptune import import_neptune
 from nepnb.importers.neptune_ops import NEPTUNE_OPERATIONS
-from tests.importers.conftest import SCRIPTS, clean_env
+from tests.helpers.neptune_client import SCRIPTS, clean_env
 
 #: The first test to ask for the Neptune client may create its venv (pip, about a minute).
 pytestmark = pytest.mark.timeout(900)

@@ -18,62 +18,25 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 import nepnb
-from tests.jupyter.api import API, call
-from tests.nbrun import file_id, nbformat3_notebook, notebook_dict, on_disk, write_notebook
-
-# -- helpers --------------------------------------------------------------------------------
-
-
-def stream(text: str) -> dict[str, Any]:
-    return {"output_type": "stream", "name": "stdout", "text": text}
-
-
-SIMPLE = notebook_dict(
-    "import math\nx = 1",
-    "print(x)",
-    "y = math.sqrt(x)\nprint(y)",
-    outputs=[[], [stream("1\n")], [stream("1.0\n")]],
+from tests.helpers.jupyter_api import (
+    API,
+    call,
+    content_of,
+    error_message,
+    listing,
+    reply,
+    upload,
+    with_source,
 )
-
-
-def with_source(notebook: dict[str, Any], index: int, source: str) -> dict[str, Any]:
-    changed = json.loads(json.dumps(notebook))
-    changed["cells"][index]["source"] = source
-    return changed
-
-
-def reply(response: HTTPResponse) -> dict[str, Any]:
-    assert response.headers["Content-Type"].startswith("application/json"), response.headers
-    return json.loads(response.body)
-
-
-def error_message(response: HTTPResponse, status: int) -> str:
-    """The JSON ``message`` of an error reply, after checking its status."""
-    assert response.code == status, (response.code, response.body)
-    message = reply(response)["message"]
-    assert isinstance(message, str) and message
-    return message
-
-
-async def upload(jp_fetch: Any, path: str, message: str = "A checkpoint", **extra: Any) -> dict:
-    response = await call(
-        jp_fetch, "checkpoints", method="POST", body={"path": path, "message": message, **extra}
-    )
-    assert response.code == 201, (response.code, response.body)
-    return reply(response)
-
-
-async def listing(jp_fetch: Any, path: str, **params: str) -> dict[str, Any]:
-    response = await call(jp_fetch, "checkpoints", params={"path": path, **params})
-    assert response.code == 200, response.body
-    return reply(response)
-
-
-async def content_of(jp_fetch: Any, checkpoint_id: str, **params: str) -> dict[str, Any]:
-    response = await call(jp_fetch, "checkpoints", checkpoint_id, params={"content": "1", **params})
-    assert response.code == 200, response.body
-    return reply(response)["notebook"]
-
+from tests.helpers.nbrun import (
+    SIMPLE,
+    file_id,
+    nbformat3_notebook,
+    notebook_dict,
+    on_disk,
+    stream,
+    write_notebook,
+)
 
 # -- create, list, get ----------------------------------------------------------------------
 

@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli.test_cli import run_cli
-from tests.jupyter.test_checkpoints_api import SIMPLE, call, error_message, reply, upload
-from tests.nbrun import file_id, notebook_dict, write_notebook
+import pytest
+
+from tests.helpers.cli import run_cli
+from tests.helpers.jupyter_api import call, error_message, reply, upload
+from tests.helpers.nbrun import SIMPLE, file_id, notebook_dict, write_notebook
 
 
 def cli_upload(path: Path, message: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -87,6 +89,7 @@ async def test_bad_flags_and_messages_are_400(jp_fetch, jp_root_dir: Path) -> No
     assert file_id(jp_root_dir / "n.ipynb") is None  # nothing written on a refused upload
 
 
+@pytest.mark.slow
 def test_first_uploads_from_several_processes_make_one_history(
     tmp_path: Path, nepnb_home: Path
 ) -> None:
@@ -110,6 +113,7 @@ def test_first_uploads_from_several_processes_make_one_history(
     assert {c["notebook_id"] for c in history} == {file_id(path)}
 
 
+@pytest.mark.slow
 def test_a_broken_output_survives_a_cli_restore(tmp_path: Path, nepnb_home: Path) -> None:
     notebook = notebook_dict("x", outputs=[["not an output dict"]])
     path = write_notebook(tmp_path / "broken.ipynb", notebook)

@@ -24,8 +24,8 @@ from tornado.httpclient import HTTPResponse
 
 import nepnb
 from nepnb.jupyter.runs import SETTINGS_FILE
-from tests.conftest import QUIET, REPO_ROOT
-from tests.jupyter.api import call
+from tests.helpers import QUIET, REPO_ROOT
+from tests.helpers.jupyter_api import call
 
 PROJECT = "team/cls"
 

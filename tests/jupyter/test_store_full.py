@@ -14,9 +14,8 @@ import pytest
 
 from nepnb.notebooks import Checkpoints
 from nepnb.store.local import LocalStore
-from tests.jupyter.api import call
-from tests.jupyter.test_checkpoints_api import error_message, listing, upload
-from tests.nbrun import notebook_dict, write_notebook
+from tests.helpers.jupyter_api import call, error_message, listing, upload
+from tests.helpers.nbrun import notebook_dict, write_notebook
 
 
 @pytest.fixture

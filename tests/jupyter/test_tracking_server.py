@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore, encode_token
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
-from tests.servers import Deployment, ServerPool
+from tests.helpers.servers import Deployment, ServerPool
 
 API = ("nepnb", "api")
 PROJECT = "team/remote"
@@ -100,7 +101,7 @@ async def test_a_refused_token_says_so_and_how_to_fix_it(
 
 
 async def test_an_unreachable_server_is_named(jp_fetch: Any, nepnb_home: Path) -> None:
-    from tests.servers import free_port
+    from tests.helpers.servers import free_port
 
     nowhere = f"http://127.0.0.1:{free_port()}"
     await fetch(jp_fetch, "settings", method="PUT", body={"token": encode_token(nowhere, "k")})
@@ -118,7 +119,7 @@ async def test_a_read_only_token_is_told_it_may_not_upload(
 ) -> None:
     from nepnb.server.auth import Identity
     from nepnb.server.database import make_engine
-    from tests.nbrun import notebook_dict, write_notebook
+    from tests.helpers.nbrun import notebook_dict, write_notebook
 
     deployment = empty_server_with_project(server_pool)
     engine = make_engine(deployment.database)
@@ -161,12 +162,13 @@ async def test_the_token_of_the_servers_environment_is_used_until_one_is_set(
     assert (await fetch(jp_fetch, "health"))["store"] == "local"
 
 
+@pytest.mark.postgres
 async def test_a_server_whose_database_is_away_is_told_apart(
     jp_fetch: Any, nepnb_home: Path, tmp_path: Path
 ) -> None:
     """The tracking server answers but its PostgreSQL is stopped: the panels say the
     database is away (the admin's matter), not that the server cannot be reached."""
-    from tests.servers import (
+    from tests.helpers.servers import (
         TrackingServer,
         free_port,
         postgres_stopped,

@@ -19,7 +19,7 @@ import nepnb
 from nepnb.client.config import local_store
 from nepnb.notebooks import Checkpoints, read_notebook, with_notebook_id
 from nepnb.store.base import CheckpointInfo
-from tests.nbrun import execute, stream_text
+from tests.helpers.nbrun import execute, stream_text
 
 pytestmark = pytest.mark.kernel
 

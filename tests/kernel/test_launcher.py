@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nepnb.kernel.launcher import JUPYTER_EXECUTE, NBCONVERT, PAPERMILL, Launcher, launcher
-from tests.nbrun import notebook_dict, write_notebook
+from tests.helpers.nbrun import notebook_dict, write_notebook
 
 PYTHON = "/venv/bin/python3.11"
 

@@ -20,7 +20,7 @@ from jupyter_client.blocking import BlockingKernelClient
 from nepnb.exceptions import NepnbWarning
 from nepnb.kernel.headless import MAX_SEARCHED_BYTES, MAX_SEARCHED_FILES
 from nepnb.kernel.locate import NotebookLocation, find_notebook
-from tests.nbrun import (
+from tests.helpers.nbrun import (
     error_of,
     execute,
     make_notebook,
@@ -29,7 +29,7 @@ from tests.nbrun import (
     stream_text,
     write_notebook,
 )
-from tests.servers import JupyterLab, running_jupyter_lab
+from tests.helpers.servers import JupyterLab, running_jupyter_lab
 
 # Prints what find_notebook answers, as JSON (run in a subprocess or a kernel).
 REPORT = """\
@@ -400,6 +400,7 @@ def test_find_notebook_imports_no_jupyter_modules(tmp_path: Path) -> None:
 # -- A real kernel started by nbclient -----------------------------------------------------
 
 
+@pytest.mark.kernel
 def test_nbclient_kernel_finds_its_notebook_by_the_cells_it_ran(tmp_path: Path) -> None:
     locate = REPORT + "print(json.dumps(_report(find_notebook())))"
     notebook = make_notebook('marker = "locate-me"', locate)
@@ -484,6 +485,8 @@ def locate_in_server_kernel(
     return session_name, found
 
 
+@pytest.mark.server
+@pytest.mark.kernel
 def test_server_kernel_found_by_absolute_session_name(lab: JupyterLab, tmp_path: Path) -> None:
     notebook = notebook_file(lab.root_dir / "abs" / "analysis.ipynb", "x = 1")
     # JupyterLab and Notebook 7 name the session after the file: the server then sets
@@ -498,6 +501,8 @@ def test_server_kernel_found_by_absolute_session_name(lab: JupyterLab, tmp_path:
     assert found == location(notebook, "jpy_session_name", "abs/analysis.ipynb")
 
 
+@pytest.mark.server
+@pytest.mark.kernel
 def test_server_kernel_found_by_relative_session_name(lab: JupyterLab, tmp_path: Path) -> None:
     notebook = notebook_file(lab.root_dir / "rel" / "analysis.ipynb", "x = 1")
     # Without a name, JPY_SESSION_NAME is the session path, relative to the server root.
@@ -512,6 +517,8 @@ def test_server_kernel_found_by_relative_session_name(lab: JupyterLab, tmp_path:
     assert found == location(notebook, "jpy_session_name", "rel/analysis.ipynb")
 
 
+@pytest.mark.server
+@pytest.mark.kernel
 def test_server_kernel_found_by_sessions_api(lab: JupyterLab, tmp_path: Path) -> None:
     notebook = notebook_file(lab.root_dir / "api" / "analysis.ipynb", "x = 1")
     session = start_session(lab, {"path": "api/analysis.ipynb", "name": "analysis.ipynb"})
@@ -525,6 +532,8 @@ def test_server_kernel_found_by_sessions_api(lab: JupyterLab, tmp_path: Path) ->
     assert found == location(notebook, "server_sessions", "api/analysis.ipynb")
 
 
+@pytest.mark.server
+@pytest.mark.kernel
 def test_renamed_notebook_found_by_sessions_api(lab: JupyterLab) -> None:
     notebook_file(lab.root_dir / "ren" / "before.ipynb", "x = 1")
     session = start_session(lab, {"path": "ren/before.ipynb", "name": "before.ipynb"})

@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import nepnb
-from tests.nbrun import error_of, execute, make_notebook, stream_text
+from tests.helpers.nbrun import error_of, execute, make_notebook, stream_text
 
 
+@pytest.mark.kernel
 def test_load_ext_registers_neptune_magic(tmp_path: Path, nepnb_home: Path) -> None:
     notebook = execute(
         make_notebook(

@@ -8,8 +8,8 @@ from typing import Any
 
 import nepnb
 from nepnb.kernel.headless import Execution, log_parameters
-from tests.conftest import QUIET
-from tests.nbrun import notebook_dict
+from tests.helpers import QUIET
+from tests.helpers.nbrun import notebook_dict
 
 PARAMETERS = {"lr": 0.01, "epochs": 3, "amsgrad": True, "optimizer": "adam", "layers": [64, 32]}
 

@@ -10,7 +10,7 @@ import pytest
 
 from nepnb.exceptions import NotebookError
 from nepnb.notebooks.format import free_path, notebook_json, parse_notebook, read_notebook
-from tests.nbrun import nbformat3_notebook
+from tests.helpers.nbrun import nbformat3_notebook
 
 
 def test_a_notebook_is_read_with_its_multiline_strings_joined(tmp_path: Path) -> None:

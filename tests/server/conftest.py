@@ -1,25 +1,31 @@
-"""Fixtures of the tracking server tests: real server processes, accounts and tokens."""
+"""Fixtures of the tracking server tests: real server processes, accounts and tokens, and a
+real S3 server (moto's)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import httpx
 import pytest
+from boto3 import client as boto3_client
 
-from nepnb.server.auth import Identity, decode_token
+from nepnb.server.auth import Identity
 from nepnb.server.database import make_engine, migrate
-from nepnb.store.http import HTTPStore
-from tests.servers import (
+from tests.helpers.s3 import AWS_ENV, BUCKET
+from tests.helpers.servers import (
     Deployment,
     ServerPool,
     TrackingServer,
     free_port,
     fresh_postgres_database,
 )
+from tests.helpers.tracking import OwnServer, Team
 
 #: NEPTUNE_* variables that must not leak into a test from the developer's shell.
 NEPTUNE_VARIABLES = (
@@ -38,31 +44,6 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("NEPNB_HTTP_RETRY_SECONDS", "2")
 
 
-@dataclass
-class Team:
-    """Accounts on a deployment, made with unique names for one test."""
-
-    deployment: Deployment
-    identity: Identity
-    suffix: str
-
-    def name(self, base: str) -> str:
-        return f"{base}-{self.suffix}"
-
-    def account(self, base: str, **kwargs: Any) -> str:
-        name = self.name(base)
-        self.identity.create_account(name, **kwargs)
-        return name
-
-    def token(self, account: str, **kwargs: Any) -> str:
-        """A full API token (base64 JSON) of ``account`` for this deployment's server."""
-        return self.identity.issue_token(account, api_url=self.deployment.server.url, **kwargs)[1]
-
-    def store(self, token: str) -> HTTPStore:
-        url, key = decode_token(token)
-        return HTTPStore(url, key, retry_for=2)
-
-
 @pytest.fixture
 def deployment(server_pool: ServerPool, request: pytest.FixtureRequest) -> Deployment:
     """The session's tracking server over SQLite (or the database an indirect parameter
@@ -77,15 +58,6 @@ def team(deployment: Deployment) -> Iterator[Team]:
     engine = make_engine(deployment.database)
     yield Team(deployment, Identity(engine), uuid.uuid4().hex[:8])
     engine.dispose()
-
-
-@dataclass
-class OwnServer:
-    """A tracking server of one test (it may be killed), and an admin token for it."""
-
-    server: TrackingServer
-    token: str
-    database: str
 
 
 @pytest.fixture
@@ -133,3 +105,48 @@ def server(request: pytest.FixtureRequest, own_server: Callable[..., OwnServer])
         return own_server()
     pool: ServerPool = request.getfixturevalue("server_pool")
     return own_server(fresh_postgres_database(pool, f"t{abs(hash(request.node.name)) % 10**8}"))
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a moto S3 server process, with the bucket ``BUCKET`` made."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **AWS_ENV},
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"moto exited:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"moto not up:\n{log.read_text()[-3000:]}"
+            try:
+                httpx.get(url, timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        client = boto3_client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=BUCKET)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture
+def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    """A boto3 client of the moto server; the environment points nepnb at it too."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("NEPNB_S3_ENDPOINT_URL", s3_endpoint)
+    return boto3_client("s3", endpoint_url=s3_endpoint)

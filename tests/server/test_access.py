@@ -16,7 +16,7 @@ from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore
 from nepnb.store.operations import Batch, Operation, OpKind, SeriesPoints
-from tests.server.conftest import Team
+from tests.helpers.tracking import Team
 
 
 def _batch() -> Batch:

@@ -14,7 +14,9 @@ from nepnb.exceptions import PermissionDenied, Unauthenticated
 from nepnb.server.auth import decode_token
 from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
-from tests.servers import TrackingServer, free_port
+from tests.helpers.servers import TrackingServer, free_port
+
+pytestmark = pytest.mark.server
 
 
 def nepnb(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

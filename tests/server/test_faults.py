@@ -19,9 +19,8 @@ from nepnb.exceptions import DatabaseUnavailable, NepnbWarning, ProjectNotFound
 from nepnb.server.auth import decode_token
 from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
-from tests.conftest import QUIET
-from tests.server.conftest import OwnServer
-from tests.servers import (
+from tests.helpers import QUIET
+from tests.helpers.servers import (
     TrackingServer,
     free_port,
     fresh_postgres_database,
@@ -30,6 +29,7 @@ from tests.servers import (
     running_postgres,
     with_admin,
 )
+from tests.helpers.tracking import OwnServer
 
 PROJECT = "team/cls"
 
@@ -160,6 +160,7 @@ def test_a_missing_project_names_the_projects_the_token_reaches(
         neptune.init_run(**QUIET)  # no project at all
 
 
+@pytest.mark.postgres
 def test_two_servers_on_one_postgresql_database(
     server_pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,6 +206,8 @@ def test_one_server_with_two_worker_processes(server_pool, tmp_path: Path, datab
     assert not alive, [w.cmdline() for w in alive]
 
 
+@pytest.mark.postgres
+@pytest.mark.server
 def test_a_database_restart_under_a_running_client_loses_nothing(tmp_path: Path) -> None:
     """PostgreSQL restarts (every pooled connection of the server dies): the next requests
     answer 503, the client retries them on fresh connections; nothing lost or doubled."""

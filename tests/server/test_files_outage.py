@@ -20,8 +20,8 @@ from nepnb.server.auth import Identity, decode_token
 from nepnb.server.database import make_engine
 from nepnb.store.http import HTTPStore
 from nepnb.types import File
-from tests.conftest import QUIET, REPO_ROOT
-from tests.server.conftest import OwnServer
+from tests.helpers import QUIET, REPO_ROOT
+from tests.helpers.tracking import OwnServer
 
 PROJECT = "team/cls"
 
@@ -84,7 +84,7 @@ def test_files_given_while_the_server_is_killed_are_queued_and_all_arrive_once(
 CHILD = """
 import os, sys, time
 import nepnb as neptune
-from tests.conftest import QUIET
+from tests.helpers import QUIET
 
 run = neptune.init_run(flush_period=0.05, **QUIET)
 print("opened", flush=True)

@@ -6,7 +6,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.servers import ServerPool
+from tests.helpers.servers import ServerPool
 
 # Batches may also come as the binary body nepnb.store.wire writes: fuzz it with any bytes.
 schemathesis.openapi.media_type("application/x-nepnb-batch", st.binary(max_size=512))

@@ -27,8 +27,8 @@ from nepnb.store.blobs import BlobStore
 from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore
 from nepnb.store.operations import Batch, Operation, OpKind
-from tests.server.conftest import OwnServer
-from tests.server.test_s3_blobs import BUCKET, s3, s3_endpoint  # noqa: F401 (fixtures)
+from tests.helpers.s3 import BUCKET
+from tests.helpers.tracking import OwnServer
 
 PROJECT = "team/cls"
 OTHER = "team/other"
@@ -117,7 +117,7 @@ def test_gc_removes_what_no_project_holds_and_keeps_the_rest(server: OwnServer) 
 
 
 def test_gc_removes_keys_from_an_s3_bucket(
-    s3: Any,  # noqa: F811 (the fixture)
+    s3: Any,
     own_server: Any,
 ) -> None:
     prefix = f"gc-{uuid.uuid4().hex[:8]}"
@@ -248,7 +248,7 @@ def test_a_part_held_but_not_stored_is_stored_when_uploaded_again(server: OwnSer
 
 
 def test_a_failed_upload_leaves_no_hold(
-    s3: Any,  # noqa: F811 (the fixture)
+    s3: Any,
     own_server: Any,
 ) -> None:
     """The hold is recorded before the bytes are stored; when storing fails, it goes again

@@ -10,9 +10,12 @@ import pytest
 from nepnb.notebooks import Checkpoints
 from nepnb.store.http import HTTPStore, encode_token
 from nepnb.store.local import LocalStore
-from tests.kernel.test_session import run_cells
-from tests.nbrun import stream_text
-from tests.servers import ServerPool
+from tests.helpers import QUIET
+from tests.helpers.kernel import run_cells
+from tests.helpers.nbrun import stream_text
+from tests.helpers.servers import ServerPool
+
+pytestmark = pytest.mark.kernel
 
 PROJECT = "team/notebooks"
 
@@ -44,7 +47,6 @@ def test_a_run_on_the_tracking_server_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import nepnb
-    from tests.conftest import QUIET
 
     deployment = server_pool.get("sqlite")
     deployment.reset()

@@ -6,7 +6,7 @@ import pytest
 
 from nepnb import management
 from nepnb.exceptions import Conflict, InvalidValue, PermissionDenied, ProjectNotFound
-from tests.server.conftest import Team
+from tests.helpers.tracking import Team
 
 
 def test_members_and_service_accounts(team: Team) -> None:

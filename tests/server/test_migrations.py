@@ -21,7 +21,7 @@ from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.local import encode_part
 from nepnb.store.operations import Batch, Operation, OpKind
-from tests.servers import ServerPool, fresh_postgres_database
+from tests.helpers.servers import ServerPool, fresh_postgres_database
 
 HEAD = "0006"
 MODEL_REF = {"digest": "1" * 64, "size": 7, "extension": "pt"}

@@ -10,76 +10,19 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 import nepnb as neptune
 from nepnb.exceptions import StoreError
 from nepnb.store.blobs import Blobs, BlobStore, open_blobs
 from nepnb.store.s3blobs import S3Blobs
-from tests.conftest import QUIET
-from tests.server.conftest import OwnServer
-from tests.servers import free_port
-
-boto3 = pytest.importorskip("boto3")
-pytest.importorskip("moto")
-
-BUCKET = "nepnb-blobs"
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": "/nonexistent",
-    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-}
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a moto S3 server process, with the bucket ``BUCKET`` made."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **AWS_ENV},
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"moto exited:\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"moto not up:\n{log.read_text()[-3000:]}"
-            try:
-                httpx.get(url, timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        client = boto3.client(
-            "s3",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        client.create_bucket(Bucket=BUCKET)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-@pytest.fixture
-def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> object:
-    """A boto3 client of the moto server; the environment points nepnb at it too."""
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("NEPNB_S3_ENDPOINT_URL", s3_endpoint)
-    return boto3.client("s3", endpoint_url=s3_endpoint)
+from tests.helpers import QUIET
+from tests.helpers.s3 import BUCKET
+from tests.helpers.servers import free_port
+from tests.helpers.tracking import OwnServer
 
 
 @pytest.fixture(params=["folder", "s3"])
@@ -175,6 +118,7 @@ def test_the_server_keeps_uploaded_files_in_the_bucket(
     assert not (tmp_path / "blobs").exists()
 
 
+@pytest.mark.server
 def test_the_server_says_in_one_line_that_the_bucket_is_missing(s3: object, tmp_path: Path) -> None:
     done = subprocess.run(
         [

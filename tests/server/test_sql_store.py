@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from nepnb.server.database import make_engine, migrate
 from nepnb.server.sql import SQLStore
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind
-from tests.servers import ServerPool, fresh_postgres_database
+from tests.helpers.servers import ServerPool, fresh_postgres_database
 
 
 def test_an_operation_that_fails_is_undone_alone(tmp_path: Path) -> None:
@@ -36,6 +38,7 @@ def test_an_operation_that_fails_is_undone_alone(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.postgres
 def test_a_write_the_database_refuses_is_undone_alone(server_pool: ServerPool) -> None:
     """The batch's writes are buffered and sent together; when PostgreSQL refuses one of
     them (a path longer than its column), the batch is applied again operation by

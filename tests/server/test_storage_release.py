@@ -24,8 +24,8 @@ from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore
 from nepnb.store.operations import Batch, Operation, OpKind
 from nepnb.types import File
-from tests.conftest import QUIET
-from tests.server.conftest import OwnServer
+from tests.helpers import QUIET
+from tests.helpers.tracking import OwnServer
 
 PROJECT = "team/cls"
 
@@ -187,7 +187,12 @@ def test_a_file_counts_once_not_again_in_the_batch_that_names_it(server: OwnServ
     charged for its JSON only (it was charged the file's size a second time)."""
     _limited(server, 100_000)
     admin = _store(server.token)
-    _run_with_file(admin, os.urandom(60_000))  # refused before: 60,000 + 60,000 > 100,000
+    data = os.urandom(60_000)
+    sys_id = _run_with_file(admin, data)  # refused before: 60,000 + 60,000 > 100,000
+    assert _held(server) == {_digest(data): 60_000}
+    assert 60_000 < _use(server) < 61_000  # the file once, and the batch's JSON
+    stored = admin.get_fields(admin.find_object(PROJECT, sys_id=sys_id).uid, ["model"])
+    assert stored["model"].value["digest"] == _digest(data)  # and the run names it
 
 
 def test_deleting_a_project_that_holds_files(server: OwnServer) -> None:

@@ -13,8 +13,9 @@ from nepnb.server.auth import Identity, decode_token
 from nepnb.server.database import make_engine
 from nepnb.store.base import ObjectKind
 from nepnb.store.http import HTTPStore
-from tests.conftest import QUIET
-from tests.server.conftest import OwnServer, Team
+from tests.helpers import QUIET
+from tests.helpers.cli import run_cli as nepnb
+from tests.helpers.tracking import OwnServer, Team
 
 PROJECT = "team/cls"
 
@@ -109,8 +110,6 @@ def test_management_over_http(server: OwnServer, monkeypatch: pytest.MonkeyPatch
 
 
 def test_the_trash_command_on_a_server(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.cli.test_trash_cli import nepnb
-
     project = f"{team.name('acme')}/cls"
     admin = team.store(team.token(team.account("root", admin=True)))
     admin.get_project(project, create=True)

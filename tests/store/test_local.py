@@ -93,6 +93,7 @@ def test_small_appends_are_merged_into_few_chunks(tmp_path: Path) -> None:
     assert chunks <= TAIL_CHUNKS + 1
 
 
+@pytest.mark.slow
 def test_many_processes_can_open_a_new_store_at_once(tmp_path: Path) -> None:
     import os
     import subprocess

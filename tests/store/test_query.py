@@ -602,32 +602,45 @@ def test_the_example_in_error_messages_is_valid() -> None:
     assert matches(EXAMPLE_QUERY)
 
 
+#: (query, the paths it reads, whether RUN matches it)
 DOCUMENTED = [
-    '(`sys/tags`:stringSet CONTAINS "some-tag") AND (`f1`:float >= 0.85)',
-    "(last(`accuracy`:floatSeries) > 0.88) AND (`learning_rate`:float < 0.01)",
-    '`sys/description`:string = "test on new data"',
-    '`sys/name`:string NOT CONTAINS "blobfish"',
-    'NOT `sys/name`:string CONTAINS "blobfish"',
-    "NOT (`sys/name`:string CONTAINS blobfish AND `sys/failed`:bool = True)",
-    "(`model_info/size_MB`:float <= 50MB) AND (last(`test/acc`:floatSeries) > 0.90)",
-    '(`sys/owner`:string = "jackie") AND (`sys/tags`:stringSet CONTAINS "exploration")',
-    '(sys/creation_time:datetime > "2024-01-01T00:00:00Z") AND (sys/failed:bool = True)',
-    '`parameters/optimizer`:string MATCHES "Ada\\\\w+"',
-    '`sys/ping_time`:datetime > "2024-02-06T05:00:00+09"',
-    '`sys/creation_time`:datetime < "-3M"',
-    '`sys/state`:experimentState = "inactive"',
-    '(`sys/id`:string = "NLI-35") OR (`sys/id`:string = "NLI-36")',
-    "(accuracy: float > 0.88) AND (loss: float < 0.2)",
-    "(backbone: string = VGG)",
-    '(`sys/trashed`:bool = false) AND (`sys/state`:experimentState = "running")',
-    '`sys/creation_time`:datetime > "2026-03-14T10:00:00.123456+00:00"',
-    '`x`:float == "0.5" AND NOT (`y`:string NOT MATCHES "a\\"b")',
-]
+    ('(`sys/tags`:stringSet CONTAINS "some-tag") AND (`f1`:float >= 0.85)',
+     {"sys/tags", "f1"}, False),
+    ("(last(`accuracy`:floatSeries) > 0.88) AND (`learning_rate`:float < 0.01)",
+     {"accuracy", "learning_rate"}, False),
+    ('`sys/description`:string = "test on new data"', {"sys/description"}, False),
+    ('`sys/name`:string NOT CONTAINS "blobfish"', {"sys/name"}, True),
+    ('NOT `sys/name`:string CONTAINS "blobfish"', {"sys/name"}, True),
+    ("NOT (`sys/name`:string CONTAINS blobfish AND `sys/failed`:bool = True)",
+     {"sys/name", "sys/failed"}, True),
+    ("(`model_info/size_MB`:float <= 50MB) AND (last(`test/acc`:floatSeries) > 0.90)",
+     {"model_info/size_MB", "test/acc"}, False),
+    ('(`sys/owner`:string = "jackie") AND (`sys/tags`:stringSet CONTAINS "exploration")',
+     {"sys/owner", "sys/tags"}, False),
+    ('(sys/creation_time:datetime > "2024-01-01T00:00:00Z") AND (sys/failed:bool = True)',
+     {"sys/creation_time", "sys/failed"}, False),
+    ('`parameters/optimizer`:string MATCHES "Ada\\\\w+"', {"parameters/optimizer"}, False),
+    ('`sys/ping_time`:datetime > "2024-02-06T05:00:00+09"', {"sys/ping_time"}, False),
+    ('`sys/creation_time`:datetime < "-3M"', {"sys/creation_time"}, False),
+    ('`sys/state`:experimentState = "inactive"', {"sys/state"}, True),
+    ('(`sys/id`:string = "NLI-35") OR (`sys/id`:string = "NLI-36")', {"sys/id"}, False),
+    ("(accuracy: float > 0.88) AND (loss: float < 0.2)", {"accuracy", "loss"}, False),
+    ("(backbone: string = VGG)", {"backbone"}, False),
+    ('(`sys/trashed`:bool = false) AND (`sys/state`:experimentState = "running")',
+     {"sys/trashed", "sys/state"}, False),
+    ('`sys/creation_time`:datetime > "2026-03-14T10:00:00.123456+00:00"',
+     {"sys/creation_time"}, False),
+    ('`x`:float == "0.5" AND NOT (`y`:string NOT MATCHES "a\\"b")', {"x", "y"}, False),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("query", DOCUMENTED)
-def test_queries_from_the_neptune_docs_and_clients_parse(query: str) -> None:
-    parse_query(query).matches(RUN, now=NOW)
+@pytest.mark.parametrize(("query", "paths", "matched"), DOCUMENTED)
+def test_queries_from_the_neptune_docs_and_clients_parse(
+    query: str, paths: set[str], matched: bool
+) -> None:
+    parsed = parse_query(query)
+    assert parsed.paths() == paths
+    assert parsed.matches(RUN, now=NOW) is matched
 
 
 # --- syntax errors ------------------------------------------------------------------------

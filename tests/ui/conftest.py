@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.servers import JupyterLab, running_jupyter_lab
-
-CHROMIUM = os.environ.get("NEPNB_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.helpers.lab import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.servers import JupyterLab, running_jupyter_lab
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page
 
-from tests.nbrun import notebook_dict, write_notebook
-from tests.servers import JupyterLab
-from tests.ui.lab import cell, drag_across, open_notebook, run_cells, shot, wait_kernel_idle
+from tests.helpers.lab import cell, drag_across, open_notebook, run_cells, shot, wait_kernel_idle
+from tests.helpers.nbrun import notebook_dict, write_notebook
+from tests.helpers.servers import JupyterLab
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
 SETUP = "import nepnb, time\n%load_ext nepnb\n%neptune init_run --name live --no-checkpoint"
 LOOP = (

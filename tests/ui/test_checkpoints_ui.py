@@ -12,39 +12,21 @@ from playwright.sync_api import Page, Route, expect
 
 from nepnb.notebooks import Checkpoints
 from nepnb.store.local import LocalStore
-from tests.nbrun import notebook_dict, write_notebook
-from tests.servers import JupyterLab
-from tests.ui.lab import (
+from tests.helpers.lab import (
+    UPLOAD_BUTTON,
     cell,
     open_notebook,
     replace_cell_source,
     run_cells,
     shot,
     toast,
+    upload,
     wait_kernel_idle,
 )
+from tests.helpers.nbrun import notebook_dict, write_notebook
+from tests.helpers.servers import JupyterLab
 
-pytestmark = pytest.mark.browser
-
-UPLOAD_BUTTON = ".jp-NotebookPanel-toolbar .nepnb-UploadButton"
-
-
-def upload(page: Page, summary: str, body: str = "", *, shortcut: bool = False) -> str:
-    """Upload a checkpoint through the dialog; the id the notification shows."""
-    if shortcut:
-        cell(page, 0).click()
-        page.keyboard.press("Escape")  # command mode: the shortcut belongs to the notebook
-        page.keyboard.press("Control+Alt+u")
-    else:
-        page.locator(UPLOAD_BUTTON).click()
-    page.locator(".nepnb-MessageForm-summary").fill(summary)
-    if body:
-        page.locator(".nepnb-MessageForm-body").fill(body)
-    page.locator(".jp-Dialog .jp-mod-accept").click()
-    message = toast(page, f'uploaded: "{re.escape(summary)}"')
-    found = re.search(r"Checkpoint ([0-9a-f]{12}) uploaded", message.inner_text())
-    assert found, message.inner_text()
-    return found.group(1)
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
 
 def store_checkpoints(lab: JupyterLab) -> Checkpoints:

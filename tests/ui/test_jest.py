@@ -6,9 +6,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_typescript_unit_tests_pass() -> None:
     jest = ROOT / "node_modules" / ".bin" / "jest"
     assert jest.exists(), "node_modules is missing: run ./dev setup (it runs jlpm install)"

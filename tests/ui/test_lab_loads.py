@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page
 
 import nepnb
-from tests.servers import JupyterLab
+from tests.helpers.servers import JupyterLab
 
 pytestmark = pytest.mark.browser
 

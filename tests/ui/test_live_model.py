@@ -12,11 +12,11 @@ from playwright.sync_api import Page
 import nepnb
 from nepnb.client.config import local_store
 from nepnb.notebooks import Checkpoints
-from tests.nbrun import notebook_dict, write_notebook
-from tests.servers import JupyterLab
-from tests.ui.lab import open_notebook, wait_kernel_idle
+from tests.helpers.lab import open_notebook, wait_kernel_idle
+from tests.helpers.nbrun import notebook_dict, write_notebook
+from tests.helpers.servers import JupyterLab
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
 
 def run_in_new_cell(page: Page, source: str) -> None:

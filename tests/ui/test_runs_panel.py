@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Locator, Page
 
 import nepnb
-from tests.servers import JupyterLab, running_jupyter_lab
-from tests.ui.lab import drag_across
+from tests.helpers.lab import drag_across
+from tests.helpers.servers import JupyterLab, running_jupyter_lab
 
 pytestmark = pytest.mark.browser
 
@@ -272,6 +272,7 @@ def test_runs_panel_lists_filters_sorts_opens_and_compares(
     assert fourth.id in shown_ids(page)
 
 
+@pytest.mark.server
 def test_runs_panel_opens_in_notebook_7(
     tmp_path: Path, page: Page, artifacts_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

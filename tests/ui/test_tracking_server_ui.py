@@ -18,13 +18,12 @@ import nepnb
 from nepnb.notebooks import Checkpoints
 from nepnb.store.http import HTTPStore, encode_token
 from nepnb.store.local import LocalStore
-from tests.conftest import QUIET
-from tests.nbrun import notebook_dict, write_notebook
-from tests.servers import ServerPool, running_jupyter_lab
-from tests.ui.lab import open_notebook, run_cells, shot, toast
-from tests.ui.test_checkpoints_ui import upload
+from tests.helpers import QUIET
+from tests.helpers.lab import open_notebook, run_cells, shot, toast, upload
+from tests.helpers.nbrun import notebook_dict, write_notebook
+from tests.helpers.servers import ServerPool, running_jupyter_lab
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.browser, pytest.mark.kernel, pytest.mark.timeout(600)]
 
 PROJECT = "team/ui"
 RUNS = "#nepnb-runs-panel"

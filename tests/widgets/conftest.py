@@ -45,16 +45,3 @@ def open_run(nepnb_home: Path) -> Iterator[Callable[..., nepnb.Run]]:
     yield make
     for run in runs:
         run.stop()
-
-
-class Sent:
-    """What a widget sent to the browser (``widget.send`` replaced)."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-
-    def __call__(self, content: dict[str, Any], buffers: Any = None) -> None:
-        self.messages.append(content)
-
-    def of_type(self, kind: str) -> list[dict[str, Any]]:
-        return [m for m in list(self.messages) if m.get("type") == kind]

@@ -7,10 +7,13 @@ import io
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbconvert import HTMLExporter
 from PIL import Image
 
-from tests.nbrun import error_of, execute, make_notebook, stream_text
+from tests.helpers.nbrun import error_of, execute, make_notebook, stream_text
+
+pytestmark = pytest.mark.kernel
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 SETUP = (

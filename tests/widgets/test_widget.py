@@ -16,7 +16,7 @@ import nepnb
 from nepnb.exceptions import InvalidValue, MissingField, ObjectNotFound
 from nepnb.widgets import ChartWidget, LiveFeed, chart
 from nepnb.widgets.chart import MAX_BUCKETS_PER_MESSAGE
-from tests.widgets.conftest import Sent
+from tests.helpers.widgets import Sent
 
 
 def stored_run(name: str, points: int, offset: float = 0.0) -> str:

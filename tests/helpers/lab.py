@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page
+
+#: Debian's Chromium, or the Chromium or Chrome binary NEPNB_CHROMIUM names.
+CHROMIUM = os.environ.get("NEPNB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+UPLOAD_BUTTON = ".jp-NotebookPanel-toolbar .nepnb-UploadButton"
 
 
 def open_notebook(page: Page, url: str) -> None:
@@ -88,3 +102,21 @@ def drag_across(
     page.mouse.up()
     if shift:
         page.keyboard.up("Shift")
+
+
+def upload(page: Page, summary: str, body: str = "", *, shortcut: bool = False) -> str:
+    """Upload a checkpoint through the dialog; the id the notification shows."""
+    if shortcut:
+        cell(page, 0).click()
+        page.keyboard.press("Escape")  # command mode: the shortcut belongs to the notebook
+        page.keyboard.press("Control+Alt+u")
+    else:
+        page.locator(UPLOAD_BUTTON).click()
+    page.locator(".nepnb-MessageForm-summary").fill(summary)
+    if body:
+        page.locator(".nepnb-MessageForm-body").fill(body)
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    message = toast(page, f'uploaded: "{re.escape(summary)}"')
+    found = re.search(r"Checkpoint ([0-9a-f]{12}) uploaded", message.inner_text())
+    assert found, message.inner_text()
+    return found.group(1)

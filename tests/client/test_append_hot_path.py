@@ -1,4 +1,4 @@
-"""Review of the lock-free append hot path (commit c0ea29b): races, interrupts, forks, memory.
+"""The lock-free append hot path: races, interrupts, forks, memory.
 
 The hot path appends to the open buffer's column without a lock; whoever seals a buffer freezes
 it first. These tests try to break that with real runs and real threads: flushes racing with
@@ -159,6 +159,7 @@ def test_hot_appends_racing_with_flushes_store_every_point_once(new_run: Any, st
     assert sorted(everything) == [float(i) for i in range(workers * points)]
 
 
+@pytest.mark.slow
 def test_explicit_steps_racing_with_hot_appends_never_repeat_a_step(
     new_run: Any, stored: Any
 ) -> None:
@@ -300,6 +301,11 @@ class InterruptAt:
                 raise KeyboardInterrupt
 
 
+#: Calls into the client's code one sweep of the Ctrl-C test makes at most (a few hundred).
+MAX_WRITE_PATH_CALLS = 5_000
+
+
+@pytest.mark.slow
 def test_ctrl_c_anywhere_in_the_write_path_loses_no_accepted_point(
     new_run: Any, stored: Any
 ) -> None:
@@ -310,8 +316,7 @@ def test_ctrl_c_anywhere_in_the_write_path_loses_no_accepted_point(
     outcome: dict[int, tuple[list[float], list[float], str]] = {}
     escaped: list[str] = []
     k = 0
-    deadline = time.monotonic() + 12
-    while not escaped and time.monotonic() < deadline:
+    while not escaped and k < MAX_WRITE_PATH_CALLS:
         k += 1
         loss, interrupt = run[f"s{k}"], InterruptAt(k)
         accepted: list[float] = []
@@ -342,7 +347,7 @@ def test_ctrl_c_anywhere_in_the_write_path_loses_no_accepted_point(
             break
         outcome[k] = (accepted, interrupted, interrupt.where)
     assert escaped == []
-    assert not interrupt.where, f"not through the write path ({k} calls) in 12 s: it grows?"
+    assert not interrupt.where, f"not through the write path in {k} calls: it grows?"
     assert k > 300  # the sweep went through the whole write path
     run.stop()
     broken = []
@@ -671,6 +676,7 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc")
 def test_ten_million_appends_do_not_keep_flushed_buffers(new_run: Any) -> None:
     # A sealed column keeps itself frozen (its own export): a cycle, so without the thaw a

@@ -74,6 +74,20 @@ def notebook_dict(*sources: str, outputs: list[list[dict[str, Any]]] | None = No
     }
 
 
+def stream(text: str) -> dict[str, Any]:
+    """A stdout output."""
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+#: A notebook of three cells, two of them with outputs, as the checkpoint tests upload it.
+SIMPLE = notebook_dict(
+    "import math\nx = 1",
+    "print(x)",
+    "y = math.sqrt(x)\nprint(y)",
+    outputs=[[], [stream("1\n")], [stream("1.0\n")]],
+)
+
+
 def write_notebook(path: Path, notebook: dict[str, Any]) -> Path:
     """Write ``notebook`` as JSON to ``path`` (folders made), as a user's file would be."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Review of the ``%neptune`` magic and cell capture in real kernels: the edge cases a notebook
+"""The ``%neptune`` magic and cell capture in real kernels: the edge cases a notebook
 user meets (cell magics that run the cell again, a run resumed after a restart, settings changed
 with ``%config``, a re-run ``init_run`` cell, a store that went away, two JupyterLab windows on
 one kernel)."""
@@ -13,12 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.kernel.test_kernel_lifecycle import Kernel
-from tests.kernel.test_session import run_cells, stored
-from tests.kernel.test_session import values as logged
-from tests.nbrun import error_of, stream_text
+from tests.helpers.kernel import Kernel, run_cells, stored
+from tests.helpers.kernel import values as logged
+from tests.helpers.nbrun import error_of, stream_text
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(120)]
 
 CELLS = "notebook/cells"
 

@@ -1,4 +1,4 @@
-"""Start real server processes (JupyterLab, later the tracking server) on loopback ports."""
+"""Start real server processes (JupyterLab, the tracking server, PostgreSQL) on loopback ports."""
 
 from __future__ import annotations
 
