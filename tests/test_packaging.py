@@ -114,7 +114,7 @@ def test_example_notebook_runs(tmp_path: Path, nepnb_home: Path) -> None:
     history = Checkpoints(local_store(), "local/default").history(ref["notebook_id"])
     assert [info.summary for info in history] == [
         "Getting started: first training loop",
-        "Run DEF-1 opened",
+        "Run DEF-1 opened: headless run",  # nbclient runs it here
     ]
 
 

@@ -4,7 +4,9 @@ A kernel is not told which notebook it runs. :func:`find_notebook` asks, in this
 the first answer naming an existing ``.ipynb`` file wins:
 
 1. ``JPY_SESSION_NAME``: jupyter_server sets it for each kernel it starts for a session
-   (``SessionManager.get_kernel_env``). When the client names the session (JupyterLab and
+   (``SessionManager.get_kernel_env``); a kernel also inherits it from a launcher that had it
+   itself (papermill run from a notebook's cell), and then it names the launcher's notebook,
+   not this one: only a value the launcher did not have counts. When the client names the session (JupyterLab and
    Notebook 7 send the file's basename as ``name``) it is absolute: the kernel's folder joined
    with that name. Without a name it is the session's API path, relative to the server's root
    and ``/``-separated; it is resolved against the root of the server that started this kernel
@@ -16,9 +18,10 @@ the first answer naming an existing ``.ipynb`` file wins:
    (``kernel-<id>.json``), the running servers from their info files in the Jupyter runtime
    folder, ``GET api/sessions`` with each server's token, the session of this kernel, its path
    joined to the server's root.
-4. Search, for headless runs (nbclient, papermill start the kernel in the notebook's folder):
-   the ``.ipynb`` files in the working folder with a code cell whose source is the cell being
-   executed; an answer only when exactly one file has it.
+4. The cells this kernel executed, for headless runs (papermill, ``jupyter nbconvert
+   --execute``, ``jupyter execute``, nbclient): the notebook whose first cells they are, among
+   those the launcher names and those in the kernel's folder, never a guess
+   (:mod:`nepnb.kernel.headless`).
 
 Nothing here raises: each strategy treats the failures its environment can cause (missing
 files, unreachable servers, malformed JSON) as "not found"; anything else is a bug, reported
@@ -33,17 +36,17 @@ import os
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["MAX_SEARCHED_BYTES", "MAX_SEARCHED_FILES", "NotebookLocation", "find_notebook"]
+from nepnb.kernel.launcher import absolute_path, is_notebook_file, launcher
 
-MAX_SEARCHED_FILES = 50
-"""The search reads at most this many notebooks of the folder, the most recently modified."""
-MAX_SEARCHED_BYTES = 50 * 1024 * 1024
-"""The search skips notebooks larger than this."""
+if TYPE_CHECKING:
+    from nepnb.kernel.headless import Execution
+
+__all__ = ["NotebookLocation", "executed_sources", "find_notebook"]
 
 # What the outside world can throw at a strategy: files that vanish or cannot be read, servers
 # that are gone or answer garbage, JSON that is not JSON. Anything else is a bug of ours.
@@ -57,32 +60,37 @@ class NotebookLocation:
     path: Path
     """Absolute path of the ``.ipynb`` file on disk."""
     found_by: str
-    """``"jpy_session_name"``, ``"vscode"``, ``"server_sessions"`` or ``"search"``."""
+    """``"jpy_session_name"``, ``"vscode"``, ``"server_sessions"`` or ``"executed_cells"``."""
     server_path: str | None = None
     """The path relative to the Jupyter server's root (``/``-separated), when known."""
+    execution: Execution | None = None
+    """For ``"executed_cells"``: the headless run, with the notebook as it executes."""
 
 
 def find_notebook(
     user_ns: Mapping[str, Any] | None = None,
-    cell_source: str | None = None,
+    executed: Sequence[str] | None = None,
     *,
     timeout: float = 2.0,
+    notes: list[str] | None = None,
 ) -> NotebookLocation | None:
     """The notebook file this kernel runs, or None when no strategy finds one.
 
-    ``user_ns`` is the kernel's user namespace (default: the running IPython shell's);
-    ``cell_source`` the source of the cell being executed, for the search in the working
-    folder; ``timeout`` bounds, in seconds, the requests to Jupyter servers and, separately,
-    the search.
+    ``user_ns`` is the kernel's user namespace and ``executed`` the sources of the cells it
+    executed, the running one last (default: the running IPython shell's); ``timeout`` bounds,
+    in seconds, the requests to Jupyter servers and, separately, the reading of notebooks.
+    A choice made between files, or why none could be chosen, is appended to ``notes``.
     """
     try:
         if user_ns is None:
             user_ns = _shell_namespace()
+        if executed is None:
+            executed = _shell_history()
         return (
             _from_session_name()
             or _from_vscode(user_ns)
             or _from_server_sessions(timeout)
-            or _from_search(cell_source, timeout)
+            or _from_executed_cells(executed, timeout, notes)
         )
     except Exception as error:  # a locator bug must never break the user's cell
         from nepnb.exceptions import NepnbWarning
@@ -102,23 +110,31 @@ def find_notebook(
 def _from_session_name() -> NotebookLocation | None:
     """The notebook named by ``JPY_SESSION_NAME`` (absolute, or relative to the server root)."""
     value = os.environ.get("JPY_SESSION_NAME", "")
-    if not value:
+    if not value or _inherited_session_name(value):
         return None
     try:
         if os.path.isabs(value):
-            path = _absolute(value)
-            if not _is_notebook(path):
+            path = absolute_path(value)
+            if not is_notebook_file(path):
                 return None
             root = _parent_server_root()
             return NotebookLocation(path, "jpy_session_name", _server_path(path, root))
         api_path = value.strip("/")
         for root in _roots_for(api_path):
-            path = _absolute(_join_api_path(root, api_path))
-            if _is_notebook(path):
+            path = absolute_path(_join_api_path(root, api_path))
+            if is_notebook_file(path):
                 return NotebookLocation(path, "jpy_session_name", api_path)
     except _NOT_FOUND_ERRORS:
         pass
     return None
+
+
+def _inherited_session_name(value: str) -> bool:
+    """Whether this kernel's ``JPY_SESSION_NAME`` is its launcher's own (a kernel started by
+    papermill or nbclient run from a notebook inherits the notebook's), not one set for it."""
+    started_by = launcher()
+    environ = started_by.environ if started_by is not None else None
+    return environ is not None and environ.get("JPY_SESSION_NAME") == value
 
 
 def _roots_for(api_path: str) -> list[Path]:
@@ -152,7 +168,7 @@ def _server_path(path: Path, root: Path | None) -> str | None:
     if root is None:
         return None
     try:
-        return path.relative_to(_absolute(root)).as_posix()
+        return path.relative_to(absolute_path(root)).as_posix()
     except ValueError:
         return None
 
@@ -168,8 +184,8 @@ def _from_vscode(user_ns: Mapping[str, Any] | None) -> NotebookLocation | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        path = _absolute(value)
-        return NotebookLocation(path, "vscode") if _is_notebook(path) else None
+        path = absolute_path(value)
+        return NotebookLocation(path, "vscode") if is_notebook_file(path) else None
     except _NOT_FOUND_ERRORS:
         return None
 
@@ -201,8 +217,8 @@ def _from_server_sessions(timeout: float) -> NotebookLocation | None:
             if not isinstance(api_path, str):
                 continue
             try:
-                path = _absolute(_join_api_path(root, api_path))
-                if _is_notebook(path):
+                path = absolute_path(_join_api_path(root, api_path))
+                if is_notebook_file(path):
                     return NotebookLocation(path, "server_sessions", api_path.strip("/"))
             except _NOT_FOUND_ERRORS:
                 continue
@@ -278,103 +294,21 @@ def _sessions(server: Mapping[str, Any], timeout: float) -> list[dict[str, Any]]
     return [session for session in sessions if isinstance(session, dict)]
 
 
-# -- 4. Search in the working folder -------------------------------------------------------
+# -- 4. The cells this kernel executed -----------------------------------------------------
 
 
-def _from_search(cell_source: str | None, timeout: float) -> NotebookLocation | None:
-    """The one notebook in the working folder with a code cell whose source is
-    ``cell_source``."""
-    wanted = _normalized(cell_source or "")
-    if not wanted:
+def _from_executed_cells(
+    executed: Sequence[str] | None, timeout: float, notes: list[str] | None
+) -> NotebookLocation | None:
+    """The notebook of a headless run, found from the cells this kernel executed."""
+    if not executed:
         return None
-    deadline = time.monotonic() + timeout
-    needle = _raw_needle(wanted)
-    try:
-        folder = Path.cwd()
-        candidates = _notebooks_in(folder)
-    except _NOT_FOUND_ERRORS:
+    from nepnb.kernel.headless import find_execution
+
+    execution = find_execution(executed, timeout=timeout, notes=notes)
+    if execution is None:
         return None
-    matches: list[Path] = []
-    for path in candidates:
-        if time.monotonic() >= deadline:
-            return None  # not every file read: one match would not prove the answer unique
-        try:
-            if _has_code_cell(path.read_bytes(), wanted, needle):
-                matches.append(path)
-        except _NOT_FOUND_ERRORS:  # gone, unreadable, not JSON
-            continue
-        if len(matches) > 1:
-            return None
-    if len(matches) != 1:
-        return None
-    return NotebookLocation(_absolute(matches[0]), "search")
-
-
-def _notebooks_in(folder: Path) -> list[Path]:
-    """The ``.ipynb`` files directly in ``folder`` of at most :data:`MAX_SEARCHED_BYTES`,
-    the :data:`MAX_SEARCHED_FILES` most recently modified. Not recursive, so checkpoint
-    folders (``.ipynb_checkpoints``) are never read."""
-    found: list[tuple[float, Path]] = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if not entry.name.lower().endswith(".ipynb"):
-                continue
-            try:
-                if not entry.is_file():
-                    continue
-                stat = entry.stat()
-            except OSError:
-                continue
-            if stat.st_size <= MAX_SEARCHED_BYTES:
-                found.append((stat.st_mtime, Path(entry.path)))
-    found.sort(key=lambda item: (-item[0], item[1]))
-    return [path for _, path in found[:MAX_SEARCHED_FILES]]
-
-
-def _has_code_cell(data: bytes, wanted: str, needle: bytes) -> bool:
-    """Whether the notebook in ``data`` (nbformat 3 or 4) has a code cell whose normalized
-    source is ``wanted``."""
-    if needle and needle not in data:  # cheap rejection before parsing
-        return False
-    notebook = json.loads(data)
-    if not isinstance(notebook, dict):
-        return False
-    cells = notebook.get("cells")
-    if cells is None:  # nbformat 3: cells in worksheets, code in "input"
-        worksheets = notebook.get("worksheets")
-        cells = [
-            cell
-            for sheet in (worksheets if isinstance(worksheets, list) else [])
-            if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list)
-            for cell in sheet["cells"]
-        ]
-    if not isinstance(cells, list):
-        return False
-    for cell in cells:
-        if not (isinstance(cell, dict) and cell.get("cell_type") == "code"):
-            continue
-        source = cell.get("source", cell.get("input", ""))
-        if isinstance(source, list):
-            source = "".join(part for part in source if isinstance(part, str))
-        if isinstance(source, str) and _normalized(source) == wanted:
-            return True
-    return False
-
-
-def _raw_needle(wanted: str) -> bytes:
-    """A piece of ``wanted`` that appears verbatim in any JSON file holding it: the longest
-    run of printable ASCII without the characters some JSON writers escape (``"``, ``\\``,
-    ``/``, ``<``, ``>``, ``&``)."""
-    pieces: list[str] = []
-    current: list[str] = []
-    for char in wanted:
-        if " " <= char <= "~" and char not in '"\\/<>&':
-            current.append(char)
-        else:
-            pieces.append("".join(current))
-            current = []
-    pieces.append("".join(current))
-    return max(pieces, key=len).encode("ascii")
+    return NotebookLocation(execution.path, "executed_cells", execution=execution)
 
 
 # -- Helpers -------------------------------------------------------------------------------
@@ -390,21 +324,23 @@ def _shell_namespace() -> Mapping[str, Any] | None:
     return shell.user_ns if shell is not None else None
 
 
-def _normalized(source: str) -> str:
-    """A cell source compared across writers: Unix line ends, no surrounding whitespace."""
-    return source.replace("\r\n", "\n").strip()
+def executed_sources(shell: Any) -> list[str]:
+    """The sources of the cells an IPython shell executed, as they were sent to it: its raw
+    input history, where IPython stores each cell before it runs."""
+    history = getattr(shell, "history_manager", None)
+    raw = getattr(history, "input_hist_raw", None)
+    return [str(source) for source in raw[1:]] if isinstance(raw, list) else []
+
+
+def _shell_history() -> list[str] | None:
+    """The cells the running IPython shell executed, if IPython is in use."""
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    return executed_sources(get_ipython())
 
 
 def _join_api_path(root: Path, api_path: str) -> Path:
     """A server API path (``/``-separated, relative to ``root``) as a path on disk."""
     return root.joinpath(*[part for part in api_path.split("/") if part])
-
-
-def _absolute(path: str | os.PathLike[str]) -> Path:
-    """``path`` made absolute and normalized, symlinks kept as the user named them."""
-    return Path(os.path.abspath(path))
-
-
-def _is_notebook(path: Path) -> bool:
-    """Whether ``path`` is an existing ``.ipynb`` file."""
-    return path.suffix.lower() == ".ipynb" and path.is_file()

@@ -277,6 +277,7 @@ class NeptuneMagics(Magics):
         options = _checkpoint_parser().parse_args(args)
         session = self.session
         cell = session.current_source()
+        notes: list[str] = []
         try:
             info = checkpoint(
                 session,
@@ -284,11 +285,15 @@ class NeptuneMagics(Magics):
                 message=options.message,
                 body=options.body,
                 cell_source=cell,
+                notes=notes,
             )
         except Exception as error:  # a notebook or store problem: say what, keep the kernel
             raise UsageError(f"%neptune checkpoint: {error}") from None
         if info is None:
-            raise UsageError("%neptune checkpoint: cannot find this notebook's file; save it first")
+            reason = "; ".join(notes) or "cannot find this notebook's file; save it first"
+            raise UsageError(f"%neptune checkpoint: {reason}")
+        for note in notes:
+            print(f"nepnb: {note}")
         linked = f", linked to {', '.join(info.runs)}" if info.runs else ""
         print(f"nepnb: checkpoint {info.id} of {info.path}: {info.summary}{linked}")
 

@@ -15,8 +15,10 @@ model is here when the cell runs. Messages, all dicts with a ``type``:
   (the open runs, for the status bar). Each JupyterLab window has its own comm: ``runs`` goes
   to all of them, ``notebook_id`` to the one that sent the model.
 
-Without a frontend (VS Code, nbclient, papermill, an old Lab) the saved file is used, found by
-:func:`nepnb.kernel.locate.find_notebook`; the kernel never writes into it.
+Without a frontend (VS Code, an old Lab) the saved file is used, found by
+:func:`nepnb.kernel.locate.find_notebook`; in a headless run (papermill, nbconvert, nbclient)
+the notebook as its executor runs it (papermill's, with its parameters cell). The kernel never
+writes into the file.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from nepnb.kernel.headless import Execution
     from nepnb.kernel.session import KernelSession, OpenRun
     from nepnb.store.base import CheckpointInfo
 
@@ -41,6 +44,7 @@ class NotebookVersion:
     content: dict[str, Any]
     path: str
     found_by: str
+    execution: Execution | None = None  # a headless run: how it ran
 
 
 class Frontend:
@@ -112,8 +116,11 @@ class Frontend:
             self.send({"type": "runs", "runs": self.session.status()})
 
 
-def current_notebook(session: KernelSession, cell_source: str) -> NotebookVersion | None:
-    """The live model if the frontend sent one, else the saved file, else None."""
+def current_notebook(
+    session: KernelSession, cell_source: str, notes: list[str] | None = None
+) -> NotebookVersion | None:
+    """The live model if the frontend sent one, else the notebook as the kernel's executor
+    runs it (the saved file, or papermill's), else None (``notes`` may say why)."""
     from nepnb.notebooks.format import read_notebook
 
     live = session.frontend.live_model()
@@ -122,9 +129,12 @@ def current_notebook(session: KernelSession, cell_source: str) -> NotebookVersio
         return NotebookVersion(content, _disk_path(server_path), "frontend")
     from nepnb.kernel.locate import find_notebook
 
-    found = find_notebook(session.shell.user_ns, cell_source)
+    found = find_notebook(session.shell.user_ns, session.executed(cell_source), notes=notes)
     if found is None:
         return None
+    if found.execution is not None:
+        execution = found.execution
+        return NotebookVersion(execution.notebook, str(found.path), found.found_by, execution)
     return NotebookVersion(read_notebook(found.path), str(found.path), found.found_by)
 
 
@@ -147,14 +157,18 @@ def checkpoint(
     session: KernelSession,
     entries: list[OpenRun],
     *,
-    message: str,
+    message: str | None,
     body: str | None = None,
     cell_source: str = "",
+    notes: list[str] | None = None,
 ) -> CheckpointInfo | None:
     """Checkpoint the notebook this kernel runs, linked to the runs of ``entries``; link each
-    run to it (``source_code/notebook``). None when no notebook or no store can be found."""
+    run to it (``source_code/notebook``), and give it papermill's parameters. ``message``
+    None: "Run … opened", with how a headless run ran. None when no notebook or no store can
+    be found (``notes`` may say why)."""
     from nepnb.client.config import default_store
     from nepnb.exceptions import NotebookIdentityConflict
+    from nepnb.kernel.headless import log_parameters
     from nepnb.notebooks import (
         Checkpoints,
         Upload,
@@ -164,9 +178,10 @@ def checkpoint(
     )
     from nepnb.store.field_types import FieldType
 
-    version = current_notebook(session, cell_source)
+    version = current_notebook(session, cell_source, notes)
     if version is None:
         return None
+    message, body = _message(entries, version, message, body)
     stored = [entry for entry in entries if entry.run._store is not None]
     # With no open run, the store the environment names (a tracking server's token, else local).
     store = stored[0].run._store if stored else default_store()
@@ -216,7 +231,26 @@ def checkpoint(
     for entry in stored:
         entry.run._assign_internal("source_code/notebook", FieldType.NOTEBOOK_REF, ref)
         entry.checkpoint_id = info.id
+        if version.execution is not None:
+            log_parameters(entry.run, version.execution)
     return info
+
+
+def _message(
+    entries: list[OpenRun], version: NotebookVersion, message: str | None, body: str | None
+) -> tuple[str, str | None]:
+    """A checkpoint's message: ``message``, or "Run … opened"; with how a headless run ran in
+    the summary of the latter, in the body of the former."""
+    execution = version.execution
+    how = execution.how if execution is not None else None
+    if message is None:
+        labels = ", ".join(entry.label for entry in entries)
+        message = f"Run {labels} opened" + (f": {how}" if how else "")
+    elif how:
+        body = "\n".join(part for part in (body, how) if part)
+    if execution is not None:
+        body = "\n".join(part for part in (body, execution.details()) if part)
+    return message, body
 
 
 def _default_project() -> str:

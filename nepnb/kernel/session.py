@@ -213,21 +213,24 @@ class KernelSession:
             from nepnb.kernel.notebook import checkpoint
 
             with self.guard("checkpointing the notebook"):
+                notes: list[str] = []
                 info = checkpoint(
-                    self,
-                    [entry],
-                    message=f"Run {entry.label} opened",
-                    cell_source=self.current_source(),
+                    self, [entry], message=None, cell_source=self.current_source(), notes=notes
                 )
-                if info is None:
+                if info is None and notes:
+                    self.warn(f"the run is not linked to a checkpoint: {'; '.join(notes)}")
+                elif info is None:
                     self.warn(
                         "could not find this notebook's file, so the run is not linked to a "
                         "checkpoint. Save the notebook, or link one later with "
                         "`%neptune checkpoint -m MESSAGE`."
                     )
-                elif "variable" not in options:  # the magic says it with its own line
-                    name = Path(info.path).name
-                    print(f"nepnb: checkpoint {info.id} of {name} linked to run {entry.label}")
+                else:
+                    for note in notes:
+                        print(f"nepnb: {note}")
+                    if "variable" not in options:  # the magic says it with its own line
+                        name = Path(info.path).name
+                        print(f"nepnb: checkpoint {info.id} of {name} linked to run {entry.label}")
         if run._store is not None:
             with self.guard("looking for crashed runs"):
                 self._report_crashed(run)
@@ -248,11 +251,22 @@ class KernelSession:
             )
 
     def current_source(self) -> str:
-        """The source of the cell being executed (IPython stores it in ``_ih`` first)."""
+        """The source of the cell being executed, as the kernel received it."""
         if self._cell is not None:
             return self._cell.source
-        history = self.shell.user_ns.get("_ih")
-        return str(history[-1]) if history else ""
+        executed = self.executed()
+        return executed[-1] if executed else ""
+
+    def executed(self, current: str | None = None) -> list[str]:
+        """The sources of the cells this kernel executed, as it received them, the running
+        one last (IPython stores each in its raw input history before it runs; ``current``
+        is added when it is not there, as a cell run without history)."""
+        from nepnb.kernel.locate import executed_sources
+
+        sources = executed_sources(self.shell)
+        if current and (not sources or sources[-1].rstrip("\n") != current.rstrip("\n")):
+            sources.append(current)
+        return sources
 
     def status(self) -> list[dict[str, Any]]:
         """The open runs, as ``%neptune status`` and the status bar show them."""

@@ -1,5 +1,6 @@
-"""find_notebook finds the notebook a kernel runs: from JPY_SESSION_NAME, VS Code's variable,
-a real Jupyter server's sessions, or a search of the kernel's folder (nbclient)."""
+"""find_notebook finds the notebook a kernel runs: from JPY_SESSION_NAME (unless inherited from
+its launcher), VS Code's variable, a real Jupyter server's sessions, or the cells it executed
+(a headless run: nbclient, papermill)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,8 @@ import pytest
 from jupyter_client.blocking import BlockingKernelClient
 
 from nepnb.exceptions import NepnbWarning
-from nepnb.kernel.locate import (
-    MAX_SEARCHED_BYTES,
-    MAX_SEARCHED_FILES,
-    NotebookLocation,
-    find_notebook,
-)
+from nepnb.kernel.headless import MAX_SEARCHED_BYTES, MAX_SEARCHED_FILES
+from nepnb.kernel.locate import NotebookLocation, find_notebook
 from tests.helpers.nbrun import (
     error_of,
     execute,
@@ -48,28 +45,37 @@ def _report(found):
 
 @pytest.fixture(autouse=True)
 def no_session_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests in this process run outside any Jupyter session."""
+    """Tests in this process run outside any Jupyter session, not started by jupyter_client."""
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.delenv("JPY_PARENT_PID", raising=False)
 
 
 def locate_in_subprocess(
     cwd: Path,
     session_name: str | None = None,
     user_ns: dict[str, Any] | None = None,
-    cell_source: str | None = None,
+    executed: list[str] | None = None,
+    launcher_pid: int | None = None,
 ) -> dict[str, Any] | None:
     """find_notebook in a fresh Python process started in ``cwd`` with ``JPY_SESSION_NAME``
-    set to ``session_name``, as a kernel started by jupyter_server has it."""
-    env = {key: value for key, value in os.environ.items() if key != "JPY_SESSION_NAME"}
+    set to ``session_name``, as a kernel started by jupyter_server has it (and
+    ``JPY_PARENT_PID`` to ``launcher_pid``: the process that started the kernel)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("JPY_SESSION_NAME", "JPY_PARENT_PID")
+    }
     env["JUPYTER_RUNTIME_DIR"] = str(cwd / ".no-servers")  # no server info files
     if session_name is not None:
         env["JPY_SESSION_NAME"] = session_name
+    if launcher_pid is not None:
+        env["JPY_PARENT_PID"] = str(launcher_pid)
     code = REPORT + (
         "import sys\n"
         "print(json.dumps(_report(find_notebook(json.loads(sys.argv[1]), json.loads(sys.argv[2])))))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(user_ns), json.dumps(cell_source)],
+        [sys.executable, "-c", code, json.dumps(user_ns), json.dumps(executed)],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -131,65 +137,175 @@ def test_session_name_of_a_file_that_is_no_notebook_is_not_reported(tmp_path: Pa
     assert locate_in_subprocess(tmp_path, session_name="folder.ipynb") is None
 
 
+def test_a_session_name_inherited_from_the_launcher_is_not_this_kernels(tmp_path: Path) -> None:
+    # papermill or nbclient run from a notebook's cell: the kernel they start inherits the
+    # notebook's JPY_SESSION_NAME, and so does the launcher itself; jupyter_server sets it
+    # for the kernel only.
+    driver = notebook_file(tmp_path / "driver.ipynb", "x = 1")
+    for launcher_env, expected in [
+        ({"JPY_SESSION_NAME": str(driver)}, None),
+        ({"JPY_SESSION_NAME": str(tmp_path / "other.ipynb")}, location(driver, "jpy_session_name")),
+        ({}, location(driver, "jpy_session_name")),
+    ]:
+        env = {key: value for key, value in os.environ.items() if key != "JPY_SESSION_NAME"}
+        launcher = subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.stdin.read()"],
+            env={**env, **launcher_env},
+            stdin=subprocess.PIPE,
+        )
+        try:
+            found = locate_in_subprocess(
+                tmp_path, session_name=str(driver), launcher_pid=launcher.pid
+            )
+        finally:
+            launcher.communicate()
+        assert found == expected, launcher_env
+
+
 # -- VS Code -------------------------------------------------------------------------------
+
+
+def found(
+    user_ns: Mapping[str, Any] | None, executed: list[str] | None, **options: Any
+) -> tuple[Path, str] | None:
+    """Where find_notebook finds the notebook, and how."""
+    location = find_notebook(user_ns, executed, **options)
+    return (location.path, location.found_by) if location is not None else None
 
 
 def test_vscode_variable(tmp_path: Path) -> None:
     notebook = notebook_file(tmp_path / "vscode.ipynb", "x = 1")
-    found = find_notebook({"__vsc_ipynb_file__": str(notebook)})
-    assert found == NotebookLocation(notebook, "vscode")
+    assert find_notebook({"__vsc_ipynb_file__": str(notebook)}) == NotebookLocation(
+        notebook, "vscode"
+    )
 
 
-def test_vscode_variable_of_a_missing_file_falls_through_to_the_search(
+def test_vscode_variable_of_a_missing_file_falls_through_to_the_executed_cells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     notebook = notebook_file(tmp_path / "here.ipynb", "x = 1")
     user_ns = {"__vsc_ipynb_file__": str(tmp_path / "gone.ipynb")}
-    assert find_notebook(user_ns, "x = 1") == NotebookLocation(notebook, "search")
-    assert find_notebook(user_ns, "y = 2") is None
+    assert found(user_ns, ["x = 1"]) == (notebook, "executed_cells")
+    assert found(user_ns, ["y = 2"]) is None
 
 
-# -- Search --------------------------------------------------------------------------------
+# -- The cells the kernel executed ---------------------------------------------------------
 
 
-def test_search_finds_the_one_notebook_with_the_cell(
+def test_the_notebook_is_the_one_that_begins_with_the_executed_cells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     source = 'import nepnb\nrun = nepnb.init_run(name="a/b")'
-    notebook = notebook_file(tmp_path / "analysis.ipynb", "import math", source)
+    notebook = notebook_file(tmp_path / "analysis.ipynb", "import math", source, "run.stop()")
     notebook_file(tmp_path / "other.ipynb", "import math", source + "\nrun.stop()")
+    notebook_file(tmp_path / "later.ipynb", "import os", "import math", source)
     # Neither the same text in a markdown cell, nor a Jupyter checkpoint copy, nor a notebook
     # in a sub-folder, nor a broken file counts.
-    markdown = notebook_dict("x = 0")
+    markdown = notebook_dict("import math")
     markdown["cells"].append({"cell_type": "markdown", "id": "m", "metadata": {}, "source": source})
     write_notebook(tmp_path / "notes.ipynb", markdown)
-    notebook_file(tmp_path / ".ipynb_checkpoints" / "analysis-checkpoint.ipynb", source)
-    notebook_file(tmp_path / "sub" / "copy.ipynb", source)
+    notebook_file(
+        tmp_path / ".ipynb_checkpoints" / "analysis-checkpoint.ipynb", "import math", source
+    )
+    notebook_file(tmp_path / "sub" / "copy.ipynb", "import math", source)
     (tmp_path / "broken.ipynb").write_text('{"cells": [' + json.dumps(source))
     (tmp_path / "folder.ipynb").mkdir()
 
-    expected = NotebookLocation(notebook, "search")
-    assert find_notebook({}, source) == expected
-    # The cell as the kernel gets it may differ in surrounding whitespace and line ends.
-    assert find_notebook({}, "\n  " + source.replace("\n", "\r\n") + "\n\n") == expected
-    assert find_notebook({}, "import nepnb") is None  # a part of a cell is not the cell
-    assert find_notebook({}, "") is None
-    assert find_notebook({}, None) is None
+    expected = (notebook, "executed_cells")
+    assert found({}, ["import math", source]) == expected
+    # The cells as the kernel got them may differ in surrounding whitespace and line ends.
+    assert found({}, ["import math\n", "\n  " + source.replace("\n", "\r\n") + "\n\n"]) == expected
+    assert found({}, [source]) is None  # not the first cell: not how the notebook ran
+    assert found({}, ["import math", "import nepnb"]) is None  # a part of a cell is not the cell
+    assert found({}, [""]) is None
+    assert found({}, []) is None
+    assert found({}, None) is None
 
 
-def test_search_gives_no_answer_when_two_notebooks_have_the_cell(
+def test_cells_an_executor_skips_are_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    notebook = notebook_dict("x = 1", "  \n", "skipped()", "y = 2")
+    notebook["cells"][2]["metadata"]["tags"] = ["skip-execution"]  # nbclient's default tag
+    write_notebook(tmp_path / "skips.ipynb", notebook)
+    assert found({}, ["x = 1", "y = 2"]) == (tmp_path / "skips.ipynb", "executed_cells")
+
+
+def test_no_answer_when_two_notebooks_begin_with_the_executed_cells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     notebook_file(tmp_path / "one.ipynb", "import math", "x = 1")
-    notebook_file(tmp_path / "two.ipynb", "x = 1")
-    assert find_notebook({}, "x = 1") is None
-    assert find_notebook({}, "import math") == NotebookLocation(tmp_path / "one.ipynb", "search")
+    notebook_file(tmp_path / "two.ipynb", "import math", "y = 2")
+    notes: list[str] = []
+    assert found({}, ["import math"], notes=notes) is None
+    assert notes == [
+        f"the cells this kernel ran are in more than one notebook ({tmp_path / 'one.ipynb'}, "
+        f"{tmp_path / 'two.ipynb'}) and nothing tells which one it runs; give the kernel "
+        "JPY_SESSION_NAME=<the notebook's path>"
+    ]
+    assert found({}, ["import math", "x = 1"]) == (tmp_path / "one.ipynb", "executed_cells")
 
 
-def test_search_reads_the_sources_as_json_writers_store_them(
+def test_a_notebook_papermill_wrote_before_gives_way_to_its_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    train = notebook_file(tmp_path / "train.ipynb", "import math", "x = 1")
+    earlier = notebook_dict("import math", "x = 1")  # papermill's output of a finished run
+    earlier["metadata"]["papermill"] = {"input_path": "train.ipynb", "end_time": "2026-01-01"}
+    write_notebook(tmp_path / "out.ipynb", earlier)
+    notes: list[str] = []
+    assert found({}, ["import math"], notes=notes) == (train, "executed_cells")
+    assert notes == [
+        "chose train.ipynb over out.ipynb, which holds the same cells: papermill wrote it from "
+        "train.ipynb"
+    ]
+    # A copy beside them is as good a candidate as train.ipynb: no answer.
+    notebook_file(tmp_path / "copy.ipynb", "import math", "x = 1")
+    notes.clear()
+    assert found({}, ["import math"], notes=notes) is None
+    assert str(tmp_path / "copy.ipynb") in notes[0] and str(train) in notes[0]
+
+
+def test_papermills_input_fits_with_the_parameters_cell_it_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    notebook = notebook_dict("import math", "lr = 0.1", "train(lr)")
+    notebook["cells"][1]["metadata"]["tags"] = ["parameters"]
+    write_notebook(tmp_path / "train.ipynb", notebook)
+    injected = '# Parameters\nlr = 0.01\nname = "a b"\n'
+    # IPython's history drops the last line end.
+    executed = ["import math", "lr = 0.1", injected.rstrip("\n"), "train(lr)"]
+    location = find_notebook({}, executed)
+    assert location is not None and location.execution is not None
+    execution = location.execution
+    assert (execution.path, execution.tool) == (tmp_path / "train.ipynb", "papermill")
+    assert execution.parameters == {"lr": 0.01, "name": "a b"}
+    assert execution.how == "papermill run with lr=0.01, name='a b'"
+    cells = execution.notebook["cells"]
+    assert [cell["source"] for cell in cells] == ["import math", "lr = 0.1", injected, "train(lr)"]
+    assert cells[2]["metadata"] == {"tags": ["injected-parameters"]}
+    # Without the parameters cell papermill writes, or with another one, no answer.
+    assert find_notebook({}, ["import math", "lr = 0.1", "lr = 0.01", "train(lr)"]) is None
+    # A notebook papermill wrote before: its injected cell is replaced, not added to.
+    notebook["cells"].insert(
+        2, {**notebook["cells"][0], "id": "old", "source": "# Parameters\nlr = 9"}
+    )
+    notebook["cells"][2]["metadata"] = {"tags": ["injected-parameters"]}
+    write_notebook(tmp_path / "train.ipynb", notebook)
+    location = find_notebook({}, executed)
+    assert location is not None and location.execution is not None
+    assert [cell["source"] for cell in location.execution.notebook["cells"]] == [
+        "import math", "lr = 0.1", injected, "train(lr)"
+    ]  # fmt: skip
+
+
+def test_the_executed_cells_read_as_json_writers_store_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -200,13 +316,13 @@ def test_search_reads_the_sources_as_json_writers_store_them(
     text = json.dumps(escaped, ensure_ascii=True).replace("/", "\\/").replace("<", "\\u003c")
     assert "example.org\\/\\u03c0\\u003c" in text
     (tmp_path / "escaped.ipynb").write_text(text)
-    assert find_notebook({}, source) == NotebookLocation(tmp_path / "escaped.ipynb", "search")
+    assert found({}, [source]) == (tmp_path / "escaped.ipynb", "executed_cells")
 
     old = write_notebook(tmp_path / "old.ipynb", nbformat3_notebook(code="print('v3')"))
-    assert find_notebook({}, "print('v3')") == NotebookLocation(old, "search")
+    assert found({}, ["print('v3')"]) == (old, "executed_cells")
 
 
-def test_search_skips_files_over_the_size_limit(
+def test_notebooks_over_the_size_limit_are_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -215,10 +331,10 @@ def test_search_skips_files_over_the_size_limit(
     big["metadata"]["padding"] = "x" * MAX_SEARCHED_BYTES
     write_notebook(tmp_path / "big.ipynb", big)
     assert (tmp_path / "big.ipynb").stat().st_size > MAX_SEARCHED_BYTES
-    assert find_notebook({}, "x = 1") == NotebookLocation(notebook, "search")
+    assert found({}, ["x = 1"]) == (notebook, "executed_cells")
 
 
-def test_search_reads_only_the_most_recently_modified_notebooks(
+def test_only_the_most_recently_modified_notebooks_are_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -228,20 +344,20 @@ def test_search_reads_only_the_most_recently_modified_notebooks(
     for index in range(MAX_SEARCHED_FILES):
         decoy = notebook_file(tmp_path / f"decoy{index:02}.ipynb", f"y = {index}")
         os.utime(decoy, (now - index, now - index))
-    assert find_notebook({}, "x = 1") is None  # the oldest of 51: not read
+    assert found({}, ["x = 1"]) is None  # the oldest of 51: not read
     os.utime(target, (now + 1, now + 1))
-    assert find_notebook({}, "x = 1") == NotebookLocation(target, "search")
+    assert found({}, ["x = 1"]) == (target, "executed_cells")
 
 
-def test_search_without_notebooks_or_out_of_time(
+def test_no_notebooks_or_no_time_gives_no_answer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert find_notebook(None, "x = 1") is None
+    assert found(None, ["x = 1"]) is None
     notebook = notebook_file(tmp_path / "analysis.ipynb", "x = 1")
-    assert find_notebook(None, "x = 1") == NotebookLocation(notebook, "search")
+    assert found(None, ["x = 1"]) == (notebook, "executed_cells")
     # A search that runs out of time gives no answer rather than a guess.
-    assert find_notebook(None, "x = 1", timeout=0) is None
+    assert found(None, ["x = 1"], timeout=0) is None
 
 
 # -- Never raises; imports nothing heavy ---------------------------------------------------
@@ -262,7 +378,7 @@ class _BrokenNamespace(Mapping[str, Any]):
 
 def test_a_locator_bug_is_a_warning_not_an_error(tmp_path: Path) -> None:
     with pytest.warns(NepnbWarning, match="ZeroDivisionError: broken namespace"):
-        assert find_notebook(_BrokenNamespace(), "x = 1") is None
+        assert find_notebook(_BrokenNamespace(), ["x = 1"]) is None
 
 
 def test_find_notebook_imports_no_jupyter_modules(tmp_path: Path) -> None:
@@ -270,7 +386,7 @@ def test_find_notebook_imports_no_jupyter_modules(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from nepnb.kernel.locate import find_notebook\n"
-        "found = find_notebook(None, 'x = 1')\n"
+        "found = find_notebook(None, ['x = 1'])\n"
         "heavy = ('IPython', 'ipykernel', 'jupyter_server', 'jupyter_client', 'tornado')\n"
         "print(found.found_by, [m for m in heavy if m in sys.modules])\n"
     )
@@ -278,19 +394,16 @@ def test_find_notebook_imports_no_jupyter_modules(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
     )
-    assert result.stdout.strip() == "search []", result.stderr
+    assert result.stdout.strip() == "executed_cells []", result.stderr
 
 
 # -- A real kernel started by nbclient -----------------------------------------------------
 
 
 @pytest.mark.kernel
-def test_nbclient_kernel_finds_its_notebook_by_search(tmp_path: Path) -> None:
-    marker = 'marker = "locate-me"'
-    locate = (
-        REPORT + f"print(json.dumps(_report(find_notebook(get_ipython().user_ns, {marker!r}))))"
-    )
-    notebook = make_notebook(marker, locate)
+def test_nbclient_kernel_finds_its_notebook_by_the_cells_it_ran(tmp_path: Path) -> None:
+    locate = REPORT + "print(json.dumps(_report(find_notebook())))"
+    notebook = make_notebook('marker = "locate-me"', locate)
     path = tmp_path / "analysis.ipynb"
     path.write_text(json.dumps(notebook), encoding="utf-8")
     notebook_file(tmp_path / "other.ipynb", "marker = 'something else'", locate)
@@ -299,7 +412,7 @@ def test_nbclient_kernel_finds_its_notebook_by_search(tmp_path: Path) -> None:
     cell = executed.cells[1]
     assert error_of(cell) is None
     assert stream_text(cell, "stderr") == ""
-    assert json.loads(stream_text(cell)) == location(path, "search")
+    assert json.loads(stream_text(cell)) == location(path, "executed_cells")
 
 
 # -- A real Jupyter server -----------------------------------------------------------------

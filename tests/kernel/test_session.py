@@ -83,7 +83,7 @@ def test_a_plain_init_run_in_a_cell_gets_the_same_capture_and_checkpoint(
     checkpoints = Checkpoints(local_store(), "local/default")
     info = checkpoints.get(ref["checkpoint_id"])
     assert list(info.runs) == ["DEF-1"]
-    assert info.summary == "Run DEF-1 opened"
+    assert info.summary == "Run DEF-1 opened: headless run"  # nbclient runs the notebook
     content = checkpoints.content(info)
     assert [cell["source"] for cell in content["cells"]] == [cell.source for cell in cells]
 
@@ -203,8 +203,11 @@ def test_checkpoint_magic_links_the_open_runs(tmp_path: Path, nepnb_home: Path) 
     assert "Tuned the learning rate, linked to DEF-1" in printed
     checkpoints = Checkpoints(local_store(), "local/default")
     history = checkpoints.history(stored()["source_code/notebook"].fetch()["notebook_id"])
-    assert [info.summary for info in history] == ["Tuned the learning rate", "Run DEF-1 opened"]
-    assert history[0].body == "lr 0.1 -> 0.01"
+    assert [info.summary for info in history] == [
+        "Tuned the learning rate",
+        "Run DEF-1 opened: headless run",
+    ]
+    assert history[0].body.splitlines()[:2] == ["lr 0.1 -> 0.01", "headless run"]
     assert list(history[0].runs) == ["DEF-1"]
     assert stored()["source_code/notebook"].fetch()["checkpoint_id"] == history[0].id
 
