@@ -188,7 +188,7 @@ def store_phrase(store: Store | None) -> str:
     """Where a run is stored, for its announcement: "local store PATH" or "tracking server URL"."""
     if store is None:
         return "?"
-    kind = "tracking server" if store.kind == "http" else "local store"
+    kind = "tracking server" if store.remote else "local store"
     return f"{kind} {store.location}"
 
 
