@@ -1,4 +1,6 @@
-"""The layers stay apart: the client asks a store for its capabilities, never for its kind."""
+"""The layers stay apart: the lower ones (types, store, client) never import the upper ones
+(kernel, widgets, jupyter, server, cli, notebooks), not even inside a function, and the
+client asks a store for its capabilities, never for its kind."""
 
 from __future__ import annotations
 
@@ -6,15 +8,57 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "nepnb"
+LOWER = ("types", "store", "client")
+UPPER = ("kernel", "widgets", "jupyter", "server", "cli", "notebooks")
 
 
 def _modules(*layers: str) -> Iterator[tuple[Path, ast.Module]]:
     for layer in layers:
         for path in sorted((PACKAGE / layer).rglob("*.py")):
             yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _imported(path: Path, node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The absolute names of the modules ``node`` imports (relative imports resolved)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        package = path.relative_to(REPO_ROOT).with_suffix("").parts[: -node.level]
+        base = ".".join([*package, base] if base else package)
+    return [base] + [f"{base}.{alias.name}" for alias in node.names]
+
+
+def _upward_imports(*layers: str) -> list[str]:
+    found = []
+    for path, tree in _modules(*layers):
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            for name in _imported(path, node):
+                parts = name.split(".")
+                if len(parts) > 1 and parts[0] == "nepnb" and parts[1] in UPPER:
+                    found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} imports {name}")
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("layer", LOWER)
+def test_lower_layers_never_import_upper_ones(layer: str) -> None:
+    assert _upward_imports(layer) == []
+
+
+def test_the_guard_sees_an_import_inside_a_function() -> None:
+    tree = ast.parse("def f():\n    from nepnb.kernel.session import run_opened\n")
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom))
+    assert "nepnb.kernel.session" in _imported(PACKAGE / "client" / "run.py", node)
+    relative = ast.parse("from ..widgets import chart\n").body[0]
+    assert isinstance(relative, ast.ImportFrom)
+    assert "nepnb.widgets.chart" in _imported(PACKAGE / "client" / "handler.py", relative)
 
 
 def _names_a_store(node: ast.AST) -> bool:
