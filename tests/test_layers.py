@@ -102,3 +102,28 @@ def test_the_kind_guard_sees_both_forms() -> None:
         "x.py:1 isinstance(..., (LocalStore, int))",
         "x.py:2 self.store.kind",
     ]
+
+
+def _private_members(path: Path) -> set[str]:
+    """The private names of the classes in ``path``: methods and ``self._x`` attributes."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and ast.unparse(node.value) == "self":
+            names.add(node.attr)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return {name for name in names if name.startswith("_") and not name.endswith("__")}
+
+
+def test_upper_layers_read_objects_through_public_members() -> None:
+    private = _private_members(PACKAGE / "client" / "objects.py")
+    assert {"_store", "_pipeline", "_writer", "_state", "_log_internal"} <= private
+    found = [
+        f"{path.relative_to(REPO_ROOT)}:{node.lineno} {ast.unparse(node)}"
+        for path, tree in _modules("kernel", "widgets", "jupyter")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in private
+        and ast.unparse(node.value) not in ("self", "cls", "super()")
+    ]
+    assert found == []

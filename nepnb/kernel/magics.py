@@ -193,14 +193,14 @@ class NeptuneMagics(Magics):
                 raise UsageError(f"%neptune init_run: {error}") from None
         self._shell.user_ns[options.var] = run
         entry = session.attach(run, variable=options.var)
-        if run._store is not None:
+        if run.store is not None:
             from nepnb.client.run import store_phrase
 
-            where = f"in project {run._project}, {store_phrase(run._store)}"
-        elif run._mode == "offline":
+            where = f"in project {run.project}, {store_phrase(run.store)}"
+        elif run.mode == "offline":
             where = "offline: upload it later with `nepnb sync`"
         else:
-            where = f"{run._mode} mode: nothing is stored"
+            where = f"{run.mode} mode: nothing is stored"
         print(f"nepnb: run {entry.label} is open as `{options.var}` ({where})")
         if entry.checkpoint_id is not None:
             print(f"       linked to notebook checkpoint {entry.checkpoint_id}")
@@ -219,7 +219,7 @@ class NeptuneMagics(Magics):
             print("nepnb: no run is open in this kernel")
             return
         for entry in chosen:
-            queued = entry.run._writer.queued()
+            queued = entry.run.queued_writes()
             if session.stop(entry):  # else a warning said what went wrong
                 print(f"nepnb: stopped run {entry.label} ({queued} queued writes flushed)")
 

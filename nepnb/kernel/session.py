@@ -60,11 +60,11 @@ class OpenRun:
 
     @property
     def label(self) -> str:
-        return self.run._sys_id or f"({self.run._mode} run)"
+        return self.run.sys_id or f"({self.run.mode} run)"
 
     @property
     def is_open(self) -> bool:
-        return self.run._state != "stopped"
+        return self.run.get_state() != "stopped"
 
     def describe(self) -> str:
         names = ", ".join(f"`{name}`" for name in sorted(self.variables))
@@ -74,7 +74,7 @@ class OpenRun:
         """How to stop this run. ``rebinding``: a variable about to refer to another run
         (``any_rebound``: any of them may be), so not one to name."""
         names = [] if any_rebound else sorted(self.variables - {rebinding})
-        if not names and self.run._sys_id is None:
+        if not names and self.run.sys_id is None:
             names = sorted(self.variables)  # no id to name it by
         if names:
             return f"`%neptune stop {names[0]}` or `{names[0]}.stop()`"
@@ -159,7 +159,7 @@ class KernelSession:
             others = [other for other in self.open_runs() if other.run is not run]
             now = self._now()
             entry = OpenRun(run, opened=now, capture=capture, last_activity=now)
-            entry.writes = run._pipeline.user_writes()
+            entry.writes = run.user_writes()
             with self.guard("reading the cells the run logged before"):
                 entry.step_offset = self._step_offset(run)
             self.runs.append(entry)
@@ -181,10 +181,10 @@ class KernelSession:
         """0, or for a run resumed in a new kernel (execution counts start again at 1) the
         last step its cells were logged at: steps must increase."""
         info = getattr(run, "_info", None)
-        if run._store is None or info is None:
+        if run.store is None or info is None:
             return 0.0
         path = f"{CELLS}/source"
-        stored = run._store.get_fields(info.uid, [path]).get(path)
+        stored = run.store.get_fields(info.uid, [path]).get(path)
         last = stored.value.get("last_step") if stored and isinstance(stored.value, dict) else None
         current = self.shell.execution_count - 1  # IPython counts the running cell first
         if isinstance(last, (int, float)) and last >= current:
@@ -209,7 +209,7 @@ class KernelSession:
         entry = self.attach(
             run, variable=options.get("variable"), capture=options.get("capture", self.capture)
         )
-        if options.get("checkpoint", True) and run._store is not None:
+        if options.get("checkpoint", True) and run.store is not None:
             from nepnb.kernel.notebook import checkpoint
 
             with self.guard("checkpointing the notebook"):
@@ -231,7 +231,7 @@ class KernelSession:
                     if "variable" not in options:  # the magic says it with its own line
                         name = Path(info.path).name
                         print(f"nepnb: checkpoint {info.id} of {name} linked to run {entry.label}")
-        if run._store is not None:
+        if run.store is not None:
             with self.guard("looking for crashed runs"):
                 self._report_crashed(run)
         self.frontend.send_runs()
@@ -241,8 +241,8 @@ class KernelSession:
         marked now, and said so."""
         from nepnb.client.table import mark_abandoned
 
-        assert run._store is not None
-        marked = mark_abandoned(run._store, run._project)
+        assert run.store is not None
+        marked = mark_abandoned(run.store, run.project)
         if marked:
             self.warn(
                 f"{', '.join(marked)} {'was' if len(marked) == 1 else 'were'} left open by a "
@@ -277,7 +277,7 @@ class KernelSession:
             rows.append(
                 {
                     "id": entry.label,
-                    "project": entry.run._project,
+                    "project": entry.run.project,
                     "variables": sorted(entry.variables),
                     "opened": entry.opened,
                     "age": now - entry.opened,
@@ -285,8 +285,8 @@ class KernelSession:
                     "idle": idle,
                     "hanging": self.idle_minutes > 0 and idle >= self.idle_minutes * 60,
                     "idle_limit": self.idle_minutes * 60,
-                    "queued": entry.run._writer.queued(),
-                    "mode": entry.run._mode,
+                    "queued": entry.run.queued_writes(),
+                    "mode": entry.run.mode,
                     "checkpoint": entry.checkpoint_id,
                 }
             )
@@ -303,7 +303,7 @@ class KernelSession:
         """Stop the run of ``entry``; False if that failed (a warning said why)."""
         stopped = False
         with self.guard(f"stopping run {entry.label}"):
-            queued = entry.run._writer.queued()
+            queued = entry.run.queued_writes()
             entry.run.stop()
             stopped = True
             if reason:
@@ -358,7 +358,7 @@ class KernelSession:
             runs = self.open_runs()
             now = self._now()
             for entry in runs:
-                writes = entry.run._pipeline.user_writes()
+                writes = entry.run.user_writes()
                 if writes != entry.writes:
                     entry.writes, entry.last_activity, entry.idle_warned = writes, now, False
             # a cell without a history entry (store_history=False) has no count of its own
@@ -368,7 +368,7 @@ class KernelSession:
                 for entry in runs:
                     if not entry.capture or entry.label in seen:
                         continue
-                    if entry.run._sys_id is not None:
+                    if entry.run.sys_id is not None:
                         seen.add(entry.label)
                     step = entry.step_offset + result.execution_count
                     log_cell(entry.run, step, cell, result, stdout, stderr, now)
@@ -452,7 +452,7 @@ def log_cell(
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         entries.append(("traceback", FieldType.STRING_SERIES, text))
     for name, ftype, value in entries:
-        run._log_internal(f"{CELLS}/{name}", ftype, value, step)
+        run.log_internal(f"{CELLS}/{name}", ftype, value, step)
 
 
 def _duration(seconds: float) -> str:

@@ -42,7 +42,7 @@ def test_a_listener_registered_twice_hears_once(
 def test_the_kernel_subscribes_when_nepnb_is_imported() -> None:
     from nepnb import kernel
 
-    assert kernel._run_opened in hooks._run_opened  # noqa: SLF001 - the wiring itself
+    assert kernel._run_opened in hooks._run_opened
 
 
 def test_the_announcement_goes_where_the_provider_says(
@@ -68,7 +68,7 @@ def test_handler_chart_goes_through_the_registered_factory(
 
 
 def test_nepnb_registers_its_widgets_as_the_chart_factory() -> None:
-    assert hooks._chart == [nepnb.chart]  # noqa: SLF001 - the wiring itself
+    assert hooks._chart == [nepnb.chart]
 
 
 def test_without_a_chart_factory_the_error_says_what_to_do(
@@ -77,5 +77,5 @@ def test_without_a_chart_factory_the_error_says_what_to_do(
     monkeypatch.setattr(hooks, "_chart", [])
     run = new_run(mode="sync")
     run["loss"].append(0.5)
-    with pytest.raises(NepnbError, match="nepnb.chart"):
+    with pytest.raises(NepnbError, match=r"nepnb\.chart"):
         run["loss"].chart()
