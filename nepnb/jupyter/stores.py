@@ -63,9 +63,14 @@ def active_store(nepnb: dict[str, Any]) -> Store:
 class TokenRefused(Unauthenticated):
     """The tracking server of the extension's settings refused their token."""
 
+    code = "TRACKING_SERVER_REFUSED_TOKEN"
+    http_status = 502  # the Jupyter user is signed in; the server behind refused the token
+
 
 class TrackingServerUnreachable(ServerUnavailable):
     """The tracking server of the extension's settings did not answer."""
+
+    code = "TRACKING_SERVER_UNREACHABLE"
 
 
 def tracking_server_error(error: BaseException, store: Store) -> NepnbError | None:
