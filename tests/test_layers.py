@@ -127,3 +127,34 @@ def test_upper_layers_read_objects_through_public_members() -> None:
         and ast.unparse(node.value) not in ("self", "cls", "super()")
     ]
     assert found == []
+
+
+def _import_graph(layer: str) -> dict[str, set[str]]:
+    """``module -> modules of the same layer it imports`` (inside functions too)."""
+    graph: dict[str, set[str]] = {}
+    for path, tree in _modules(layer):
+        name = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts)
+        targets = graph.setdefault(name.removesuffix(".__init__"), set())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                targets.update(_imported(path, node))
+    return {name: {t for t in targets if t in graph and t != name} for name, targets in graph.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found = []
+    for start in sorted(graph):
+        stack = [(start, [start])]
+        while stack:
+            node, trail = stack.pop()
+            for target in sorted(graph[node]):
+                if target == start:
+                    found.append(trail)
+                elif target not in trail and target > start:
+                    stack.append((target, [*trail, target]))
+    return found
+
+
+def test_the_jupyter_extension_modules_import_each_other_without_a_circle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+    assert _cycles(_import_graph("jupyter")) == []
