@@ -138,7 +138,9 @@ def _import_graph(layer: str) -> dict[str, set[str]]:
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 targets.update(_imported(path, node))
-    return {name: {t for t in targets if t in graph and t != name} for name, targets in graph.items()}
+    return {
+        name: {t for t in targets if t in graph and t != name} for name, targets in graph.items()
+    }
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
