@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser
 from traitlets import Bool, Float, observe
 
 from nepnb import __version__
@@ -49,11 +49,30 @@ c.InteractiveShellApp.extensions = ["nepnb"] in ipython_config.py. Settings:
 """
 
 
-def _parser(name: str, description: str) -> MagicArgumentParser:
-    return MagicArgumentParser(prog=f"%neptune {name}", description=description, add_help=False)
+class _SubcommandParser(argparse.ArgumentParser):
+    """A sub-command's parser: a mistake is a UsageError that lists the valid options and
+    points to the help (``%neptune?``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options: list[str] = []
+
+    def add_argument(self, *names: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*names, **kwargs)
+        if action.option_strings:
+            self.options.append("/".join(action.option_strings))
+        return action
+
+    def error(self, message: str) -> NoReturn:
+        valid = f"; valid options: {', '.join(self.options)}" if self.options else ""
+        raise UsageError(f"{self.prog}: {message}{valid} (see `%neptune?`)")
 
 
-def _init_run_parser() -> MagicArgumentParser:
+def _parser(name: str, description: str) -> _SubcommandParser:
+    return _SubcommandParser(prog=f"%neptune {name}", description=description, add_help=False)
+
+
+def _init_run_parser() -> _SubcommandParser:
     parser = _parser("init_run", "Open a run and bind it to a variable.")
     parser.add_argument("--project", help="workspace/project (default: $NEPTUNE_PROJECT)")
     parser.add_argument("--name")
@@ -68,21 +87,21 @@ def _init_run_parser() -> MagicArgumentParser:
     return parser
 
 
-def _stop_parser() -> MagicArgumentParser:
+def _stop_parser() -> _SubcommandParser:
     parser = _parser("stop", "Stop runs open in this kernel.")
     parser.add_argument("targets", nargs="*", help="variable names or run ids")
     parser.add_argument("--all", action="store_true")
     return parser
 
 
-def _checkpoint_parser() -> MagicArgumentParser:
+def _checkpoint_parser() -> _SubcommandParser:
     parser = _parser("checkpoint", "Checkpoint this notebook, linked to the open runs.")
     parser.add_argument("-m", "--message", required=True)
     parser.add_argument("--body", default=None)
     return parser
 
 
-def _chart_parser() -> MagicArgumentParser:
+def _chart_parser() -> _SubcommandParser:
     parser = _parser("chart", "Chart float series of runs inline, live while they are written.")
     parser.add_argument("paths", nargs="+", help="series paths, e.g. metrics/loss")
     parser.add_argument("--runs", nargs="+", default=None, help="run ids or variable names")

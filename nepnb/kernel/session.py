@@ -57,6 +57,9 @@ class OpenRun:
     checkpoint_id: str | None = None
     scanned: bool = False  # the namespace was searched for its variables
     step_offset: float = 0.0  # cells are logged at step = offset + execution count
+    # the cell in which it was said to be still open while another run opened: losing its
+    # variable in that same cell is the same situation, not told twice
+    told_open_in: CellStart | None = None
 
     @property
     def label(self) -> str:
@@ -164,6 +167,7 @@ class KernelSession:
                 entry.step_offset = self._step_offset(run)
             self.runs.append(entry)
             for other in others:
+                other.told_open_in = self._cell
                 # the magic re-binds `variable`; a plain init_run may re-bind any name
                 hint = other.stop_hint(variable, any_rebound=variable is None)
                 self.warn(
@@ -180,7 +184,7 @@ class KernelSession:
     def _step_offset(self, run: Run) -> float:
         """0, or for a run resumed in a new kernel (execution counts start again at 1) the
         last step its cells were logged at: steps must increase."""
-        info = getattr(run, "_info", None)
+        info = run.info
         if run.store is None or info is None:
             return 0.0
         path = f"{CELLS}/source"
@@ -372,7 +376,7 @@ class KernelSession:
                         seen.add(entry.label)
                     step = entry.step_offset + result.execution_count
                     log_cell(entry.run, step, cell, result, stdout, stderr, now)
-            self._check_variables(runs)
+            self._check_variables(runs, cell)
 
     def _request(self) -> Any:
         """The id of the kernel request being executed (None outside a kernel)."""
@@ -393,10 +397,11 @@ class KernelSession:
                     f"still open. Stop it with {entry.stop_hint()} when you are done."
                 )
 
-    def _check_variables(self, runs: list[OpenRun]) -> None:
-        """Warn about open runs whose every variable was re-bound or deleted. The names a run
-        is known by are checked each cell; the namespace is scanned only when that is not
-        enough (a run with no known name yet, or all of them lost)."""
+    def _check_variables(self, runs: list[OpenRun], cell: CellStart | None) -> None:
+        """Warn about open runs whose every variable was re-bound or deleted (in ``cell``;
+        not when that cell already said the run is still open). The names a run is known by
+        are checked each cell; the namespace is scanned only when that is not enough (a run
+        with no known name yet, or all of them lost)."""
         user_ns = self.shell.user_ns
         for entry in runs:
             kept = {name for name in entry.variables if user_ns.get(name) is entry.run}
@@ -405,7 +410,7 @@ class KernelSession:
             lost = entry.variables - kept
             entry.variables = kept | self._names_of(entry.run)
             entry.scanned = True
-            if lost and not entry.variables:
+            if lost and not entry.variables and (cell is None or entry.told_open_in is not cell):
                 names = ", ".join(f"`{name}`" for name in sorted(lost))
                 self.warn(
                     f"{names} no longer refers to run {entry.label}, which is still open. "
