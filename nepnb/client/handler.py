@@ -615,9 +615,9 @@ class Handler:
     def chart(self, **options: Any) -> Any:
         """Chart this float series in the notebook, live while it is written; the options
         are those of :func:`nepnb.chart`. Returns the chart widget."""
-        from nepnb.widgets import chart
+        from nepnb.client import hooks
 
-        return chart(self._obj, self._path, **options)
+        return hooks.chart(self._obj, self._path, **options)
 
     def download_last(self, destination: str | None = None, progress_bar: Any = None) -> None:
         """Download the last file of a FileSeries."""

@@ -536,7 +536,7 @@ class QueueWriter(Writer):
         self._unqueued: Batch | None = None  # drained, but writing it to the queue failed
         self._register = register
         self.project = project
-        queued_blobs = store is None or uid is None or store.kind != "local"
+        queued_blobs = store is None or uid is None or store.remote
         self._blobs = BlobStore(queue.blob_folder()) if queued_blobs else None
         self._push_lock = threading.Lock()
         self._ship_lock = threading.Lock()

@@ -182,10 +182,10 @@ def checkpoint(
     if version is None:
         return None
     message, body = _message(entries, version, message, body)
-    stored = [entry for entry in entries if entry.run._store is not None]
+    stored = [entry for entry in entries if entry.run.store is not None]
     # With no open run, the store the environment names (a tracking server's token, else local).
-    store = stored[0].run._store if stored else default_store()
-    project = stored[0].run._project if stored else _default_project()
+    store = stored[0].run.store if stored else default_store()
+    project = stored[0].run.project if stored else _default_project()
     assert store is not None
     checkpoints = Checkpoints(store, project)
 
@@ -229,7 +229,7 @@ def checkpoint(
         "notebook_name": Path(version.path).name,
     }
     for entry in stored:
-        entry.run._assign_internal("source_code/notebook", FieldType.NOTEBOOK_REF, ref)
+        entry.run.assign_internal("source_code/notebook", FieldType.NOTEBOOK_REF, ref)
         entry.checkpoint_id = info.id
         if version.execution is not None:
             log_parameters(entry.run, version.execution)
