@@ -197,6 +197,8 @@ class CellChange:
             parts.append("metadata")
         if self.attachments_changed:
             parts.append("attachments")
+        if self.execution_count is not None:
+            parts.append("execution count")
         return parts
 
     def to_json(self) -> dict[str, Any]:
@@ -248,6 +250,12 @@ class NotebookDiff:
 
     @property
     def identical(self) -> bool:
+        """Whether the two versions are the same notebook: the same cells in the same order,
+        each with the same type, source, attachments, metadata (but for how the cell was shown
+        or timed: :data:`VOLATILE_METADATA`), outputs (images by their pixels) and execution
+        count, and the same notebook metadata (but for nepnb's own id). Without outputs
+        (``CompareOptions.outputs`` False) outputs and execution counts are left out. This is
+        what the summary line counts and what ``nepnb checkpoint diff --exit-code`` tells."""
         summary = self.summary
         return summary["unchanged"] == len(self.cells) and not self.metadata
 
@@ -268,6 +276,7 @@ class NotebookDiff:
             "b": self.b,
             "summary": self.summary,
             "summary_line": self.summary_line(),
+            "identical": self.identical,
             "outputs_compared": self.options.outputs,
             "metadata": [m.to_json() for m in self.metadata],
             "cells": [c.to_json() for c in self.cells],
@@ -525,7 +534,7 @@ def _compare_details(
         _dict_changes(entry_a.get("metadata", {}), entry_b.get("metadata", {}), VOLATILE_METADATA)
     )
     counts = (entry_a.get("execution_count"), entry_b.get("execution_count"))
-    if counts[0] != counts[1]:
+    if options.outputs and counts[0] != counts[1]:  # counts go with outputs: how it was run
         change.execution_count = counts
     if change.changed_parts:
         change.status = "changed"
