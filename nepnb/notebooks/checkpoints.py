@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from nepnb.exceptions import InvalidValue
 from nepnb.notebooks.compare import (
@@ -113,30 +113,13 @@ class Checkpoints:
         self.store = store
         self.project = project
 
-    def identify(
-        self,
-        notebook: dict[str, Any],
-        *,
-        path: str,
-        also_at: Iterable[str] = (),
-        file_check: FileCheck | None = None,
-        new_id: bool = False,
-        same_history: bool = False,
-        on_copy: Literal["ask", "own"] = "ask",
-    ) -> Identity:
-        """The history the notebook file at ``path`` belongs to: see nepnb.notebooks.identity.
-        Callers that may write the file save ``Identity.notebook`` when ``assigned``, then
-        upload it with ``identity=``."""
+    def identify(self, notebook: dict[str, Any], *, path: str, **options: Any) -> Identity:
+        """The history the notebook file at ``path`` belongs to: :func:`identify` of
+        nepnb.notebooks.identity (``options``: also_at, file_check, new_id, same_history,
+        on_copy). Callers that may write the file save ``Identity.notebook`` when
+        ``assigned``, then upload it with ``identity=``."""
         return identify(
-            self.store,
-            self.project,
-            normalize_notebook(notebook, path),
-            path=path,
-            also_at=also_at,
-            file_check=file_check,
-            new_id=new_id,
-            same_history=same_history,
-            on_copy=on_copy,
+            self.store, self.project, normalize_notebook(notebook, path), path=path, **options
         )
 
     def upload(
