@@ -87,16 +87,7 @@ def list_ids(path: Path) -> list[dict[str, Any]]:
     return json.loads(ok("checkpoint", "list", str(path), "--json").stdout)
 
 
-@pytest.fixture(autouse=True)
-def _default_project(nepnb_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NEPTUNE_PROJECT", raising=False)
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    return folder
+pytestmark = pytest.mark.usefixtures("default_project")
 
 
 # -- upload and list ------------------------------------------------------------------------

@@ -44,16 +44,7 @@ def git(folder: Path, *args: str) -> str:
     return result.stdout
 
 
-@pytest.fixture(autouse=True)
-def _default_project(nepnb_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NEPTUNE_PROJECT", raising=False)
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    return folder
+pytestmark = pytest.mark.usefixtures("default_project")
 
 
 def test_a_version_copied_over_the_file_without_the_id_continues_the_history(
