@@ -18,7 +18,6 @@ from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
     default_author,
-    ensure_notebook_id,
     free_path,
     other_file_holds_id,
     read_notebook,
@@ -140,19 +139,24 @@ def run_upload(args: argparse.Namespace) -> int:
     if not notebook_path.is_file():
         read_notebook(notebook_path)  # raises the error that says what is wrong
     with _locked(notebook_path):  # two first uploads at once must not make two histories
-        notebook = read_notebook(notebook_path)
-        notebook, id_given = ensure_notebook_id(notebook, new=args.new_id)
+        identity = checkpoints.identify(
+            read_notebook(notebook_path),
+            path=str(notebook_path),
+            file_check=other_file_holds_id(notebook_path),
+            new_id=args.new_id,
+            same_history=args.same_history,
+        )
+        id_given = identity.assigned
         if id_given:  # written first: if that fails, nothing is stored
-            replace_file(notebook_path, notebook_json(notebook))
+            replace_file(notebook_path, notebook_json(identity.notebook))
         upload = checkpoints.upload(
-            notebook,
+            identity.notebook,
             path=str(notebook_path),
             message=args.message,
             body=args.body,
             author=args.author or default_author(),
             runs=args.run,
-            file_check=other_file_holds_id(notebook_path),
-            same_history=args.same_history or id_given,
+            identity=identity,
         )
     info = upload.checkpoint
     stats = info.stats
@@ -162,6 +166,12 @@ def run_upload(args: argparse.Namespace) -> int:
         + (f"; follows {info.parent_id}" if info.parent_id else "; the first checkpoint")
         + (f"\n  linked runs: {', '.join(info.runs)}" if info.runs else "")
         + (f"\n  notebook id {upload.notebook_id} written to {args.notebook}" if id_given else "")
+        + (
+            "\n  the file had no notebook id (git checkout, nbstripout…): the history kept at "
+            "this path goes on"
+            if identity.reason == "path"
+            else ""
+        )
     )
     return 0
 
@@ -170,7 +180,8 @@ def run_list(args: argparse.Namespace) -> int:
     checkpoints = _checkpoints(args)
     path = args.notebook.expanduser().resolve()
     if path.exists():
-        history = checkpoints.history(read_notebook(path))
+        found = checkpoints.history_id(read_notebook(path), str(path))
+        history = checkpoints.history(found) if found else []
     else:  # deleted or moved: its history is still in the store, under its last path
         known = checkpoints.notebook_at(str(path))
         if known is None:

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nepnb`` command; returns the exit code."""
+    from nepnb.cli.imports import defer_slow_imports
+
+    defer_slow_imports()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -150,6 +150,14 @@ class NepnbAPIHandler(APIHandler):
         relative = os.path.relpath(os.path.realpath(recorded), os.path.realpath(root))
         return None if relative.startswith("..") else relative.replace(os.sep, "/")
 
+    def disk_paths(self, path: str) -> list[str]:
+        """The other spelling of a server path: the absolute path the CLI and the kernel
+        record for the same file (empty when the contents manager has no folder)."""
+        root = getattr(self.contents_manager, "root_dir", None)
+        if not root:
+            return []
+        return [os.path.realpath(os.path.join(root, *path.split("/")))]
+
     async def read_notebook(self, path: str) -> dict[str, Any]:
         """The notebook at ``path`` through the contents manager (its errors pass through)."""
         if not path.endswith(".ipynb"):

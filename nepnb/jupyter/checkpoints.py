@@ -19,7 +19,6 @@ from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
 from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
-    ensure_notebook_id,
     notebook_id_of,
     restored_name,
     split_message,
@@ -75,22 +74,29 @@ class CheckpointsHandler(NepnbAPIHandler):
         # must see that id (and follow the first) rather than start another history.
         async with self.nepnb["path_locks"][path]:
             notebook = await self.read_notebook(path)
-            notebook, id_given = ensure_notebook_id(notebook, new=flags["new_id"])
-            if id_given and flags["write_id"]:
-                await self.save_notebook(notebook, path)  # first: a failed save stores nothing
-            copy_of_other = not id_given and await self._other_file_holds_id(
-                checkpoints, notebook, path
+            copy_of_other = await self._other_file_holds_id(checkpoints, notebook, path)
+            identity = await self.in_thread(
+                lambda: checkpoints.identify(
+                    notebook,
+                    path=path,
+                    also_at=self.disk_paths(path),
+                    file_check=lambda _path, _id: copy_of_other,
+                    new_id=flags["new_id"],
+                    same_history=flags["same_history"],
+                )
             )
+            id_given = identity.assigned
+            if id_given and flags["write_id"]:  # first: a failed save stores nothing
+                await self.save_notebook(identity.notebook, path)
             upload = await self.in_thread(
                 lambda: checkpoints.upload(
-                    notebook,
+                    identity.notebook,
                     path=path,
                     message=message,
                     body=body.get("body"),
                     author=self.author(),
                     runs=runs,
-                    file_check=lambda _path, _id: copy_of_other,
-                    same_history=flags["same_history"] or id_given,
+                    identity=identity,
                 )
             )
         self.write_json(
@@ -127,7 +133,11 @@ class CheckpointsHandler(NepnbAPIHandler):
         path = ""
         if not notebook_id:  # by the file; ?notebook_id= finds the history of a deleted one
             path = self.notebook_path(self.get_query_argument("path", ""))
-            notebook_id = notebook_id_of(await self.read_notebook(path)) or ""
+            notebook = await self.read_notebook(path)
+            found = await self.in_thread(
+                checkpoints.history_id, notebook, path, *self.disk_paths(path)
+            )
+            notebook_id = found or ""
         history = await self.in_thread(checkpoints.history, notebook_id) if notebook_id else []
         self.write_json(
             {
