@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 
 _FAST_FLOATS = V.FLOAT_TYPES
+_is_number_0d = V.is_number_0d
 _INF = float("inf")
 _now = time.time
 
@@ -219,21 +220,25 @@ class Handler:
     ) -> None:
         """Append ``value`` to the series; a dict appends to a namespace of series."""
         state = self._state  # a float series' state, None once retired
+        kind = type(value)
         if (
             state is not None
-            and type(value) is float
+            and (kind is float or kind in _FAST_FLOATS or _is_number_0d(value))
             and step is None
             and timestamp is None
             and not kwargs
         ):
             # The hot path of a training loop: no lock (see writer.Column). An append that
             # meets a frozen column (a flush sealed the buffer meanwhile) takes the lock.
+            # The column converts ints and numpy numbers as float() does.
             values = state.values
             if values is not None:
                 try:
                     values.append(value)
                 except BufferError:
                     pass
+                except OverflowError:
+                    raise InvalidValue(V.too_large(self._path, value)) from None
                 else:
                     try:  # noqa: SIM105 (contextlib.suppress costs more than the append)
                         values.stamps.append(_now())
@@ -245,7 +250,7 @@ class Handler:
         if (
             state is not None
             and state.floats
-            and type(value) in _FAST_FLOATS
+            and (kind in _FAST_FLOATS or _is_number_0d(value))
             and (step is None or (type(step) in _FAST_FLOATS and -_INF < step < _INF))
             and not kwargs
         ):

@@ -20,8 +20,32 @@ from nepnb.warn import warn_user
 MAX_STRING_LENGTH = 16_384
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
-#: Python types appended to float series without any conversion.
-FLOAT_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.int64, np.int32})
+#: Number types a float series takes as they are, on the append hot path: ``float()`` (or
+#: ``array('d').append``, which converts the same way) gives the value the Neptune client
+#: stores for them, a float64 (an int beyond 2**53 rounds to the nearest one, as there).
+#: Booleans and ``np.longdouble`` are not among them: they take the checked path.
+FLOAT_TYPES = frozenset(
+    {
+        float,
+        int,
+        np.float16,
+        np.float32,
+        np.float64,
+        np.int8,
+        np.int16,
+        np.int32,
+        np.int64,
+        np.uint8,
+        np.uint16,
+        np.uint32,
+        np.uint64,
+    }
+)
+
+
+def is_number_0d(value: Any) -> bool:
+    """A 0-d numpy array of one of ``FLOAT_TYPES`` (``np.array(0.5)``, ``arr.sum(keepdims=…)``)."""
+    return type(value) is np.ndarray and value.ndim == 0 and value.dtype.type in FLOAT_TYPES
 
 
 def unwrap_scalar(value: Any) -> Any:
