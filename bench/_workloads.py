@@ -581,9 +581,9 @@ def w1n(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     figures: dict[str, Any] = {"n": sum(done.values()), "open_s": open_s}
     for kind in NUMBER_TYPES:
         figures[f"{kind}_us"] = spent[kind] / 1000 / done[kind]
-    figures["worst_vs_float"] = max(
-        figures[f"{kind}_us"] for kind in NUMBER_TYPES if kind != "float"
-    ) / figures["float_us"]
+    figures["worst_vs_float"] = (
+        max(figures[f"{kind}_us"] for kind in NUMBER_TYPES if kind != "float") / figures["float_us"]
+    )
     return figures
 
 

@@ -94,6 +94,11 @@ def _references(column: Column) -> int:
     return sys.getrefcount(column)
 
 
+def _bytes(numbers: np.ndarray) -> memoryview:
+    """The bytes of a C-contiguous float64 array, for ``array.frombytes`` (one copy)."""
+    return memoryview(numbers).cast("B")
+
+
 class _Holder:
     __slots__ = ("values",)
     values: Column
@@ -290,6 +295,61 @@ class SeriesState:
         else:
             data.append((step, value, stamp))
         return step
+
+    def add_batch(
+        self, steps: np.ndarray | None, values: np.ndarray, stamps: float | np.ndarray
+    ) -> list[tuple[float, float]]:
+        """Buffer checked float points whole, as ``add`` would one by one: ``values`` and
+        ``steps`` (None: the next steps) are C-contiguous float64 arrays of finite steps,
+        ``stamps`` one time for all points or an array. Returns (step, last step) of each
+        point dropped because its step does not increase. Call with the lock held."""
+        count = len(values)
+        times = np.full(count, stamps) if isinstance(stamps, float) else stamps
+        buffer = self.buffer
+        data = _bytes(values)
+        if steps is None and self.floats and not self.numbered and LOCK_FREE:
+            if buffer is None or buffer.values is None:
+                buffer = self._open(self.next_step())
+            assert buffer.values is not None
+            try:
+                buffer.values.frombytes(data)
+            except BufferError:  # frozen by a seal a Ctrl-C cut short, or by retire()
+                self.seal()
+                buffer = self._open(self.next_step())
+                assert buffer.values is not None
+                buffer.values.frombytes(data)
+            try:  # noqa: SIM105
+                buffer.values.stamps.frombytes(_bytes(times))
+            except BufferError:
+                pass  # stamped with the time of the freeze
+            return []
+        if buffer is not None and buffer.values is not None:
+            self.seal()  # before the steps are taken (see add)
+        dropped: list[tuple[float, float]] = []
+        if steps is None:
+            if self.numbered:
+                steps = np.full(count, _NAN)
+            else:
+                steps = self.next_step() + np.arange(count, dtype=np.float64)
+        else:
+            before = np.maximum.accumulate(np.concatenate(([self.last_step], steps[:-1])))
+            keep = steps > before
+            if not keep.all():
+                dropped = list(zip(steps[~keep].tolist(), before[~keep].tolist(), strict=True))
+                steps, values = steps[keep], values[keep]
+                times = times[keep]
+        if not len(steps):
+            return dropped
+        buffer = self.buffer
+        if buffer is None or buffer.values is not None:
+            buffer = self._open(None)
+        last = float(steps[-1])
+        if last == last:  # not NaN (numbered): set first, as add does
+            self.last_step = last
+        triples = np.empty((len(steps), 3))
+        triples[:, 0], triples[:, 1], triples[:, 2] = steps, values, times
+        buffer.data.frombytes(_bytes(triples))
+        return dropped
 
     def _open(self, first_step: float | None) -> SeriesBuffer:
         """A new buffer, queued after everything written so far (``first_step``: one of

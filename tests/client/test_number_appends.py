@@ -102,7 +102,12 @@ def test_appending_numbers_never_waits_for_a_flush_in_progress(new_run: Any) -> 
     """A flush (or a writer thread) holding the pipeline's lock does not stall a training loop
     that appends ints or numpy numbers, as it does not stall one that appends floats."""
     run = new_run(mode="async", flush_period=60)
-    for name, value in (("i", 1), ("f32", np.float32(1)), ("i64", np.int64(1)), ("a", np.array(1.0))):
+    for name, value in (
+        ("i", 1),
+        ("f32", np.float32(1)),
+        ("i64", np.int64(1)),
+        ("a", np.array(1.0)),
+    ):
         run[name].append(value)  # opens each series
     done = threading.Event()
 
