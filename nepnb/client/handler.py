@@ -73,12 +73,13 @@ class ArtifactFileData:
 class Handler:
     """The field or namespace at ``path`` of an object."""
 
-    __slots__ = ("_obj", "_path", "_state")
+    __slots__ = ("_children", "_obj", "_path", "_state")
 
     def __init__(self, obj: NeptuneObject, path: str) -> None:
         self._obj = obj
         self._path = path
         self._state: SeriesState | None = None  # set once this handler appended to a series
+        self._children: dict[str, Handler] | None = None  # by key, for dicts appended here
 
     def __repr__(self) -> str:
         ftype = self._obj._types.get(self._path)
@@ -270,6 +271,13 @@ class Handler:
                 elif wait or state.sync:
                     self._obj._writer.after_call(wait)
                 return
+        if kind is dict and step is None and timestamp is None and not kwargs:
+            # A step's metrics as one dict: lock-free as well, once every key is a float
+            # series this handler's children appended to before.
+            hot: list[tuple[Handler, Any, Any]] = []
+            if self._hot_children(value, hot):
+                self._append_hot(hot, wait)
+                return
         obj = self._obj
         obj._check_writable(self._path)
         if V.is_namespace_value(value):
@@ -280,6 +288,55 @@ class Handler:
             batch = self._prepared_batch([value], [step], [timestamp], kwargs)
         obj._buffer_points(batch)
         obj._writer.after_call(wait)
+
+    def _hot_children(self, value: dict[Any, Any], hot: list[tuple[Handler, Any, Any]]) -> bool:
+        """Collect (child handler, open column, number) for every leaf of ``value`` (nested
+        dicts are nested namespaces); False as soon as one cannot take the hot path, before
+        anything is appended: the checked path then takes the whole dict."""
+        children = self._children
+        if children is None:
+            children = self._children = {}
+        for key, item in value.items():
+            child = children.get(key)
+            if child is None:
+                if type(key) is not str:
+                    return False
+                child = children[key] = self[key]
+            kind = type(item)
+            if kind is dict:
+                if not child._hot_children(item, hot):
+                    return False
+                continue
+            state = child._state
+            if (
+                state is None
+                or not (kind is float or kind in _FAST_FLOATS or _is_number_0d(item))
+                or (kind is int and item.bit_length() > 1000)  # too large: the checked path
+            ):
+                return False
+            column = state.values
+            if column is None:
+                return False
+            hot.append((child, column, item))
+        return bool(hot)
+
+    def _append_hot(self, hot: list[tuple[Handler, Any, Any]], wait: bool) -> None:
+        """Append collected points to their open columns, all stamped with one time."""
+        now = _now()
+        sync = False
+        for child, column, item in hot:
+            try:
+                column.append(item)
+            except BufferError:  # sealed since collected: the locked path, for this one
+                child.append(item)
+            else:
+                try:  # noqa: SIM105
+                    column.stamps.append(now)
+                except BufferError:
+                    pass  # stamped with the time of the freeze
+                sync = sync or (child._state is not None and child._state.sync)
+        if wait or sync:
+            self._obj._writer.after_call(wait)
 
     def extend(
         self,
