@@ -29,8 +29,8 @@ from nepnb.warn import warn_user
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nepnb.client.buffers import SeriesState
     from nepnb.client.objects import NeptuneObject
-    from nepnb.client.writer import SeriesState
 
 
 _FAST_FLOATS = V.FLOAT_TYPES
@@ -73,13 +73,27 @@ class ArtifactFileData:
 class Handler:
     """The field or namespace at ``path`` of an object."""
 
-    __slots__ = ("_children", "_obj", "_path", "_state")
+    __slots__ = ("_children", "_hot_series", "_obj", "_path")
 
     def __init__(self, obj: NeptuneObject, path: str) -> None:
         self._obj = obj
         self._path = path
-        self._state: SeriesState | None = None  # set once this handler appended to a series
+        # The float series this handler appends to on the hot path (see _use_series); None
+        # until it appended once, and again once the series is retired.
+        self._hot_series: SeriesState | None = None
         self._children: dict[str, Handler] | None = None  # by key, for dicts appended here
+
+    def _use_series(self, state: SeriesState) -> None:
+        """Append to ``state`` on the lock-free path from now on, when it allows one (a float
+        series whose steps the client numbers). Called by the object that buffers points."""
+        if state.floats and not state.numbered:
+            self._hot_series = state
+
+    def _leave_series(self, state: SeriesState) -> None:
+        """``state`` is retired (field deleted or retyped, object stopped): appends take the
+        checked path again."""
+        if self._hot_series is state:
+            self._hot_series = None
 
     def __repr__(self) -> str:
         ftype = self._obj._types.get(self._path)
@@ -220,7 +234,7 @@ class Handler:
         **kwargs: Any,
     ) -> None:
         """Append ``value`` to the series; a dict appends to a namespace of series."""
-        state = self._state  # a float series' state, None once retired
+        state = self._hot_series
         kind = type(value)
         if (
             state is not None
@@ -229,7 +243,7 @@ class Handler:
             and timestamp is None
             and not kwargs
         ):
-            # The hot path of a training loop: no lock (see writer.Column). An append that
+            # The hot path of a training loop: no lock (see buffers.Column). An append that
             # meets a frozen column (a flush sealed the buffer meanwhile) takes the lock.
             # The column converts ints and numpy numbers as float() does.
             values = state.values
@@ -307,7 +321,7 @@ class Handler:
                 if not child._hot_children(item, hot):
                     return False
                 continue
-            state = child._state
+            state = child._hot_series
             if (
                 state is None
                 or not (kind is float or kind in _FAST_FLOATS or _is_number_0d(item))
@@ -334,7 +348,7 @@ class Handler:
                     column.stamps.append(now)
                 except BufferError:
                     pass  # stamped with the time of the freeze
-                sync = sync or (child._state is not None and child._state.sync)
+                sync = sync or (child._hot_series is not None and child._hot_series.sync)
         if wait or sync:
             self._obj._writer.after_call(wait)
 
@@ -395,8 +409,7 @@ class Handler:
             dropped = state.add_batch(
                 step_array, numbers, _now() if stamp_array is None else stamp_array
             )
-        if not state.numbered:
-            self._state = state  # single appends take the hot path from now on
+        self._use_series(state)
         for step, last in dropped:
             obj._drop_point(self._path, step, last)
         return True

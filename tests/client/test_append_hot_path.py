@@ -108,7 +108,7 @@ def test_explicit_steps_racing_with_hot_appends_never_repeat_a_step(
     sys_id = run["sys/id"].fetch()
     loss = run["loss"]
     loss.append(0.0)
-    state = loss._state  # its last step, for explicit steps that follow closely
+    state = loss._hot_series  # its last step, for explicit steps that follow closely
     stop = threading.Event()
     threads = Threads()
     counts = {"implicit": 0, "explicit": 0}
@@ -122,7 +122,7 @@ def test_explicit_steps_racing_with_hot_appends_never_repeat_a_step(
         chaos(2)
         try:
             for _ in range(3000):
-                before = loss._state.last() if loss._state else state.last()
+                before = loss._hot_series.last() if loss._hot_series else state.last()
                 with contextlib.suppress(ValueDropped):  # a step overtaken before the call
                     loss.append(2.0, step=before + 1.0)
         finally:
@@ -528,7 +528,7 @@ def test_shared_runs_number_points_in_the_store(
     with switching_often():
         threads.join()
     assert threads.errors == []
-    assert a["loss"]._state is None and b["loss"]._state is None
+    assert a["loss"]._hot_series is None and b["loss"]._hot_series is None
     a.wait()
     b.wait()
     steps, values, _ = stored(sys_id, "loss")
@@ -621,10 +621,10 @@ def test_ten_million_appends_do_not_keep_flushed_buffers(new_run: Any) -> None:
     # A sealed column keeps itself frozen (its own export): a cycle, so without the thaw a
     # flushed buffer's memory waited for the cyclic GC, and a loop that allocates little grew
     # by all it logged (16 bytes a point). Here the collector is off throughout.
-    from nepnb.client import writer
-    from nepnb.client.writer import Column
+    from nepnb.client import buffers
+    from nepnb.client.buffers import Column
 
-    grace = getattr(writer, "THAW_AFTER_SECONDS", 1.0)
+    grace = getattr(buffers, "THAW_AFTER_SECONDS", 1.0)
     run = new_run(mode="async", flush_period=0.05)
     loss = run["loss"]
     gc.collect()
@@ -659,7 +659,7 @@ def test_a_column_an_append_still_holds_stays_frozen_past_the_grace_period() -> 
     # The thaw after the grace period must not reach a column that an append read just before
     # the seal and has not used yet (its thread paused longer than that: a busy machine, a
     # SIGSTOP): the append would land in a buffer already shipped, and be lost.
-    from nepnb.client.writer import THAW_AFTER_SECONDS, Pipeline, SeriesState
+    from nepnb.client.buffers import THAW_AFTER_SECONDS, Pipeline, SeriesState
     from nepnb.store.field_types import FieldType
 
     pipeline = Pipeline()

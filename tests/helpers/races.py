@@ -12,7 +12,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-CLIENT_CODE = ("client/writer.py", "client/handler.py", "client/objects.py", "client/queue.py")
+CLIENT_CODE = (
+    "client/buffers.py",
+    "client/delivery.py",
+    "client/handler.py",
+    "client/objects.py",
+    "client/queue.py",
+)
 
 
 def chaos(
