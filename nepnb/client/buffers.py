@@ -63,6 +63,21 @@ def _bytes(numbers: np.ndarray) -> memoryview:
     return memoryview(numbers).cast("B")
 
 
+def extend_column(column: Column, values: np.ndarray, stamps: np.ndarray) -> bool:
+    """Append float64 points and their timestamps to an open column, each array in one call
+    (safe without the lock, as one append is); False, with nothing added, when the column is
+    frozen: the caller takes the lock and a new buffer."""
+    try:
+        column.frombytes(_bytes(values))
+    except BufferError:
+        return False
+    try:  # noqa: SIM105
+        column.stamps.frombytes(_bytes(stamps))
+    except BufferError:
+        pass  # frozen just now: stamped with the time of the freeze
+    return True
+
+
 class _Holder:
     __slots__ = ("values",)
     values: Column
@@ -270,22 +285,16 @@ class SeriesState:
         count = len(values)
         times = np.full(count, stamps) if isinstance(stamps, float) else stamps
         buffer = self.buffer
-        data = _bytes(values)
         if steps is None and self.floats and not self.numbered and LOCK_FREE:
             if buffer is None or buffer.values is None:
                 buffer = self._open(self.next_step())
             assert buffer.values is not None
-            try:
-                buffer.values.frombytes(data)
-            except BufferError:  # frozen by a seal a Ctrl-C cut short, or by retire()
+            if not extend_column(buffer.values, values, times):
+                # Frozen by a seal a Ctrl-C cut short, or by retire(): a new buffer.
                 self.seal()
                 buffer = self._open(self.next_step())
                 assert buffer.values is not None
-                buffer.values.frombytes(data)
-            try:  # noqa: SIM105
-                buffer.values.stamps.frombytes(_bytes(times))
-            except BufferError:
-                pass  # stamped with the time of the freeze
+                extend_column(buffer.values, values, times)
             return []
         if buffer is not None and buffer.values is not None:
             self.seal()  # before the steps are taken (see add)

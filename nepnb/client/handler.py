@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nepnb.client import values as V
+from nepnb.client.buffers import extend_column
 from nepnb.client.filesets import artifact_entries, expand_files, merge_artifact
 from nepnb.client.paths import join, validate_path
 from nepnb.exceptions import (
@@ -391,6 +392,12 @@ class Handler:
         if numbers is None:
             return False
         count = len(numbers)
+        hot = self._hot_series
+        if hot is not None and steps is None and timestamps is None:
+            # As a single append: no lock while the series' column is open.
+            column = hot.values
+            if column is not None and extend_column(column, numbers, np.full(count, _now())):
+                return True
         step_array = None if steps is None else V.finite_batch(steps, count)
         stamp_array = None if timestamps is None else V.finite_batch(timestamps, count)
         if (steps is not None and step_array is None) or (

@@ -180,3 +180,26 @@ def test_batches_the_float_series_does_not_take_whole_keep_their_checks(new_run:
     run["m"].extend([2**64, 1.0])  # past int64: the checked path, the same floats
     run["m"].extend([])
     assert run["m"].fetch_values()["value"].tolist() == [1.0, 2.0, float(2**64), 1.0]
+
+
+def test_extends_never_wait_for_a_flush_in_progress(new_run: Any) -> None:
+    """Like single appends: a flush holding the pipeline's lock does not stall a loop that
+    extends an open float series by lists or arrays."""
+    run = new_run(mode="async", flush_period=60)
+    run["m"].extend([0.0, 1.0])
+    done = threading.Event()
+
+    def train() -> None:
+        for i in range(1, 501):
+            batch = np.arange(2.0) + 2 * i
+            run["m"].extend(batch if i % 2 else batch.tolist())
+        done.set()
+
+    with run._pipeline.lock:  # what a drain holds while it takes the buffers
+        worker = threading.Thread(target=train, daemon=True)
+        worker.start()
+        finished = done.wait(10)
+    worker.join(10)
+    assert finished, "extend() waited for the pipeline's lock"
+    run.wait()
+    assert run["m"].fetch_values()["value"].tolist() == [float(i) for i in range(1002)]
