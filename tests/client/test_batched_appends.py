@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import sys
-import threading
 import warnings
 from typing import Any
 
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 
 from nepnb.exceptions import FieldTypeConflict, InvalidValue, ValueDropped
-from tests.helpers.races import Threads, chaos, switching_often
+from tests.helpers.races import finishes_while_held, race_with_flushes
 
 
 def batches(seed: int) -> list[tuple[Any, Any, Any]]:
@@ -127,18 +126,10 @@ def test_extends_racing_with_flushes_store_every_point_once_in_order(
 ) -> None:
     run = new_run(mode="async", flush_period=0.001)
     sys_id = run["sys/id"].fetch()
-    stop = threading.Event()
-    threads = Threads()
     total = 0
-
-    def flush() -> None:
-        chaos(2)
-        while not stop.is_set():
-            run.wait()
 
     def work() -> None:
         nonlocal total
-        chaos(3, chance=0.05)
         series = run["m"]
         for i in range(400):
             start = float(total)
@@ -151,13 +142,7 @@ def test_extends_racing_with_flushes_store_every_point_once_in_order(
                 series.extend(batch if i % 2 else batch.tolist())
                 total += size
 
-    with switching_often():
-        threads.start(flush)
-        threads.start(work)
-        threads.threads[1].join(30)
-        stop.set()
-        threads.join()
-    assert threads.errors == []
+    race_with_flushes(run, work, seed=2)
     run.wait()
     frame = reopen(sys_id)["m"].fetch_values()
     assert frame["step"].tolist() == [float(i) for i in range(total)]
@@ -187,19 +172,13 @@ def test_extends_never_wait_for_a_flush_in_progress(new_run: Any) -> None:
     extends an open float series by lists or arrays."""
     run = new_run(mode="async", flush_period=60)
     run["m"].extend([0.0, 1.0])
-    done = threading.Event()
 
     def train() -> None:
         for i in range(1, 501):
             batch = np.arange(2.0) + 2 * i
             run["m"].extend(batch if i % 2 else batch.tolist())
-        done.set()
 
-    with run._pipeline.lock:  # what a drain holds while it takes the buffers
-        worker = threading.Thread(target=train, daemon=True)
-        worker.start()
-        finished = done.wait(10)
-    worker.join(10)
-    assert finished, "extend() waited for the pipeline's lock"
+    # what a drain holds while it takes the buffers:
+    assert finishes_while_held(run._pipeline.lock, train), "extend() waited for the lock"
     run.wait()
     assert run["m"].fetch_values()["value"].tolist() == [float(i) for i in range(1002)]

@@ -4,7 +4,6 @@ none of them, and as safe against a concurrent flush as single appends, without 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 
 from nepnb.exceptions import FieldTypeConflict
-from tests.helpers.races import Threads, chaos, switching_often
+from tests.helpers.races import finishes_while_held, race_with_flushes
 
 
 def step_dict(i: int) -> dict[str, Any]:
@@ -69,46 +68,26 @@ def test_a_dict_with_one_bad_value_appends_none_of_them(new_run: Any) -> None:
 def test_dict_appends_never_wait_for_a_flush_in_progress(new_run: Any) -> None:
     run = new_run(mode="async", flush_period=60)
     run["train"].append({"loss": 0.0, "n": {"epoch": 0}})
-    done = threading.Event()
 
     def train() -> None:
         for i in range(1, 1001):
             run["train"].append({"loss": float(i), "n": {"epoch": i}})
-        done.set()
 
-    with run._pipeline.lock:  # what a drain holds while it takes the buffers
-        worker = threading.Thread(target=train, daemon=True)
-        worker.start()
-        finished = done.wait(10)
-    worker.join(10)
-    assert finished, "dict appends waited for the pipeline's lock"
+    # what a drain holds while it takes the buffers:
+    assert finishes_while_held(run._pipeline.lock, train), "dict appends waited for the lock"
     run.wait()
     assert run["train/n/epoch"].fetch_values()["value"].tolist() == list(map(float, range(1001)))
 
 
 def test_dict_appends_racing_with_flushes_store_every_point_once(new_run: Any, reopen: Any) -> None:
     run = new_run(mode="async", flush_period=0.001)
-    stop = threading.Event()
-    threads = Threads()
     steps = 3000
 
-    def flush() -> None:
-        chaos(4)
-        while not stop.is_set():
-            run.wait()
-
     def work() -> None:
-        chaos(5, chance=0.05)
         for i in range(steps):
             run["m"].append({"a": float(i), "b": {"c": i}})
 
-    with switching_often():
-        threads.start(flush)
-        threads.start(work)
-        threads.threads[1].join(30)
-        stop.set()
-        threads.join()
-    assert threads.errors == []
+    race_with_flushes(run, work, seed=4)
     run.wait()
     copy = reopen(run["sys/id"].fetch())
     for path in ("m/a", "m/b/c"):

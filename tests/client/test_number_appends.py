@@ -4,13 +4,13 @@ and the same lock-free path as a Python float (no wait on a flush in progress)."
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 import pytest
 
 from nepnb.exceptions import FieldTypeConflict, InvalidValue
+from tests.helpers.races import finishes_while_held
 
 #: What training code appends, and the edges of each type: 64-bit ints past 2**53 (float64
 #: rounds them, as float() does), unsigned 64-bit, float32 values that are not float64 ones.
@@ -109,7 +109,6 @@ def test_appending_numbers_never_waits_for_a_flush_in_progress(new_run: Any) -> 
         ("a", np.array(1.0)),
     ):
         run[name].append(value)  # opens each series
-    done = threading.Event()
 
     def train() -> None:
         for i in range(1000):
@@ -117,14 +116,9 @@ def test_appending_numbers_never_waits_for_a_flush_in_progress(new_run: Any) -> 
             run["f32"].append(np.float32(i))
             run["i64"].append(np.int64(i))
             run["a"].append(np.array(float(i)))
-        done.set()
 
-    with run._pipeline.lock:  # what a drain holds while it takes the buffers
-        worker = threading.Thread(target=train, daemon=True)
-        worker.start()
-        finished = done.wait(10)
-    worker.join(10)
-    assert finished, "appends of ints and numpy numbers waited for the pipeline's lock"
+    # what a drain holds while it takes the buffers:
+    assert finishes_while_held(run._pipeline.lock, train), "number appends waited for the lock"
     run.wait()
     for name in ("i", "f32", "i64", "a"):
         values = run[name].fetch_values()["value"].tolist()

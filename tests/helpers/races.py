@@ -78,3 +78,43 @@ class Threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         hung = [t for t in self.threads if t.is_alive()]
         assert not hung, f"{len(hung)} thread(s) still running after {timeout} s: deadlock?"
+
+
+def race_with_flushes(run: Any, work: Callable[[], None], seed: int) -> None:
+    """Run ``work`` in a thread while another flushes ``run`` (``run.wait()``) without pause,
+    both giving up the GIL at random calls into the client; fails on an error or a hang."""
+    stop = threading.Event()
+    threads = Threads()
+
+    def flush() -> None:
+        chaos(seed)
+        while not stop.is_set():
+            run.wait()
+
+    def chaotic_work() -> None:
+        chaos(seed + 1, chance=0.05)
+        work()
+
+    with switching_often():
+        threads.start(flush)
+        threads.start(chaotic_work)
+        threads.threads[1].join(30)
+        stop.set()
+        threads.join()
+    assert threads.errors == []
+
+
+def finishes_while_held(lock: Any, work: Callable[[], None], timeout: float = 10.0) -> bool:
+    """Whether ``work``, run in another thread, finishes while this thread holds ``lock``."""
+    done = threading.Event()
+
+    def body() -> None:
+        work()
+        done.set()
+
+    with lock:
+        worker = threading.Thread(target=body, daemon=True)
+        worker.start()
+        finished = done.wait(timeout)
+    worker.join(timeout)
+    return finished
