@@ -16,10 +16,11 @@ from typing import Any
 
 from nepnb.client import heartbeat
 from nepnb.client.attributes import Attribute, attribute_of
+from nepnb.client.buffers import Pipeline, SeriesBuffer, SeriesState
+from nepnb.client.delivery import Writer
 from nepnb.client.handler import Handler, PreparedPoints, warn_dropped
 from nepnb.client.paths import parents, validate_path
 from nepnb.client.queue import OperationQueue
-from nepnb.client.writer import Pipeline, SeriesBuffer, SeriesState, Writer
 from nepnb.exceptions import (
     FieldTypeConflict,
     InactiveObject,
@@ -486,8 +487,7 @@ class NeptuneObject:
         for path, points in batch.items():
             self._claim(path, points.type)
             state = self._series_state(path, points.type)
-            if state.floats and not state.numbered:  # the handler's hot path
-                self[path]._state = state
+            self[path]._use_series(state)  # the handler's hot path
             dropped: list[tuple[float, float]] = []
             with state.lock:
                 for value, step, stamp in zip(
@@ -528,8 +528,8 @@ class NeptuneObject:
         """A series state no longer in use: its handler leaves the hot path."""
         state.retire()
         handler = self._handlers.get(state.path)
-        if handler is not None and handler._state is state:
-            handler._state = None
+        if handler is not None:
+            handler._leave_series(state)
 
     def _series_state(self, path: str, ftype: FieldType) -> SeriesState:
         with self._pipeline.lock:  # two threads appending first must share one state

@@ -16,9 +16,9 @@ from nepnb.client.config import (
     Settings,
     store_for,
 )
+from nepnb.client.delivery import QueueWriter, SyncWriter, Writer
 from nepnb.client.objects import Connection, NeptuneObject
 from nepnb.client.queue import OperationQueue, new_queue_folder
-from nepnb.client.writer import QueueWriter, SyncWriter, Writer
 from nepnb.exceptions import InvalidValue, NepnbWarning, ServerUnavailable
 from nepnb.store.base import ObjectInfo, ObjectKind, Store
 from nepnb.store.field_types import FieldType

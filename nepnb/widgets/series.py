@@ -1,7 +1,7 @@
 """What a chart shows: float series of runs, read downsampled from the store and, for a run
 open for writing in this process, together with the points still in its write pipeline.
 
-A training loop appends to a run's pipeline without a lock (see :mod:`nepnb.client.writer`);
+A training loop appends to a run's pipeline without a lock (see :mod:`nepnb.client.buffers`);
 what is there reaches the store only at the next flush. :func:`pending_points` copies those
 points without the lock and without slowing or disturbing the loop: a list copy of the pending
 buffers and an ``array`` slice of each are single C-level copies under the GIL, and a slice,
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nepnb.client.writer import SeriesBuffer
+from nepnb.client.buffers import SeriesBuffer
 from nepnb.exceptions import InvalidValue, MissingField, NotAvailableInMode
 from nepnb.store.base import require_float_series
 from nepnb.store.downsample import SeriesBuckets, concat_buckets, downsample, sort_by_x
