@@ -119,7 +119,10 @@ def test_a_huge_output_is_matched_at_its_ends_only_and_says_so(
     assert ops[3] == ("insert", changed[100:1_502])
     assert ops[4:] == [("equal", ["row 1500"]), ("skip", 499)]
     note = diff.cells[0].outputs[0].note
-    assert "too large to align line by line" in note and "1400 line(s) shown as replaced by 1402" in note
+    assert (
+        "too large to align line by line" in note
+        and "1400 line(s) shown as replaced by 1402" in note
+    )
 
 
 @pytest.mark.slow
