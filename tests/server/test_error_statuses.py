@@ -3,8 +3,11 @@ and the HTTP store raises the same class again from the reply."""
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
-from fastapi.testclient import TestClient
+from fastapi import FastAPI
 
 from nepnb.exceptions import error_from_payload
 from nepnb.server.app import create_app
@@ -12,7 +15,7 @@ from tests.helpers.errors import ERRORS, IDS
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     folder = tmp_path_factory.mktemp("statuses")
     app = create_app(f"sqlite:///{folder / 'db.sqlite'}", folder / "blobs")
 
@@ -20,15 +23,24 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
         raise ERRORS[index][0]
 
     app.add_api_route("/test/raise/{index}", raising)
-    return TestClient(app, raise_server_exceptions=False)
+    return app
+
+
+def _get(app: FastAPI, path: str) -> httpx.Response:
+    async def request() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://server") as client:
+            return await client.get(path)
+
+    return asyncio.run(request())
 
 
 @pytest.mark.parametrize(("index", "status"), list(enumerate(s for _, s in ERRORS)), ids=IDS)
 def test_an_error_answers_its_class_status_and_comes_back_as_itself(
-    client: TestClient, index: int, status: int
+    app: FastAPI, index: int, status: int
 ) -> None:
     error = ERRORS[index][0]
-    response = client.get(f"/test/raise/{index}")
+    response = _get(app, f"/test/raise/{index}")
     assert response.status_code == status == error.http_status
     again = error_from_payload(response.status_code, response.json())
     assert type(again) is type(error)
