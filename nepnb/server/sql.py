@@ -37,6 +37,7 @@ from nepnb.store.operations import Batch
 from nepnb.store.references import files_named, parts_reached
 from nepnb.store.sqlcore import (
     CHECKPOINT_COLUMNS,
+    OBJECT_FILTERS,
     ObjectRow,
     SQLCore,
     Tx,
@@ -478,14 +479,7 @@ class _AlchemyTx(Tx):
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     def objects(
-        self,
-        project: str,
-        *,
-        kind: str | None = None,
-        sys_id: str | None = None,
-        custom_run_id: str | None = None,
-        model_id: str | None = None,
-        trashed: bool = False,
+        self, project: str, where: Mapping[str, str] | None = None, *, trashed: bool = False
     ) -> list[ObjectRow]:
         o, f = t.objects.c, t.fields.c
         query = select(o.uid, o.kind, o.sys_id, o.custom_run_id).join(
@@ -497,31 +491,14 @@ class _AlchemyTx(Tx):
                 and_(f.object_uid == o.uid, f.path == TRASHED_FIELD, f.value == "true"),
             )
         query = query.where(t.projects.c.name == project)
-        for column, value in (
-            (o.kind, kind), (o.sys_id, sys_id), (o.custom_run_id, custom_run_id),
-            (o.model_id, model_id),
-        ):  # fmt: skip
-            if value is not None:
-                query = query.where(column == value)
+        for column, value in (where or {}).items():
+            assert column in OBJECT_FILTERS
+            query = query.where(o[column] == value)
         rows = self.con.execute(query.order_by(o.created, o.sys_id))
         return [(uid, k, sid, c) for uid, k, sid, c in rows]
 
-    def insert_object(
-        self,
-        uid: str,
-        project_id: int,
-        kind: str,
-        sys_id: str,
-        custom_run_id: str | None,
-        model_id: str | None,
-        created: float,
-    ) -> None:
-        self.con.execute(
-            insert(t.objects).values(
-                uid=uid, project_id=project_id, kind=kind, sys_id=sys_id,
-                custom_run_id=custom_run_id, model_id=model_id, created=created,
-            )
-        )  # fmt: skip
+    def insert_object(self, project_id: int, values: Mapping[str, Any]) -> None:
+        self.con.execute(insert(t.objects).values(project_id=project_id, **values))
 
     def existing(self, uids: list[str], *, lock: bool = False) -> list[str]:
         found: list[str] = []
@@ -682,14 +659,7 @@ class _AlchemyTx(Tx):
                 )
             )  # fmt: skip
 
-    def checkpoints(
-        self,
-        project: str,
-        *,
-        notebook_id: str | None = None,
-        id_range: tuple[str, str] | None = None,
-        limit: int | None = None,
-    ) -> list[tuple[Any, ...]]:
+    def checkpoints(self, project: str, notebook_id: str | None, prefix: str = "") -> list[Any]:
         c = t.checkpoints.c
         query = (
             select(*(c[name] for name in CHECKPOINT_COLUMNS))
@@ -699,10 +669,8 @@ class _AlchemyTx(Tx):
         )
         if notebook_id is not None:
             query = query.where(c.notebook_id == notebook_id)
-        if id_range is not None:
-            query = query.where(c.id >= id_range[0], c.id < id_range[1])
-        if limit is not None:
-            query = query.limit(limit)
+        if prefix:
+            query = query.where(c.id >= prefix, c.id < prefix + "g").limit(2)
         return [tuple(row) for row in self.con.execute(query)]
 
     def notebooks(

@@ -38,7 +38,15 @@ from nepnb.store.chunks import Chunk, first_chunk, float64
 from nepnb.store.field_types import FieldType
 from nepnb.store.operations import Batch, Operation, OpKind
 from nepnb.store.schema import MIGRATIONS, SCHEMA_VERSION
-from nepnb.store.sqlcore import CHECKPOINT_COLUMNS, ObjectRow, SQLCore, Tx, batched
+from nepnb.store.sqlcore import (
+    CHECKPOINT_COLUMNS,
+    OBJECT_COLUMNS,
+    OBJECT_FILTERS,
+    ObjectRow,
+    SQLCore,
+    Tx,
+    batched,
+)
 
 _BUSY_RETRIES = 50
 #: Set on a run whose process died while it was running (see ``LocalStore.mark_abandoned``).
@@ -419,14 +427,7 @@ class _SQLiteTx(Tx):
         ).fetchone()
 
     def objects(
-        self,
-        project: str,
-        *,
-        kind: str | None = None,
-        sys_id: str | None = None,
-        custom_run_id: str | None = None,
-        model_id: str | None = None,
-        trashed: bool = False,
+        self, project: str, where: Mapping[str, str] | None = None, *, trashed: bool = False
     ) -> list[ObjectRow]:
         sql = (
             "SELECT o.uid, o.kind, o.sys_id, o.custom_run_id FROM objects o JOIN projects p "
@@ -438,29 +439,17 @@ class _SQLiteTx(Tx):
             args.append(TRASHED_FIELD)
         sql += " WHERE p.name = ?"
         args.append(project)
-        for column, value in (
-            ("kind", kind), ("sys_id", sys_id), ("custom_run_id", custom_run_id),
-            ("model_id", model_id),
-        ):  # fmt: skip
-            if value is not None:
-                sql += f" AND o.{column} = ?"
-                args.append(value)
+        for column, value in (where or {}).items():
+            assert column in OBJECT_FILTERS
+            sql += f" AND o.{column} = ?"
+            args.append(value)
         return self.con.execute(sql + " ORDER BY o.created, o.sys_id", args).fetchall()
 
-    def insert_object(
-        self,
-        uid: str,
-        project_id: int,
-        kind: str,
-        sys_id: str,
-        custom_run_id: str | None,
-        model_id: str | None,
-        created: float,
-    ) -> None:
+    def insert_object(self, project_id: int, values: Mapping[str, Any]) -> None:
         self.con.execute(
-            "INSERT INTO objects (uid, project_id, kind, sys_id, custom_run_id, model_id, "
-            "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (uid, project_id, kind, sys_id, custom_run_id, model_id, created),
+            f"INSERT INTO objects (project_id, {', '.join(OBJECT_COLUMNS)}) "
+            f"VALUES (?, {_marks(OBJECT_COLUMNS)})",
+            (project_id, *(values[c] for c in OBJECT_COLUMNS)),
         )
 
     def existing(self, uids: list[str], *, lock: bool = False) -> list[str]:
@@ -611,14 +600,7 @@ class _SQLiteTx(Tx):
             (project_id, notebook_id, path, now, now),
         )
 
-    def checkpoints(
-        self,
-        project: str,
-        *,
-        notebook_id: str | None = None,
-        id_range: tuple[str, str] | None = None,
-        limit: int | None = None,
-    ) -> list[tuple[Any, ...]]:
+    def checkpoints(self, project: str, notebook_id: str | None, prefix: str = "") -> list[Any]:
         columns = ", ".join(f"c.{c}" for c in CHECKPOINT_COLUMNS)
         sql = (
             f"SELECT {columns} FROM checkpoints c JOIN projects p ON p.id = c.project_id "
@@ -628,12 +610,10 @@ class _SQLiteTx(Tx):
         if notebook_id is not None:
             sql += " AND c.notebook_id = ?"
             args.append(notebook_id)
-        if id_range is not None:
+        if prefix:
             sql += " AND c.id >= ? AND c.id < ?"
-            args += id_range
-        sql += " ORDER BY c.seq DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            args += [prefix, prefix + "g"]
+        sql += " ORDER BY c.seq DESC" + (" LIMIT 2" if prefix else "")
         return self.con.execute(sql, args).fetchall()
 
     def notebooks(

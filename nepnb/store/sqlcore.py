@@ -74,6 +74,10 @@ JSON_SERIES = (FieldType.STRING_SERIES.value, FieldType.FILE_SERIES.value)
 T = TypeVar("T")
 #: (uid, kind, sys_id, custom_run_id) of an object.
 ObjectRow = tuple[str, str, str, str | None]
+#: The columns of an object row besides its project.
+OBJECT_COLUMNS = ("uid", "kind", "sys_id", "custom_run_id", "model_id", "created")
+#: The columns ``Tx.objects`` may match.
+OBJECT_FILTERS = ("kind", "sys_id", "custom_run_id", "model_id")
 #: The columns of a checkpoint, in CheckpointInfo's order (without the project).
 CHECKPOINT_COLUMNS = (
     "id", "notebook_id", "seq", "parent_id", "path", "summary", "body", "author", "created",
@@ -114,29 +118,15 @@ class Tx(ABC):
 
     @abstractmethod
     def objects(
-        self,
-        project: str,
-        *,
-        kind: str | None = None,
-        sys_id: str | None = None,
-        custom_run_id: str | None = None,
-        model_id: str | None = None,
-        trashed: bool = False,
+        self, project: str, where: Mapping[str, str] | None = None, *, trashed: bool = False
     ) -> list[ObjectRow]:
-        """The project's objects that match every argument given (``trashed``: only those
-        whose ``sys/trashed`` is true), oldest first (by creation, then ``sys_id``)."""
+        """The project's objects whose columns (of OBJECT_FILTERS) have the values of
+        ``where`` (``trashed``: only those whose ``sys/trashed`` is true), oldest first (by
+        creation, then ``sys_id``)."""
 
     @abstractmethod
-    def insert_object(
-        self,
-        uid: str,
-        project_id: int,
-        kind: str,
-        sys_id: str,
-        custom_run_id: str | None,
-        model_id: str | None,
-        created: float,
-    ) -> None: ...
+    def insert_object(self, project_id: int, values: Mapping[str, Any]) -> None:
+        """An object row (``values`` by OBJECT_COLUMNS)."""
 
     @abstractmethod
     def existing(self, uids: list[str], *, lock: bool = False) -> list[str]:
@@ -223,15 +213,9 @@ class Tx(ABC):
         """Record the notebook (its path and last update), created if new."""
 
     @abstractmethod
-    def checkpoints(
-        self,
-        project: str,
-        *,
-        notebook_id: str | None = None,
-        id_range: tuple[str, str] | None = None,
-        limit: int | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """Rows of CHECKPOINT_COLUMNS, newest first, of the notebook or ids in the range."""
+    def checkpoints(self, project: str, notebook_id: str | None, prefix: str = "") -> list[Any]:
+        """Rows of CHECKPOINT_COLUMNS, newest first: the notebook's, or (``prefix``) the
+        first two whose id starts with ``prefix``."""
 
     @abstractmethod
     def notebooks(
@@ -355,7 +339,9 @@ class SQLCore(Store):
             elif kind is ObjectKind.MODEL:
                 same = {"sys_id": f"{key}-{model_key}"}
             if same is not None:
-                for found_uid, _, sys_id, custom in tx.objects(project, kind=kind.value, **same):
+                for found_uid, _, sys_id, custom in tx.objects(
+                    project, {"kind": kind.value, **same}
+                ):
                     return ObjectInfo(found_uid, project, kind, sys_id, custom, created=False)
             if kind is ObjectKind.PROJECT:
                 sys_id = key
@@ -367,7 +353,8 @@ class SQLCore(Store):
                 sys_id = f"{key}-{tx.next_number(project_id, 'run')}"
             uid = uid or new_uid()
             now = time.time()
-            tx.insert_object(uid, project_id, kind.value, sys_id, custom_run_id, model_id, now)
+            row = (uid, kind.value, sys_id, custom_run_id, model_id, now)
+            tx.insert_object(project_id, dict(zip(OBJECT_COLUMNS, row, strict=True)))
             applier = tx.applier(uid)
             applier.set("sys/id", FieldType.STRING, sys_id)
             applier.set("sys/creation_time", FieldType.DATETIME, now)
@@ -388,7 +375,7 @@ class SQLCore(Store):
         else:
             raise ValueError("find_object needs sys_id or custom_run_id")
         with self._transaction() as tx:
-            rows = tx.objects(project, **where)
+            rows = tx.objects(project, where)
         if not rows:
             raise ObjectNotFound(
                 f"no object with {what} in project {project!r} {self.where}. "
@@ -401,7 +388,12 @@ class SQLCore(Store):
         self, project: str, kind: ObjectKind, *, model_id: str | None = None
     ) -> list[ObjectInfo]:
         with self._transaction() as tx:
-            rows = tx.objects(project, kind=kind.value, model_id=model_id)
+            where = (
+                {"kind": kind.value}
+                if model_id is None
+                else {"kind": kind.value, "model_id": model_id}
+            )
+            rows = tx.objects(project, where)
         return [ObjectInfo(uid, project, kind, sys_id, custom) for uid, _, sys_id, custom in rows]
 
     # trash ------------------------------------------------------------------------------
@@ -607,7 +599,7 @@ class SQLCore(Store):
 
     def list_checkpoints(self, project: str, notebook_id: str) -> list[CheckpointInfo]:
         with self._transaction() as tx:
-            rows = tx.checkpoints(project, notebook_id=notebook_id)
+            rows = tx.checkpoints(project, notebook_id)
         return [_checkpoint(project, row) for row in rows]
 
     def get_checkpoint(self, project: str, checkpoint_id: str) -> CheckpointInfo:
@@ -618,7 +610,7 @@ class SQLCore(Store):
                 "characters (`nepnb checkpoint list NOTEBOOK` shows them)"
             )
         with self._transaction() as tx:
-            rows = tx.checkpoints(project, id_range=(prefix, prefix + "g"), limit=2)
+            rows = tx.checkpoints(project, None, prefix)
         if not rows:
             raise CheckpointNotFound(f"no checkpoint {checkpoint_id!r} in project {project!r}")
         if len(rows) > 1:
