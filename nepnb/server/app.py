@@ -199,7 +199,7 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
     @functools.lru_cache(maxsize=65_536)
     def project_of(uid: str) -> str:
         # An object never moves to another project: safe to remember in each process.
-        return store.project_of(uid)
+        return store.get_object(uid).project
 
     def object_access(who: Principal, uid: str, need: str) -> None:
         try:
@@ -370,6 +370,12 @@ def create_app(database: str, blobs: Path | str) -> FastAPI:
         await call(identity.check, who, project, "read")
         found = await call(store.list_objects, project, kind, model_id=model_id)
         return WireResponse([wire.encode_object(info) for info in found])
+
+    @app.get(API + "/objects/{uid}", tags=["objects"])
+    async def get_object(who: Who, uid: str) -> Response:
+        """The object ``uid``: its project, kind and ids."""
+        await call(object_access, who, uid, "read")
+        return WireResponse(wire.encode_object(await call(store.get_object, uid)))
 
     @app.get(API + "/projects/{workspace}/{name}/find", tags=["objects"])
     async def find_object(

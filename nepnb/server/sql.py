@@ -25,7 +25,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from nepnb.exceptions import ObjectNotFound, StorageLimitExceeded
+from nepnb.exceptions import StorageLimitExceeded
 from nepnb.server import tables as t
 from nepnb.server.database import WRITE
 from nepnb.store.applier import Applier, batch_bytes
@@ -112,18 +112,6 @@ class SQLStore(SQLCore):
     def project_id(self, con: Connection, name: str, *, lock: bool = False) -> tuple[int, str]:
         """(id, key) of the project ``name``; ProjectNotFound if there is none."""
         return self._project(_AlchemyTx(con), name, lock=lock)
-
-    def project_of(self, uid: str) -> str:
-        """The project name of the object ``uid``; ObjectNotFound if there is none."""
-        with self._read() as con:
-            name = con.execute(
-                select(t.projects.c.name)
-                .join(t.objects, t.objects.c.project_id == t.projects.c.id)
-                .where(t.objects.c.uid == uid)
-            ).scalar()
-        if name is None:
-            raise ObjectNotFound(f"no object {uid} on this server")
-        return name
 
     def _delete_objects(self, tx: Tx, project_id: int, uids: list[str]) -> None:
         """Delete the objects, and release the files only they named (see _release_files)."""

@@ -384,6 +384,14 @@ class SQLCore(Store):
         uid, kind, found_id, custom = rows[0]
         return ObjectInfo(uid, project, ObjectKind(kind), found_id, custom)
 
+    def get_object(self, uid: str) -> ObjectInfo:
+        with self._transaction() as tx:
+            found = tx.object_by_uid(uid)
+        if found is None:
+            raise ObjectNotFound(f"no object {uid} {self.where}")
+        project, kind, sys_id, custom = found
+        return ObjectInfo(uid, project, ObjectKind(kind), sys_id, custom)
+
     def list_objects(
         self, project: str, kind: ObjectKind, *, model_id: str | None = None
     ) -> list[ObjectInfo]:

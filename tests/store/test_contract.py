@@ -87,6 +87,18 @@ def test_a_creation_with_a_given_uid_is_done_once(store_factory) -> None:
     assert [o.sys_id for o in store_factory().list_objects(PROJECT, ObjectKind.RUN)] == ["CLS-1"]
 
 
+def test_an_object_is_found_by_its_uid(store_factory) -> None:
+    run = new_run(store_factory(), custom_run_id="nightly")
+    model = store_factory().create_object(PROJECT, ObjectKind.MODEL, model_key="FOREST")
+    other = store_factory()
+    found = other.get_object(run.uid)
+    assert (found.uid, found.project, found.kind) == (run.uid, PROJECT, ObjectKind.RUN)
+    assert (found.sys_id, found.custom_run_id) == ("CLS-1", "nightly")
+    assert other.get_object(model.uid).sys_id == "CLS-FOREST"
+    with pytest.raises(ObjectNotFound, match="0" * 32):
+        other.get_object("0" * 32)
+
+
 def test_models_versions_and_the_project_object(store: Store) -> None:
     model = store.create_object(PROJECT, ObjectKind.MODEL, model_key="FOREST")
     assert model.sys_id == "CLS-FOREST"
@@ -368,7 +380,10 @@ def test_size_is_the_same_on_every_store(store: Store) -> None:
     sizes = store.get_fields_of([run.uid, empty.uid], ["sys/size"])
     assert [sizes[uid]["sys/size"].value for uid in (run.uid, empty.uid)] == [26_500, 0]
     assert store.get_fields(run.uid, prefix="params").keys() == {
-        "params/lr", "params/epochs", "params/optimizer", "params/nesterov"
+        "params/lr",
+        "params/epochs",
+        "params/optimizer",
+        "params/nesterov",
     }
 
 
