@@ -482,14 +482,21 @@ class SQLCore(Store):
         result: dict[str, dict[str, FieldInfo]] = {}
         with self._transaction() as tx:
             for uid_chunk in batched(list(uids), 400):
+                # every field read: sys/size is counted from them, not read again
+                every: list[tuple[str, str, str, str | None]] | None = None
+                if path_list is None and prefix is None:
+                    every = []
                 path_chunks = [None] if path_list is None else batched(path_list, 400)
                 for path_chunk in path_chunks:
-                    for obj, path, ftype, raw in tx.fields(uid_chunk, path_chunk, prefix):
+                    for row in tx.fields(uid_chunk, path_chunk, prefix):
+                        obj, path, ftype, raw = row
                         kind = FieldType(ftype)
                         info = FieldInfo(path, kind, decode_value(kind, raw))
                         result.setdefault(obj, {})[path] = info
+                        if every is not None:
+                            every.append(row)
                 if wants_size:
-                    for obj, size in object_sizes(tx, uid_chunk).items():
+                    for obj, size in object_sizes(tx, uid_chunk, every).items():
                         info = FieldInfo(SIZE_FIELD, FieldType.FLOAT, float(size))
                         result.setdefault(obj, {})[SIZE_FIELD] = info
         return result
@@ -637,14 +644,17 @@ class SQLCore(Store):
         return NotebookInfo(project, *rows[0]) if rows else None
 
 
-def object_sizes(tx: Tx, uids: list[str]) -> dict[str, int]:
+def object_sizes(
+    tx: Tx, uids: list[str], fields: Iterable[tuple[str, str, str, str | None]] | None = None
+) -> dict[str, int]:
     """``sys/size`` of objects, computed when read: the JSON of their user fields (a series'
     state included; not ``sys/``, which changes on every write), 24 bytes a float series
     point (step, value, timestamp: its chunks are not read, a table of long series could
     not afford it), the chunks of other series, and the bytes of the files they name.
-    Objects that exist only: a deleted one has no size."""
+    Objects that exist only: a deleted one has no size. ``fields``: every field of the
+    objects, when the caller read them already."""
     sizes = dict.fromkeys(tx.existing(uids), 0)
-    for uid, path, ftype, raw in tx.fields(uids):
+    for uid, path, ftype, raw in tx.fields(uids) if fields is None else fields:
         if uid in sizes and not path.startswith("sys/"):
             sizes[uid] += field_bytes(FieldType(ftype), raw)
     for uid, size in tx.chunk_bytes(uids, JSON_SERIES):
