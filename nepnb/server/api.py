@@ -146,7 +146,10 @@ class Services:
     def __init__(self, store: SQLStore, identity: Identity) -> None:
         self.store = store
         self.identity = identity
-        self._project_of = functools.lru_cache(maxsize=65_536)(store.project_of)
+        self._project_of = functools.lru_cache(maxsize=65_536)(self._object_project)
+
+    def _object_project(self, uid: str) -> str:
+        return self.store.get_object(uid).project
 
     def project_of(self, uid: str) -> str:
         """The project of the object ``uid``, remembered: an object never moves to another

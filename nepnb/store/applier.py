@@ -2,7 +2,8 @@
 
 The local store (SQLite, nepnb.store.local) and the tracking server's SQL store
 (SQLAlchemy, nepnb.server.sql) subclass :class:`Applier` with their database primitives,
-so that a batch means the same thing in both. Series are stored in chunks of up to
+so that a batch means the same thing in both (the rules around a batch, and those of
+reads and catalog work, are nepnb.store.sqlcore's). Series are stored in chunks of up to
 ``CHUNK_POINTS`` points: steps, values and timestamps as packed float64 arrays (values of
 string and file series as JSON).
 """
@@ -102,6 +103,10 @@ class Applier(ABC):
         if path not in self.known:
             self._load([path])
         return self.known[path]
+
+    def set(self, path: str, ftype: FieldType, value: Any) -> None:
+        """Set a field outside any operation (the ``sys/`` fields a store maintains)."""
+        self._set(path, ftype, value)
 
     def _set(self, path: str, ftype: FieldType, value: Any) -> None:
         self.known[path] = (ftype, value)

@@ -269,6 +269,10 @@ class Store(ABC):
     ) -> list[ObjectInfo]:
         """The project's objects of ``kind`` (model versions of ``model_id`` only, if given)."""
 
+    @abstractmethod
+    def get_object(self, uid: str) -> ObjectInfo:
+        """The object ``uid`` (its project, kind and ids); ObjectNotFound if there is none."""
+
     # trash ---------------------------------------------------------------------------
     # Trashed objects keep their data, and count toward the project's storage limit, until
     # they are deleted from the trash. They can still be read and written (a process still

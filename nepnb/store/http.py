@@ -287,6 +287,9 @@ class HTTPStore(Store):
         params = {"sys_id": sys_id, "custom_run_id": None if sys_id else custom_run_id}
         return wire.decode_object(self._json("GET", f"/projects/{project}/find", params=params))
 
+    def get_object(self, uid: str) -> ObjectInfo:
+        return wire.decode_object(self._json("GET", f"/objects/{uid}"))
+
     def list_objects(
         self, project: str, kind: ObjectKind, *, model_id: str | None = None
     ) -> list[ObjectInfo]:

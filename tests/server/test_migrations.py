@@ -19,8 +19,8 @@ from nepnb.server.database import current_revision, make_engine, migrate
 from nepnb.server.sql import SQLStore
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
-from nepnb.store.local import encode_part
 from nepnb.store.operations import Batch, Operation, OpKind
+from nepnb.store.sqlcore import encode_part
 from tests.helpers.servers import ServerPool, fresh_postgres_database
 
 HEAD = "0006"

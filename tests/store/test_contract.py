@@ -87,6 +87,18 @@ def test_a_creation_with_a_given_uid_is_done_once(store_factory) -> None:
     assert [o.sys_id for o in store_factory().list_objects(PROJECT, ObjectKind.RUN)] == ["CLS-1"]
 
 
+def test_an_object_is_found_by_its_uid(store_factory) -> None:
+    run = new_run(store_factory(), custom_run_id="nightly")
+    model = store_factory().create_object(PROJECT, ObjectKind.MODEL, model_key="FOREST")
+    other = store_factory()
+    found = other.get_object(run.uid)
+    assert (found.uid, found.project, found.kind) == (run.uid, PROJECT, ObjectKind.RUN)
+    assert (found.sys_id, found.custom_run_id) == ("CLS-1", "nightly")
+    assert other.get_object(model.uid).sys_id == "CLS-FOREST"
+    with pytest.raises(ObjectNotFound, match="0" * 32):
+        other.get_object("0" * 32)
+
+
 def test_models_versions_and_the_project_object(store: Store) -> None:
     model = store.create_object(PROJECT, ObjectKind.MODEL, model_key="FOREST")
     assert model.sys_id == "CLS-FOREST"
@@ -337,6 +349,42 @@ def test_string_sets_and_file_sets(store: Store, tmp_path: Path) -> None:
         ),
     )
     assert list(store.get_fields(run.uid, ["files"])["files"].value) == ["b.txt"]
+
+
+def test_size_is_the_same_on_every_store(store: Store) -> None:
+    """``sys/size`` counts the JSON of every user field (a series' state included), 24 bytes
+    a float point, the chunks of other series, and the bytes of the files named; never the
+    ``sys/`` fields, which change on every write."""
+    run = new_run(store)
+    ref = {"digest": "a" * 64, "size": 1000, "mtime": 0.0}
+    batch = Batch(
+        [
+            assign("params/lr", FieldType.FLOAT, 0.001),
+            assign("params/epochs", FieldType.INT, 10),
+            assign("params/optimizer", FieldType.STRING, "adam"),
+            assign("params/nesterov", FieldType.BOOL, True),
+            floats("train/loss", list(range(1000)), [1.0 / (i + 1) for i in range(1000)]),
+            assign("note", FieldType.STRING, "baseline"),
+            strings("log", [0, 1], ["one", "two"]),
+            assign("weights", FieldType.FILE, ref),
+            Operation(OpKind.FILES_UPLOAD, "data", FieldType.FILE_SET, {"a.csv": ref}),
+        ]
+    )
+    assert store.apply(run.uid, batch).rejected == []
+    size = store.get_fields(run.uid, ["sys/size"])["sys/size"]
+    assert size.type is FieldType.FLOAT
+    assert size.value == 26_500
+    # read among the other fields, or for several objects: the same
+    assert store.get_fields(run.uid)["sys/size"].value == 26_500
+    empty = new_run(store)
+    sizes = store.get_fields_of([run.uid, empty.uid], ["sys/size"])
+    assert [sizes[uid]["sys/size"].value for uid in (run.uid, empty.uid)] == [26_500, 0]
+    assert store.get_fields(run.uid, prefix="params").keys() == {
+        "params/lr",
+        "params/epochs",
+        "params/optimizer",
+        "params/nesterov",
+    }
 
 
 # batches and blobs ----------------------------------------------------------------------

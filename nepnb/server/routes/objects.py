@@ -53,6 +53,13 @@ async def list_objects(
     return WireResponse([wire.encode_object(info) for info in found])
 
 
+@router.get("/objects/{uid}", tags=["objects"])
+async def get_object(s: Svc, who: Who, uid: str) -> Response:
+    """The object ``uid``: its project, kind and ids."""
+    await s.call(s.object_access, who, uid, "read")
+    return WireResponse(wire.encode_object(await s.call(s.store.get_object, uid)))
+
+
 @router.get("/projects/{workspace}/{name}/find", tags=["objects"])
 async def find_object(
     s: Svc,
