@@ -20,12 +20,19 @@ from nepnb.notebooks import (
     default_author,
     ensure_notebook_id,
     free_path,
+    notebook_id_of,
     other_file_holds_id,
     read_notebook,
     restored_name,
     split_message,
 )
-from nepnb.notebooks.format import notebook_json, replace_file, write_new_file
+from nepnb.notebooks.checkpoints import METADATA_KEY
+from nepnb.notebooks.format import (
+    id_refusal_of_file,
+    notebook_json,
+    write_new_file,
+    write_notebook_id,
+)
 from nepnb.notebooks.render import render_diff
 
 
@@ -141,9 +148,13 @@ def run_upload(args: argparse.Namespace) -> int:
         read_notebook(notebook_path)  # raises the error that says what is wrong
     with _locked(notebook_path):  # two first uploads at once must not make two histories
         notebook = read_notebook(notebook_path)
-        notebook, id_given = ensure_notebook_id(notebook, new=args.new_id)
+        id_given, refusal = False, None
+        if notebook_id_of(notebook) is None or args.new_id:
+            refusal = id_refusal_of_file(notebook_path)
+        if refusal is None:
+            notebook, id_given = ensure_notebook_id(notebook, new=args.new_id)
         if id_given:  # written first: if that fails, nothing is stored
-            replace_file(notebook_path, notebook_json(notebook))
+            write_notebook_id(notebook_path, notebook_id_of(notebook) or "", METADATA_KEY)
         upload = checkpoints.upload(
             notebook,
             path=str(notebook_path),
@@ -152,6 +163,7 @@ def run_upload(args: argparse.Namespace) -> int:
             author=args.author or default_author(),
             runs=args.run,
             file_check=other_file_holds_id(notebook_path),
+            new_id=args.new_id and refusal is not None,
             same_history=args.same_history or id_given,
         )
     info = upload.checkpoint
@@ -162,6 +174,12 @@ def run_upload(args: argparse.Namespace) -> int:
         + (f"; follows {info.parent_id}" if info.parent_id else "; the first checkpoint")
         + (f"\n  linked runs: {', '.join(info.runs)}" if info.runs else "")
         + (f"\n  notebook id {upload.notebook_id} written to {args.notebook}" if id_given else "")
+        + (
+            f"\n  notebook id not written to {args.notebook}: {refusal}; its later checkpoints "
+            "continue this history by its path"
+            if refusal
+            else ""
+        )
     )
     return 0
 
@@ -170,7 +188,10 @@ def run_list(args: argparse.Namespace) -> int:
     checkpoints = _checkpoints(args)
     path = args.notebook.expanduser().resolve()
     if path.exists():
-        history = checkpoints.history(read_notebook(path))
+        # A file nepnb could not write its id into (read-only, an old format) goes by its path.
+        notebook = read_notebook(path)
+        known = checkpoints.notebook_at(str(path)) if notebook_id_of(notebook) is None else None
+        history = checkpoints.history(known.notebook_id if known else notebook)
     else:  # deleted or moved: its history is still in the store, under its last path
         known = checkpoints.notebook_at(str(path))
         if known is None:
