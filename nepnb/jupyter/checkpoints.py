@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +25,7 @@ from nepnb.notebooks import (
     restored_name,
     split_message,
 )
-from nepnb.notebooks.format import notebook_json
+from nepnb.notebooks.format import NBFORMAT, id_write_refusal, notebook_json
 
 _ID = r"(?P<checkpoint_id>[0-9a-fA-F]{4,64})"
 
@@ -75,7 +76,12 @@ class CheckpointsHandler(NepnbAPIHandler):
         # must see that id (and follow the first) rather than start another history.
         async with self.nepnb["path_locks"][path]:
             notebook = await self.read_notebook(path)
-            notebook, id_given = ensure_notebook_id(notebook, new=flags["new_id"])
+            refusal = None
+            if flags["write_id"] and (notebook_id_of(notebook) is None or flags["new_id"]):
+                refusal = await self._id_refusal(path)
+            id_given = False
+            if refusal is None:
+                notebook, id_given = ensure_notebook_id(notebook, new=flags["new_id"])
             if id_given and flags["write_id"]:
                 await self.save_notebook(notebook, path)  # first: a failed save stores nothing
             copy_of_other = not id_given and await self._other_file_holds_id(
@@ -90,6 +96,7 @@ class CheckpointsHandler(NepnbAPIHandler):
                     author=self.author(),
                     runs=runs,
                     file_check=lambda _path, _id: copy_of_other,
+                    new_id=flags["new_id"] and refusal is not None,
                     same_history=flags["same_history"] or id_given,
                 )
             )
@@ -99,9 +106,25 @@ class CheckpointsHandler(NepnbAPIHandler):
                 "notebook_id": upload.notebook_id,
                 "id_assigned": id_given,
                 "new_parts": upload.new_parts,
+                # Why the id was not written into the file (its history then goes by its path).
+                "id_not_written": refusal and f"notebook id not written to {path}: {refusal}",
             },
             status=201,
         )
+
+    async def _id_refusal(self, path: str) -> str | None:
+        """Why the id must not be written into the file at ``path``: read-only, or an older
+        format the contents manager upgraded when it read it (saving would convert it)."""
+        model = await ensure_async(self.contents_manager.get(path, content=True, type="notebook"))
+        version = model["content"].get("metadata", {}).get("orig_nbformat", NBFORMAT)
+        mode = None
+        root = getattr(self.contents_manager, "root_dir", None)
+        if root:
+            try:
+                mode = os.stat(os.path.join(root, *path.split("/"))).st_mode
+            except OSError:
+                mode = None
+        return id_write_refusal(version=version, mode=mode, writable=model.get("writable", True))
 
     async def _other_file_holds_id(
         self, checkpoints: Checkpoints, notebook: dict[str, Any], path: str
