@@ -48,7 +48,16 @@ def parse_notebook(data: str | bytes, source: str = "the notebook") -> dict[str,
             f"{source} is not a notebook: invalid JSON at line {error.lineno}, column "
             f"{error.colno} ({error.msg})"
         ) from None
-    return normalize_notebook(notebook, source)
+    except RecursionError:
+        raise NotebookError(_too_deep(source)) from None
+    try:
+        return normalize_notebook(notebook, source)
+    except RecursionError:
+        raise NotebookError(_too_deep(source)) from None
+
+
+def _too_deep(source: str) -> str:
+    return f"{source} is not a notebook nepnb can store: its JSON is nested too deeply"
 
 
 def normalize_notebook(notebook: Any, source: str = "the notebook") -> dict[str, Any]:
