@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # what is still buffered fails here, not at exit
+        return code
     except BrokenPipeError:
         # The reader went away (`nepnb checkpoint diff … | head`): not an error. Output
         # still buffered would fail again at exit, so it goes nowhere.

@@ -115,10 +115,14 @@ def test_a_diff_read_by_head_ends_quietly(nepnb_home: Path, tmp_path: Path) -> N
         PROJECT,
     ]
 
-    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    assert reader.stdout is not None and reader.stderr is not None
-    assert reader.stdout.readline()
-    reader.stdout.close()  # as `| head -1` does
-    error = reader.stderr.read().decode()
-    assert reader.wait(timeout=120) == 0
-    assert error == ""
+    for size in ("long", "short"):  # written while running / flushed at exit
+        arguments = command if size == "long" else [*command, "--no-outputs", "--exit-code"]
+        if size == "short":
+            nbformat.write(nbformat.v4.new_notebook(metadata=notebook.metadata), path)
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # `| head -1` that has read its line and gone
+        finished = subprocess.run(
+            arguments, stdout=write_end, stderr=subprocess.PIPE, env=env, timeout=120
+        )
+        os.close(write_end)
+        assert (size, finished.returncode, finished.stderr.decode()) == (size, 0, "")
