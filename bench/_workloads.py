@@ -96,6 +96,15 @@ def loop(n, budget_ns, batch, vals):
     return done, t_first, t_end, calls
 """
 
+W1N_LOOP = """
+def loop(name, vals):
+    perf = time.perf_counter_ns
+    t_first = perf()
+    for v in vals:
+        {stmt}
+    return perf() - t_first
+"""
+
 W2_LOOP = """
 def loop(steps, budget_ns, keys, vals):
     perf = time.perf_counter_ns
@@ -118,13 +127,19 @@ def loop(steps, budget_ns, keys, vals):
 """
 
 # Each client's code for the loops above. None: the workload does not apply to that client.
+# W1c runs W1b's loop over a numpy array (``chunk`` is a view of 1,000 float64); W1n runs
+# W1N_LOOP once per number type (``name`` is that type's series); W2b is W2 with one dict of
+# the step's 100 metrics per call (``names`` are the keys under the namespace "m").
 NEPTUNE_LIKE = {
     "W1": 'run["m"].append(v)',
     "W1b": 'run["m"].extend(chunk)',
+    "W1c": 'run["m"].extend(chunk)',
+    "W1n": "run[name].append(v)",
     "W2": """
 for key, v in zip(keys, vals[base : base + nser]):
     run[key].append(v)
 """,
+    "W2b": 'run["m"].append(dict(zip(names, vals[base : base + nser])))',
 }
 CODE: dict[str, dict[str, str | None]] = {
     "nepnb": NEPTUNE_LIKE,
@@ -141,11 +156,17 @@ client.log_batch(
     run_id, metrics=[Metric(key, v, ts, step) for key, v in zip(keys, vals[base : base + nser])]
 )
 """,
+        "W1c": None,
+        "W1n": "client.log_metric(run_id, name, v)",
+        "W2b": "mlflow.log_metrics(dict(zip(keys, vals[base : base + nser])), step=step)",
     },
     "wandb": {
         "W1": 'wandb.log({"m": v})',
         "W1b": None,
+        "W1c": None,
+        "W1n": "wandb.log({name: v})",
         "W2": "wandb.log(dict(zip(keys, vals[base : base + nser])))",
+        "W2b": "wandb.log(dict(zip(keys, vals[base : base + nser])))",
     },
 }
 
@@ -311,7 +332,12 @@ class Mlflow(Client):
         self.module.set_experiment("bench-logging")
         self.run = self.module.start_run(log_system_metrics=False)
         self.run_id = self.run.info.run_id
-        self.namespace = {"client": self.client, "run_id": self.run_id, "Metric": self.Metric}
+        self.namespace = {
+            "client": self.client,
+            "run_id": self.run_id,
+            "Metric": self.Metric,
+            "mlflow": self.module,
+        }
 
     def close(self) -> None:
         self.module.end_run()
@@ -372,7 +398,9 @@ class Wandb(Client):
             teardown()
 
 
-CLIENTS = {c.name: c for c in (Nepnb, Neptune, Mlflow, Wandb)}
+CLIENTS: dict[str, type[Client]] = {c.name: c for c in (Nepnb, Neptune, Mlflow, Wandb)}
+#: nepnb from another checkout (``bench/logging.py --baseline``): the same client and code.
+CLIENTS["nepnb-base"] = Nepnb
 
 # ---------------------------------------------------------------------------------------------
 # Measurements.
@@ -494,12 +522,17 @@ def w1(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def w1b(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
-    code = CODE[client.name]["W1b"]
+def w1b(client: Client, spec: dict[str, Any], numpy: bool = False) -> dict[str, Any]:
+    """W1b: extend() of a list of 1,000 floats at a time; W1c (``numpy``): of a numpy array."""
+    code = CODE[client.name]["W1c" if numpy else "W1b"]
     if code is None:
         return {"na": f"{client.name} has no batched append for one series"}
     n = spec["n"]
-    vals = _values(n, spec["seed"])
+    vals: Any = _values(n, spec["seed"])
+    if numpy:
+        import numpy as np
+
+        vals = np.array(vals, dtype=np.float64)
     open_s = _timed_open(client)
     loop = _compile(W1B_LOOP, "stmt", code, client.namespace)
     rss_before = _rss_now_mb()
@@ -514,12 +547,58 @@ def w1b(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def w2(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
+def w1n(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
+    """W1n: one append per point of a Python float, int, np.float32, np.float64 and np.int64,
+    each to a series of its own, in rounds taking turns (the same process, the same load)."""
+    import numpy as np
+
+    per_type = max(1000, spec["n"] // len(NUMBER_TYPES)) // 1000 * 1000
+    rounds = 10
+    chunk = per_type // rounds
+    floats = _values(per_type, spec["seed"])
+    rng = random.Random(spec["seed"] + 2)
+    ints = [rng.randrange(-(2**62), 2**62) for _ in range(per_type)]
+    made = {
+        "float": floats,
+        "int": ints,
+        "f32": [np.float32(x) for x in floats],
+        "f64": [np.float64(x) for x in floats],
+        "i64": [np.int64(x) for x in ints],
+    }
+    open_s = _timed_open(client)
+    loop = _compile(W1N_LOOP, "stmt", CODE[client.name]["W1n"] or "", client.namespace)
+    spent = dict.fromkeys(NUMBER_TYPES, 0)
+    done = dict.fromkeys(NUMBER_TYPES, 0)
+    deadline = time.perf_counter_ns() + spec["budget_ns"]
+    for r in range(rounds):
+        for kind in NUMBER_TYPES:
+            spent[kind] += loop(f"n/{kind}", made[kind][r * chunk : (r + 1) * chunk])
+            done[kind] += chunk
+        if time.perf_counter_ns() > deadline:
+            break
+    client.close()
+    client.after_close()
+    figures: dict[str, Any] = {"n": sum(done.values()), "open_s": open_s}
+    for kind in NUMBER_TYPES:
+        figures[f"{kind}_us"] = spent[kind] / 1000 / done[kind]
+    figures["worst_vs_float"] = (
+        max(figures[f"{kind}_us"] for kind in NUMBER_TYPES if kind != "float") / figures["float_us"]
+    )
+    return figures
+
+
+NUMBER_TYPES = ("float", "int", "f32", "f64", "i64")
+
+
+def w2(client: Client, spec: dict[str, Any], as_dict: bool = False) -> dict[str, Any]:
+    """W2: one append per point, step by step; W2b (``as_dict``): one dict per step."""
     steps, nser = spec["steps"], spec["series"]
     keys = [f"m/{k}" for k in range(nser)]
+    names = [str(k) for k in range(nser)]
     vals = _values(steps * nser, spec["seed"])
+    code = CODE[client.name]["W2b" if as_dict else "W2"]
     open_s = _timed_open(client)
-    loop = _compile(W2_LOOP, "body", CODE[client.name]["W2"] or "", client.namespace)
+    loop = _compile(W2_LOOP, "body", code or "", dict(client.namespace, names=names))
     rss_before = _rss_now_mb()
     done, t_first, t_end, per_step = loop(steps, spec["budget_ns"], keys, vals)
     closed = _timed_close(client, t_first)
@@ -562,7 +641,16 @@ def w3(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-WORKLOADS = {"W1": w1, "W1b": w1b, "W2": w2, "W3prep": w3_prep, "W3": w3}
+WORKLOADS = {
+    "W1": w1,
+    "W1b": w1b,
+    "W1c": lambda client, spec: w1b(client, spec, numpy=True),
+    "W1n": w1n,
+    "W2": w2,
+    "W2b": lambda client, spec: w2(client, spec, as_dict=True),
+    "W3prep": w3_prep,
+    "W3": w3,
+}
 
 
 def main(spec_path: str) -> None:

@@ -12,6 +12,14 @@
 3. two 1,000-cell notebooks of about 3.4 MB that differ in 5% of their cells (plus 1% inserted
    and 1% deleted): ``Checkpoints.compare`` against nbdime's ``diff_notebooks``, side by side;
 4. a notebook of 1,000 plots, 2% of them re-rendered: how long ``Checkpoints.compare`` takes.
+5. long text outputs (one line changed, every line changed), against nbdime;
+6. repeated lines: one line inserted into an output of 10,000 identical lines, and into a
+   50 MB output, against nbdime's ``diff_notebooks`` on the same pair (nbdime in a process of
+   its own, stopped after ``--nbdime-timeout`` seconds);
+7. the commands: ``nepnb checkpoint diff`` of two 1,000-cell notebooks, wall time of the whole
+   process, against ``nbdiff`` on the same pair.
+
+``--only 6 7`` runs only those workloads (they need no store) and prints their rows.
 
 Everything runs in this process with NEPNB_HOME in a temp folder (deleted afterwards unless
 ``--keep``). The notebooks come from bench/_notebooks.py. See bench/README.md.
@@ -534,6 +542,166 @@ def w5_long_outputs(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
+def _one_output(lines: list[str]) -> dict[str, Any]:
+    return nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "train()", outputs=[nbformat.v4.new_output("stream", text="\n".join(lines))]
+            )
+        ]
+    )
+
+
+def _nbdime_in_process(path_a: Path, path_b: Path, timeout: float) -> float | None:
+    """Seconds nbdime's diff_notebooks takes on two files, in a process of its own (reading
+    and importing not counted); None when it is still running after ``timeout`` seconds."""
+    import subprocess
+
+    code = (
+        "import sys, time, nbformat\n"
+        "from nbdime.diffing.notebooks import diff_notebooks\n"
+        "a, b = (nbformat.read(p, as_version=4) for p in sys.argv[1:3])\n"
+        "t = time.perf_counter(); diff_notebooks(a, b); print(time.perf_counter() - t)\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path_a), str(path_b)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def w6_repeated_lines(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """One line inserted into 10,000 identical lines, and into a 50 MB output."""
+    from nepnb.notebooks.compare import compare_notebooks, side_of_notebook
+
+    warning = "UserWarning: this option is deprecated and will be removed in a future release"
+    row = "0.123456789 " * 8
+    cases = {
+        "repeated": [warning] * 10_000,
+        "huge": [f"{k:08d} {row}" for k in range(int(500_000 * min(args.scale, 1.0)))],
+    }
+    figures: dict[str, Any] = {}
+    for key, lines in cases.items():
+        changed = [*lines[: len(lines) // 2], "epoch 3: loss nan", *lines[len(lines) // 2 :]]
+        a, b = _one_output(lines), _one_output(changed)
+        figures[f"{key}_mb"] = len("\n".join(lines)) / MB
+        repeat = args.repeat if key == "repeated" else 1
+        samples, result = [], None
+        for _ in range(repeat):
+            seconds, result = timed(
+                lambda a=a, b=b: compare_notebooks(
+                    side_of_notebook(a, "A"), side_of_notebook(b, "B")
+                )
+            )
+            samples.append(seconds)
+        assert result is not None
+        inserted = [
+            op.lines for op in result.cells[0].outputs[0].text_diff or [] if op.op == "insert"
+        ]
+        assert inserted == [["epoch 3: loss nan"]], inserted  # the diff is the right one
+        figures[f"{key}_s"] = median(samples)
+        path_a, path_b = tmp / f"{key}-a.ipynb", tmp / f"{key}-b.ipynb"
+        nbformat.write(a, path_a)
+        nbformat.write(b, path_b)
+        log(f"6: {key}: nepnb {figures[f'{key}_s']:.3f} s; nbdime ...")
+        figures[f"{key}_nbdime_s"] = _nbdime_in_process(path_a, path_b, args.nbdime_timeout)
+    figures["nbdime_timeout_s"] = args.nbdime_timeout
+    return figures
+
+
+def w7_commands(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """Wall time of `nepnb checkpoint diff` and `nbdiff` on the same two 1,000-cell files."""
+    import subprocess
+
+    bin_dir = Path(sys.executable).parent
+    sizes = Sizes(args.scale)
+    gen_a = _notebooks.SyntheticNotebook(sizes.cells, sizes.compare_size, seed=7)
+    gen_b = gen_a.copy()
+    rng = random.Random(7)
+    gen_b.change(sizes.share(COMPARE_CHANGE), rng=rng, image_share=IMAGE_RERENDER, code_only=False)
+    path_a, path_b = tmp / "w7-a.ipynb", tmp / "w7-b.ipynb"
+    write_notebook(gen_a, path_a)
+    write_notebook(gen_b, path_b)
+    env = {**os.environ, NEPNB_HOME_ENV: str(tmp / "w7-home")}
+
+    def run(*command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+    work = tmp / "w7.ipynb"
+    shutil.copy(path_a, work)
+    first = run(str(bin_dir / "nepnb"), "checkpoint", "upload", str(work), "-m", "A")
+    checkpoint = first.stdout.split()[1]
+    text = json.loads(work.read_text())
+    changed = json.loads(path_b.read_text())
+    changed["metadata"] = text["metadata"]  # the same notebook id
+    work.write_text(json.dumps(changed))
+    second = run(str(bin_dir / "nepnb"), "checkpoint", "upload", str(work), "-m", "B")
+    checkpoint_b = second.stdout.split()[1]
+    commands = {
+        "nepnb_s": [str(bin_dir / "nepnb"), "checkpoint", "diff", str(work), checkpoint,
+                    checkpoint_b, "--color", "never"],
+        "nepnb_file_s": [str(bin_dir / "nepnb"), "checkpoint", "diff", str(work), checkpoint,
+                         "--color", "never"],
+        "nbdiff_s": [str(bin_dir / "nbdiff"), "--no-color", str(path_a), str(path_b)],
+        "python_s": [sys.executable, "-c", "pass"],
+    }  # fmt: skip
+    samples: dict[str, list[float]] = {key: [] for key in commands}
+    for r in range(args.repeat):
+        for key, command in commands.items():
+            seconds, done = timed(lambda command=command: run(*command))
+            assert done.returncode in (0, 1), (command, done.stderr[-500:])
+            samples[key].append(seconds)
+        log(
+            f"7: round {r}: nepnb {samples['nepnb_s'][-1]:.2f} s, nbdiff {samples['nbdiff_s'][-1]:.2f} s"
+        )
+    figures = {key: median(values) for key, values in samples.items()}
+    figures["speedup"] = figures["nbdiff_s"] / figures["nepnb_s"]
+    figures["cells"] = sizes.cells
+    figures["samples"] = samples
+    return figures
+
+
+def extra_rows(results: dict[str, Any]) -> list[list[str]]:
+    """Rows of workloads 6 and 7 (those that ran)."""
+    rows: list[list[str]] = []
+    w6, w7 = results.get("w6"), results.get("w7")
+    if w6:
+        for key, what in (
+            ("repeated", f"6 compare, 1 line into 10,000 identical lines ({w6['repeated_mb']:.1f} MB) s"),
+            ("huge", f"6 compare, 1 line into a {w6['huge_mb']:.1f} MB output s"),
+        ):  # fmt: skip
+            theirs = w6[f"{key}_nbdime_s"]
+            rows.append(
+                [
+                    what,
+                    fmt_s(w6[f"{key}_s"]),
+                    fmt_s(theirs) if theirs is not None else f"> {w6['nbdime_timeout_s']:g}",
+                    f"{(theirs or w6['nbdime_timeout_s']) / w6[f'{key}_s']:.1f}x"
+                    + ("" if theirs is not None else "+"),
+                    "nbdime/nepnb >= 1",
+                ]
+            )
+    if w7:
+        rows += [
+            [
+                f"7 nepnb checkpoint diff A B ({w7['cells']:,} cells)  |  nbdiff a b, wall s",
+                fmt_s(w7["nepnb_s"]),
+                fmt_s(w7["nbdiff_s"]),
+                f"{w7['speedup']:.1f}x",
+                f"< 1 s, >= 1.5x {'PASS' if w7['nepnb_s'] < 1 and w7['speedup'] >= 1.5 else 'FAIL'}",
+            ],
+            ["7 nepnb checkpoint diff A (file), wall s", fmt_s(w7["nepnb_file_s"]), "", "", ""],
+            ["7 python -c pass (interpreter start), wall s", fmt_s(w7["python_s"]), "", "", ""],
+        ]
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------
 # Profiles.
 
@@ -791,7 +959,7 @@ def build_rows(r: dict[str, Any]) -> list[list[str]]:
             verdict("long_output_s", w5["long_output_s"]),
         ],
     ]
-    return rows
+    return rows + extra_rows(r)
 
 
 def versions() -> dict[str, str]:
@@ -956,12 +1124,48 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="skip nbdime on the notebook of plots (workload 4)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=("6", "7"),
+        help="run only these workloads (no store needed) and print their rows",
+    )
+    parser.add_argument(
+        "--nbdime-timeout",
+        type=float,
+        default=300.0,
+        help="seconds nbdime may take on one pair of workload 6 before it is stopped",
+    )
     args = parser.parse_args(argv)
     if not args.scale > 0:
         parser.error("--scale must be positive")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
+
+
+def run_only(args: argparse.Namespace, tmp: Path, results: dict[str, Any]) -> int:
+    """Workloads 6 and/or 7 alone, with the machine line and their rows."""
+    if "6" in args.only:
+        results["w6"] = w6_repeated_lines(args, tmp)
+    if "7" in args.only:
+        results["w7"] = w7_commands(args, tmp)
+    machine = machine_info()
+    print()
+    print(
+        f"machine: {machine['cpu_model']}, {machine['cpu_count']} CPUs "
+        f"({machine['cpus_usable']} usable), load average {os.getloadavg()[0]:.1f}, "
+        f"python {machine['python']}"
+    )
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    print(f"times are medians of {args.repeat} runs (the 50 MB pair: one run)")
+    print()
+    header = ["workload / metric", "nepnb", "nbdime", "nbdime/nepnb", "target"]
+    print(render(header, extra_rows(results)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        log(f"wrote {args.json}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -972,6 +1176,8 @@ def main(argv: list[str] | None = None) -> int:
     diagnostics: Diagnostics = {}
     try:
         results: dict[str, Any] = {}
+        if args.only:
+            return run_only(args, tmp, results)
         w1 = w1_upload(args, tmp, profiles, diagnostics)
         generator = w1.pop("generator")
         results["w1"] = w1
@@ -980,6 +1186,8 @@ def main(argv: list[str] | None = None) -> int:
         results["w3"] = w3_compare(args, tmp, profiles)
         results["w4"] = w4_images(args, tmp, profiles)
         results["w5"] = w5_long_outputs(args)
+        results["w6"] = w6_repeated_lines(args, tmp)
+        results["w7"] = w7_commands(args, tmp)
         document = report(args, results)
         failed = {v["target"] for v in document["verdicts"] if not v["ok"]}
         wanted = set(profiles) if args.profile else failed & set(profiles)

@@ -42,7 +42,8 @@ ROOT = BENCH.parent
 WORKLOAD_SCRIPT = BENCH / "_workloads.py"
 
 CLIENTS = ("nepnb", "neptune", "mlflow", "wandb")
-WORKLOADS = ("W1", "W1b", "W2", "W3")
+BASELINE = "nepnb-base"  # nepnb from another checkout (--baseline)
+WORKLOADS = ("W1", "W1b", "W1c", "W1n", "W2", "W2b", "W3")
 FULL_N = 1_000_000
 FULL_STEPS = 10_000
 SERIES = 100
@@ -51,6 +52,7 @@ SERIES = 100
 #: home, nothing captures consoles, git or hardware.
 CLIENT_ENV = {
     "nepnb": {},
+    BASELINE: {},
     "neptune": {"NEPTUNE_MODE": "offline"},
     "mlflow": {
         "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -92,6 +94,17 @@ ROWS: list[tuple[str, str, str, str, bool]] = [
     ("W1b", "durable_s", "first batch → durable s", "s", False),
     ("W1b", "durable_us_per_point", "first batch → durable µs/point", "us", True),
     ("W1b", "rss_peak_mb", "peak RSS MB", "mb", True),
+    ("W1c", "n", "points as numpy arrays of 1,000", "count", False),
+    ("W1c", "us_per_point", "loop µs/point", "us", True),
+    ("W1c", "durable_us_per_point", "first batch → durable µs/point", "us", True),
+    ("W1c", "rss_peak_mb", "peak RSS MB", "mb", True),
+    ("W1n", "n", "points appended, all types", "count", False),
+    ("W1n", "float_us", "append(float) µs", "us", True),
+    ("W1n", "int_us", "append(int) µs", "us", True),
+    ("W1n", "f32_us", "append(np.float32) µs", "us", True),
+    ("W1n", "f64_us", "append(np.float64) µs", "us", True),
+    ("W1n", "i64_us", "append(np.int64) µs", "us", True),
+    ("W1n", "worst_vs_float", "slowest type / float", "x", False),
     ("W2", "n", "points (steps x 100 series)", "count", False),
     ("W2", "us_per_point", "loop µs/point (mean)", "us", True),
     ("W2", "step_median_us", "per-step µs (100 points), median", "us", True),
@@ -101,6 +114,12 @@ ROWS: list[tuple[str, str, str, str, bool]] = [
     ("W2", "durable_us_per_point", "first step → durable µs/point", "us", True),
     ("W2", "rss_peak_mb", "peak RSS MB", "mb", True),
     ("W2", "rss_helpers_peak_mb", "helper processes peak RSS MB", "mb", False),
+    ("W2b", "n", "points (steps x one dict of 100)", "count", False),
+    ("W2b", "us_per_point", "loop µs/point (mean)", "us", True),
+    ("W2b", "step_median_us", "per-step µs (100 points), median", "us", True),
+    ("W2b", "step_p99_us", "per-step µs (100 points), p99", "us", True),
+    ("W2b", "durable_us_per_point", "first step → durable µs/point", "us", True),
+    ("W2b", "rss_peak_mb", "peak RSS MB", "mb", True),
     ("W3", "n", "points read back", "count", False),
     ("W3", "open_s", "init_run(read-only) s", "s", False),
     ("W3", "fetch_s", "fetch_values()/get_metric_history() s", "s", False),
@@ -111,6 +130,11 @@ ROWS: list[tuple[str, str, str, str, bool]] = [
 #: nepnb's targets: (workload, key) -> (comparison, threshold).
 TARGETS: dict[tuple[str, str], tuple[str, float]] = {
     ("W1", "lat_median_us"): ("<=", 1.5),
+    ("W1", "open_s"): ("<=", 0.02),
+    ("W1b", "us_per_point"): ("<=", 0.05),
+    ("W1c", "us_per_point"): ("<=", 0.02),
+    ("W1n", "worst_vs_float"): ("<=", 1.5),
+    ("W2b", "us_per_point"): ("<=", 0.2),
     ("W2", "us_per_point"): ("<=", 2.0),
     ("W1", "durable_s"): ("<", 1.5),
     ("W3", "fetch_s"): ("<", 0.15),
@@ -123,14 +147,20 @@ TARGETS: dict[tuple[str, str], tuple[str, float]] = {
 RATIO_TARGETS: dict[tuple[str, str], tuple[str, float]] = {
     ("W1", "us_per_point"): ("neptune", 50.0),
     ("W2", "us_per_point"): ("neptune", 50.0),
+    ("W1b", "us_per_point"): ("neptune", 50.0),
+    ("W2b", "us_per_point"): ("wandb", 20.0),
 }
-RATIO_PEERS = ("neptune", "mlflow")
+RATIO_PEERS = (BASELINE, "neptune", "mlflow", "wandb")
 
 #: Why a workload does not apply to a client (no process is started for it).
 NOT_APPLICABLE = {
     ("neptune", "W3"): "offline mode cannot fetch",
     ("wandb", "W3"): "offline W&B has no read API",
     ("wandb", "W1b"): "no batched append for one series",
+    ("wandb", "W1c"): "no batched append for one series",
+    ("mlflow", "W1c"): "no call that takes an array",
+    ("neptune", "W1c"): "extend() does not take a numpy array",
+    ("wandb", "W1n"): "its venv has no numpy",
 }
 
 
@@ -151,11 +181,15 @@ def nepnb_python() -> Path:
 # Running one workload in a fresh process.
 
 
-def child_env(client: str, workdir: Path) -> dict[str, str]:
+def child_env(client: str, workdir: Path, baseline: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_ENV_PREFIXES)}
     env.update(CLIENT_ENV[client])
-    if client == "nepnb":
+    if client in ("nepnb", BASELINE):
         env["NEPNB_HOME"] = str(workdir / "nepnb-home")
+        # Each nepnb from its own checkout, ahead of whatever the venv has installed.
+        env["PYTHONPATH"] = os.pathsep.join(
+            x for x in (baseline if client == BASELINE else str(ROOT), env.get("PYTHONPATH")) if x
+        )
     if client == "wandb":
         for var, sub in (
             ("WANDB_DIR", ""),
@@ -168,9 +202,14 @@ def child_env(client: str, workdir: Path) -> dict[str, str]:
 
 
 def run_child(
-    client: str, workload: str, spec: dict[str, Any], workdir: Path, timeout: float
+    client: str,
+    workload: str,
+    spec: dict[str, Any],
+    workdir: Path,
+    timeout: float,
+    baseline: str | None = None,
 ) -> dict[str, Any]:
-    python = nepnb_python() if client == "nepnb" else peer_python(client)
+    python = nepnb_python() if client in ("nepnb", BASELINE) else peer_python(client)
     spec = dict(spec, client=client, workload=workload, workdir=str(workdir))
     spec["out"] = str(workdir / f"{workload}-result.json")
     spec_path = workdir / f"{workload}-spec.json"
@@ -182,7 +221,7 @@ def run_child(
             proc = subprocess.run(
                 [str(python), "-P", str(WORKLOAD_SCRIPT), str(spec_path)],
                 cwd=workdir,
-                env=child_env(client, workdir),
+                env=child_env(client, workdir, baseline),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -208,7 +247,7 @@ def sizes(scale: float) -> tuple[int, int]:
 
 def run_workload(client: str, workload: str, args: argparse.Namespace) -> dict[str, Any]:
     n, steps = sizes(args.scale)
-    budget = args.nepnb_budget if client == "nepnb" else args.budget
+    budget = args.nepnb_budget if client in ("nepnb", BASELINE) else args.budget
     spec: dict[str, Any] = {
         "n": n,
         "steps": steps,
@@ -220,13 +259,15 @@ def run_workload(client: str, workload: str, args: argparse.Namespace) -> dict[s
     workdir = Path(tempfile.mkdtemp(prefix=f"nepnb-bench-{client}-{workload}-"))
     try:
         if workload != "W3":
-            result = run_child(client, workload, spec, workdir, timeout)
-            result["n_target"] = spec["steps"] * SERIES if workload == "W2" else n
+            result = run_child(client, workload, spec, workdir, timeout, args.baseline)
+            result["n_target"] = spec["steps"] * SERIES if workload.startswith("W2") else n
             return result
-        prep = run_child(client, "W3prep", spec, workdir, timeout)
+        prep = run_child(client, "W3prep", spec, workdir, timeout, args.baseline)
         if "error" in prep or "skipped" in prep:
             return prep
-        read = run_child(client, "W3", dict(spec, run_id=prep["run_id"]), workdir, timeout)
+        read = run_child(
+            client, "W3", dict(spec, run_id=prep["run_id"]), workdir, timeout, args.baseline
+        )
         read["n_target"] = n
         read["prep"] = {k: prep.get(k) for k in ("n", "write_s", "rss_peak_mb")}
         if "error" not in read and read.get("n") != prep.get("n"):
@@ -408,6 +449,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--nepnb-budget", type=float, default=600.0, help="seconds nepnb may spend in one loop"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help=f"also run nepnb from the checkout DIR (column {BASELINE}, ratio {BASELINE}/nepnb)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write every figure to PATH")
     parser.add_argument("--keep", action="store_true", help="keep each run's temp folder")
     args = parser.parse_args(argv)
@@ -419,6 +465,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         setattr(args, name, [x for x in allowed if x in chosen])
     if not args.scale > 0:
         parser.error("--scale must be positive")
+    if args.baseline:
+        if not (Path(args.baseline) / "nepnb" / "__init__.py").is_file():
+            parser.error(f"--baseline: {args.baseline} is not a nepnb checkout")
+        args.only.insert(1, BASELINE)
     return args
 
 
@@ -426,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     clients: list[str] = args.only
     workloads: list[str] = args.workloads
-    peers = [c for c in clients if c != "nepnb"]
+    peers = [c for c in clients if c not in ("nepnb", BASELINE)]
     failed = setup_venvs(peers, log) if peers else {}
     if args.setup:
         return 1 if failed else 0
@@ -438,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         workdir = Path(tempfile.mkdtemp(prefix=f"nepnb-bench-{client}-probe-"))
         try:
-            probes[client] = run_child(client, "probe", {}, workdir, 300)
+            probes[client] = run_child(client, "probe", {}, workdir, 300, args.baseline)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         if "skipped" in probes[client]:

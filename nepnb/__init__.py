@@ -12,10 +12,12 @@ from typing import Any
 
 from nepnb import attributes, envs, exceptions, handler, management, types, utils
 from nepnb._version import __version__
+from nepnb.client import hooks as _hooks
 from nepnb.client.config import ANONYMOUS_API_TOKEN
 from nepnb.client.model import Model, ModelVersion, init_model, init_model_version
 from nepnb.client.project import Project, init_project
 from nepnb.client.run import Run, init_run
+from nepnb.kernel import subscribe as _subscribe_kernel
 
 __all__ = [
     "ANONYMOUS_API_TOKEN",
@@ -47,6 +49,12 @@ def chart(runs: Any, paths: Any, **options: Any) -> Any:
     from nepnb.widgets import chart as _chart
 
     return _chart(runs, paths, **options)
+
+
+# The layers above the client subscribe to its events (nepnb.client.hooks): the kernel
+# session hears of runs opened in a notebook, the widgets draw ``run[path].chart()``.
+_subscribe_kernel()
+_hooks.set_chart_factory(chart)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -34,7 +34,8 @@ Every error a user can cause says what went wrong and how to fix it. The tree:
     ├── Conflict                       a name that exists already (account, project, workspace)
     └── ServerRequired                 something only a tracking server does (members, accounts)
 
-Errors carry a ``code`` and an ``http_status``: the tracking server answers an error as
+Errors carry a ``code`` and an ``http_status``: that is the one table of statuses, used by
+the tracking server and by the Jupyter server extension alike. The tracking server answers an error as
 ``{"error": {"code": ..., "message": ...}}`` with that status, and the HTTP store raises
 the same class again from the code (:func:`error_from_payload`), as mlflow's REST store does.
 
@@ -194,6 +195,9 @@ class NotebookError(NepnbError, ValueError):
 
 class NotebookIdentityConflict(NepnbError):
     """A notebook whose id belongs to another notebook file that still exists (a copy)."""
+
+    code = "NOTEBOOK_IDENTITY_CONFLICT"
+    http_status = 409
 
     def __init__(self, message: str, *, notebook_id: str, other_path: str) -> None:
         super().__init__(message)

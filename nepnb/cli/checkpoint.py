@@ -18,9 +18,7 @@ from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
     default_author,
-    ensure_notebook_id,
     free_path,
-    notebook_id_of,
     other_file_holds_id,
     read_notebook,
     restored_name,
@@ -147,24 +145,27 @@ def run_upload(args: argparse.Namespace) -> int:
     if not notebook_path.is_file():
         read_notebook(notebook_path)  # raises the error that says what is wrong
     with _locked(notebook_path):  # two first uploads at once must not make two histories
-        notebook = read_notebook(notebook_path)
-        id_given, refusal = False, None
-        if notebook_id_of(notebook) is None or args.new_id:
-            refusal = id_refusal_of_file(notebook_path)
-        if refusal is None:
-            notebook, id_given = ensure_notebook_id(notebook, new=args.new_id)
+        identity = checkpoints.identify(
+            read_notebook(notebook_path),
+            path=str(notebook_path),
+            file_check=other_file_holds_id(notebook_path),
+            new_id=args.new_id,
+            same_history=args.same_history,
+        )
+        # The id is written into the file unless it is read-only or in an older format: then
+        # the checkpoint is stored without it, and the file's history goes on by its path.
+        refusal = id_refusal_of_file(notebook_path) if identity.assigned else None
+        id_given = identity.assigned and refusal is None
         if id_given:  # written first: if that fails, nothing is stored
-            write_notebook_id(notebook_path, notebook_id_of(notebook) or "", METADATA_KEY)
+            write_notebook_id(notebook_path, identity.notebook_id, METADATA_KEY)
         upload = checkpoints.upload(
-            notebook,
+            identity.notebook,
             path=str(notebook_path),
             message=args.message,
             body=args.body,
             author=args.author or default_author(),
             runs=args.run,
-            file_check=other_file_holds_id(notebook_path),
-            new_id=args.new_id and refusal is not None,
-            same_history=args.same_history or id_given,
+            identity=identity,
         )
     info = upload.checkpoint
     stats = info.stats
@@ -180,6 +181,12 @@ def run_upload(args: argparse.Namespace) -> int:
             if refusal
             else ""
         )
+        + (
+            "\n  the file had no notebook id (git checkout, nbstripout…): the history kept at "
+            "this path goes on"
+            if identity.reason == "path"
+            else ""
+        )
     )
     return 0
 
@@ -188,10 +195,8 @@ def run_list(args: argparse.Namespace) -> int:
     checkpoints = _checkpoints(args)
     path = args.notebook.expanduser().resolve()
     if path.exists():
-        # A file nepnb could not write its id into (read-only, an old format) goes by its path.
-        notebook = read_notebook(path)
-        known = checkpoints.notebook_at(str(path)) if notebook_id_of(notebook) is None else None
-        history = checkpoints.history(known.notebook_id if known else notebook)
+        found = checkpoints.history_id(read_notebook(path), str(path))
+        history = checkpoints.history(found) if found else []
     else:  # deleted or moved: its history is still in the store, under its last path
         known = checkpoints.notebook_at(str(path))
         if known is None:

@@ -1,17 +1,9 @@
-"""Terminal output helpers: sizes and a progress line on stderr."""
+"""Terminal output helpers: a progress line on stderr (sizes: :mod:`nepnb.sizes`)."""
 
 from __future__ import annotations
 
 import sys
 import time
-
-
-def human_size(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 class ProgressLine:

@@ -7,10 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from nepnb.cli.output import ProgressLine, human_size
+from nepnb.cli.output import ProgressLine
 from nepnb.client.config import DATA_DIRECTORY_ENV, default_data_dir, default_store
 from nepnb.client.sync import QueuedObject, find_queues, remove_queue, sync_queue
 from nepnb.exceptions import NepnbError
+from nepnb.sizes import human_size
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -422,11 +422,11 @@ def admin_gc_blobs(args: argparse.Namespace) -> int:
 
     from sqlalchemy import inspect, select
 
-    from nepnb.cli.output import human_size
     from nepnb.server import tables
     from nepnb.server.database import make_engine
     from nepnb.server.gc import collect_garbage
     from nepnb.server.sql import SQLStore
+    from nepnb.sizes import human_size
 
     engine = make_engine(args.database or default_database())
     where = engine.url.render_as_string(hide_password=True)

@@ -7,8 +7,8 @@ import argparse
 import sys
 from typing import Any
 
-from nepnb.cli.output import human_size
 from nepnb.exceptions import NepnbError
+from nepnb.sizes import human_size
 
 DESCRIPTION = """\
 Move runs, models and model versions of a project to its trash, take them out again, or

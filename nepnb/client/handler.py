@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nepnb.client import values as V
+from nepnb.client.buffers import extend_column
 from nepnb.client.filesets import artifact_entries, expand_files, merge_artifact
 from nepnb.client.paths import join, validate_path
 from nepnb.exceptions import (
@@ -29,11 +30,12 @@ from nepnb.warn import warn_user
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nepnb.client.buffers import SeriesState
     from nepnb.client.objects import NeptuneObject
-    from nepnb.client.writer import SeriesState
 
 
 _FAST_FLOATS = V.FLOAT_TYPES
+_is_number_0d = V.is_number_0d
 _INF = float("inf")
 _now = time.time
 
@@ -72,12 +74,27 @@ class ArtifactFileData:
 class Handler:
     """The field or namespace at ``path`` of an object."""
 
-    __slots__ = ("_obj", "_path", "_state")
+    __slots__ = ("_children", "_hot_series", "_obj", "_path")
 
     def __init__(self, obj: NeptuneObject, path: str) -> None:
         self._obj = obj
         self._path = path
-        self._state: SeriesState | None = None  # set once this handler appended to a series
+        # The float series this handler appends to on the hot path (see _use_series); None
+        # until it appended once, and again once the series is retired.
+        self._hot_series: SeriesState | None = None
+        self._children: dict[str, Handler] | None = None  # by key, for dicts appended here
+
+    def _use_series(self, state: SeriesState) -> None:
+        """Append to ``state`` on the lock-free path from now on, when it allows one (a float
+        series whose steps the client numbers). Called by the object that buffers points."""
+        if state.floats and not state.numbered:
+            self._hot_series = state
+
+    def _leave_series(self, state: SeriesState) -> None:
+        """``state`` is retired (field deleted or retyped, object stopped): appends take the
+        checked path again."""
+        if self._hot_series is state:
+            self._hot_series = None
 
     def __repr__(self) -> str:
         ftype = self._obj._types.get(self._path)
@@ -218,22 +235,26 @@ class Handler:
         **kwargs: Any,
     ) -> None:
         """Append ``value`` to the series; a dict appends to a namespace of series."""
-        state = self._state  # a float series' state, None once retired
+        state = self._hot_series
+        kind = type(value)
         if (
             state is not None
-            and type(value) is float
+            and (kind is float or kind in _FAST_FLOATS or _is_number_0d(value))
             and step is None
             and timestamp is None
             and not kwargs
         ):
-            # The hot path of a training loop: no lock (see writer.Column). An append that
+            # The hot path of a training loop: no lock (see buffers.Column). An append that
             # meets a frozen column (a flush sealed the buffer meanwhile) takes the lock.
+            # The column converts ints and numpy numbers as float() does.
             values = state.values
             if values is not None:
                 try:
                     values.append(value)
                 except BufferError:
                     pass
+                except OverflowError:
+                    raise InvalidValue(V.too_large(self._path, value)) from None
                 else:
                     try:  # noqa: SIM105 (contextlib.suppress costs more than the append)
                         values.stamps.append(_now())
@@ -245,7 +266,7 @@ class Handler:
         if (
             state is not None
             and state.floats
-            and type(value) in _FAST_FLOATS
+            and (kind in _FAST_FLOATS or _is_number_0d(value))
             and (step is None or (type(step) in _FAST_FLOATS and -_INF < step < _INF))
             and not kwargs
         ):
@@ -265,6 +286,13 @@ class Handler:
                 elif wait or state.sync:
                     self._obj._writer.after_call(wait)
                 return
+        if kind is dict and step is None and timestamp is None and not kwargs:
+            # A step's metrics as one dict: lock-free as well, once every key is a float
+            # series this handler's children appended to before.
+            hot: list[tuple[Handler, Any, Any]] = []
+            if self._hot_children(value, hot):
+                self._append_hot(hot, wait)
+                return
         obj = self._obj
         obj._check_writable(self._path)
         if V.is_namespace_value(value):
@@ -275,6 +303,55 @@ class Handler:
             batch = self._prepared_batch([value], [step], [timestamp], kwargs)
         obj._buffer_points(batch)
         obj._writer.after_call(wait)
+
+    def _hot_children(self, value: dict[Any, Any], hot: list[tuple[Handler, Any, Any]]) -> bool:
+        """Collect (child handler, open column, number) for every leaf of ``value`` (nested
+        dicts are nested namespaces); False as soon as one cannot take the hot path, before
+        anything is appended: the checked path then takes the whole dict."""
+        children = self._children
+        if children is None:
+            children = self._children = {}
+        for key, item in value.items():
+            child = children.get(key)
+            if child is None:
+                if type(key) is not str:
+                    return False
+                child = children[key] = self[key]
+            kind = type(item)
+            if kind is dict:
+                if not child._hot_children(item, hot):
+                    return False
+                continue
+            state = child._hot_series
+            if (
+                state is None
+                or not (kind is float or kind in _FAST_FLOATS or _is_number_0d(item))
+                or (kind is int and item.bit_length() > 1000)  # too large: the checked path
+            ):
+                return False
+            column = state.values
+            if column is None:
+                return False
+            hot.append((child, column, item))
+        return bool(hot)
+
+    def _append_hot(self, hot: list[tuple[Handler, Any, Any]], wait: bool) -> None:
+        """Append collected points to their open columns, all stamped with one time."""
+        now = _now()
+        sync = False
+        for child, column, item in hot:
+            try:
+                column.append(item)
+            except BufferError:  # sealed since collected: the locked path, for this one
+                child.append(item)
+            else:
+                try:  # noqa: SIM105
+                    column.stamps.append(now)
+                except BufferError:
+                    pass  # stamped with the time of the freeze
+                sync = sync or (child._hot_series is not None and child._hot_series.sync)
+        if wait or sync:
+            self._obj._writer.after_call(wait)
 
     def extend(
         self,
@@ -290,6 +367,9 @@ class Handler:
         """
         obj = self._obj
         obj._check_writable(self._path)
+        if not kwargs and self._extend_floats(values, steps, timestamps):
+            obj._writer.after_call(wait)
+            return
         step_list = None if steps is None else list(steps)
         time_list = None if timestamps is None else list(timestamps)
         if isinstance(values, StringifyValue) and isinstance(values.value, (list, tuple, set)):
@@ -303,6 +383,43 @@ class Handler:
             batch = self._prepared_batch(items, step_list, time_list, kwargs)
         obj._buffer_points(batch)
         obj._writer.after_call(wait)
+
+    def _extend_floats(self, values: Any, steps: Any, timestamps: Any) -> bool:
+        """Buffer a batch of numbers whole (a few copies in C, whatever its length), when it
+        is one a float series takes as it is; False leaves it to the checked path, which
+        takes everything else (and says what is wrong)."""
+        numbers = V.float_batch(values)
+        if numbers is None:
+            return False
+        count = len(numbers)
+        hot = self._hot_series
+        if hot is not None and steps is None and timestamps is None:
+            # As a single append: no lock while the series' column is open.
+            column = hot.values
+            if column is not None and extend_column(column, numbers, np.full(count, _now())):
+                return True
+        step_array = None if steps is None else V.finite_batch(steps, count)
+        stamp_array = None if timestamps is None else V.finite_batch(timestamps, count)
+        if (steps is not None and step_array is None) or (
+            timestamps is not None and stamp_array is None
+        ):
+            return False
+        obj = self._obj
+        existing = obj._types.get(self._path)
+        if existing is not None and existing is not FieldType.FLOAT_SERIES:
+            return False  # the checked path names the clash
+        obj._claim(self._path, FieldType.FLOAT_SERIES)
+        state = obj._series_state(self._path, FieldType.FLOAT_SERIES)
+        with state.lock:
+            if not state.floats:  # retired meanwhile: the checked path says why
+                return False
+            dropped = state.add_batch(
+                step_array, numbers, _now() if stamp_array is None else stamp_array
+            )
+        self._use_series(state)
+        for step, last in dropped:
+            obj._drop_point(self._path, step, last)
+        return True
 
     def _prepare_namespace(
         self,
@@ -615,9 +732,9 @@ class Handler:
     def chart(self, **options: Any) -> Any:
         """Chart this float series in the notebook, live while it is written; the options
         are those of :func:`nepnb.chart`. Returns the chart widget."""
-        from nepnb.widgets import chart
+        from nepnb.client import hooks
 
-        return chart(self._obj, self._path, **options)
+        return hooks.chart(self._obj, self._path, **options)
 
     def download_last(self, destination: str | None = None, progress_bar: Any = None) -> None:
         """Download the last file of a FileSeries."""

@@ -16,10 +16,11 @@ from typing import Any
 
 from nepnb.client import heartbeat
 from nepnb.client.attributes import Attribute, attribute_of
+from nepnb.client.buffers import Pipeline, SeriesBuffer, SeriesState
+from nepnb.client.delivery import Writer
 from nepnb.client.handler import Handler, PreparedPoints, warn_dropped
 from nepnb.client.paths import parents, validate_path
 from nepnb.client.queue import OperationQueue
-from nepnb.client.writer import Pipeline, SeriesState, Writer
 from nepnb.exceptions import (
     FieldTypeConflict,
     InactiveObject,
@@ -131,6 +132,86 @@ class NeptuneObject:
         return (
             f"<{type(self).__name__} {self._sys_id or '(' + self._mode + ')'} in {self._project}>"
         )
+
+    # read-only views, for the layers above the client (kernel, widgets, jupyter) ----------
+    @property
+    def store(self) -> Store | None:
+        """The store this object is read from (and written to); None offline and in debug mode."""
+        return self._store
+
+    @property
+    def mode(self) -> str:
+        """The connection mode: "async", "sync", "offline", "debug" or "read-only"."""
+        return self._mode
+
+    @property
+    def project(self) -> str:
+        """The project's ``workspace/project`` name."""
+        return self._project
+
+    @property
+    def sys_id(self) -> str | None:
+        """``sys/id`` (``CLS-12``); None while the object is in no store (offline, debug)."""
+        return self._sys_id
+
+    @property
+    def info(self) -> ObjectInfo | None:
+        """The object as its store knows it (uid, ``sys/id``); None while in no store."""
+        return self._info
+
+    @property
+    def kind_label(self) -> str:
+        """What the object is, in words: "run", "model", "model version", "project"."""
+        return self._kind_label
+
+    @property
+    def label(self) -> str:
+        """The object in words for messages: "run CLS-12", or "offline run in team/cls"."""
+        return self._label()
+
+    def field_type(self, path: str) -> FieldType | None:
+        """The type of the field at ``path`` as this object knows it (stored when it opened,
+        or given by a write since); None for a path it has no field at."""
+        return self._types.get(path)
+
+    def pending_series(self, path: str) -> list[SeriesBuffer]:
+        """The buffers of the series ``path`` not yet handed to the writer: the points a
+        reader of the store does not see yet. Taken without the write lock (one C-level
+        list copy, as :mod:`nepnb.widgets.series` explains), so it never slows a writer."""
+        return [
+            item
+            for item in list(self._pipeline.pending)
+            if isinstance(item, SeriesBuffer) and item.path == path
+        ]
+
+    def write_progress(self) -> tuple[int, int]:
+        """``(handed, waiting)``: writes handed to the writer so far, and writes waiting in
+        this object's pipeline; either changes when the object is written to."""
+        return self._pipeline.drained, self._pipeline.size()
+
+    def user_writes(self) -> int:
+        """How many writes the user made so far (those nepnb makes itself not counted)."""
+        return self._pipeline.user_writes()
+
+    def queued_writes(self) -> int:
+        """Writes made but not yet in the store (or the queue folder)."""
+        return self._writer.queued()
+
+    def writes_in_transit(self) -> bool:
+        """True while writes taken from the pipeline are not in the store yet: a reader of
+        both (a live chart) would miss them for now."""
+        return self._writer.in_transit()
+
+    def assign_internal(self, path: str, ftype: FieldType, value: Any) -> None:
+        """Assign a field nepnb writes itself (cell capture, checkpoint links): not counted
+        in ``user_writes``; nothing happens once the object is stopped or read-only."""
+        self._assign_internal(path, ftype, value)
+
+    def log_internal(self, path: str, ftype: FieldType, value: Any, step: float) -> bool:
+        """Append a point nepnb logs itself (cell sources, outputs) at ``step``; False when
+        it was not stored (stopped, read-only, or a step that does not increase).
+        FieldTypeConflict if the user keeps something else at ``path``."""
+        return self._log_internal(path, ftype, value, step)
 
     def get_url(self) -> str:
         """The address of this object: ``nepnb://<project>/<id>`` on the local store."""
@@ -406,8 +487,7 @@ class NeptuneObject:
         for path, points in batch.items():
             self._claim(path, points.type)
             state = self._series_state(path, points.type)
-            if state.floats and not state.numbered:  # the handler's hot path
-                self[path]._state = state
+            self[path]._use_series(state)  # the handler's hot path
             dropped: list[tuple[float, float]] = []
             with state.lock:
                 for value, step, stamp in zip(
@@ -448,8 +528,8 @@ class NeptuneObject:
         """A series state no longer in use: its handler leaves the hot path."""
         state.retire()
         handler = self._handlers.get(state.path)
-        if handler is not None and handler._state is state:
-            handler._state = None
+        if handler is not None:
+            handler._leave_series(state)
 
     def _series_state(self, path: str, ftype: FieldType) -> SeriesState:
         with self._pipeline.lock:  # two threads appending first must share one state

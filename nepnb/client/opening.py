@@ -16,14 +16,14 @@ from nepnb.client.config import (
     Settings,
     store_for,
 )
+from nepnb.client.delivery import QueueWriter, SyncWriter, Writer
 from nepnb.client.objects import Connection, NeptuneObject
 from nepnb.client.queue import OperationQueue, new_queue_folder
-from nepnb.client.writer import QueueWriter, SyncWriter, Writer
 from nepnb.exceptions import InvalidValue, NepnbWarning, ServerUnavailable
 from nepnb.store.base import ObjectInfo, ObjectKind, Store
 from nepnb.store.field_types import FieldType
 from nepnb.store.liveness import AliveLock
-from nepnb.store.local import LocalStore, new_uid
+from nepnb.store.local import new_uid
 from nepnb.store.operations import Batch, Operation, OpKind
 from nepnb.warn import warn_user
 
@@ -86,7 +86,7 @@ def open_connection(request: OpenRequest) -> Connection:
     if mode == "offline":
         return _offline(request, None)
     store = store_for(settings)
-    if mode == "async" and store.kind == "http":
+    if mode == "async" and store.remote:
         try:
             # A project the token cannot reach is an error at once (an admin's is made).
             store.get_project(settings.project, create=True)
@@ -112,12 +112,8 @@ def open_connection(request: OpenRequest) -> Connection:
             alive = _hold(store, info.uid)
             resumed = True
         else:
-            new: dict[str, Any] = {}
-            if isinstance(store, LocalStore):
-                new["uid"] = new_uid()
-                alive = store.hold_alive(new["uid"], new=True)
-            elif store.kind == "http":
-                new["uid"] = new_uid()  # a retried creation finds the object it made
+            uid = new_uid()  # chosen here: a retried creation finds the object it made
+            alive = store.hold_alive(uid, new=True)
             info = store.create_object(
                 settings.project,
                 request.kind,
@@ -125,7 +121,7 @@ def open_connection(request: OpenRequest) -> Connection:
                 model_key=request.model_key,
                 model_id=request.model_id,
                 initial=Batch(list(request.new_fields)),
-                **new,
+                uid=uid,
             )
             resumed = not info.created
             if resumed:
@@ -195,10 +191,10 @@ def _offline(request: OpenRequest, store: Store | None) -> Connection:
     )  # fmt: skip
 
 
-def _hold(store: Any, uid: str) -> AliveLock | None:
+def _hold(store: Store, uid: str) -> AliveLock | None:
     """Hold the existing object ``uid`` open; if its process died while it was running, it
     is marked crashed first (before it becomes running again here)."""
-    return store.hold_alive(uid) if isinstance(store, LocalStore) else None
+    return store.hold_alive(uid)
 
 
 def _queue_meta(request: OpenRequest, mode: str, **ids: Any) -> dict[str, Any]:

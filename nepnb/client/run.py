@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from nepnb.client import hooks
 from nepnb.client.config import CUSTOM_RUN_ID_ENV, MONITORING_NAMESPACE_ENV, resolve_settings
 from nepnb.client.objects import Connection, NeptuneObject
 from nepnb.client.opening import OpenRequest, assign, open_connection, owner
@@ -178,9 +179,7 @@ def init_run(
     run = Run(connection, autolog)
     _announce(run)
     if settings.mode != "read-only":
-        from nepnb.kernel.session import run_opened
-
-        run_opened(run)  # in a notebook: cell capture and a linked checkpoint
+        hooks.run_opened(run)  # in a notebook: cell capture and a linked checkpoint
     return run
 
 
@@ -188,7 +187,7 @@ def store_phrase(store: Store | None) -> str:
     """Where a run is stored, for its announcement: "local store PATH" or "tracking server URL"."""
     if store is None:
         return "?"
-    kind = "tracking server" if store.kind == "http" else "local store"
+    kind = "tracking server" if store.remote else "local store"
     return f"{kind} {store.location}"
 
 
@@ -200,8 +199,6 @@ def _announce(obj: NeptuneObject) -> None:
         "debug": "debug mode: nothing is stored",
     }.get(obj._mode) or store_phrase(obj._store)
     ident = obj._sys_id or "(not synced)"
-    from nepnb.kernel.session import announcement_stream
-
-    stream = announcement_stream()
+    stream = hooks.announcement_stream()
     if stream is not None:
         print(f"nepnb: {obj._kind_label} {ident} in project {obj._project} ({where})", file=stream)

@@ -22,7 +22,7 @@ from nepnb.exceptions import (
 from nepnb.store.base import ObjectKind, Store
 from nepnb.store.field_types import FieldType
 from nepnb.store.liveness import AliveLock
-from nepnb.store.local import LocalStore, new_uid
+from nepnb.store.local import new_uid
 from nepnb.store.operations import Batch, Operation, OpKind
 
 MODES = ("offline", "async")
@@ -112,14 +112,13 @@ def sync_queue(
     try:
         if uid is None:
             uid = new_uid()  # chosen here: creating it again after a lost answer finds it
-            if isinstance(store, LocalStore):
-                alive = store.hold_alive(uid, new=True)
+            alive = store.hold_alive(uid, new=True)
             held = uid
             uid, meta = register(queue, meta, store, project, uid)
             if alive is not None and uid != held:  # an existing run (with_id, custom_run_id)
                 alive.release()
-                alive = store.hold_alive(uid, new=True)  # type: ignore[attr-defined]
-        elif isinstance(store, LocalStore):
+                alive = store.hold_alive(uid, new=True)
+        else:
             alive = store.hold_alive(uid, new=True)  # new: hold it, mark nothing
         return _upload(queue, queued, meta, uid, store, progress)
     finally:

@@ -115,11 +115,9 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
 
 def mark_abandoned(store: Store, project: str) -> list[str]:
     """Mark the objects of ``project`` that were left "running" by a process that died:
-    ``sys/state`` "inactive", ``sys/crashed`` True. Returns their ``sys/id``. Only the local
-    store can tell (``LocalStore.mark_abandoned``); other stores mark nothing."""
-    from nepnb.store.local import LocalStore
-
-    return store.mark_abandoned(project) if isinstance(store, LocalStore) else []
+    ``sys/state`` "inactive", ``sys/crashed`` True. Returns their ``sys/id``. Only a store
+    that can tell a live writer from a dead one marks any (``Store.mark_abandoned``)."""
+    return store.mark_abandoned(project)
 
 
 def fetch_table(

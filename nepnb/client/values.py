@@ -20,8 +20,88 @@ from nepnb.warn import warn_user
 MAX_STRING_LENGTH = 16_384
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
-#: Python types appended to float series without any conversion.
-FLOAT_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.int64, np.int32})
+#: Number types a float series takes as they are, on the append hot path: ``float()`` (or
+#: ``array('d').append``, which converts the same way) gives the value the Neptune client
+#: stores for them, a float64 (an int beyond 2**53 rounds to the nearest one, as there).
+#: Booleans and ``np.longdouble`` are not among them: they take the checked path.
+FLOAT_TYPES = frozenset(
+    {
+        float,
+        int,
+        np.float16,
+        np.float32,
+        np.float64,
+        np.int8,
+        np.int16,
+        np.int32,
+        np.int64,
+        np.uint8,
+        np.uint16,
+        np.uint32,
+        np.uint64,
+    }
+)
+
+
+#: Element types of an array or pandas Series that a float series takes whole: ``float()`` of
+#: each element is what the checked path (and the Neptune client) stores; booleans give 1.0/0.0.
+BATCH_DTYPES = frozenset(t for t in FLOAT_TYPES if issubclass(t, np.generic)) | {np.bool_}
+
+
+def float_batch(values: Any) -> np.ndarray | None:
+    """``values`` as one C-contiguous float64 array, converted in C, when they are all numbers
+    a float series takes as they are (a 1-d numpy array or pandas Series of numbers or
+    booleans, or a non-empty list or tuple whose items numpy reads as such numbers); None for
+    anything else (strings, objects, ints past int64, nested or empty collections), which the
+    checked path takes item by item."""
+    kind = type(values)
+    if kind is np.ndarray:
+        array = values
+    elif kind is list or kind is tuple:
+        if not values or type(values[0]) not in FLOAT_TYPES:
+            return None
+        try:
+            array = np.array(values)
+        except (ValueError, TypeError, OverflowError):  # ragged, or refused by an item
+            return None
+    elif kind.__name__ == "Series" and kind.__module__.startswith("pandas"):
+        array = values.to_numpy()  # object dtype for nullable ints with NA: checked path
+    else:
+        return None
+    if array.ndim != 1 or not len(array) or array.dtype.type not in BATCH_DTYPES:
+        return None
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+def finite_batch(given: Any, count: int) -> np.ndarray | None:
+    """Steps or timestamps of ``count`` points as a float64 array when they are a list, tuple,
+    range, numpy array or pandas Series of ``count`` finite numbers (not booleans); None for
+    anything else, which the checked path takes (and explains, if it is wrong)."""
+    kind = type(given)
+    if kind is np.ndarray:
+        array = given
+    elif kind is list or kind is tuple or kind is range:
+        if len(given) != count:
+            return None
+        try:
+            array = np.array(given)
+        except (ValueError, TypeError, OverflowError):
+            return None
+    elif kind.__name__ == "Series" and kind.__module__.startswith("pandas"):
+        array = given.to_numpy()
+    else:
+        return None
+    if array.ndim != 1 or len(array) != count or array.dtype.type not in BATCH_DTYPES:
+        return None
+    if array.dtype.type is np.bool_:
+        return None
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    return array if np.isfinite(array).all() else None
+
+
+def is_number_0d(value: Any) -> bool:
+    """A 0-d numpy array of one of ``FLOAT_TYPES`` (``np.array(0.5)``, ``arr.sum(keepdims=…)``)."""
+    return type(value) is np.ndarray and value.ndim == 0 and value.dtype.type in FLOAT_TYPES
 
 
 def unwrap_scalar(value: Any) -> Any:

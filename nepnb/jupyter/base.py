@@ -2,7 +2,7 @@
 
 Handlers only translate HTTP: the work is done by :mod:`nepnb.notebooks` and the store;
 store calls run in a worker thread (they touch SQLite and the disk), and nepnb's errors become
-JSON replies with the status of :func:`status_of`.
+JSON replies with the status their class gives (``http_status``, as on the tracking server).
 """
 
 from __future__ import annotations
@@ -20,16 +20,10 @@ from jupyter_server.utils import ensure_async
 from tornado import web
 
 from nepnb.exceptions import (
-    CheckpointNotFound,
-    InvalidProjectName,
     InvalidValue,
-    MissingField,
     NepnbError,
     NotebookError,
     NotebookIdentityConflict,
-    ObjectNotFound,
-    ProjectNotFound,
-    StoreFull,
     store_full_error,
 )
 from nepnb.jupyter.stores import (
@@ -44,34 +38,17 @@ from nepnb.notebooks import (
     notebook_id_of,
 )
 from nepnb.store.base import Store, validate_project_name
-from nepnb.store.query import QuerySyntaxError
 
 #: The URL prefix of every nepnb endpoint (after the server's base_url).
 API_PREFIX = "nepnb/api"
 
 T = TypeVar("T")
 
-_STATUS: list[tuple[type[Exception], int]] = [
-    (TokenRefused, 502),  # the Jupyter user is signed in; the server behind refused the token
-    (TrackingServerUnreachable, 503),
-    (StoreFull, 507),
-    (NotebookIdentityConflict, 409),
-    (CheckpointNotFound, 404),
-    (ObjectNotFound, 404),
-    (ProjectNotFound, 404),
-    (MissingField, 404),
-    (InvalidProjectName, 400),
-    (QuerySyntaxError, 400),
-    (InvalidValue, 400),
-    (NotebookError, 400),
-]
-
 
 def status_of(error: NepnbError) -> int:
-    for kind, status in _STATUS:
-        if isinstance(error, kind):
-            return status
-    return 500
+    """The HTTP status of ``error``: its class's ``http_status``, the same table the
+    tracking server answers with (see :mod:`nepnb.exceptions`)."""
+    return error.http_status
 
 
 class NepnbAPIHandler(APIHandler):
@@ -172,6 +149,14 @@ class NepnbAPIHandler(APIHandler):
             return None
         relative = os.path.relpath(os.path.realpath(recorded), os.path.realpath(root))
         return None if relative.startswith("..") else relative.replace(os.sep, "/")
+
+    def disk_paths(self, path: str) -> list[str]:
+        """The other spelling of a server path: the absolute path the CLI and the kernel
+        record for the same file (empty when the contents manager has no folder)."""
+        root = getattr(self.contents_manager, "root_dir", None)
+        if not root:
+            return []
+        return [os.path.realpath(os.path.join(root, *path.split("/")))]
 
     async def read_notebook(self, path: str) -> dict[str, Any]:
         """The notebook at ``path`` through the contents manager (its errors pass through)."""

@@ -20,7 +20,6 @@ from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
 from nepnb.notebooks import (
     Checkpoints,
     CompareOptions,
-    ensure_notebook_id,
     notebook_id_of,
     restored_name,
     split_message,
@@ -76,35 +75,40 @@ class CheckpointsHandler(NepnbAPIHandler):
         # must see that id (and follow the first) rather than start another history.
         async with self.nepnb["path_locks"][path]:
             notebook = await self.read_notebook(path)
-            refusal = None
-            if flags["write_id"] and (notebook_id_of(notebook) is None or flags["new_id"]):
-                refusal = await self._id_refusal(path)
-            id_given = False
-            if refusal is None:
-                notebook, id_given = ensure_notebook_id(notebook, new=flags["new_id"])
-            if id_given and flags["write_id"]:
-                await self.save_notebook(notebook, path)  # first: a failed save stores nothing
-            copy_of_other = not id_given and await self._other_file_holds_id(
-                checkpoints, notebook, path
+            copy_of_other = await self._other_file_holds_id(checkpoints, notebook, path)
+            identity = await self.in_thread(
+                lambda: checkpoints.identify(
+                    notebook,
+                    path=path,
+                    also_at=self.disk_paths(path),
+                    file_check=lambda _path, _id: copy_of_other,
+                    new_id=flags["new_id"],
+                    same_history=flags["same_history"],
+                )
             )
+            id_given = identity.assigned
+            refusal = None
+            if id_given and flags["write_id"]:
+                refusal = await self._id_refusal(path)
+            if id_given and flags["write_id"] and refusal is None:
+                await self.save_notebook(identity.notebook, path)  # first: a failed save
+                # stores nothing
             upload = await self.in_thread(
                 lambda: checkpoints.upload(
-                    notebook,
+                    identity.notebook,
                     path=path,
                     message=message,
                     body=body.get("body"),
                     author=self.author(),
                     runs=runs,
-                    file_check=lambda _path, _id: copy_of_other,
-                    new_id=flags["new_id"] and refusal is not None,
-                    same_history=flags["same_history"] or id_given,
+                    identity=identity,
                 )
             )
         self.write_json(
             {
                 "checkpoint": upload.checkpoint.to_json(),
                 "notebook_id": upload.notebook_id,
-                "id_assigned": id_given,
+                "id_assigned": id_given and refusal is None,
                 "new_parts": upload.new_parts,
                 # Why the id was not written into the file (its history then goes by its path).
                 "id_not_written": refusal and f"notebook id not written to {path}: {refusal}",
@@ -150,7 +154,11 @@ class CheckpointsHandler(NepnbAPIHandler):
         path = ""
         if not notebook_id:  # by the file; ?notebook_id= finds the history of a deleted one
             path = self.notebook_path(self.get_query_argument("path", ""))
-            notebook_id = notebook_id_of(await self.read_notebook(path)) or ""
+            notebook = await self.read_notebook(path)
+            found = await self.in_thread(
+                checkpoints.history_id, notebook, path, *self.disk_paths(path)
+            )
+            notebook_id = found or ""
         history = await self.in_thread(checkpoints.history, notebook_id) if notebook_id else []
         self.write_json(
             {

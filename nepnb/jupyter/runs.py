@@ -1,7 +1,7 @@
 """The runs API of the server extension: the runs panel's table and details, chart data, and
 the extension's settings (tracking server address and token).
 
-The JSON shapes are those of ``labextension/src/tokens.ts`` (IRunsReply, IRunDetail,
+The settings are stored by :mod:`nepnb.jupyter.settings`. The JSON shapes are those of ``labextension/src/tokens.ts`` (IRunsReply, IRunDetail,
 ISeriesBuckets, IServerSettings). The work is done by the runs-table logic
 (:func:`nepnb.client.table.fetch_table`, NQL queries included) and the store; the functions
 at the top of this module are tornado-free, the handlers at the bottom only translate HTTP.
@@ -9,16 +9,12 @@ at the top of this module are tornado-free, the handlers at the bottom only tran
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -26,7 +22,9 @@ from tornado import web
 from nepnb.client.table import fetch_table, mark_abandoned, query_value
 from nepnb.exceptions import InvalidValue, MissingField, NepnbError
 from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
+from nepnb.jupyter.settings import read_settings, update_settings
 from nepnb.jupyter.stores import environment_token, tracking_server_error
+from nepnb.sizes import human_size
 from nepnb.store.base import FieldInfo, ObjectKind, Store, validate_project_name
 from nepnb.store.field_types import FieldType
 
@@ -36,10 +34,6 @@ CellValue = str | float | int | bool | None | list[str]
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 10_000
 DEFAULT_BUCKETS = 1_000
-#: The extension's own settings, in the store folder, readable by its owner only.
-SETTINGS_FILE = "jupyter-server.json"
-_SETTINGS_KEYS = ("server_url", "token")
-_settings_lock = threading.Lock()
 
 
 # -- values -------------------------------------------------------------------------------
@@ -80,16 +74,7 @@ def _file_name(name: str, ref: Mapping[str, Any] | None) -> str:
 
 def _file_label(name: str, ref: Mapping[str, Any] | None) -> str:
     size = (ref or {}).get("size")
-    return name if size is None else f"{name} ({_human_size(int(size))})"
-
-
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{size:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
+    return name if size is None else f"{name} ({human_size(int(size))})"
 
 
 # -- the runs table and details --------------------------------------------------------------
@@ -221,68 +206,6 @@ def series_buckets(
 
 
 # -- settings -----------------------------------------------------------------------------
-
-
-def settings_path(home: Path) -> Path:
-    return home / SETTINGS_FILE
-
-
-def read_settings(home: Path) -> dict[str, Any]:
-    """The stored settings: ``server_url`` (str) and ``token`` (str or None)."""
-    try:
-        data = json.loads(settings_path(home).read_text())
-    except FileNotFoundError:
-        data = {}
-    except (OSError, ValueError) as error:
-        raise InvalidValue(
-            f"cannot read {settings_path(home)}: {error}. Delete it and set the settings again."
-        ) from None
-    return {"server_url": str(data.get("server_url") or ""), "token": data.get("token") or None}
-
-
-def update_settings(home: Path, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """Store ``changes`` (``server_url``, ``token``: None or "" forgets it) in a file only the
-    owner can read (mode 0600); returns the settings."""
-    unknown = sorted(set(changes) - set(_SETTINGS_KEYS))
-    if unknown:
-        raise InvalidValue(
-            f"unknown setting(s) {', '.join(unknown)}; the settings are {', '.join(_SETTINGS_KEYS)}"
-        )
-    update: dict[str, Any] = {}
-    if "server_url" in changes:
-        update["server_url"] = _server_url(changes["server_url"])
-    if "token" in changes:
-        token = changes["token"]
-        if token is not None and not isinstance(token, str):
-            raise InvalidValue("token must be text, or null to forget it")
-        update["token"] = (token or "").strip() or None
-    with _settings_lock:
-        settings = {**read_settings(home), **update}
-        target = settings_path(home)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(descriptor, 0o600)
-            with os.fdopen(descriptor, "w") as file:
-                json.dump(settings, file)
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-    return settings
-
-
-def _server_url(value: Any) -> str:
-    if not isinstance(value, str):
-        raise InvalidValue("server_url must be text: the tracking server's address, or empty")
-    url = value.strip().rstrip("/")
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidValue(
-                f"server_url {value!r} is not an http(s) address, e.g. https://nepnb.example.com"
-            )
-    return url
 
 
 def public_settings(home: Path, project: str, store: Store) -> dict[str, Any]:

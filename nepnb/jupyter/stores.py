@@ -17,6 +17,7 @@ from nepnb.exceptions import (
     ServerUnavailable,
     Unauthenticated,
 )
+from nepnb.jupyter.settings import read_settings
 from nepnb.store.base import Store
 
 #: Where the user sets the token, as JupyterLab's command palette names the command.
@@ -38,7 +39,6 @@ def active_store(nepnb: dict[str, Any]) -> Store:
     else when ``$NEPTUNE_API_TOKEN`` is one (``server_url``, when set, overrides the address
     in the token); else the local store (``nepnb["store"]``). A token that is not a nepnb
     token (a neptune.ai one, ``ANONYMOUS``) leaves the local store in use."""
-    from nepnb.jupyter.runs import read_settings
     from nepnb.store.http import HTTPStore, decode_token
 
     settings = read_settings(nepnb["home"])
@@ -63,9 +63,14 @@ def active_store(nepnb: dict[str, Any]) -> Store:
 class TokenRefused(Unauthenticated):
     """The tracking server of the extension's settings refused their token."""
 
+    code = "TRACKING_SERVER_REFUSED_TOKEN"
+    http_status = 502  # the Jupyter user is signed in; the server behind refused the token
+
 
 class TrackingServerUnreachable(ServerUnavailable):
     """The tracking server of the extension's settings did not answer."""
+
+    code = "TRACKING_SERVER_UNREACHABLE"
 
 
 def tracking_server_error(error: BaseException, store: Store) -> NepnbError | None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser
 from traitlets import Bool, Float, observe
 
 from nepnb import __version__
@@ -49,11 +49,30 @@ c.InteractiveShellApp.extensions = ["nepnb"] in ipython_config.py. Settings:
 """
 
 
-def _parser(name: str, description: str) -> MagicArgumentParser:
-    return MagicArgumentParser(prog=f"%neptune {name}", description=description, add_help=False)
+class _SubcommandParser(argparse.ArgumentParser):
+    """A sub-command's parser: a mistake is a UsageError that lists the valid options and
+    points to the help (``%neptune?``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options: list[str] = []
+
+    def add_argument(self, *names: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*names, **kwargs)
+        if action.option_strings:
+            self.options.append("/".join(action.option_strings))
+        return action
+
+    def error(self, message: str) -> NoReturn:
+        valid = f"; valid options: {', '.join(self.options)}" if self.options else ""
+        raise UsageError(f"{self.prog}: {message}{valid} (see `%neptune?`)")
 
 
-def _init_run_parser() -> MagicArgumentParser:
+def _parser(name: str, description: str) -> _SubcommandParser:
+    return _SubcommandParser(prog=f"%neptune {name}", description=description, add_help=False)
+
+
+def _init_run_parser() -> _SubcommandParser:
     parser = _parser("init_run", "Open a run and bind it to a variable.")
     parser.add_argument("--project", help="workspace/project (default: $NEPTUNE_PROJECT)")
     parser.add_argument("--name")
@@ -68,21 +87,21 @@ def _init_run_parser() -> MagicArgumentParser:
     return parser
 
 
-def _stop_parser() -> MagicArgumentParser:
+def _stop_parser() -> _SubcommandParser:
     parser = _parser("stop", "Stop runs open in this kernel.")
     parser.add_argument("targets", nargs="*", help="variable names or run ids")
     parser.add_argument("--all", action="store_true")
     return parser
 
 
-def _checkpoint_parser() -> MagicArgumentParser:
+def _checkpoint_parser() -> _SubcommandParser:
     parser = _parser("checkpoint", "Checkpoint this notebook, linked to the open runs.")
     parser.add_argument("-m", "--message", required=True)
     parser.add_argument("--body", default=None)
     return parser
 
 
-def _chart_parser() -> MagicArgumentParser:
+def _chart_parser() -> _SubcommandParser:
     parser = _parser("chart", "Chart float series of runs inline, live while they are written.")
     parser.add_argument("paths", nargs="+", help="series paths, e.g. metrics/loss")
     parser.add_argument("--runs", nargs="+", default=None, help="run ids or variable names")
@@ -193,14 +212,14 @@ class NeptuneMagics(Magics):
                 raise UsageError(f"%neptune init_run: {error}") from None
         self._shell.user_ns[options.var] = run
         entry = session.attach(run, variable=options.var)
-        if run._store is not None:
+        if run.store is not None:
             from nepnb.client.run import store_phrase
 
-            where = f"in project {run._project}, {store_phrase(run._store)}"
-        elif run._mode == "offline":
+            where = f"in project {run.project}, {store_phrase(run.store)}"
+        elif run.mode == "offline":
             where = "offline: upload it later with `nepnb sync`"
         else:
-            where = f"{run._mode} mode: nothing is stored"
+            where = f"{run.mode} mode: nothing is stored"
         print(f"nepnb: run {entry.label} is open as `{options.var}` ({where})")
         if entry.checkpoint_id is not None:
             print(f"       linked to notebook checkpoint {entry.checkpoint_id}")
@@ -219,7 +238,7 @@ class NeptuneMagics(Magics):
             print("nepnb: no run is open in this kernel")
             return
         for entry in chosen:
-            queued = entry.run._writer.queued()
+            queued = entry.run.queued_writes()
             if session.stop(entry):  # else a warning said what went wrong
                 print(f"nepnb: stopped run {entry.label} ({queued} queued writes flushed)")
 

@@ -167,51 +167,40 @@ def checkpoint(
     None: "Run … opened", with how a headless run ran. None when no notebook or no store can
     be found (``notes`` may say why)."""
     from nepnb.client.config import default_store
-    from nepnb.exceptions import NotebookIdentityConflict
     from nepnb.kernel.headless import log_parameters
-    from nepnb.notebooks import (
-        Checkpoints,
-        Upload,
-        default_author,
-        other_file_holds_id,
-        with_notebook_id,
-    )
+    from nepnb.notebooks import Checkpoints, default_author, other_file_holds_id
     from nepnb.store.field_types import FieldType
 
     version = current_notebook(session, cell_source, notes)
     if version is None:
         return None
     message, body = _message(entries, version, message, body)
-    stored = [entry for entry in entries if entry.run._store is not None]
+    stored = [entry for entry in entries if entry.run.store is not None]
     # With no open run, the store the environment names (a tracking server's token, else local).
-    store = stored[0].run._store if stored else default_store()
-    project = stored[0].run._project if stored else _default_project()
+    store = stored[0].run.store if stored else default_store()
+    project = stored[0].run.project if stored else _default_project()
     assert store is not None
     checkpoints = Checkpoints(store, project)
 
-    def store_checkpoint(content: dict[str, Any], **options: Any) -> Upload:
-        return checkpoints.upload(
-            content,
-            path=version.path,
-            message=message,
-            body=body,
-            author=default_author(),
-            runs=[entry.label for entry in stored],
-            file_check=other_file_holds_id(Path(version.path)),
-            **options,
-        )
-
-    try:
-        upload = store_checkpoint(version.content)
-    except NotebookIdentityConflict:
-        # A copy of another notebook: the history already kept at this path goes on (the
-        # kernel cannot fix the id in the file), or a new one starts.
-        known = checkpoints.notebook_at(version.path)
-        if known is not None:
-            content = with_notebook_id(version.content, known.notebook_id)
-            upload = store_checkpoint(content, same_history=True)
-        else:
-            upload = store_checkpoint(version.content, new_id=True)
+    # The kernel never writes into the file and cannot ask: a copy of another notebook gets
+    # its own history, the one kept at its path (nepnb.notebooks.identity has the rule).
+    server_path = session.frontend.model_path if version.found_by == "frontend" else None
+    identity = checkpoints.identify(
+        version.content,
+        path=version.path,
+        also_at=[server_path] if server_path else [],
+        file_check=other_file_holds_id(Path(version.path)),
+        on_copy="own",
+    )
+    upload = checkpoints.upload(
+        identity.notebook,
+        path=version.path,
+        message=message,
+        body=body,
+        author=default_author(),
+        runs=[entry.label for entry in stored],
+        identity=identity,
+    )
     info = upload.checkpoint
     if upload.id_assigned and version.found_by == "frontend" and session.frontend.model_comm:
         session.frontend.send(
@@ -229,7 +218,7 @@ def checkpoint(
         "notebook_name": Path(version.path).name,
     }
     for entry in stored:
-        entry.run._assign_internal("source_code/notebook", FieldType.NOTEBOOK_REF, ref)
+        entry.run.assign_internal("source_code/notebook", FieldType.NOTEBOOK_REF, ref)
         entry.checkpoint_id = info.id
         if version.execution is not None:
             log_parameters(entry.run, version.execution)

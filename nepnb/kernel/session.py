@@ -57,14 +57,17 @@ class OpenRun:
     checkpoint_id: str | None = None
     scanned: bool = False  # the namespace was searched for its variables
     step_offset: float = 0.0  # cells are logged at step = offset + execution count
+    # the cell in which it was said to be still open while another run opened: losing its
+    # variable in that same cell is the same situation, not told twice
+    told_open_in: CellStart | None = None
 
     @property
     def label(self) -> str:
-        return self.run._sys_id or f"({self.run._mode} run)"
+        return self.run.sys_id or f"({self.run.mode} run)"
 
     @property
     def is_open(self) -> bool:
-        return self.run._state != "stopped"
+        return self.run.get_state() != "stopped"
 
     def describe(self) -> str:
         names = ", ".join(f"`{name}`" for name in sorted(self.variables))
@@ -74,7 +77,7 @@ class OpenRun:
         """How to stop this run. ``rebinding``: a variable about to refer to another run
         (``any_rebound``: any of them may be), so not one to name."""
         names = [] if any_rebound else sorted(self.variables - {rebinding})
-        if not names and self.run._sys_id is None:
+        if not names and self.run.sys_id is None:
             names = sorted(self.variables)  # no id to name it by
         if names:
             return f"`%neptune stop {names[0]}` or `{names[0]}.stop()`"
@@ -159,11 +162,12 @@ class KernelSession:
             others = [other for other in self.open_runs() if other.run is not run]
             now = self._now()
             entry = OpenRun(run, opened=now, capture=capture, last_activity=now)
-            entry.writes = run._pipeline.user_writes()
+            entry.writes = run.user_writes()
             with self.guard("reading the cells the run logged before"):
                 entry.step_offset = self._step_offset(run)
             self.runs.append(entry)
             for other in others:
+                other.told_open_in = self._cell
                 # the magic re-binds `variable`; a plain init_run may re-bind any name
                 hint = other.stop_hint(variable, any_rebound=variable is None)
                 self.warn(
@@ -180,11 +184,11 @@ class KernelSession:
     def _step_offset(self, run: Run) -> float:
         """0, or for a run resumed in a new kernel (execution counts start again at 1) the
         last step its cells were logged at: steps must increase."""
-        info = getattr(run, "_info", None)
-        if run._store is None or info is None:
+        info = run.info
+        if run.store is None or info is None:
             return 0.0
         path = f"{CELLS}/source"
-        stored = run._store.get_fields(info.uid, [path]).get(path)
+        stored = run.store.get_fields(info.uid, [path]).get(path)
         last = stored.value.get("last_step") if stored and isinstance(stored.value, dict) else None
         current = self.shell.execution_count - 1  # IPython counts the running cell first
         if isinstance(last, (int, float)) and last >= current:
@@ -209,7 +213,7 @@ class KernelSession:
         entry = self.attach(
             run, variable=options.get("variable"), capture=options.get("capture", self.capture)
         )
-        if options.get("checkpoint", True) and run._store is not None:
+        if options.get("checkpoint", True) and run.store is not None:
             from nepnb.kernel.notebook import checkpoint
 
             with self.guard("checkpointing the notebook"):
@@ -231,7 +235,7 @@ class KernelSession:
                     if "variable" not in options:  # the magic says it with its own line
                         name = Path(info.path).name
                         print(f"nepnb: checkpoint {info.id} of {name} linked to run {entry.label}")
-        if run._store is not None:
+        if run.store is not None:
             with self.guard("looking for crashed runs"):
                 self._report_crashed(run)
         self.frontend.send_runs()
@@ -241,8 +245,8 @@ class KernelSession:
         marked now, and said so."""
         from nepnb.client.table import mark_abandoned
 
-        assert run._store is not None
-        marked = mark_abandoned(run._store, run._project)
+        assert run.store is not None
+        marked = mark_abandoned(run.store, run.project)
         if marked:
             self.warn(
                 f"{', '.join(marked)} {'was' if len(marked) == 1 else 'were'} left open by a "
@@ -277,7 +281,7 @@ class KernelSession:
             rows.append(
                 {
                     "id": entry.label,
-                    "project": entry.run._project,
+                    "project": entry.run.project,
                     "variables": sorted(entry.variables),
                     "opened": entry.opened,
                     "age": now - entry.opened,
@@ -285,8 +289,8 @@ class KernelSession:
                     "idle": idle,
                     "hanging": self.idle_minutes > 0 and idle >= self.idle_minutes * 60,
                     "idle_limit": self.idle_minutes * 60,
-                    "queued": entry.run._writer.queued(),
-                    "mode": entry.run._mode,
+                    "queued": entry.run.queued_writes(),
+                    "mode": entry.run.mode,
                     "checkpoint": entry.checkpoint_id,
                 }
             )
@@ -303,7 +307,7 @@ class KernelSession:
         """Stop the run of ``entry``; False if that failed (a warning said why)."""
         stopped = False
         with self.guard(f"stopping run {entry.label}"):
-            queued = entry.run._writer.queued()
+            queued = entry.run.queued_writes()
             entry.run.stop()
             stopped = True
             if reason:
@@ -358,7 +362,7 @@ class KernelSession:
             runs = self.open_runs()
             now = self._now()
             for entry in runs:
-                writes = entry.run._pipeline.user_writes()
+                writes = entry.run.user_writes()
                 if writes != entry.writes:
                     entry.writes, entry.last_activity, entry.idle_warned = writes, now, False
             # a cell without a history entry (store_history=False) has no count of its own
@@ -368,11 +372,11 @@ class KernelSession:
                 for entry in runs:
                     if not entry.capture or entry.label in seen:
                         continue
-                    if entry.run._sys_id is not None:
+                    if entry.run.sys_id is not None:
                         seen.add(entry.label)
                     step = entry.step_offset + result.execution_count
                     log_cell(entry.run, step, cell, result, stdout, stderr, now)
-            self._check_variables(runs)
+            self._check_variables(runs, cell)
 
     def _request(self) -> Any:
         """The id of the kernel request being executed (None outside a kernel)."""
@@ -393,10 +397,11 @@ class KernelSession:
                     f"still open. Stop it with {entry.stop_hint()} when you are done."
                 )
 
-    def _check_variables(self, runs: list[OpenRun]) -> None:
-        """Warn about open runs whose every variable was re-bound or deleted. The names a run
-        is known by are checked each cell; the namespace is scanned only when that is not
-        enough (a run with no known name yet, or all of them lost)."""
+    def _check_variables(self, runs: list[OpenRun], cell: CellStart | None) -> None:
+        """Warn about open runs whose every variable was re-bound or deleted (in ``cell``;
+        not when that cell already said the run is still open). The names a run is known by
+        are checked each cell; the namespace is scanned only when that is not enough (a run
+        with no known name yet, or all of them lost)."""
         user_ns = self.shell.user_ns
         for entry in runs:
             kept = {name for name in entry.variables if user_ns.get(name) is entry.run}
@@ -405,7 +410,7 @@ class KernelSession:
             lost = entry.variables - kept
             entry.variables = kept | self._names_of(entry.run)
             entry.scanned = True
-            if lost and not entry.variables:
+            if lost and not entry.variables and (cell is None or entry.told_open_in is not cell):
                 names = ", ".join(f"`{name}`" for name in sorted(lost))
                 self.warn(
                     f"{names} no longer refers to run {entry.label}, which is still open. "
@@ -452,7 +457,7 @@ def log_cell(
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         entries.append(("traceback", FieldType.STRING_SERIES, text))
     for name, ftype, value in entries:
-        run._log_internal(f"{CELLS}/{name}", ftype, value, step)
+        run.log_internal(f"{CELLS}/{name}", ftype, value, step)
 
 
 def _duration(seconds: float) -> str:

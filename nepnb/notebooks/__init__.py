@@ -11,9 +11,9 @@ The API the CLI, the Jupyter server extension and the kernel magic share::
 
 from nepnb.notebooks.checkpoints import (
     Checkpoints,
+    Identity,
     Upload,
     default_author,
-    ensure_notebook_id,
     notebook_id_of,
     other_file_holds_id,
     restored_name,
@@ -26,10 +26,10 @@ from nepnb.notebooks.format import free_path, normalize_notebook, parse_notebook
 __all__ = [
     "Checkpoints",
     "CompareOptions",
+    "Identity",
     "NotebookDiff",
     "Upload",
     "default_author",
-    "ensure_notebook_id",
     "free_path",
     "normalize_notebook",
     "notebook_id_of",

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nepnb.exceptions import InvalidValue, NotebookError, NotebookIdentityConflict
+from nepnb.exceptions import InvalidValue
 from nepnb.notebooks.compare import (
     CompareOptions,
     NotebookDiff,
@@ -22,43 +22,36 @@ from nepnb.notebooks.compare import (
     side_of_manifest,
     side_of_notebook,
 )
-from nepnb.notebooks.format import normalize_notebook, read_notebook
+from nepnb.notebooks.format import normalize_notebook
+from nepnb.notebooks.identity import (
+    METADATA_KEY,
+    FileCheck,
+    Identity,
+    identify,
+    notebook_at,
+    notebook_id_of,
+    other_file_holds_id,
+    with_notebook_id,
+)
 from nepnb.notebooks.snapshot import rebuild, take_snapshot
 from nepnb.store.base import CheckpointInfo, NotebookInfo, Store
 
 #: Longest summary line of a checkpoint message, and longest body.
 MAX_SUMMARY = 512
 MAX_BODY = 65_536
-METADATA_KEY = "nepnb"
 
-#: Tells whether a notebook with this id still lives at that path: (path, notebook_id) -> bool.
-FileCheck = Callable[[str, str], bool]
-
-
-def notebook_id_of(notebook: dict[str, Any]) -> str | None:
-    """The stable id nepnb stored in the notebook's metadata, if any."""
-    value = notebook.get("metadata", {}).get(METADATA_KEY, {})
-    found = value.get("notebook_id") if isinstance(value, dict) else None
-    return found if isinstance(found, str) and found else None
-
-
-def with_notebook_id(notebook: dict[str, Any], notebook_id: str) -> dict[str, Any]:
-    """A copy of ``notebook`` carrying ``notebook_id`` in ``metadata.nepnb.notebook_id``."""
-    updated = dict(notebook)
-    metadata = dict(notebook.get("metadata", {}))
-    own = metadata.get(METADATA_KEY)
-    metadata[METADATA_KEY] = {**(own if isinstance(own, dict) else {}), "notebook_id": notebook_id}
-    updated["metadata"] = metadata
-    return updated
-
-
-def ensure_notebook_id(notebook: dict[str, Any], new: bool = False) -> tuple[dict[str, Any], bool]:
-    """The notebook with a nepnb id (a new one when it has none, or when ``new``), and whether
-    it was given one now. Callers save the notebook with its id *before* uploading, so that a
-    failed save leaves nothing stored under an id the file does not have."""
-    if notebook_id_of(notebook) is not None and not new:
-        return notebook, False
-    return with_notebook_id(notebook, uuid.uuid4().hex), True
+__all__ = [
+    "Checkpoints",
+    "FileCheck",
+    "Identity",
+    "Upload",
+    "default_author",
+    "notebook_id_of",
+    "other_file_holds_id",
+    "restored_name",
+    "split_message",
+    "with_notebook_id",
+]
 
 
 def default_author() -> str:
@@ -74,22 +67,6 @@ def default_author() -> str:
     from nepnb.client.opening import owner
 
     return owner()
-
-
-def other_file_holds_id(current: Path) -> FileCheck:
-    """A FileCheck: whether another file (not ``current`` itself, however it is written)
-    still holds the notebook id."""
-
-    def check(other: str, notebook_id: str) -> bool:
-        other_path = Path(other).expanduser()
-        if other_path.resolve() == current or not other_path.is_file():
-            return False
-        try:
-            return notebook_id_of(read_notebook(other_path)) == notebook_id
-        except NotebookError:
-            return False
-
-    return check
 
 
 def split_message(message: str, body: str | None = None) -> tuple[str, str]:
@@ -136,6 +113,15 @@ class Checkpoints:
         self.store = store
         self.project = project
 
+    def identify(self, notebook: dict[str, Any], *, path: str, **options: Any) -> Identity:
+        """The history the notebook file at ``path`` belongs to: :func:`identify` of
+        nepnb.notebooks.identity (``options``: also_at, file_check, new_id, same_history,
+        on_copy). Callers that may write the file save ``Identity.notebook`` when
+        ``assigned``, then upload it with ``identity=``."""
+        return identify(
+            self.store, self.project, normalize_notebook(notebook, path), path=path, **options
+        )
+
     def upload(
         self,
         notebook: dict[str, Any],
@@ -148,42 +134,25 @@ class Checkpoints:
         file_check: FileCheck | None = None,
         new_id: bool = False,
         same_history: bool = False,
+        identity: Identity | None = None,
     ) -> Upload:
-        """Store a checkpoint of ``notebook`` (found at ``path``).
+        """Store a checkpoint of ``notebook`` (found at ``path``), in the history
+        :meth:`identify` gives it (or ``identity``, found before the id was saved).
 
-        A notebook without an id gets one. If its id belongs to another notebook file that
-        still exists (``file_check`` says so), it is a copy: NotebookIdentityConflict, unless
-        ``new_id`` (start its own history) or ``same_history`` (it was moved) is given.
+        If its id belongs to another notebook file that still exists (``file_check`` says so),
+        it is a copy: NotebookIdentityConflict, unless ``new_id`` (start its own history) or
+        ``same_history`` (it was moved) is given.
         """
         summary, full_body = split_message(message, body)
-        notebook = normalize_notebook(notebook, path)
-        notebook_id = notebook_id_of(notebook)
-        assigned = False
-        if notebook_id is None and not new_id:
-            # No id (a kernel cannot write one into a file the user has open, and tools
-            # such as nbstripout remove it): the notebook last checkpointed here goes on.
-            known = self.notebook_at(path) if path else None
-            if known is not None:
-                notebook_id, assigned = known.notebook_id, True
-                notebook = with_notebook_id(notebook, notebook_id)
-        if notebook_id is None or new_id:
-            notebook_id, assigned = uuid.uuid4().hex, True
-            notebook = with_notebook_id(notebook, notebook_id)
-        elif not same_history:
-            known = self.store.get_notebook(self.project, notebook_id)
-            if (
-                known is not None
-                and known.path != path
-                and file_check is not None
-                and file_check(known.path, notebook_id)
-            ):
-                raise NotebookIdentityConflict(
-                    f"{path} has the notebook id of {known.path}, which still exists: it "
-                    "looks like a copy. Give it its own history (new_id / --new-id), or say "
-                    "it is the same notebook moved (same_history / --same-history).",
-                    notebook_id=notebook_id,
-                    other_path=known.path,
-                )
+        if identity is None:
+            identity = self.identify(
+                notebook,
+                path=path,
+                file_check=file_check,
+                new_id=new_id,
+                same_history=same_history,
+            )
+        notebook, notebook_id = identity.notebook, identity.notebook_id
         snapshot = take_snapshot(notebook)
         new_parts = self.store.put_parts(snapshot.parts, project=self.project)
         stats = {
@@ -202,7 +171,7 @@ class Checkpoints:
             runs=runs,
             stats=stats,
         )
-        return Upload(checkpoint, notebook_id, assigned, notebook, new_parts)
+        return Upload(checkpoint, notebook_id, identity.assigned, notebook, new_parts)
 
     def history(self, notebook: dict[str, Any] | str) -> list[CheckpointInfo]:
         """Checkpoints of a notebook (given as its dict or its id), newest first."""
@@ -210,6 +179,15 @@ class Checkpoints:
         if notebook_id is None:
             return []
         return self.store.list_checkpoints(self.project, notebook_id)
+
+    def history_id(self, notebook: dict[str, Any], path: str, *also_at: str) -> str | None:
+        """The id of the history the file at ``path`` is in: its own id, else (written without
+        it, see nepnb.notebooks.identity) the history kept at its path; None if it has none."""
+        found = notebook_id_of(notebook)
+        if found is not None:
+            return found
+        here = self.notebook_at(path, *also_at)
+        return here.notebook_id if here is not None else None
 
     def get(self, checkpoint_id: str) -> CheckpointInfo:
         return self.store.get_checkpoint(self.project, checkpoint_id)
@@ -241,9 +219,9 @@ class Checkpoints:
     def _get_parts(self, digests: Iterable[str]) -> dict[str, bytes]:
         return self.store.get_parts(digests, project=self.project)
 
-    def notebook_at(self, path: str) -> NotebookInfo | None:
+    def notebook_at(self, path: str, *also_at: str) -> NotebookInfo | None:
         """The notebook last checkpointed at ``path`` (to find the history of a deleted file)."""
-        return next((n for n in self.notebooks() if n.path == path), None)
+        return notebook_at(self.store, self.project, (path, *also_at))
 
     def restored_copy(self, checkpoint: CheckpointInfo | str) -> dict[str, Any]:
         """The checkpoint's notebook, marked as restored from it (for a new file)."""

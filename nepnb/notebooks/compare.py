@@ -12,6 +12,7 @@ The result (:class:`NotebookDiff`) is plain data: ``to_json()`` for the UI, and
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 from collections.abc import Callable, Iterable
@@ -197,6 +198,8 @@ class CellChange:
             parts.append("metadata")
         if self.attachments_changed:
             parts.append("attachments")
+        if self.execution_count is not None:
+            parts.append("execution count")
         return parts
 
     def to_json(self) -> dict[str, Any]:
@@ -248,6 +251,12 @@ class NotebookDiff:
 
     @property
     def identical(self) -> bool:
+        """Whether the two versions are the same notebook: the same cells in the same order,
+        each with the same type, source, attachments, metadata (but for how the cell was shown
+        or timed: :data:`VOLATILE_METADATA`), outputs (images by their pixels) and execution
+        count, and the same notebook metadata (but for nepnb's own id). Without outputs
+        (``CompareOptions.outputs`` False) outputs and execution counts are left out. This is
+        what the summary line counts and what ``nepnb checkpoint diff --exit-code`` tells."""
         summary = self.summary
         return summary["unchanged"] == len(self.cells) and not self.metadata
 
@@ -268,6 +277,7 @@ class NotebookDiff:
             "b": self.b,
             "summary": self.summary,
             "summary_line": self.summary_line(),
+            "identical": self.identical,
             "outputs_compared": self.options.outputs,
             "metadata": [m.to_json() for m in self.metadata],
             "cells": [c.to_json() for c in self.cells],
@@ -525,7 +535,7 @@ def _compare_details(
         _dict_changes(entry_a.get("metadata", {}), entry_b.get("metadata", {}), VOLATILE_METADATA)
     )
     counts = (entry_a.get("execution_count"), entry_b.get("execution_count"))
-    if counts[0] != counts[1]:
+    if options.outputs and counts[0] != counts[1]:  # counts go with outputs: how it was run
         change.execution_count = counts
     if change.changed_parts:
         change.status = "changed"
@@ -618,16 +628,16 @@ def _compare_output(
     kind, mime, _ = _describe_output(out_b)
     change = OutputChange("changed", i, j, _type_of(out_b), kind, mime)
     if not (isinstance(out_a, dict) and isinstance(out_b, dict)):
-        change.text_diff = _text_diff(_as_text(out_a), _as_text(out_b), options)
+        _text_diff(change, _as_text(out_a), _as_text(out_b), options)
         return change
     data_a, data_b = out_a.get("data"), out_b.get("data")
     rest_differs = canonical(_without(out_a, "data")) != canonical(_without(out_b, "data"))
     if not (isinstance(data_a, dict) and isinstance(data_b, dict)):
         _, _, text_a = _describe_output(out_a)
         _, _, text_b = _describe_output(out_b)
-        change.text_diff = _text_diff(text_a or "", text_b or "", options)
         if text_a == text_b and rest_differs:
             change.note = "output details changed (" + _changed_keys(out_a, out_b) + ")"
+        _text_diff(change, text_a or "", text_b or "", options)
         return change
     changed = [
         m
@@ -655,11 +665,14 @@ def _compare_output(
             }
     if others:
         change.mime = others[0]
-        change.text_diff = _text_diff(
-            _as_text(data_a.get(others[0], "")), _as_text(data_b.get(others[0], "")), options
-        )
         if len(others) > 1:
             change.note = f"also changed: {', '.join(others[1:])}"
+        _text_diff(
+            change,
+            _as_text(data_a.get(others[0], "")),
+            _as_text(data_b.get(others[0], "")),
+            options,
+        )
     if not others and same_pixels and not rest_differs:
         change.status = "unchanged"
         change.note = "same pixels, different encoding" if images else ""
@@ -668,8 +681,14 @@ def _compare_output(
     return change
 
 
-def _text_diff(a: str, b: str, options: CompareOptions) -> list[LineOp]:
-    return line_diff(a, b, context=options.context, max_lines=options.max_lines, engine="difflib")
+def _text_diff(change: OutputChange, a: str, b: str, options: CompareOptions) -> None:
+    """Set the change's line diff of two output texts; a note says where it fell back."""
+    notes: list[str] = []
+    change.text_diff = line_diff(
+        a, b, context=options.context, max_lines=options.max_lines, engine="lines", notes=notes
+    )
+    if notes:
+        change.note = "; ".join(part for part in (change.note, *notes) if part)
 
 
 def _as_text(value: Any) -> str:
@@ -740,17 +759,25 @@ def line_diff(
     context: int | None = 3,
     max_lines: int | None = None,
     engine: str = "nbdime",
+    notes: list[str] | None = None,
 ) -> list[LineOp]:
     """Line runs of equal/deleted/inserted text, equal runs longer than twice ``context`` cut
     to a ``skip`` (``context=None`` keeps them all).
 
-    ``engine`` "nbdime" uses nbdime's sequence diff (as for cell sources); "difflib" is for
-    long outputs, where nbdime's all-pairs line matching takes seconds.
+    ``engine`` "nbdime" uses nbdime's sequence diff (as for cell sources, up to
+    :data:`NBDIME_MAX_LINES`); "lines" is :func:`align_lines`, near linear, for outputs and
+    long sources. Where it had to fall back (see there), it says why in ``notes``.
     """
     lines_a, lines_b = a.splitlines(), b.splitlines()
     if engine == "nbdime" and len(lines_a) + len(lines_b) > NBDIME_MAX_LINES:
-        engine = "difflib"
-    ops = _nbdime_ops(lines_a, lines_b) if engine == "nbdime" else _difflib_ops(lines_a, lines_b)
+        engine = "lines"
+    if engine == "nbdime":
+        ops = _nbdime_ops(lines_a, lines_b)
+    else:
+        huge = len(a) + len(b) > HUGE_TEXT
+        ops, note = _aligned_ops(lines_a, lines_b, huge=huge)
+        if note and notes is not None:
+            notes.append(note)
     ops = _merge(ops)
     if context is not None:
         ops = _with_context(ops, context)
@@ -779,10 +806,133 @@ def _nbdime_ops(lines_a: list[str], lines_b: list[str]) -> list[LineOp]:
     return ops
 
 
-def _difflib_ops(lines_a: list[str], lines_b: list[str]) -> list[LineOp]:
+#: Texts longer than this (both sides together, in characters) are only matched at their
+#: common beginning and end; what lies between is shown as removed and added.
+HUGE_TEXT = 32_000_000
+#: The largest stretch (lines of a times lines of b) with no line found once on each side
+#: that difflib aligns line by line; a longer one is shown as removed and added.
+MAX_ALIGN = 250_000
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def align_lines(a: list[str], b: list[str], *, huge: bool = False) -> tuple[list[Opcode], str]:
+    """difflib-style opcodes (equal, delete, insert, replace) turning lines ``a`` into ``b``,
+    and a note when part of it had to be shown as replaced rather than aligned.
+
+    Near linear, as git's patience diff: the common beginning and end are matched first, then
+    the lines that occur exactly once on each side anchor the rest (their longest increasing
+    run), and the stretches between anchors are aligned the same way. A stretch with no such
+    line goes to difflib when small (:data:`MAX_ALIGN`), else it is shown as replaced. A
+    ``huge`` text is only matched at its beginning and end. So one line inserted into 10,000
+    identical lines, or into a 50 MB output, costs one pass over the lines.
+    """
+    result: list[Opcode] = []
+    coarse = [0, 0]  # lines of a and b shown replaced without being aligned
+    work: list[Opcode] = [("solve", 0, len(a), 0, len(b))]
+    while work:
+        tag, a1, a2, b1, b2 = work.pop()
+        if tag != "solve":
+            result.append((tag, a1, a2, b1, b2))
+            continue
+        # This stretch comes next: its common beginning goes out now, its end after the rest.
+        start_a, start_b = a1, b1
+        while a1 < a2 and b1 < b2 and a[a1] == b[b1]:
+            a1, b1 = a1 + 1, b1 + 1
+        if a1 > start_a:
+            result.append(("equal", start_a, a1, start_b, b1))
+        end_a, end_b = a2, b2
+        while a2 > a1 and b2 > b1 and a[a2 - 1] == b[b2 - 1]:
+            a2, b2 = a2 - 1, b2 - 1
+        if a2 < end_a:
+            work.append(("equal", a2, end_a, b2, end_b))
+        if a1 == a2 or b1 == b2:
+            if a1 < a2:
+                result.append(("delete", a1, a2, b1, b1))
+            if b1 < b2:
+                result.append(("insert", a2, a2, b1, b2))
+            continue
+        anchors = [] if huge else _unique_anchors(a, b, a1, a2, b1, b2)
+        if anchors:
+            pieces: list[Opcode] = []
+            i, j = a1, b1
+            for ai, bj in anchors:
+                if ai == i and bj == j and pieces and pieces[-1][0] == "equal":
+                    _, e1, _, f1, _ = pieces.pop()  # next to the previous anchor: one run
+                    pieces.append(("equal", e1, ai + 1, f1, bj + 1))
+                else:
+                    pieces.append(("solve", i, ai, j, bj))
+                    pieces.append(("equal", ai, ai + 1, bj, bj + 1))
+                i, j = ai + 1, bj + 1
+            pieces.append(("solve", i, a2, j, b2))
+            work.extend(reversed(pieces))
+        elif not huge and (a2 - a1) * (b2 - b1) <= MAX_ALIGN:
+            matcher = difflib.SequenceMatcher(None, a[a1:a2], b[b1:b2], autojunk=False)
+            work.extend(
+                (t, a1 + i1, a1 + i2, b1 + j1, b1 + j2)
+                for t, i1, i2, j1, j2 in reversed(matcher.get_opcodes())
+            )
+        else:
+            coarse[0] += a2 - a1
+            coarse[1] += b2 - b1
+            work.append(("replace", a1, a2, b1, b2))
+    note = ""
+    if coarse[0] or coarse[1]:
+        why = (
+            "the output is too large to align line by line"
+            if huge
+            else "no line there occurs once on each side to align on"
+        )
+        note = (
+            f"{coarse[0]} line(s) shown as replaced by {coarse[1]} without a line-by-line "
+            f"alignment: {why}"
+        )
+    return result, note
+
+
+def _unique_anchors(
+    a: list[str], b: list[str], a1: int, a2: int, b1: int, b2: int
+) -> list[tuple[int, int]]:
+    """Pairs (i, j) of lines found exactly once in a[a1:a2] and once in b[b1:b2], the longest
+    run of them in the same order on both sides (patience sorting)."""
+    counts: dict[str, int] = {}
+    for line in a[a1:a2]:
+        counts[line] = counts.get(line, 0) + 1
+    in_b: dict[str, int] = {}  # line -> its index in b, or -1 when it occurs more than once
+    for j in range(b1, b2):
+        line = b[j]
+        if counts.get(line) == 1:
+            in_b[line] = -1 if line in in_b else j
+    pairs = [(i, in_b[a[i]]) for i in range(a1, a2) if in_b.get(a[i], -1) >= 0]
+    if not pairs:
+        return []
+    # the longest increasing run of j, in a's order
+    tails: list[int] = []  # tails[k]: the pair ending the best run of k + 1 found so far
+    tail_js: list[int] = []  # and its j, increasing: what bisect searches
+    previous = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        k = bisect.bisect_left(tail_js, j)
+        if k > 0:
+            previous[index] = tails[k - 1]
+        if k == len(tails):
+            tails.append(index)
+            tail_js.append(j)
+        else:
+            tails[k], tail_js[k] = index, j
+    run = []
+    index = tails[-1]
+    while index >= 0:
+        run.append(pairs[index])
+        index = previous[index]
+    return run[::-1]
+
+
+def _aligned_ops(
+    lines_a: list[str], lines_b: list[str], *, huge: bool = False
+) -> tuple[list[LineOp], str]:
     ops: list[LineOp] = []
-    matcher = difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    opcodes, note = align_lines(lines_a, lines_b, huge=huge)
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             ops.append(LineOp("equal", lines_a[i1:i2]))
             continue
@@ -790,7 +940,7 @@ def _difflib_ops(lines_a: list[str], lines_b: list[str]) -> list[LineOp]:
             ops.append(LineOp("delete", lines_a[i1:i2]))
         if j2 > j1:
             ops.append(LineOp("insert", lines_b[j1:j2]))
-    return ops
+    return ops, note
 
 
 def _merge(ops: list[LineOp]) -> list[LineOp]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from nepnb.exceptions import (
 from nepnb.store.downsample import SeriesBuckets, check_request, downsample, sort_by_x
 from nepnb.store.field_types import FieldType, with_article
 from nepnb.store.operations import Batch
+
+if TYPE_CHECKING:
+    from nepnb.store.liveness import AliveLock
 
 _PROJECT_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: The field that says an object is in its project's trash.
@@ -202,8 +205,12 @@ def validate_project_name(name: str) -> str:
 class Store(ABC):
     """A tracking store. Implementations must be safe for several threads and processes."""
 
-    #: "local" or "http"
+    #: "local", "http" or "sql": for messages only. Client code asks the capabilities
+    #: below (``remote``, ``hold_alive``, ``mark_abandoned``), never the kind.
     kind: str
+    #: Reached over a network (a tracking server): it may not answer for a while, so the
+    #: client queues what it writes, files included, and ships them when it does.
+    remote: bool = False
 
     @property
     @abstractmethod
@@ -465,6 +472,19 @@ class Store(ABC):
     @abstractmethod
     def get_notebook(self, project: str, notebook_id: str) -> NotebookInfo | None:
         """One notebook of the project, or None."""
+
+    # liveness ------------------------------------------------------------------------
+    def hold_alive(self, uid: str, *, new: bool = False) -> AliveLock | None:
+        """Hold the object ``uid`` open for writing in this process until ``release()``, so
+        that a process that died with it "running" is told from a live one (``new``: the uid
+        was chosen for ``create_object``). None (the default): this store cannot tell."""
+        return None
+
+    def mark_abandoned(self, project: str) -> list[str]:
+        """Mark the objects of ``project`` left "running" by a process that died; returns
+        their ``sys/id``. The default marks nothing: a store that cannot tell a live writer
+        from a dead one (see ``hold_alive``) leaves them as they are."""
+        return []
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release connections."""

@@ -81,6 +81,7 @@ class HTTPStore(Store):
     """The store of the tracking server at ``api_url``, reached with ``api_key``."""
 
     kind = "http"
+    remote = True
 
     def __init__(
         self,

@@ -137,6 +137,9 @@ _RELATIVE_UNITS = {"y": "years", "w": "weeks", "d": "days", "h": "hours", "s": "
 class QuerySyntaxError(NepnbError, ValueError):
     """An NQL query that cannot be parsed; the message points at the faulty spot."""
 
+    code = "INVALID_QUERY"
+    http_status = 400
+
     def __init__(self, reason: str, query: str, position: int) -> None:
         self.reason = reason
         self.query = query

@@ -336,7 +336,7 @@ class LiveFeed:
                     continue
                 # Points on their way from the pipeline to the store are in neither: read
                 # now, the chart would lose them for a moment (drawn, gone, back again).
-                if line.writing_here and line.obj._writer.in_transit():
+                if line.writing_here and line.obj.writes_in_transit():
                     continue
             data = line.read(LIVE_BUCKETS, widget.x_axis)
             if seen is not None and not force:
@@ -367,9 +367,8 @@ def _change_mark(line: ChartSeries, x_axis: str) -> tuple[Any, ...]:
     a run written here)."""
     obj = line.obj
     if line.writing_here:
-        pipeline = obj._pipeline
-        return (x_axis, pipeline.drained, pipeline.size())
-    return (x_axis, obj._store.get_fields(obj._info.uid, [line.path]).get(line.path))  # type: ignore[union-attr]
+        return (x_axis, *obj.write_progress())
+    return (x_axis, obj.store.get_fields(obj.info.uid, [line.path]).get(line.path))  # type: ignore[union-attr]
 
 
 _FEEDS: weakref.WeakSet[LiveFeed] = weakref.WeakSet()
@@ -433,7 +432,7 @@ def chart_series(
     for obj in objects:
         for path in path_list:
             name = _name_of(obj) if len(objects) > 1 else ""
-            run = obj._sys_id or obj._mode
+            run = obj.sys_id or obj.mode
             if len(objects) > 1 and len(path_list) > 1:
                 label = f"{run}{name} {path}"
             elif len(objects) > 1:
@@ -448,9 +447,9 @@ def chart_series(
 
 def _name_of(obj: NeptuneObject) -> str:
     """ " (name)" for a run with a name of its own, else ""."""
-    if obj._store is None or obj._info is None:
+    if obj.store is None or obj.info is None:
         return ""
-    info = obj._store.get_fields(obj._info.uid, ["sys/name"]).get("sys/name")
+    info = obj.store.get_fields(obj.info.uid, ["sys/name"]).get("sys/name")
     name = info.value if info is not None else None
     return f" ({name})" if isinstance(name, str) and name and name != "Untitled" else ""
 

@@ -1,7 +1,7 @@
 """What a chart shows: float series of runs, read downsampled from the store and, for a run
 open for writing in this process, together with the points still in its write pipeline.
 
-A training loop appends to a run's pipeline without a lock (see :mod:`nepnb.client.writer`);
+A training loop appends to a run's pipeline without a lock (see :mod:`nepnb.client.buffers`);
 what is there reaches the store only at the next flush. :func:`pending_points` copies those
 points without the lock and without slowing or disturbing the loop: a list copy of the pending
 buffers and an ``array`` slice of each are single C-level copies under the GIL, and a slice,
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nepnb.client.writer import SeriesBuffer
+from nepnb.client.buffers import SeriesBuffer
 from nepnb.exceptions import InvalidValue, MissingField, NotAvailableInMode
 from nepnb.store.base import require_float_series
 from nepnb.store.downsample import SeriesBuckets, concat_buckets, downsample, sort_by_x
@@ -93,10 +93,8 @@ def pending_points(
     ordered = True  # steps of the hot path's buffers are consecutive and never NaN
     buffers = [
         item
-        for item in list(obj._pipeline.pending)  # one C-level copy: no lock
-        if isinstance(item, SeriesBuffer)
-        and item.path == path
-        and item.type is FieldType.FLOAT_SERIES
+        for item in obj.pending_series(path)  # one C-level copy: no lock
+        if item.type is FieldType.FLOAT_SERIES
     ]
     if copies is not None:
         copies.keep_only(buffers)
@@ -147,10 +145,10 @@ class ChartSeries:
     _copies: PendingCopies = field(default_factory=PendingCopies, repr=False)
 
     def __post_init__(self) -> None:
-        if self.obj._store is None or self.obj._info is None:
-            mode = self.obj._mode
+        if self.obj.store is None or self.obj.info is None:
+            mode = self.obj.mode
             raise NotAvailableInMode(
-                f"cannot chart '{self.path}' of a {mode} {self.obj._kind_label}: charts read "
+                f"cannot chart '{self.path}' of a {mode} {self.obj.kind_label}: charts read "
                 "from a store, and its data is in none"
                 + (" yet; upload it with `nepnb sync` first." if mode == "offline" else ".")
             )
@@ -159,7 +157,7 @@ class ChartSeries:
 
     @property
     def run_id(self) -> str:
-        return self.obj._sys_id or "?"
+        return self.obj.sys_id or "?"
 
     @property
     def key(self) -> str:
@@ -169,14 +167,14 @@ class ChartSeries:
     @property
     def writing_here(self) -> bool:
         """True while the object is open for writing in this process."""
-        return self.obj._state != "stopped" and self.obj._mode in ("async", "sync")
+        return self.obj.get_state() != "stopped" and self.obj.mode in ("async", "sync")
 
     def is_live(self) -> bool:
         """True while points may still come: the object is open for writing here, or (opened
         read-only) the store says it is running."""
         if self.writing_here:
             return True
-        if self.obj._mode != "read-only" or self.obj._state == "stopped":
+        if self.obj.mode != "read-only" or self.obj.get_state() == "stopped":
             return False
         now = time.monotonic()
         if now - self._state_checked >= STATE_CHECK_SECONDS:
@@ -192,7 +190,7 @@ class ChartSeries:
         store, uid = self._location()
         info = store.get_fields(uid, [self.path]).get(self.path)
         if info is None and self.writing_here:
-            claimed = self.obj._types.get(self.path)
+            claimed = self.obj.field_type(self.path)
             if claimed is None or claimed is FieldType.FLOAT_SERIES:
                 return  # the loop about to run appends to it
             require_float_series(self.path, claimed, self.run_id)
@@ -246,6 +244,6 @@ class ChartSeries:
         return {"run": self.run_id, "path": self.path, "x_axis": x_axis, **buckets.to_json()}
 
     def _location(self) -> tuple[Any, str]:
-        if self.obj._store is None or self.obj._info is None:  # checked at creation
-            raise InvalidValue(f"'{self.path}' of {self.obj._label()} is in no store")
-        return self.obj._store, self.obj._info.uid
+        if self.obj.store is None or self.obj.info is None:  # checked at creation
+            raise InvalidValue(f"'{self.path}' of {self.obj.label} is in no store")
+        return self.obj.store, self.obj.info.uid

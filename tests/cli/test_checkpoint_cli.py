@@ -87,16 +87,7 @@ def list_ids(path: Path) -> list[dict[str, Any]]:
     return json.loads(ok("checkpoint", "list", str(path), "--json").stdout)
 
 
-@pytest.fixture(autouse=True)
-def _default_project(nepnb_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NEPTUNE_PROJECT", raising=False)
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    return folder
+pytestmark = pytest.mark.usefixtures("default_project")
 
 
 # -- upload and list ------------------------------------------------------------------------
@@ -531,3 +522,26 @@ def test_diff_exit_code_says_whether_versions_differ(tmp_path: Path) -> None:
     changed = run_cli("checkpoint", "diff", str(path), checkpoint_id, "--exit-code")
     assert changed.returncode == 1 and "+ x = 2" in changed.stdout
     assert run_cli("checkpoint", "diff", str(path), checkpoint_id).returncode == 0
+
+
+@pytest.mark.slow
+def test_diff_exit_code_counts_an_execution_count_change_as_the_summary_does(
+    tmp_path: Path,
+) -> None:
+    path = write_notebook(tmp_path / "ci.ipynb", notebook_dict("x = 1", outputs=[[stream("1\n")]]))
+    first = run_cli("checkpoint", "upload", str(path), "-m", "First")
+    assert first.returncode == 0, first.stderr
+    checkpoint_id = first.stdout.split()[1]
+    notebook = json.loads(path.read_text())
+    notebook["cells"][0]["execution_count"] = 7  # run again, out of order: Out[7]
+    path.write_text(json.dumps(notebook))
+
+    changed = run_cli("checkpoint", "diff", str(path), checkpoint_id, "--exit-code")
+    assert changed.returncode == 1, changed.stdout
+    assert "Summary: 1 changed; 0 unchanged" in changed.stdout
+    assert "execution count 1 → 7" in changed.stdout
+    as_json = run_cli("checkpoint", "diff", str(path), checkpoint_id, "--json", "--exit-code")
+    assert as_json.returncode == 1 and json.loads(as_json.stdout)["identical"] is False
+    # sources only: counts go with the outputs, so the versions are the same
+    sources = run_cli("checkpoint", "diff", str(path), checkpoint_id, "--no-outputs", "--exit-code")
+    assert sources.returncode == 0 and "Summary: no changes" in sources.stdout

@@ -34,7 +34,7 @@ def test_trash_commands(nepnb_home: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert nepnb("trash", "restore", "-p", "team/cls", "CLS-3").returncode == 0
     listed = nepnb("trash", "list").stdout.splitlines()
     assert [line.split()[:2] for line in listed[:2]] == [["CLS-1", "run"], ["CLS-2", "run"]]
-    assert "KB" in listed[0] and "training" in listed[0]
+    assert "kB" in listed[0] and "training" in listed[0]
     assert listed[2].startswith("2 object(s) in the trash of team/cls")
 
     # Deleting asks first; with no terminal to ask on, it refuses without --yes.

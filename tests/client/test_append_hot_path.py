@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,70 +31,9 @@ import pytest
 import nepnb as neptune
 from nepnb.cli.main import main as nepnb_cli
 from nepnb.exceptions import InactiveObject, MissingField, ValueDropped
-
-CLIENT_CODE = ("client/writer.py", "client/handler.py", "client/objects.py", "client/queue.py")
-
+from tests.helpers.races import CLIENT_CODE, Threads, chaos, switching_often
 
 # helpers ---------------------------------------------------------------------------------
-
-
-def chaos(
-    seed: int, chance: float = 0.3, pause: float = 2e-5, functions: tuple[str, ...] = ()
-) -> None:
-    """From now on the calling thread gives up the GIL at random calls into nepnb's client
-    (only into ``functions``, if given): as if the OS took the CPU from it just there."""
-    draw = random.Random(seed).random
-    sleep = time.sleep
-
-    def profile(frame: Any, event: str, arg: Any) -> None:
-        code = frame.f_code
-        if (
-            event == "call"
-            and code.co_filename.endswith(CLIENT_CODE)
-            and (not functions or code.co_name in functions)
-            and draw() < chance
-        ):
-            sleep(pause)
-
-    sys.setprofile(profile)
-
-
-@contextlib.contextmanager
-def switching_often() -> Iterator[None]:
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
-
-
-class Threads:
-    """Threads whose exceptions are collected; ``join`` fails on a hang (deadlock)."""
-
-    def __init__(self) -> None:
-        self.errors: list[BaseException] = []
-        self.threads: list[threading.Thread] = []
-
-    def start(self, target: Callable[..., None], *args: Any) -> None:
-        def body() -> None:
-            try:
-                target(*args)
-            except BaseException as error:
-                self.errors.append(error)
-            finally:
-                sys.setprofile(None)
-
-        thread = threading.Thread(target=body, daemon=True)
-        self.threads.append(thread)
-        thread.start()
-
-    def join(self, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        for thread in self.threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        hung = [t for t in self.threads if t.is_alive()]
-        assert not hung, f"{len(hung)} thread(s) still running after {timeout} s: deadlock?"
 
 
 @pytest.fixture
@@ -169,7 +108,7 @@ def test_explicit_steps_racing_with_hot_appends_never_repeat_a_step(
     sys_id = run["sys/id"].fetch()
     loss = run["loss"]
     loss.append(0.0)
-    state = loss._state  # its last step, for explicit steps that follow closely
+    state = loss._hot_series  # its last step, for explicit steps that follow closely
     stop = threading.Event()
     threads = Threads()
     counts = {"implicit": 0, "explicit": 0}
@@ -183,7 +122,7 @@ def test_explicit_steps_racing_with_hot_appends_never_repeat_a_step(
         chaos(2)
         try:
             for _ in range(3000):
-                before = loss._state.last() if loss._state else state.last()
+                before = loss._hot_series.last() if loss._hot_series else state.last()
                 with contextlib.suppress(ValueDropped):  # a step overtaken before the call
                     loss.append(2.0, step=before + 1.0)
         finally:
@@ -589,7 +528,7 @@ def test_shared_runs_number_points_in_the_store(
     with switching_often():
         threads.join()
     assert threads.errors == []
-    assert a["loss"]._state is None and b["loss"]._state is None
+    assert a["loss"]._hot_series is None and b["loss"]._hot_series is None
     a.wait()
     b.wait()
     steps, values, _ = stored(sys_id, "loss")
@@ -682,10 +621,10 @@ def test_ten_million_appends_do_not_keep_flushed_buffers(new_run: Any) -> None:
     # A sealed column keeps itself frozen (its own export): a cycle, so without the thaw a
     # flushed buffer's memory waited for the cyclic GC, and a loop that allocates little grew
     # by all it logged (16 bytes a point). Here the collector is off throughout.
-    from nepnb.client import writer
-    from nepnb.client.writer import Column
+    from nepnb.client import buffers
+    from nepnb.client.buffers import Column
 
-    grace = getattr(writer, "THAW_AFTER_SECONDS", 1.0)
+    grace = getattr(buffers, "THAW_AFTER_SECONDS", 1.0)
     run = new_run(mode="async", flush_period=0.05)
     loss = run["loss"]
     gc.collect()
@@ -720,7 +659,7 @@ def test_a_column_an_append_still_holds_stays_frozen_past_the_grace_period() -> 
     # The thaw after the grace period must not reach a column that an append read just before
     # the seal and has not used yet (its thread paused longer than that: a busy machine, a
     # SIGSTOP): the append would land in a buffer already shipped, and be lost.
-    from nepnb.client.writer import THAW_AFTER_SECONDS, Pipeline, SeriesState
+    from nepnb.client.buffers import THAW_AFTER_SECONDS, Pipeline, SeriesState
     from nepnb.store.field_types import FieldType
 
     pipeline = Pipeline()

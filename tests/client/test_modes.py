@@ -741,7 +741,7 @@ def test_appends_racing_with_flushes_are_stored_once_each(new_run: Any, reopen: 
 
 
 def test_a_frozen_buffer_refuses_late_appends_and_stamps_what_got_in() -> None:
-    from nepnb.client.writer import Pipeline, SeriesState
+    from nepnb.client.buffers import Pipeline, SeriesState
     from nepnb.store.field_types import FieldType
 
     pipeline = Pipeline()
@@ -851,9 +851,9 @@ def test_flushed_buffers_are_freed_after_their_grace_period(
     import time
     import weakref
 
-    from nepnb.client import writer
+    from nepnb.client import buffers
 
-    monkeypatch.setattr(writer, "THAW_AFTER_SECONDS", 0.05)
+    monkeypatch.setattr(buffers, "THAW_AFTER_SECONDS", 0.05)
     run = new_run(mode="async", flush_period=3600)
     columns = []
     for _ in range(3):

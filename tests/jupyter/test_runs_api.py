@@ -23,7 +23,7 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 import nepnb
-from nepnb.jupyter.runs import SETTINGS_FILE
+from nepnb.jupyter.settings import SETTINGS_FILE
 from tests.helpers import QUIET, REPO_ROOT
 from tests.helpers.jupyter_api import call
 

@@ -50,3 +50,26 @@ def test_import_nepnb_does_not_import_the_server_side() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.kernel
+def test_a_mistaken_option_lists_the_valid_ones_and_points_to_the_help(
+    tmp_path: Path, nepnb_home: Path
+) -> None:
+    notebook = execute(
+        make_notebook(
+            "%load_ext nepnb", "%neptune init_run --bogus", "%neptune checkpoint --body x"
+        ),
+        tmp_path,
+        allow_errors=True,
+    )
+    _, bogus, missing = notebook.cells
+    assert stream_text(bogus, "stderr") == (
+        "UsageError: %neptune init_run: unrecognized arguments: --bogus; valid options: "
+        "--project, --name, --description, --tags, --with-id, --custom-run-id, --mode, --var, "
+        "--no-capture, --no-checkpoint (see `%neptune?`)\n"
+    )
+    assert stream_text(missing, "stderr") == (
+        "UsageError: %neptune checkpoint: the following arguments are required: -m/--message; "
+        "valid options: -m/--message, --body (see `%neptune?`)\n"
+    )

@@ -294,3 +294,25 @@ def test_a_new_run_in_a_notebook_reports_runs_a_dead_kernel_left_open(
     assert doomed["sys/state"].fetch() == "Inactive"
     assert doomed["loss"].fetch_last() == 1.0
     assert "left open" not in stream_text(cells[2], "stderr")
+
+
+def test_opening_a_second_run_over_the_first_warns_once_with_the_fix(
+    tmp_path: Path, nepnb_home: Path
+) -> None:
+    cells = run_cells(
+        tmp_path,
+        "%load_ext nepnb",
+        "%neptune init_run --no-checkpoint",
+        "%neptune init_run --no-checkpoint",
+        "%neptune stop DEF-1",
+        "import nepnb\nrun = nepnb.init_run(capture_hardware_metrics=False)",
+        "%neptune stop --all",
+    )
+    assert all(error_of(cell) is None for cell in cells)
+    for cell, old in ((cells[2], "DEF-1"), (cells[4], "DEF-2")):
+        warnings = [
+            line for line in stream_text(cell, "stderr").splitlines() if "nepnb warning" in line
+        ]
+        assert len(warnings) == 1, warnings
+        assert f"run {old} (variable `run`) is still open" in warnings[0]
+        assert f"Stop it with `%neptune stop {old}`" in warnings[0]

@@ -397,7 +397,7 @@ def test_several_changes_in_one_notebook() -> None:
     assert diff.to_json()["summary"] == diff.summary
 
 
-# -- what is not a change: execution counts, volatile metadata -------------------------------
+# -- execution counts are a change; volatile metadata is not ---------------------------------
 
 
 def test_only_the_execution_count_changed() -> None:
@@ -405,10 +405,21 @@ def test_only_the_execution_count_changed() -> None:
     b = copy.deepcopy(a)
     b["cells"][1]["execution_count"] = 5
     diff = compare(a, b)
-    assert layout(diff) == [("unchanged", i, i) for i in range(5)]
+    assert layout(diff) == [("unchanged", 0, 0), ("changed", 1, 1)] + [
+        ("unchanged", i, i) for i in range(2, 5)
+    ]
     assert diff.cells[1].execution_count == (1, 5)
+    assert diff.cells[1].changed_parts == ["execution count"]
     assert diff.cells[2].execution_count is None
-    assert diff.identical and diff.summary_line() == "no changes"
+    assert not diff.identical and not diff.to_json()["identical"]
+    assert diff.summary_line() == "1 changed; 4 unchanged"
+    text = render_diff(diff)
+    assert "## cell 2 [code] changed (execution count)" in text
+    assert "  execution count 1 → 5" in text
+    # without outputs, how the notebook was run is left out with them
+    hidden = compare(a, b, outputs=False)
+    assert hidden.identical and hidden.summary_line() == "no changes"
+    assert hidden.to_json()["identical"]
 
 
 def test_an_execute_result_whose_only_change_is_its_count() -> None:
@@ -418,14 +429,15 @@ def test_an_execute_result_whose_only_change_is_its_count() -> None:
     b["cells"][3]["outputs"][0]["execution_count"] = 9
     diff = compare(a, b)
     cell = diff.cells[3]
-    assert (cell.status, cell.a_index, cell.b_index) == ("unchanged", 3, 3)
+    assert (cell.status, cell.a_index, cell.b_index) == ("changed", 3, 3)
+    assert cell.changed_parts == ["execution count"]
     assert cell.execution_count == (3, 9)
     assert [(o.status, o.a_index, o.b_index) for o in cell.outputs] == [("unchanged", 0, 0)]
-    assert diff.identical
+    assert not diff.identical
     # with the source changed too, the output is still reported unchanged
     b["cells"][3]["source"] = "z = y * 100\nz"
     cell = compare(a, b).cells[3]
-    assert cell.status == "changed" and cell.changed_parts == ["source"]
+    assert cell.status == "changed" and cell.changed_parts == ["source", "execution count"]
     assert [(o.status, o.a_index, o.b_index) for o in cell.outputs] == [("unchanged", 0, 0)]
     assert cell.execution_count == (3, 9)
     text = render_diff(compare(a, b))
@@ -528,7 +540,7 @@ def test_a_changed_stream_output_is_diffed_with_context() -> None:
     diff = compare(a, b)
     cell = diff.cells[0]
     assert (cell.status, cell.a_index, cell.b_index) == ("changed", 0, 0)
-    assert cell.changed_parts == ["outputs"] and cell.source_diff is None
+    assert cell.changed_parts == ["outputs", "execution count"] and cell.source_diff is None
     assert cell.execution_count == (1, 2)
     [output] = cell.outputs
     assert (output.status, output.a_index, output.b_index) == ("changed", 0, 0)
@@ -545,7 +557,7 @@ def test_a_changed_stream_output_is_diffed_with_context() -> None:
     assert data["text_diff"][0] == {"op": "skip", "count": 7}
     assert data["text_diff"][3] == {"op": "insert", "lines": ["epoch 10: loss nan"]}
     text = render_diff(diff)
-    assert "## cell 1 [code] changed (outputs)\n" in text
+    assert "## cell 1 [code] changed (outputs, execution count)\n  execution count 1 → 2\n" in text
     assert "  output 1 (stream/stdout) changed\n      … 7 unchanged line(s)\n" in text
     assert f"    - {lines[10]}\n    + epoch 10: loss nan\n" in text
 

@@ -262,8 +262,9 @@ class _BusyUserStore(HTTPStore):
 def test_a_batch_never_reaches_the_server_before_its_files(
     own_server: Callable[..., OwnServer], tmp_path: Path
 ) -> None:
+    from nepnb.client.buffers import Pipeline
+    from nepnb.client.delivery import QueueWriter
     from nepnb.client.queue import OperationQueue
-    from nepnb.client.writer import Pipeline, QueueWriter
     from nepnb.store.base import ObjectKind
     from nepnb.store.field_types import FieldType
     from nepnb.store.operations import Operation, OpKind

@@ -160,14 +160,14 @@ def test_the_gc_blobs_command(own_server: Any, tmp_path: Path) -> None:
 
     dry = _nepnb(*where, "--older-than", "0", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.startswith("Would free 2.0 KB: 1 file (2.0 KB)"), dry.stdout
+    assert dry.stdout.startswith("Would free 2.0 kB: 1 file (2.0 kB)"), dry.stdout
     kept = _nepnb(*where)
     assert kept.returncode == 0, kept.stderr
     assert kept.stdout.startswith("Freed 0 B: 0 files (0 B) no project holds, written more "
                                   "than 24 hours ago"), kept.stdout  # fmt: skip
     done = _nepnb(*where, "--older-than", "0")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Freed 2.0 KB: 1 file"), done.stdout
+    assert done.stdout.startswith("Freed 2.0 kB: 1 file"), done.stdout
     assert not BlobStore(Path(server.server.blobs)).exists(_digest(gone))
 
     helped = subprocess.run(

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import text
 
 import nepnb as neptune
-from nepnb.cli.output import human_size
 from nepnb.exceptions import StorageLimitExceeded
 from nepnb.server.auth import Identity, decode_token
 from nepnb.server.database import make_engine
+from nepnb.sizes import human_size
 from nepnb.store.base import ObjectKind
 from nepnb.store.field_types import FieldType
 from nepnb.store.http import HTTPStore

@@ -98,7 +98,10 @@ def test_upload_two_checkpoints_compare_them_and_open_one(
     expect(view.locator(".nepnb-Compare-summary")).to_have_text(re.compile(r"^1 changed"))
     changed = view.locator(".nepnb-DiffCell.nepnb-mod-changed")
     expect(changed).to_have_count(1)
-    expect(changed.locator(".nepnb-DiffCell-badge")).to_have_text("source and outputs changed")
+    # re-run, so its execution count changed too: a change (README, "identical")
+    expect(changed.locator(".nepnb-DiffCell-badge")).to_have_text(
+        "source and outputs and execution count changed"
+    )
     expect(changed.locator(".nepnb-Diff-change .nepnb-Diff-a").first).to_have_text("lr = 0.1")
     expect(changed.locator(".nepnb-Diff-change .nepnb-Diff-b").first).to_have_text("lr = 0.01")
     expect(changed.locator(".nepnb-DiffOutputs")).to_contain_text("lr is 0.01")
