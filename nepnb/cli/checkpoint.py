@@ -24,7 +24,13 @@ from nepnb.notebooks import (
     restored_name,
     split_message,
 )
-from nepnb.notebooks.format import notebook_json, replace_file, write_new_file
+from nepnb.notebooks.checkpoints import METADATA_KEY
+from nepnb.notebooks.format import (
+    id_refusal_of_file,
+    notebook_json,
+    write_new_file,
+    write_notebook_id,
+)
 from nepnb.notebooks.render import render_diff
 
 
@@ -146,9 +152,12 @@ def run_upload(args: argparse.Namespace) -> int:
             new_id=args.new_id,
             same_history=args.same_history,
         )
-        id_given = identity.assigned
+        # The id is written into the file unless it is read-only or in an older format: then
+        # the checkpoint is stored without it, and the file's history goes on by its path.
+        refusal = id_refusal_of_file(notebook_path) if identity.assigned else None
+        id_given = identity.assigned and refusal is None
         if id_given:  # written first: if that fails, nothing is stored
-            replace_file(notebook_path, notebook_json(identity.notebook))
+            write_notebook_id(notebook_path, identity.notebook_id, METADATA_KEY)
         upload = checkpoints.upload(
             identity.notebook,
             path=str(notebook_path),
@@ -166,6 +175,12 @@ def run_upload(args: argparse.Namespace) -> int:
         + (f"; follows {info.parent_id}" if info.parent_id else "; the first checkpoint")
         + (f"\n  linked runs: {', '.join(info.runs)}" if info.runs else "")
         + (f"\n  notebook id {upload.notebook_id} written to {args.notebook}" if id_given else "")
+        + (
+            f"\n  notebook id not written to {args.notebook}: {refusal}; its later checkpoints "
+            "continue this history by its path"
+            if refusal
+            else ""
+        )
         + (
             "\n  the file had no notebook id (git checkout, nbstripout…): the history kept at "
             "this path goes on"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -73,7 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # what is still buffered fails here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`nepnb checkpoint diff … | head`): not an error. Output
+        # still buffered would fail again at exit, so it goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except NepnbError as error:
         print(f"nepnb: error: {error}", file=sys.stderr)
         return 1

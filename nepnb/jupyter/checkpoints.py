@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from nepnb.notebooks import (
     restored_name,
     split_message,
 )
-from nepnb.notebooks.format import notebook_json
+from nepnb.notebooks.format import NBFORMAT, id_write_refusal, notebook_json
 
 _ID = r"(?P<checkpoint_id>[0-9a-fA-F]{4,64})"
 
@@ -86,8 +87,12 @@ class CheckpointsHandler(NepnbAPIHandler):
                 )
             )
             id_given = identity.assigned
-            if id_given and flags["write_id"]:  # first: a failed save stores nothing
-                await self.save_notebook(identity.notebook, path)
+            refusal = None
+            if id_given and flags["write_id"]:
+                refusal = await self._id_refusal(path)
+            if id_given and flags["write_id"] and refusal is None:
+                await self.save_notebook(identity.notebook, path)  # first: a failed save
+                # stores nothing
             upload = await self.in_thread(
                 lambda: checkpoints.upload(
                     identity.notebook,
@@ -103,11 +108,27 @@ class CheckpointsHandler(NepnbAPIHandler):
             {
                 "checkpoint": upload.checkpoint.to_json(),
                 "notebook_id": upload.notebook_id,
-                "id_assigned": id_given,
+                "id_assigned": id_given and refusal is None,
                 "new_parts": upload.new_parts,
+                # Why the id was not written into the file (its history then goes by its path).
+                "id_not_written": refusal and f"notebook id not written to {path}: {refusal}",
             },
             status=201,
         )
+
+    async def _id_refusal(self, path: str) -> str | None:
+        """Why the id must not be written into the file at ``path``: read-only, or an older
+        format the contents manager upgraded when it read it (saving would convert it)."""
+        model = await ensure_async(self.contents_manager.get(path, content=True, type="notebook"))
+        version = model["content"].get("metadata", {}).get("orig_nbformat", NBFORMAT)
+        mode = None
+        root = getattr(self.contents_manager, "root_dir", None)
+        if root:
+            try:
+                mode = os.stat(os.path.join(root, *path.split("/"))).st_mode
+            except OSError:
+                mode = None
+        return id_write_refusal(version=version, mode=mode, writable=model.get("writable", True))
 
     async def _other_file_holds_id(
         self, checkpoints: Checkpoints, notebook: dict[str, Any], path: str

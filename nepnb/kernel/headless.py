@@ -373,7 +373,7 @@ def _with_parameters_cell(notebook: dict[str, Any], source: str) -> dict[str, An
         "outputs": [],
         "source": source,
     }
-    if (notebook["nbformat"], notebook["nbformat_minor"]) >= (4, 5):
+    if (notebook["nbformat"], notebook.get("nbformat_minor", 0)) >= (4, 5):
         cell["id"] = uuid.uuid4().hex[:8]  # as nbformat makes them; papermill's is unknown
     rebuilt = dict(notebook)
     rebuilt["cells"] = [*cells[:at], cell, *cells[at + 1 if replaces else at :]]

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FORMAT = 1
+#: In a cell entry: the cell had no source (it is compared as an empty one).
+NO_SOURCE = "$no_source"
+NOTEBOOK_FIELDS = ("nbformat", "nbformat_minor", "metadata", "cells")
 GROUP_SPACING = 16
 MAX_GROUP = 64
 
@@ -54,7 +57,9 @@ def take_snapshot(notebook: dict[str, Any]) -> Snapshot:
     cell_digests = []
     for cell in notebook["cells"]:
         entry = {key: value for key, value in cell.items() if key not in ("source", "outputs")}
-        entry["source"] = put(cell["source"].encode())
+        entry["source"] = put(cell.get("source", "").encode())
+        if "source" not in cell:  # an invalid cell: compared as empty, given back without
+            entry[NO_SOURCE] = True
         if "outputs" in cell:
             outputs = cell["outputs"]
             if isinstance(outputs, list):
@@ -76,10 +81,13 @@ def take_snapshot(notebook: dict[str, Any]) -> Snapshot:
     manifest = {
         "format": FORMAT,
         "nbformat": notebook["nbformat"],
-        "nbformat_minor": notebook["nbformat_minor"],
+        "nbformat_minor": notebook.get("nbformat_minor"),
         "metadata": notebook["metadata"],
         "groups": [put(canonical(group)) for group in _groups(cell_digests)],
     }
+    others = {k: v for k, v in notebook.items() if k not in NOTEBOOK_FIELDS}
+    if others:  # fields of a newer minor format, kept as they are
+        manifest["others"] = others
     return Snapshot(put(canonical(manifest)), parts, cell_digests)
 
 
@@ -117,12 +125,15 @@ def rebuild(
 ) -> dict[str, Any]:
     """The notebook whose manifest digest is ``manifest``."""
     header, entries = load_entries(manifest, get_parts)
-    return {
-        "nbformat": header["nbformat"],
-        "nbformat_minor": header["nbformat_minor"],
-        "metadata": header["metadata"],
-        "cells": load_cells(entries, get_parts),
-    }
+    cells = load_cells(entries, get_parts)
+    for entry, cell in zip(entries, cells, strict=True):
+        if entry.get(NO_SOURCE):
+            del cell["source"]
+    notebook = {"nbformat": header["nbformat"], "metadata": header["metadata"], "cells": cells}
+    if header["nbformat_minor"] is not None:
+        notebook["nbformat_minor"] = header["nbformat_minor"]
+    notebook.update(header.get("others", {}))
+    return notebook
 
 
 def load_cells(
@@ -139,7 +150,7 @@ def load_cells(
     pictures = get_parts(images) if images else {}
     cells = []
     for entry in entries:
-        cell = {k: v for k, v in entry.items() if k != "output_counts"}
+        cell = {k: v for k, v in entry.items() if k not in ("output_counts", NO_SOURCE)}
         cell["source"] = content[entry["source"]].decode()
         if isinstance(entry.get("outputs"), list):
             counts = entry.get("output_counts", {})
@@ -147,7 +158,9 @@ def load_cells(
             for i, digest in enumerate(entry["outputs"]):
                 output = _images_back(outputs[digest], pictures)
                 if str(i) in counts:
-                    output["execution_count"] = counts[str(i)]
+                    # Cells with the same output share its part (and its parsed dict): the
+                    # count is this cell's own, set on a copy.
+                    output = {**output, "execution_count": counts[str(i)]}
                 rebuilt.append(output)
             cell["outputs"] = rebuilt
         cells.append(cell)

@@ -62,13 +62,13 @@ class LocalStore(SQLCore):
         self.home = Path(home).expanduser().resolve()
         try:
             self.home.mkdir(parents=True, exist_ok=True)
+            self.blobs = BlobStore(self.home / "blobs")  # its folder is ours: name the store's
         except OSError as error:
             raise StoreError(
                 f"cannot create the local store folder {self.home}: {error.strerror}. "
                 "Set NEPNB_HOME to a folder you can write to."
             ) from None
         self.db_path = self.home / "nepnb.db"
-        self.blobs = BlobStore(self.home / "blobs")
         self._local = threading.local()
         self._pid = os.getpid()
         self._migrate()

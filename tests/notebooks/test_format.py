@@ -39,7 +39,7 @@ def test_a_notebook_is_read_with_its_multiline_strings_joined(tmp_path: Path) ->
         (b"[1, 2]", "its JSON is not an object"),
         (b"{}", "no 'nbformat' version"),
         (b'{"nbformat": 4, "cells": {}}', "no list of 'cells'"),
-        (b'{"nbformat": 4, "cells": [{"cell_type": "widget"}]}', "cell 0 has cell_type 'widget'"),
+        (b'{"nbformat": 4, "cells": [{"cell_type": 7}]}', "cell 0 has cell_type 7"),
         (b'{"nbformat": 4, "cells": [3]}', "cell 0 is not an object"),
         (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": 5}]}', "not text"),
         (b'{"nbformat": 9, "cells": []}', "newer than nepnb knows"),
