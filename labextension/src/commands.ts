@@ -10,3 +10,6 @@ export namespace CommandIDs {
   export const openRun = 'nepnb:open-run';
   export const compareRuns = 'nepnb:compare-runs';
 }
+
+/** The one palette category of every nepnb command. */
+export const PALETTE_CATEGORY = 'nepnb';

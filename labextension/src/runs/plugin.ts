@@ -6,7 +6,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 
-import { CommandIDs } from '../commands';
+import { CommandIDs, PALETTE_CATEGORY } from '../commands';
 import { runsIcon } from '../icons';
 import { storeChanged } from '../request';
 import { showInMainArea } from '../shell';
@@ -15,9 +15,6 @@ import { CompareRuns } from './compare';
 import { RunDetail } from './detail';
 import { RunsModel } from './model';
 import { RUNS_TABLE_ID, RunsPanel } from './panel';
-
-/** The category of nepnb's commands in the palette. */
-const PALETTE_CATEGORY = 'nepnb';
 
 /**
  * The runs panel in the left sidebar, a run's detail and the comparison of
@@ -62,7 +59,7 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     /** The full-width table keeps a model of its own: its filter, columns and selection. */
     let tableModel: RunsModel | null = null;
     app.commands.addCommand(CommandIDs.openRunsTable, {
-      label: 'Open the runs table in a tab',
+      label: 'Open the nepnb runs table in a tab',
       caption: 'The runs of the project as a full-width table in the main area',
       icon: runsIcon,
       execute: () => {
