@@ -4,7 +4,9 @@ import { IOpenRun } from './api';
 
 /** An open run with its idle time brought up to now. */
 export interface IRunNow extends IOpenRun {
-  /** Seconds idle now. */
+  /** Seconds open now. */
+  ageNow: number;
+  /** Seconds idle now (never more than open). */
   idleNow: number;
   /** Hanging now: idle past the kernel's limit while the kernel is not running a cell. */
   hangingNow: boolean;
@@ -21,12 +23,16 @@ export function runsNow(
   now: number,
   kernelBusy: boolean
 ): IRunNow[] {
-  const elapsed = kernelBusy ? 0 : Math.max(0, now - receivedAt);
+  const since = Math.max(0, now - receivedAt);
+  const elapsed = kernelBusy ? 0 : since;
   return runs.map(run => {
-    const idleNow = run.idle + elapsed;
+    // A run ages all the time; it idles only while no cell runs; and never longer than it is open.
+    const ageNow = run.age + since;
+    const idleNow = Math.min(run.idle + elapsed, ageNow);
     const limit = run.idle_limit ?? 0;
     return {
       ...run,
+      ageNow,
       idleNow,
       hangingNow: run.hanging || (limit > 0 && idleNow >= limit)
     };

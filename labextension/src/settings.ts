@@ -6,7 +6,7 @@ import { Widget } from '@lumino/widgets';
 
 import { IHealth, IServerSettings } from './api';
 import { describeFailure } from './checkpoints/upload';
-import { CommandIDs } from './commands';
+import { CommandIDs, PALETTE_CATEGORY } from './commands';
 import { requestAPI, storeChanged } from './request';
 import { INepnbSettings, SETTINGS_PLUGIN_ID } from './tokens';
 
@@ -37,7 +37,7 @@ export const settingsPlugin: JupyterFrontEndPlugin<INepnbSettings> = {
       caption: 'Keep an API token for the tracking server on the Jupyter server (never in the browser)',
       execute: () => askToken()
     });
-    palette?.addItem({ command: CommandIDs.setToken, category: 'nepnb' });
+    palette?.addItem({ command: CommandIDs.setToken, category: PALETTE_CATEGORY });
 
     if (settingRegistry) {
       void settingRegistry

@@ -1,3 +1,4 @@
+import { Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
@@ -71,6 +72,7 @@ export class OpenRunsItem extends Widget {
 
   private _render(): void {
     const runs = this.runs;
+    this._tellStopped(runs);
     const hanging = runs.some(r => r.hangingNow);
     this.node.textContent = statusText(runs);
     this.node.classList.toggle('nepnb-mod-warning', hanging);
@@ -103,8 +105,19 @@ export class OpenRunsItem extends Widget {
         this._closePopup();
       }
     };
+    const escape = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        this._closePopup();
+        this.node.focus();
+      }
+    };
     document.addEventListener('mousedown', close, true);
-    this._popupCloser = () => document.removeEventListener('mousedown', close, true);
+    document.addEventListener('keydown', escape, true);
+    this._popupCloser = () => {
+      document.removeEventListener('mousedown', close, true);
+      document.removeEventListener('keydown', escape, true);
+    };
   }
 
   private _closePopup(): void {
@@ -142,11 +155,28 @@ export class OpenRunsItem extends Widget {
     if (this._bridge.stopRun(panel, runId)) {
       button.disabled = true;
       button.textContent = 'Stopping…';
+      this._stopping.set(runId, panel);
+    }
+  }
+
+  /** Say in JupyterLab, where the user looks, that a run stopped from the popup is stopped. */
+  private _tellStopped(runs: IRunNow[]): void {
+    for (const [runId, panel] of [...this._stopping]) {
+      if (panel !== this._tracker.currentWidget || runs.some(run => run.id === runId)) {
+        continue;
+      }
+      this._stopping.delete(runId);
+      Notification.success(
+        `Stopped run ${runId} of ${panel.context.path} from the status bar (the kernel keeps running).`,
+        { autoClose: 8000 }
+      );
     }
   }
 
   private _panelStatus: NotebookPanel['sessionContext']['statusChanged'] | null = null;
   private _popup: HTMLElement | null = null;
+  /** Runs the popup asked to stop, until the kernel no longer lists them. */
+  private _stopping = new Map<string, NotebookPanel>();
   private _popupCloser: (() => void) | null = null;
   private _ageTimer: number;
   private _pollTimer: number;
@@ -154,7 +184,7 @@ export class OpenRunsItem extends Widget {
 
 /** "CLS-3 (run): open 2 h 5 min, idle 31 min, hanging, 120 writes queued". */
 function describe(run: IRunNow): string {
-  const parts = [`open ${duration(run.age)}`, `idle ${duration(run.idleNow)}`];
+  const parts = [`open ${duration(run.ageNow)}`, `idle ${duration(run.idleNow)}`];
   if (run.hangingNow) {
     parts.push('hanging: stop it if you are done');
   }

@@ -120,3 +120,14 @@ def upload(page: Page, summary: str, body: str = "", *, shortcut: bool = False) 
     found = re.search(r"Checkpoint ([0-9a-f]{12}) uploaded", message.inner_text())
     assert found, message.inner_text()
     return found.group(1)
+
+
+def use_theme(page: Page, name: str) -> None:
+    """Settings → Theme → ``name`` (e.g. "JupyterLab Dark"), as a user would; wait until it applies."""
+    page.get_by_role("menuitem", name="Settings").click()
+    page.locator(".lm-Menu-item", has_text=re.compile(r"^\s*Theme\s*$")).hover()
+    page.get_by_role("menuitem", name=name, exact=True).click()
+    page.wait_for_function(
+        "name => document.body.dataset.jpThemeName === name", arg=name, timeout=30_000
+    )
+    page.wait_for_timeout(500)  # the theme's stylesheet settles

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.helpers.lab import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.runs import LoggedRun, log_run
 from tests.helpers.servers import JupyterLab, running_jupyter_lab
 
 
@@ -55,3 +56,19 @@ def page(browser: Browser, artifacts_dir: Path) -> Iterator[Page]:
         yield page
         page.screenshot(path=str(artifacts_dir / "final.png"))
         context.close()
+
+
+@pytest.fixture
+def logged_runs(
+    jupyter_lab: JupyterLab, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[LoggedRun]]:
+    """Three runs in the Lab's store; the third is still running while the test runs."""
+    monkeypatch.setenv("NEPNB_HOME", str(jupyter_lab.home))
+    monkeypatch.delenv("NEPTUNE_API_TOKEN", raising=False)
+    _, baseline = log_run("baseline", ["cnn", "small"], 0.80, 3000)
+    _, wide = log_run("wide", ["cnn"], 0.95, 3000)
+    running, transformer = log_run("transformer", ["attention"], 0.60, 2000, stop=False)
+    try:
+        yield [baseline, wide, transformer]
+    finally:
+        running.stop()

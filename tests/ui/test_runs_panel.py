@@ -2,110 +2,31 @@
 
 from __future__ import annotations
 
-import math
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Page
 
-import nepnb
 from tests.helpers.lab import drag_across
+from tests.helpers.runs import (
+    PANEL,
+    ROWS,
+    LoggedRun,
+    chart_points,
+    log_run,
+    row,
+    shown_ids,
+    wait_drawn,
+    wait_rows,
+)
 from tests.helpers.servers import JupyterLab, running_jupyter_lab
 
 pytestmark = pytest.mark.browser
 
-PANEL = "#nepnb-runs-panel"
-ROWS = f"{PANEL} tr[data-run-id]"
-
-
-@dataclass(frozen=True)
-class LoggedRun:
-    id: str
-    name: str
-    tags: tuple[str, ...]
-    last_acc: float
-
-
-def accuracy_curve(final: float, points: int) -> list[float]:
-    """A rising, slightly noisy accuracy curve ending near `final`."""
-    return [
-        final * (1 - math.exp(-step / (points / 6))) + 0.01 * math.sin(step / 7)
-        for step in range(points)
-    ]
-
-
-def log_run(
-    name: str, tags: list[str], final: float, points: int, stop: bool = True
-) -> tuple[nepnb.Run, LoggedRun]:
-    """Log a run to the local store (``$NEPNB_HOME``); leave it open unless ``stop``."""
-    run = nepnb.init_run(
-        project="local/default",
-        mode="sync",
-        name=name,
-        tags=tags,
-        capture_stdout=False,
-        capture_stderr=False,
-        capture_hardware_metrics=False,
-    )
-    values = accuracy_curve(final, points)
-    started = time.time() - points  # one point a second, up to now
-    run["metrics/acc"].extend(
-        values, steps=range(points), timestamps=[started + step for step in range(points)]
-    )
-    run["params/lr"] = 0.001 * (1 + len(name))
-    logged = LoggedRun(run["sys/id"].fetch(), name, tuple(tags), values[-1])
-    if stop:
-        run.stop()
-    return run, logged
-
-
-@pytest.fixture
-def logged_runs(
-    jupyter_lab: JupyterLab, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[list[LoggedRun]]:
-    """Three runs in the Lab's store; the third is still running while the test runs."""
-    monkeypatch.setenv("NEPNB_HOME", str(jupyter_lab.home))
-    monkeypatch.delenv("NEPTUNE_API_TOKEN", raising=False)
-    _, baseline = log_run("baseline", ["cnn", "small"], 0.80, 3000)
-    _, wide = log_run("wide", ["cnn"], 0.95, 3000)
-    running, transformer = log_run("transformer", ["attention"], 0.60, 2000, stop=False)
-    try:
-        yield [baseline, wide, transformer]
-    finally:
-        running.stop()
-
-
-def row(page: Page, run_id: str) -> Locator:
-    return page.locator(f"{ROWS}[data-run-id='{run_id}']")
-
-
-def shown_ids(page: Page) -> list[str]:
-    return page.locator(ROWS).evaluate_all("rows => rows.map(r => r.dataset.runId)")
-
-
-def wait_rows(page: Page, count: int) -> None:
-    page.wait_for_function(
-        f'() => document.querySelectorAll("{ROWS}").length === {count}', timeout=30_000
-    )
-
 
 def query_number(url: str, name: str) -> float:
     return float(parse_qs(urlparse(url).query)[name][0])
-
-
-def chart_points(chart: Locator) -> int:
-    return int(chart.get_attribute("data-points") or 0)
-
-
-def wait_drawn(chart: Locator) -> int:
-    chart.page.wait_for_function(
-        "chart => Number(chart.dataset.points) > 0", arg=chart.element_handle(), timeout=30_000
-    )
-    return chart_points(chart)
 
 
 def widen_left_sidebar(page: Page, by: int) -> None:

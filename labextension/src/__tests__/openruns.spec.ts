@@ -26,6 +26,17 @@ describe('open runs', () => {
     expect(now.hangingNow).toBe(true);
   });
 
+  it('ages runs with their idle time, so idle never exceeds open', () => {
+    const [now] = runsNow([run('CLS-1', 0.5, { age: 15 })], 1000, 1000 + 16, false);
+    expect(now.ageNow).toBe(31);
+    expect(now.idleNow).toBe(16.5);
+    const [fresh] = runsNow([run('CLS-2', 3, { age: 2 })], 1000, 1000, false);
+    expect(fresh.idleNow).toBe(2);
+    const [busy] = runsNow([run('CLS-3', 1, { age: 1 })], 1000, 1000 + 60, true);
+    expect(busy.ageNow).toBe(61);
+    expect(busy.idleNow).toBe(1);
+  });
+
   it('does not flag a run while a cell is running', () => {
     const [now] = runsNow([run('CLS-1', 1700)], 1000, 1000 + 3600, true);
     expect(now.idleNow).toBe(1700);

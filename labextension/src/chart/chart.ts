@@ -424,6 +424,7 @@ export class SeriesChart {
       height: this.height,
       settings: this.settings,
       labels: this.series.map(s => s.label),
+      colors: this.series.map(s => s.color),
       theme: {
         text: this.themeColor('--jp-ui-font-color1', '#333'),
         grid: this.themeColor('--jp-border-color2', '#e0e0e0')

@@ -30,6 +30,8 @@ export interface IPlotOptionsInput {
   settings: IChartSettings;
   /** The legend label of each line. */
   labels: readonly string[];
+  /** The colour of each line (by default, the palette's by place). */
+  colors?: readonly (string | undefined)[];
   theme: IPlotTheme;
   handlers: IPlotHandlers;
 }
@@ -37,8 +39,7 @@ export interface IPlotOptionsInput {
 /** An aux part of a line: drawn, but with no legend entry or hover dot of its own (see chart.css). */
 const AUX_CLASS = 'nepnb-Chart-aux';
 
-function lineSeries(label: string, index: number): uPlot.Series[] {
-  const color = seriesColor(index);
+function lineSeries(label: string, color: string): uPlot.Series[] {
   const value = (_u: uPlot, v: number) => formatNumber(v);
   const part = (suffix: string, stroke: string, width = 1): uPlot.Series => ({
     label: `${label} ${suffix}`,
@@ -62,6 +63,7 @@ function lineSeries(label: string, index: number): uPlot.Series[] {
  */
 export function plotOptions(input: IPlotOptionsInput): uPlot.Options {
   const { settings, theme, handlers } = input;
+  const colorOf = (index: number) => input.colors?.[index] ?? seriesColor(index);
   const time = settings.xAxis === 'time';
   const grid = { stroke: theme.grid, width: 1 };
   const ticks = { stroke: theme.grid, width: 1 };
@@ -70,11 +72,11 @@ export function plotOptions(input: IPlotOptionsInput): uPlot.Options {
       label: settings.xAxis,
       value: (_u, value) => (time ? formatTime(value) : formatStep(value))
     },
-    ...input.labels.flatMap(lineSeries)
+    ...input.labels.flatMap((label, i) => lineSeries(label, colorOf(i)))
   ];
   const bands: uPlot.Band[] = input.labels.map((_, i) => {
     const indexes = plotIndexes(i);
-    return { series: [indexes.max, indexes.min], fill: withAlpha(seriesColor(i), 0.15) };
+    return { series: [indexes.max, indexes.min], fill: withAlpha(colorOf(i), 0.15) };
   });
   return {
     width: input.width,

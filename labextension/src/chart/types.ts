@@ -29,6 +29,8 @@ export interface IChartSeries {
   key: string;
   /** The legend's name for it, e.g. a run id or a path. */
   label: string;
+  /** Its colour (CSS); by default the palette's colour of its place in the list. */
+  color?: string;
 }
 
 /** The points of one series as the chart holds them: a subset of ISeriesBuckets. */

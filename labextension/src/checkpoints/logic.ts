@@ -5,6 +5,14 @@
 
 /** The longest summary line the server accepts (see nepnb/notebooks/checkpoints.py). */
 export const MAX_SUMMARY = 512;
+
+/** " (run CLS-1)", " (runs CLS-1, CLS-2)", or '' for none: the runs a checkpoint is linked to. */
+export function linkedRunsNote(runs: readonly string[]): string {
+  if (!runs.length) {
+    return '';
+  }
+  return ` (${runs.length === 1 ? 'run' : 'runs'} ${runs.join(', ')})`;
+}
 /** The longest body the server accepts. */
 export const MAX_BODY = 65536;
 

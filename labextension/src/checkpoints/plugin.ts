@@ -8,7 +8,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { CommandIDs } from '../commands';
+import { CommandIDs, PALETTE_CATEGORY } from '../commands';
 import { checkpointIcon } from '../icons';
 import { API_NAMESPACE, storeChanged } from '../request';
 import { showInMainArea } from '../shell';
@@ -88,7 +88,9 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     app.commands.addCommand(CommandIDs.uploadCheckpoint, {
-      label: 'Upload checkpoint',
+      // In the palette, beside JupyterLab's own "Save and create checkpoint" and "Revert
+      // Notebook to Checkpoint…", the label says whose checkpoint it is.
+      label: args => (args.isPalette ? 'Upload a nepnb checkpoint of this notebook' : 'Upload checkpoint'),
       caption: 'Save this notebook and store a checkpoint of it in nepnb, with a message',
       icon: checkpointIcon,
       isEnabled: () => current() !== null,
@@ -105,7 +107,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIDs.showCheckpoints, {
-      label: 'Show notebook checkpoints',
+      label: 'Show the nepnb checkpoints of this notebook',
       caption: 'The nepnb checkpoints of the current notebook',
       icon: checkpointIcon,
       execute: args => reveal((args.checkpoint as string) || null)
@@ -148,7 +150,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
 
     if (palette) {
       for (const command of [CommandIDs.uploadCheckpoint, CommandIDs.showCheckpoints]) {
-        palette.addItem({ command, category: 'nepnb' });
+        palette.addItem({ command, category: PALETTE_CATEGORY, args: { isPalette: true } });
       }
     }
 

@@ -4,7 +4,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
 import { NepnbRequestError } from '../request';
-import { ICheckpoint, messageProblem } from './logic';
+import { ICheckpoint, linkedRunsNote, MAX_SUMMARY, messageProblem } from './logic';
 import { CheckpointsModel } from './model';
 
 /** A checkpoint message: the summary line and the optional body. */
@@ -26,7 +26,7 @@ export class MessageForm extends Widget implements Dialog.IBodyWidget<IMessage> 
     this._summary.className = 'jp-mod-styled nepnb-MessageForm-summary';
     this._summary.placeholder = 'Summary: what changed (required)';
     this._summary.setAttribute('aria-label', 'Checkpoint summary');
-    this._summary.maxLength = 4096;
+    this._summary.maxLength = MAX_SUMMARY;
     this._summary.value = initial.summary;
     this._body = document.createElement('textarea');
     this._body.className = 'jp-mod-styled nepnb-MessageForm-body';
@@ -41,7 +41,7 @@ export class MessageForm extends Widget implements Dialog.IBodyWidget<IMessage> 
     const count = document.createElement('div');
     count.className = 'nepnb-MessageForm-count';
     const showCount = () => {
-      count.textContent = `${this._summary.value.trim().length} / 512`;
+      count.textContent = `${this._summary.value.trim().length} / ${MAX_SUMMARY}`;
     };
     this._summary.addEventListener('input', () => {
       showCount();
@@ -170,7 +170,7 @@ export async function uploadCheckpoint(
     fail(`Checkpoint upload failed: ${describeFailure(reason)}`);
     return null;
   }
-  const runs = checkpoint.runs.length ? ` (runs ${checkpoint.runs.join(', ')})` : '';
+  const runs = linkedRunsNote(checkpoint.runs);
   Notification.update({
     id: progress,
     message: `Checkpoint ${checkpoint.id} uploaded: "${checkpoint.summary}"${runs}`,

@@ -52,3 +52,20 @@ export function formatCell(value: CellValue): string {
   }
   return looksLikeDateTime(value) ? formatDateTime(value) : value;
 }
+
+/** What a table cell with no value shows. */
+export const EMPTY_CELL = '—';
+
+/** A cell's tooltip: the whole value (numbers unrounded, lists in full); "No value" for none. */
+export function cellTooltip(value: CellValue): string {
+  if (value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length)) {
+    return 'No value';
+  }
+  if (Array.isArray(value)) {
+    return value.join(', ');
+  }
+  if (typeof value === 'string' && looksLikeDateTime(value)) {
+    return `${formatDateTime(value)} (${value})`;
+  }
+  return String(value);
+}

@@ -3,7 +3,13 @@ import { Widget } from '@lumino/widgets';
 import { SeriesChart } from '../chart';
 import { runsIcon } from '../icons';
 import type { IRunDetail } from '../api';
-import { comparablePaths, comparisonSeries, defaultComparePath, runLabel } from './comparison';
+import {
+  comparablePaths,
+  comparisonSeries,
+  defaultComparePaths,
+  runColors,
+  runLabel
+} from './comparison';
 import { RunsModel } from './model';
 import { runsSeriesSource } from './series';
 
@@ -13,8 +19,10 @@ export function compareRunsId(project: string, runIds: readonly string[]): strin
 }
 
 /**
- * Several runs on one chart: pick the float series path(s) to compare;
- * the legend names each line by its run.
+ * Several runs side by side: one chart per metric, each run in one colour on every chart
+ * (the key above the charts names them). It starts with the user's own metrics; the
+ * picker adds or removes any float series, the system ones (sys/, monitoring/,
+ * source_code/, notebook/) listed after the user's.
  */
 export class CompareRuns extends Widget {
   constructor(
@@ -33,26 +41,27 @@ export class CompareRuns extends Widget {
       <header class="nepnb-RunDetail-header">
         <h2 class="nepnb-RunDetail-title"></h2>
       </header>
+      <div class="nepnb-CompareRuns-key" aria-label="Runs"></div>
       <div class="nepnb-Panel-hint">Loading…</div>
       <div class="nepnb-CompareRuns-body">
-        <fieldset class="nepnb-CompareRuns-paths"><legend>Series</legend></fieldset>
-        <div class="nepnb-CompareRuns-chart"></div>
+        <fieldset class="nepnb-CompareRuns-paths"><legend>Metrics</legend></fieldset>
+        <div class="nepnb-CompareRuns-charts nepnb-RunDetail-chartGrid"></div>
       </div>`;
     this.node.querySelector('.nepnb-RunDetail-title')!.textContent = `Compare ${runIds.join(', ')}`;
-    this._chart = new SeriesChart(runsSeriesSource(_model, project), { height: 360 });
-    this.node.querySelector('.nepnb-CompareRuns-chart')!.append(this._chart.node);
+    this._grid = this.node.querySelector('.nepnb-CompareRuns-charts')!;
     this._pathsBox = this.node.querySelector('.nepnb-CompareRuns-paths')!;
     this._pathsBox.addEventListener('change', () => this._showChecked());
     void this._load();
   }
 
-  /** The chart (for its series and settings). */
-  get chart(): SeriesChart {
-    return this._chart;
+  /** The charts shown, by metric path, in the order shown. */
+  get charts(): ReadonlyMap<string, SeriesChart> {
+    return this._charts;
   }
 
   dispose(): void {
-    this._chart.dispose();
+    this._charts.forEach(chart => chart.dispose());
+    this._charts.clear();
     super.dispose();
   }
 
@@ -74,8 +83,9 @@ export class CompareRuns extends Widget {
     this._details = details;
     this.node.querySelector('.nepnb-RunDetail-title')!.textContent =
       `Compare ${details.map(runLabel).join(', ')}`;
+    this._renderKey(details);
     const paths = comparablePaths(details);
-    const first = defaultComparePath(paths);
+    const shown = new Set(defaultComparePaths(paths));
     hint.textContent = paths.length ? '' : 'These runs have no float series.';
     this._pathsBox.append(
       ...paths.map(path => {
@@ -83,7 +93,7 @@ export class CompareRuns extends Widget {
         const box = document.createElement('input');
         box.type = 'checkbox';
         box.value = path;
-        box.checked = path === first;
+        box.checked = shown.has(path);
         const present = details.filter(d => d.fields.some(f => f.path === path)).length;
         label.title = `${present} of ${details.length} runs have it`;
         label.append(box, document.createTextNode(` ${path}`));
@@ -93,13 +103,56 @@ export class CompareRuns extends Widget {
     this._showChecked();
   }
 
+  /** The runs with their colour, once above all the charts. */
+  private _renderKey(details: readonly IRunDetail[]): void {
+    const colors = runColors(details);
+    this.node.querySelector('.nepnb-CompareRuns-key')!.replaceChildren(
+      ...details.map(detail => {
+        const entry = document.createElement('span');
+        entry.className = 'nepnb-CompareRuns-keyEntry';
+        entry.dataset.runId = detail.id;
+        const swatch = document.createElement('span');
+        swatch.className = 'nepnb-Swatch';
+        swatch.style.background = colors.get(detail.id) ?? '';
+        entry.append(swatch, document.createTextNode(runLabel(detail)));
+        return entry;
+      })
+    );
+  }
+
+  /** One chart per checked path; charts already shown are kept. */
   private _showChecked(): void {
     const checked = this._pathsBox.querySelectorAll<HTMLInputElement>('input:checked');
     const paths = Array.from(checked, box => box.value);
-    this._chart.setSeries(comparisonSeries(this._details, paths));
+    for (const [path, chart] of [...this._charts]) {
+      if (!paths.includes(path)) {
+        chart.dispose();
+        this._charts.delete(path);
+      }
+    }
+    const source = runsSeriesSource(this._model, this.project);
+    const cards = paths.map(path => {
+      let chart = this._charts.get(path);
+      if (!chart) {
+        chart = new SeriesChart(source, {
+          series: comparisonSeries(this._details, path),
+          height: 220
+        });
+      }
+      const card = document.createElement('figure');
+      card.className = 'nepnb-RunDetail-chartCard';
+      card.dataset.path = path;
+      const caption = document.createElement('figcaption');
+      caption.textContent = path;
+      card.append(caption, chart.node);
+      return [path, chart, card] as const;
+    });
+    this._charts = new Map(cards.map(([path, chart]) => [path, chart]));
+    this._grid.replaceChildren(...cards.map(([, , card]) => card));
   }
 
   private _details: IRunDetail[] = [];
-  private readonly _chart: SeriesChart;
+  private _charts = new Map<string, SeriesChart>();
+  private readonly _grid: HTMLElement;
   private readonly _pathsBox: HTMLFieldSetElement;
 }

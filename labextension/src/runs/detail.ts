@@ -1,3 +1,4 @@
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { SeriesChart } from '../chart';
@@ -6,7 +7,7 @@ import type { IRunDetail } from '../api';
 import { openNamespaces, renderFieldTree } from './fieldtree';
 import { POLL_INTERVAL_MS, RunsModel } from './model';
 import { runsSeriesSource, seriesKey } from './series';
-import { runStatusOf } from './status';
+import { RunStatus, runStatus, runStatusOf, STATUS_TITLES } from './status';
 import { floatSeriesFields } from './tree';
 
 /** The widget id of a run's detail view. */
@@ -17,6 +18,11 @@ export function runDetailId(project: string, runId: string): string {
 /**
  * One run: its float series charted, one chart each, and all its fields
  * as a tree by namespace.
+ *
+ * Its state follows the runs table: when the table's list says another state than the one
+ * shown (a run stopped, failed or found crashed), the badge changes with the table and the
+ * run is loaded again, shown or not. A running run is also loaded again now and then while
+ * it is in view, and when its tab comes back into view.
  */
 export class RunDetail extends Widget {
   constructor(
@@ -43,6 +49,8 @@ export class RunDetail extends Widget {
       <section class="nepnb-RunDetail-fields"><h3>Fields</h3><div class="nepnb-RunDetail-tree"></div></section>`;
     this.node.querySelector('.nepnb-refresh')!.addEventListener('click', () => void this.load());
     void this.load();
+    _model.changed.connect(this._followTable, this);
+    this._followTable(); // the state the table lists now
     // A running run is loaded again now and then while it is in view.
     this._poll = window.setInterval(() => {
       if (this.isVisible && this._detail?.state === 'running') {
@@ -57,9 +65,47 @@ export class RunDetail extends Widget {
   }
 
   dispose(): void {
+    this._model.changed.disconnect(this._followTable, this);
     window.clearInterval(this._poll);
     this._disposeCharts();
     super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    if (this._detail?.state === 'running') {
+      void this.load();
+    }
+  }
+
+  /**
+   * The table's list changed this run's state: show the new state at once and load the run
+   * again. (Only a change in the table counts: a list older than the run shown says nothing new.)
+   */
+  private _followTable(): void {
+    if (this.project && this._model.resolvedProject !== this.project) {
+      return;
+    }
+    const row = this._model.allRuns.find(run => run.id === this.runId);
+    if (!row) {
+      return;
+    }
+    const status = runStatus(row);
+    const before = this._tableStatus;
+    this._tableStatus = status;
+    if (before !== null && status !== before && status !== this._shownStatus) {
+      this._showStatus(status);
+      void this.load();
+    }
+  }
+
+  private _showStatus(status: RunStatus): void {
+    this._shownStatus = status;
+    const badge = this.node.querySelector<HTMLElement>('.nepnb-RunState')!;
+    badge.className = `nepnb-RunState nepnb-RunState-${status}`;
+    badge.textContent = status;
+    badge.title = STATUS_TITLES[status];
+    this.node.dataset.status = status;
   }
 
   /** Load the run again; its charts fetch their series again. */
@@ -88,10 +134,7 @@ export class RunDetail extends Widget {
     this.node.querySelector('.nepnb-RunDetail-title')!.textContent = detail.name
       ? `${detail.id} · ${detail.name}`
       : detail.id;
-    const status = runStatusOf(detail);
-    const badge = this.node.querySelector<HTMLElement>('.nepnb-RunState')!;
-    badge.className = `nepnb-RunState nepnb-RunState-${status}`;
-    badge.textContent = status;
+    this._showStatus(runStatusOf(detail));
     this.node.querySelector('.nepnb-RunDetail-subtitle')!.textContent = detail.project;
     const treeHost = this.node.querySelector('.nepnb-RunDetail-tree')!;
     const shown = treeHost.querySelector('.nepnb-FieldTree');
@@ -137,6 +180,9 @@ export class RunDetail extends Widget {
   }
 
   private _detail: IRunDetail | null = null;
+  private _shownStatus: RunStatus | null = null;
+  /** This run's state in the table's last list. */
+  private _tableStatus: RunStatus | null = null;
   private readonly _poll: number;
   private readonly _charts = new Map<string, SeriesChart>();
 }

@@ -1,6 +1,6 @@
 import type { IRunField } from '../api';
 import { formatCell } from './cells';
-import { buildFieldTree, IFieldTreeNode } from './tree';
+import { buildFieldTree, IFieldTreeNode, isSystemPath } from './tree';
 
 /** "floatSeries · 3000 points, steps 0–2999" for series; the type for the rest. */
 export function describeField(field: IRunField): string {
@@ -14,7 +14,7 @@ export function describeField(field: IRunField): string {
   return `${field.type} · ${field.count} points${steps}`;
 }
 
-/** Which namespaces start open: given paths, else the top-level ones but sys and monitoring. */
+/** Which namespaces start open: given paths, else the user's top-level ones. */
 type OpenPaths = ReadonlySet<string> | null;
 
 function renderNode(node: IFieldTreeNode, depth: number, open: OpenPaths): HTMLElement {
@@ -26,7 +26,7 @@ function renderNode(node: IFieldTreeNode, depth: number, open: OpenPaths): HTMLE
   details.dataset.path = node.path;
   details.open = open
     ? open.has(node.path)
-    : depth === 0 && node.name !== 'sys' && node.name !== 'monitoring';
+    : depth === 0 && !isSystemPath(node.path);
   const summary = document.createElement('summary');
   summary.textContent = node.name;
   details.append(summary);
@@ -57,8 +57,8 @@ function renderLeaf(name: string, field: IRunField): HTMLElement {
 
 /**
  * A run's fields as nested collapsible namespaces: those of `openPaths` open
- * (to keep what the user opened across a reload), by default the top-level
- * ones but sys and monitoring.
+ * (to keep what the user opened across a reload), by default the user's
+ * top-level ones (not the system namespaces, which come after them).
  */
 export function renderFieldTree(
   fields: readonly IRunField[],

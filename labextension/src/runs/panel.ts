@@ -9,28 +9,43 @@ import { renderHead, renderRow, updateRowSelection } from './table';
 export interface IRunsPanelActions {
   open(runId: string): void;
   compare(runIds: string[]): void;
+  /** Open the runs table as a main-area tab (the sidebar panel offers it when given). */
+  openTable?(): void;
 }
 
+/** The id of the runs table as a main-area tab. */
+export const RUNS_TABLE_ID = 'nepnb-runs-table';
+
 /**
- * The runs of the project as a table in the left sidebar: filter, sort by
- * any column, add field columns, select runs to open or compare. It asks
- * for the runs again every few seconds while it is visible.
+ * The runs of the project as a table: filter, sort by any column, add field
+ * columns, select runs to open or compare. It asks for the runs again every
+ * few seconds while it is visible. In the left sidebar it is compact; `main`
+ * makes it a full-width main-area tab (the sidebar's "Open as tab" button).
  */
 export class RunsPanel extends Widget {
   constructor(
     readonly model: RunsModel,
-    private readonly _actions: IRunsPanelActions
+    private readonly _actions: IRunsPanelActions,
+    options: { main?: boolean } = {}
   ) {
     super();
-    this.id = 'nepnb-runs-panel';
+    this.id = options.main ? RUNS_TABLE_ID : 'nepnb-runs-panel';
     this.addClass('nepnb-RunsPanel');
     this.title.icon = runsIcon;
     this.title.caption = 'nepnb runs';
+    if (options.main) {
+      this.addClass('nepnb-mod-main');
+      this.title.label = 'nepnb runs';
+      this.title.closable = true;
+    }
     this.node.innerHTML = `
       <header class="nepnb-Panel-header">
         <div class="nepnb-RunsPanel-titleRow">
           <h2>Runs</h2>
-          <button class="jp-mod-styled nepnb-refresh" title="Load the runs again">Refresh</button>
+          <div class="nepnb-RunsPanel-titleButtons">
+            <button class="jp-mod-styled nepnb-openTable" title="Open the runs table as a full-width tab in the main area" hidden>Open as tab</button>
+            <button class="jp-mod-styled nepnb-refresh" title="Load the runs again">Refresh</button>
+          </div>
         </div>
         <div class="nepnb-Panel-subtitle"></div>
         <div class="nepnb-RunsPanel-source" hidden></div>
@@ -61,6 +76,11 @@ export class RunsPanel extends Widget {
     this._body = find('tbody');
 
     find('.nepnb-refresh').addEventListener('click', () => void model.refresh());
+    const openTable = find<HTMLButtonElement>('.nepnb-openTable');
+    if (_actions.openTable && !options.main) {
+      openTable.hidden = false;
+      openTable.addEventListener('click', () => _actions.openTable?.());
+    }
     this._open.addEventListener('click', () => {
       const [first] = model.selection;
       if (first) {

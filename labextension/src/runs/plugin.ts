@@ -6,7 +6,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 
-import { CommandIDs } from '../commands';
+import { CommandIDs, PALETTE_CATEGORY } from '../commands';
 import { runsIcon } from '../icons';
 import { storeChanged } from '../request';
 import { showInMainArea } from '../shell';
@@ -14,10 +14,7 @@ import { INepnbSettings } from '../tokens';
 import { CompareRuns } from './compare';
 import { RunDetail } from './detail';
 import { RunsModel } from './model';
-import { RunsPanel } from './panel';
-
-/** The category of nepnb's commands in the palette. */
-const PALETTE_CATEGORY = 'nepnb';
+import { RUNS_TABLE_ID, RunsPanel } from './panel';
 
 /**
  * The runs panel in the left sidebar, a run's detail and the comparison of
@@ -40,13 +37,14 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     storeChanged.connect(() => void model.refresh());
     const panel = new RunsPanel(model, {
       open: id => void app.commands.execute(CommandIDs.openRun, { id }),
-      compare: ids => void app.commands.execute(CommandIDs.compareRuns, { ids })
+      compare: ids => void app.commands.execute(CommandIDs.compareRuns, { ids }),
+      openTable: () => void app.commands.execute(CommandIDs.openRunsTable)
     });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, panel.id); // reopened after a reload if it was open
 
     /** Show a run or comparison; one already open is brought forward instead. */
-    const show = (widget: RunDetail | CompareRuns) => showInMainArea(app, labShell, widget);
+    const show = (widget: RunDetail | CompareRuns | RunsPanel) => showInMainArea(app, labShell, widget);
 
     app.commands.addCommand(CommandIDs.openRuns, {
       label: 'Show nepnb runs',
@@ -55,6 +53,35 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       execute: () => {
         app.shell.activateById(panel.id);
         return model.refresh();
+      }
+    });
+
+    /** The full-width table keeps a model of its own: its filter, columns and selection. */
+    let tableModel: RunsModel | null = null;
+    app.commands.addCommand(CommandIDs.openRunsTable, {
+      label: 'Open the nepnb runs table in a tab',
+      caption: 'The runs of the project as a full-width table in the main area',
+      icon: runsIcon,
+      execute: () => {
+        if (labShell && Array.from(labShell.widgets('main')).some(w => w.id === RUNS_TABLE_ID)) {
+          labShell.activateById(RUNS_TABLE_ID);
+          return;
+        }
+        const tableRuns = new RunsModel(model.project);
+        tableModel = tableRuns;
+        storeChanged.connect(tableRuns.refresh, tableRuns);
+        const table = new RunsPanel(tableRuns, {
+          open: id => void app.commands.execute(CommandIDs.openRun, { id }),
+          compare: ids => void app.commands.execute(CommandIDs.compareRuns, { ids })
+        }, { main: true });
+        table.disposed.connect(() => {
+          storeChanged.disconnect(tableRuns.refresh, tableRuns);
+          tableRuns.dispose();
+          if (tableModel === tableRuns) {
+            tableModel = null;
+          }
+        });
+        show(table);
       }
     });
 
@@ -86,7 +113,12 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     if (palette) {
-      for (const command of [CommandIDs.openRuns, CommandIDs.openRun, CommandIDs.compareRuns]) {
+      for (const command of [
+        CommandIDs.openRuns,
+        CommandIDs.openRunsTable,
+        CommandIDs.openRun,
+        CommandIDs.compareRuns
+      ]) {
         palette.addItem({ command, category: PALETTE_CATEGORY });
       }
     }
@@ -94,6 +126,9 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     if (settings) {
       const apply = () => {
         model.project = settings.project;
+        if (tableModel) {
+          tableModel.project = settings.project;
+        }
       };
       apply();
       settings.changed.connect(apply);

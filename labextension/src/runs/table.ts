@@ -1,5 +1,5 @@
 import type { IRunRow } from '../api';
-import { columnTitle, formatCell } from './cells';
+import { cellTooltip, columnTitle, EMPTY_CELL, formatCell } from './cells';
 import { cellValue, IRunsSort, tableColumns } from './filter';
 import { runStatus, STATUS_TITLES } from './status';
 
@@ -79,10 +79,19 @@ export function renderRow(run: IRunRow, view: IRunsTableView): HTMLTableRowEleme
         chip.title = `Show only runs tagged "${tag}"`;
         cell.append(chip);
       }
+      if (run.tags.length === 0) {
+        cell.append(element('span', 'nepnb-RunsTable-empty', EMPTY_CELL));
+        cell.title = 'No tags';
+      }
     } else {
       const value = cellValue(run, column);
-      cell.textContent = formatCell(value);
-      cell.title = cell.textContent;
+      const text = formatCell(value);
+      if (text) {
+        cell.textContent = text;
+      } else {
+        cell.append(element('span', 'nepnb-RunsTable-empty', EMPTY_CELL));
+      }
+      cell.title = cellTooltip(value);
       if (typeof value === 'number') {
         cell.classList.add('nepnb-mod-number');
       }

@@ -6,6 +6,7 @@ import {
   compareTarget,
   duration,
   ICheckpoint,
+  linkedRunsNote,
   messageProblem,
   newestFirst,
   sideBySideRows,
@@ -30,6 +31,14 @@ function checkpoint(id: string, seq: number, created = 1000 + seq): ICheckpoint 
     stats: {}
   };
 }
+
+describe('linkedRunsNote', () => {
+  it('says run for one run and runs for several', () => {
+    expect(linkedRunsNote([])).toBe('');
+    expect(linkedRunsNote(['DEF-1'])).toBe(' (run DEF-1)');
+    expect(linkedRunsNote(['DEF-1', 'DEF-2'])).toBe(' (runs DEF-1, DEF-2)');
+  });
+});
 
 describe('messageProblem', () => {
   it('refuses an empty or blank summary', () => {

@@ -1,4 +1,4 @@
-import { columnTitle, formatCell, formatDateTime, looksLikeDateTime } from '../cells';
+import { cellTooltip, columnTitle, formatCell, formatDateTime, looksLikeDateTime } from '../cells';
 
 describe('formatCell', () => {
   it('shows each kind of value readably', () => {
@@ -14,6 +14,18 @@ describe('formatCell', () => {
     expect(looksLikeDateTime(iso)).toBe(true);
     expect(formatCell(iso)).toBe('2026-05-06 07:08');
     expect(formatDateTime('not a date')).toBe('not a date');
+  });
+});
+
+describe('cellTooltip', () => {
+  it('gives the whole value, or says there is none', () => {
+    expect(cellTooltip(0.912345678901)).toBe('0.912345678901');
+    expect(cellTooltip(null)).toBe('No value');
+    expect(cellTooltip('')).toBe('No value');
+    expect(cellTooltip([])).toBe('No value');
+    expect(cellTooltip(['a', 'b'])).toBe('a, b');
+    const iso = new Date(2026, 4, 6, 7, 8, 9).toISOString();
+    expect(cellTooltip(iso)).toBe(`2026-05-06 07:08 (${iso})`);
   });
 });
 

@@ -31,7 +31,7 @@ async function flush(): Promise<void> {
 }
 
 describe('CompareRuns', () => {
-  it('charts the first logged path of every run, one line per run, and follows the path picker', async () => {
+  it("charts each of the user's metrics on a chart of its own, one colour per run on all of them", async () => {
     request.mockImplementation(async (endPoint = '') => DETAILS[endPoint.split(/[/?]/)[1]]);
     const compare = new CompareRuns(new RunsModel(), ['R-1', 'R-2']);
     await flush();
@@ -40,19 +40,25 @@ describe('CompareRuns', () => {
     const boxes = Array.from(compare.node.querySelectorAll<HTMLInputElement>('.nepnb-CompareRuns-paths input'));
     expect(boxes.map(b => [b.value, b.checked])).toEqual([
       ['metrics/acc', true],
-      ['monitoring/cpu', false],
-      ['metrics/loss', false]
+      ['metrics/loss', true],
+      ['monitoring/cpu', false]
     ]);
-    expect(compare.chart.seriesList.map(s => s.label)).toEqual(['R-1 base', 'R-2']);
+    expect([...compare.charts.keys()]).toEqual(['metrics/acc', 'metrics/loss']);
+    const acc = compare.charts.get('metrics/acc')!.seriesList;
+    const loss = compare.charts.get('metrics/loss')!.seriesList;
+    expect(acc.map(s => s.label)).toEqual(['R-1 base', 'R-2']);
+    // R-2 has no metrics/loss: no line for it; R-1 keeps its colour
+    expect(loss.map(s => s.label)).toEqual(['R-1 base']);
+    expect(loss[0].color).toBe(acc[0].color);
+    const key = Array.from(compare.node.querySelectorAll<HTMLElement>('.nepnb-CompareRuns-keyEntry'));
+    expect(key.map(entry => entry.textContent)).toEqual(['R-1 base', 'R-2']);
 
     boxes[2].checked = true;
     boxes[2].dispatchEvent(new Event('change', { bubbles: true }));
-    // R-2 has no metrics/loss: no line for it
-    expect(compare.chart.seriesList.map(s => s.label)).toEqual([
-      'R-1 base · metrics/acc',
-      'R-2 · metrics/acc',
-      'R-1 base · metrics/loss'
-    ]);
+    boxes[0].checked = false;
+    boxes[0].dispatchEvent(new Event('change', { bubbles: true }));
+    expect([...compare.charts.keys()]).toEqual(['metrics/loss', 'monitoring/cpu']);
+    expect(compare.node.querySelectorAll('.nepnb-CompareRuns-charts .nepnb-Chart')).toHaveLength(2);
     compare.dispose();
   });
 });

@@ -1,5 +1,11 @@
 import type { IRunDetail } from '../../api';
-import { comparablePaths, comparisonSeries, defaultComparePath, runLabel } from '../comparison';
+import {
+  comparablePaths,
+  comparisonSeries,
+  defaultComparePaths,
+  MAX_DEFAULT_CHARTS,
+  runLabel
+} from '../comparison';
 import { parseSeriesKey } from '../series';
 
 function detail(id: string, series: string[]): IRunDetail {
@@ -23,28 +29,52 @@ describe('comparablePaths', () => {
     ]);
     expect(paths).toEqual(['metrics/acc', 'metrics/loss', 'only/a', 'only/b']);
   });
+
+  it("lists the user's series before the system namespaces", () => {
+    const paths = comparablePaths([
+      detail('A', ['notebook/cells/duration', 'monitoring/cpu', 'zeta/loss', 'sys/x']),
+      detail('B', ['notebook/cells/duration', 'monitoring/cpu', 'zeta/loss', 'acc'])
+    ]);
+    expect(paths).toEqual([
+      'zeta/loss',
+      'acc',
+      'sys/x',
+      'monitoring/cpu',
+      'notebook/cells/duration'
+    ]);
+  });
 });
 
-describe('defaultComparePath', () => {
-  it('prefers what the user logged over sys/ and monitoring/', () => {
-    expect(defaultComparePath(['monitoring/cpu', 'metrics/acc'])).toBe('metrics/acc');
-    expect(defaultComparePath(['monitoring/cpu'])).toBe('monitoring/cpu');
-    expect(defaultComparePath([])).toBeNull();
+describe('defaultComparePaths', () => {
+  it('charts what the user logged, not the system namespaces', () => {
+    expect(
+      defaultComparePaths(['notebook/cells/duration', 'monitoring/cpu', 'metrics/acc', 'loss'])
+    ).toEqual(['metrics/acc', 'loss']);
+    expect(defaultComparePaths(['monitoring/cpu', 'sys/x'])).toEqual(['monitoring/cpu']);
+    expect(defaultComparePaths([])).toEqual([]);
+  });
+
+  it('charts at most MAX_DEFAULT_CHARTS at first', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `m/${i}`);
+    expect(defaultComparePaths(many)).toHaveLength(MAX_DEFAULT_CHARTS);
   });
 });
 
 describe('comparisonSeries', () => {
   const runs = [{ ...detail('A-1', ['m/a', 'm/b']), name: 'base' }, detail('A-2', ['m/a'])];
 
-  it('labels lines by run for one path', () => {
-    const series = comparisonSeries(runs, ['m/a']);
+  it('labels lines by run', () => {
+    const series = comparisonSeries(runs, 'm/a');
     expect(series.map(s => s.label)).toEqual(['A-1 base', 'A-2']);
     expect(parseSeriesKey(series[1].key)).toEqual({ run: 'A-2', path: 'm/a' });
   });
 
-  it('labels lines by run and path for several paths, skipping runs without the path', () => {
-    const series = comparisonSeries(runs, ['m/a', 'm/b']);
-    expect(series.map(s => s.label)).toEqual(['A-1 base · m/a', 'A-2 · m/a', 'A-1 base · m/b']);
+  it('gives each run one colour on every chart, skipping runs without the path', () => {
+    const a = comparisonSeries(runs, 'm/a');
+    const b = comparisonSeries(runs, 'm/b');
+    expect(b.map(s => s.label)).toEqual(['A-1 base']);
+    expect(b[0].color).toBe(a[0].color);
+    expect(a[0].color).not.toBe(a[1].color);
   });
 
   it('names runs by id and name', () => {

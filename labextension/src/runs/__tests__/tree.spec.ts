@@ -24,6 +24,23 @@ describe('buildFieldTree', () => {
     expect(tree[0].field).toBeUndefined();
   });
 
+  it("puts the user's namespaces and fields before sys, monitoring, source_code and notebook", () => {
+    const tree = buildFieldTree([
+      field('notebook/cells/duration', 'floatSeries'),
+      field('source_code/entrypoint', 'string', 'x.py'),
+      field('monitoring/cpu', 'floatSeries'),
+      field('sys/id', 'string', 'CLS-1'),
+      field('zeta/loss', 'floatSeries'),
+      field('acc')
+    ]);
+    expect(tree.map(n => n.name)).toEqual(['zeta', 'acc', 'sys', 'monitoring', 'source_code', 'notebook']);
+    expect(
+      floatSeriesFields([field('monitoring/cpu', 'floatSeries'), field('zeta/loss', 'floatSeries')]).map(
+        f => f.path
+      )
+    ).toEqual(['zeta/loss', 'monitoring/cpu']);
+  });
+
   it('sorts numbered names naturally', () => {
     const tree = buildFieldTree([field('a/10'), field('a/9')]);
     expect(tree[0].children.map(n => n.name)).toEqual(['9', '10']);
