@@ -120,3 +120,11 @@ def upload(page: Page, summary: str, body: str = "", *, shortcut: bool = False) 
     found = re.search(r"Checkpoint ([0-9a-f]{12}) uploaded", message.inner_text())
     assert found, message.inner_text()
     return found.group(1)
+
+
+def dark_theme(page: Page) -> None:
+    """Switch JupyterLab to its dark theme (Settings → Theme), and wait until it applies."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel").get_by_text("JupyterLab Dark", exact=True).click()
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
