@@ -8,7 +8,7 @@ import {
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IOpenRun } from './tokens';
+import { IOpenRun } from './api';
 
 /** The comm target nepnb's kernel session registers (see nepnb/kernel/notebook.py). */
 export const COMM_TARGET = 'nepnb';

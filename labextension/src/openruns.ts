@@ -1,6 +1,6 @@
 /** The open runs of a kernel as the status bar shows them (pure logic, jest-tested). */
 
-import { IOpenRun } from './tokens';
+import { IOpenRun } from './api';
 
 /** An open run with its idle time brought up to now. */
 export interface IRunNow extends IOpenRun {

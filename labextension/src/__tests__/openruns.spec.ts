@@ -1,5 +1,5 @@
 import { runsNow, statusText } from '../openruns';
-import { IOpenRun } from '../tokens';
+import { IOpenRun } from '../api';
 
 function run(id: string, idle: number, extra: Partial<IOpenRun> = {}): IOpenRun {
   return {

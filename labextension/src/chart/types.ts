@@ -1,4 +1,4 @@
-import type { ISeriesBuckets } from '../tokens';
+import type { ISeriesBuckets } from '../api';
 
 export type { ISeriesBuckets };
 

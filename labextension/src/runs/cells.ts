@@ -1,5 +1,5 @@
 import { formatNumber } from '../chart/format';
-import type { CellValue } from '../tokens';
+import type { CellValue } from '../api';
 
 /** Header titles of the built-in columns; field paths are their own title. */
 const COLUMN_TITLES: Record<string, string> = {

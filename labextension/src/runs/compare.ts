@@ -2,7 +2,7 @@ import { Widget } from '@lumino/widgets';
 
 import { SeriesChart } from '../chart';
 import { runsIcon } from '../icons';
-import type { IRunDetail } from '../tokens';
+import type { IRunDetail } from '../api';
 import { comparablePaths, comparisonSeries, defaultComparePath, runLabel } from './comparison';
 import { RunsModel } from './model';
 import { runsSeriesSource } from './series';

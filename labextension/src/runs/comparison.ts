@@ -1,5 +1,5 @@
 import type { IChartSeries } from '../chart/types';
-import type { IRunDetail } from '../tokens';
+import type { IRunDetail } from '../api';
 import { seriesKey } from './series';
 import { floatSeriesFields } from './tree';
 

@@ -2,7 +2,7 @@ import { Widget } from '@lumino/widgets';
 
 import { SeriesChart } from '../chart';
 import { runsIcon } from '../icons';
-import type { IRunDetail } from '../tokens';
+import type { IRunDetail } from '../api';
 import { openNamespaces, renderFieldTree } from './fieldtree';
 import { POLL_INTERVAL_MS, RunsModel } from './model';
 import { runsSeriesSource, seriesKey } from './series';

@@ -1,4 +1,4 @@
-import type { IRunField } from '../tokens';
+import type { IRunField } from '../api';
 import { formatCell } from './cells';
 import { buildFieldTree, IFieldTreeNode } from './tree';
 

@@ -1,4 +1,4 @@
-import type { CellValue, IRunRow } from '../tokens';
+import type { CellValue, IRunRow } from '../api';
 
 /**
  * The table's columns in order: id, name, state, the picked field paths

@@ -3,7 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import type { ISeriesRequest } from '../chart/types';
 import { queryString } from '../query';
 import { requestAPI } from '../request';
-import type { IFieldPath, IRunDetail, IRunRow, IRunsReply, ISeriesBuckets } from '../tokens';
+import type { IFieldPath, IRunDetail, IRunRow, IRunsReply, ISeriesBuckets } from '../api';
 import { filterRuns, IRunsFilter, IRunsSort, sortRuns } from './filter';
 import type { IRunSeriesRef, ISeriesFetcher } from './series';
 

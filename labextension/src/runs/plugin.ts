@@ -5,13 +5,12 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { CommandIDs } from '../commands';
 import { runsIcon } from '../icons';
 import { storeChanged } from '../request';
 import { showInMainArea } from '../shell';
-import { PLUGIN_ID } from '../tokens';
+import { INepnbSettings } from '../tokens';
 import { CompareRuns } from './compare';
 import { RunDetail } from './detail';
 import { RunsModel } from './model';
@@ -29,11 +28,11 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'nepnb:runs',
   description: 'nepnb: the runs of a project as a table, run details and charts comparing runs.',
   autoStart: true,
-  optional: [ICommandPalette, ISettingRegistry, ILabShell, ILayoutRestorer],
+  optional: [ICommandPalette, INepnbSettings, ILabShell, ILayoutRestorer],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
-    settingRegistry: ISettingRegistry | null,
+    settings: INepnbSettings | null,
     labShell: ILabShell | null,
     restorer: ILayoutRestorer | null
   ): void => {
@@ -92,17 +91,12 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       }
     }
 
-    if (settingRegistry) {
-      void settingRegistry
-        .load(PLUGIN_ID)
-        .then(settings => {
-          const apply = () => {
-            model.project = (settings.get('project').composite as string) || '';
-          };
-          apply();
-          settings.changed.connect(apply);
-        })
-        .catch(reason => console.warn('nepnb runs: could not read the settings', reason));
+    if (settings) {
+      const apply = () => {
+        model.project = settings.project;
+      };
+      apply();
+      settings.changed.connect(apply);
     }
     if (panel.isVisible) {
       void model.refresh();

@@ -1,5 +1,5 @@
 import type { IChartDataSource, ISeriesRequest } from '../chart/types';
-import type { ISeriesBuckets } from '../tokens';
+import type { ISeriesBuckets } from '../api';
 
 /** A float series of a run, as the chart's opaque key. */
 export interface IRunSeriesRef {

@@ -1,4 +1,4 @@
-import type { IRunDetail, IRunRow } from '../tokens';
+import type { IRunDetail, IRunRow } from '../api';
 
 /** What a run's state badge says. */
 export type RunStatus = 'running' | 'failed' | 'crashed' | 'inactive';

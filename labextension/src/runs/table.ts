@@ -1,4 +1,4 @@
-import type { IRunRow } from '../tokens';
+import type { IRunRow } from '../api';
 import { columnTitle, formatCell } from './cells';
 import { cellValue, IRunsSort, tableColumns } from './filter';
 import { runStatus, STATUS_TITLES } from './status';

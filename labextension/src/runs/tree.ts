@@ -1,4 +1,4 @@
-import type { IRunField } from '../tokens';
+import type { IRunField } from '../api';
 
 /** A namespace of a run's fields, or a field, in the detail view's tree. */
 export interface IFieldTreeNode {

@@ -2,7 +2,7 @@
  * The chart's data flow with uPlot replaced by a recorder (jsdom has no canvas):
  * what it asks the data source for, what it hands to uPlot, and when.
  */
-import type { ISeriesBuckets } from '../../tokens';
+import type { ISeriesBuckets } from '../../api';
 import { SeriesChart } from '../chart';
 import type { IChartDataSource, ISeriesRequest } from '../types';
 

@@ -1,7 +1,7 @@
 import './polyfills';
 
 import { requestAPI } from '../../request';
-import type { IRunDetail } from '../../tokens';
+import type { IRunDetail } from '../../api';
 import { CompareRuns } from '../compare';
 import { RunsModel } from '../model';
 

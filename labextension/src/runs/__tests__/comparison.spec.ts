@@ -1,4 +1,4 @@
-import type { IRunDetail } from '../../tokens';
+import type { IRunDetail } from '../../api';
 import { comparablePaths, comparisonSeries, defaultComparePath, runLabel } from '../comparison';
 import { parseSeriesKey } from '../series';
 

@@ -1,7 +1,7 @@
 import './polyfills';
 
 import { requestAPI } from '../../request';
-import type { IRunDetail } from '../../tokens';
+import type { IRunDetail } from '../../api';
 import { RunDetail } from '../detail';
 import { describeField, openNamespaces, renderFieldTree } from '../fieldtree';
 import { RunsModel } from '../model';

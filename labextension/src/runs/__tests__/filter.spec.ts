@@ -1,4 +1,4 @@
-import type { IRunRow } from '../../tokens';
+import type { IRunRow } from '../../api';
 import {
   allTags,
   cellValue,

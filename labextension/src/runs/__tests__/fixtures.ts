@@ -1,4 +1,4 @@
-import type { IRunRow } from '../../tokens';
+import type { IRunRow } from '../../api';
 
 /** A row of the runs table as the server sends it; `patch` overrides any field. */
 export function runRow(id: string, patch: Partial<IRunRow> = {}): IRunRow {

@@ -1,5 +1,5 @@
 import { requestAPI } from '../../request';
-import type { IRunRow, IRunsReply } from '../../tokens';
+import type { IRunRow, IRunsReply } from '../../api';
 import { queryString } from '../../query';
 import { RunsModel } from '../model';
 import { runRow } from './fixtures';

@@ -1,6 +1,6 @@
 import './polyfills';
 import { requestAPI } from '../../request';
-import type { IRunsReply } from '../../tokens';
+import type { IRunsReply } from '../../api';
 import { RunsModel } from '../model';
 import { RunsPanel } from '../panel';
 import { runRow } from './fixtures';

@@ -1,4 +1,4 @@
-import type { IRunDetail, IRunRow } from '../../tokens';
+import type { IRunDetail, IRunRow } from '../../api';
 import { runStatus, runStatusOf } from '../status';
 
 function row(patch: Partial<IRunRow>): IRunRow {

@@ -1,4 +1,4 @@
-import type { IRunField } from '../../tokens';
+import type { IRunField } from '../../api';
 import { buildFieldTree, floatSeriesFields } from '../tree';
 
 function field(path: string, type = 'float', value: IRunField['value'] = 1): IRunField {
