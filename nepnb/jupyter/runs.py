@@ -25,6 +25,7 @@ from tornado import web
 
 from nepnb.client.table import fetch_table, mark_abandoned, query_value
 from nepnb.exceptions import InvalidValue, MissingField, NepnbError
+from nepnb.identity import author, set_author
 from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
 from nepnb.jupyter.stores import environment_token, tracking_server_error
 from nepnb.store.base import FieldInfo, ObjectKind, Store, validate_project_name
@@ -38,7 +39,7 @@ MAX_LIMIT = 10_000
 DEFAULT_BUCKETS = 1_000
 #: The extension's own settings, in the store folder, readable by its owner only.
 SETTINGS_FILE = "jupyter-server.json"
-_SETTINGS_KEYS = ("server_url", "token")
+_SETTINGS_KEYS = ("server_url", "token", "author")
 _settings_lock = threading.Lock()
 
 
@@ -242,12 +243,16 @@ def read_settings(home: Path) -> dict[str, Any]:
 
 def update_settings(home: Path, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Store ``changes`` (``server_url``, ``token``: None or "" forgets it) in a file only the
-    owner can read (mode 0600); returns the settings."""
+    owner can read (mode 0600); returns the settings. ``author`` goes where the kernel reads
+    it too (:func:`nepnb.identity.set_author`)."""
     unknown = sorted(set(changes) - set(_SETTINGS_KEYS))
     if unknown:
         raise InvalidValue(
             f"unknown setting(s) {', '.join(unknown)}; the settings are {', '.join(_SETTINGS_KEYS)}"
         )
+    if "author" in changes:
+        set_author(changes["author"], home)
+        changes = {key: value for key, value in changes.items() if key != "author"}
     update: dict[str, Any] = {}
     if "server_url" in changes:
         update["server_url"] = _server_url(changes["server_url"])
@@ -302,6 +307,7 @@ def public_settings(home: Path, project: str, store: Store) -> dict[str, Any]:
         "token_from_environment": settings["token"] is None and environment_token() is not None,
         "store": store.kind,
         "location": store.location,
+        "author": author(home),
         "projects": projects,
         "error": error,
     }
@@ -402,7 +408,8 @@ class SeriesHandler(_RunsAPIHandler):
 
 
 class SettingsHandler(_RunsAPIHandler):
-    """``GET /settings``; ``PUT /settings`` with ``{"server_url"?: str, "token"?: str|null}``."""
+    """``GET /settings``; ``PUT /settings`` with ``{"server_url"?: str, "token"?: str|null,
+    "author"?: str|null}``."""
 
     @web.authenticated
     @authorized

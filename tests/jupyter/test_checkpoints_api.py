@@ -41,6 +41,34 @@ from tests.helpers.nbrun import (
 # -- create, list, get ----------------------------------------------------------------------
 
 
+async def test_ui_and_kernel_checkpoints_are_signed_by_one_identity_set_in_the_settings(
+    jp_fetch, jp_root_dir: Path, nepnb_home: Path
+) -> None:
+    from nepnb.notebooks import default_author
+
+    write_notebook(jp_root_dir / "walk.ipynb", SIMPLE)
+    # Not the Jupyter server's random "Anonymous Cyllene": what the kernel and the CLI sign with.
+    first = await upload(jp_fetch, "walk.ipynb", "From the toolbar")
+    assert first["checkpoint"]["author"] == default_author(nepnb_home)
+    assert not first["checkpoint"]["author"].startswith("Anonymous")
+
+    # Settings → nepnb → "Checkpoint author": the server extension and the kernel both sign so.
+    settings = reply(
+        await call(jp_fetch, "settings", method="PUT", body={"author": " Ada  Lovelace "})
+    )
+    assert settings["author"] == "Ada Lovelace"
+    second = await upload(jp_fetch, "walk.ipynb", "Named")
+    assert second["checkpoint"]["author"] == "Ada Lovelace"
+    assert default_author(nepnb_home) == "Ada Lovelace"  # what the kernel reads (its NEPNB_HOME)
+    assert reply(await call(jp_fetch, "settings"))["author"] == "Ada Lovelace"
+
+    # Emptied: back to git's user.name (or the login), for both.
+    cleared = reply(await call(jp_fetch, "settings", method="PUT", body={"author": ""}))
+    assert cleared["author"] == first["checkpoint"]["author"]
+    too_long = await call(jp_fetch, "settings", method="PUT", body={"author": "x" * 300})
+    assert "at most 256" in error_message(too_long, 400)
+
+
 async def test_upload_assigns_an_id_written_back_through_the_contents_manager(
     jp_fetch, jp_root_dir: Path
 ) -> None:
@@ -786,7 +814,7 @@ async def test_cookie_authenticated_post_needs_the_xsrf_header(
     assert accepted.code == 201, accepted.body
     data = reply(accepted)
     assert data["checkpoint"]["summary"] == "From a browser"
-    assert data["checkpoint"]["author"].startswith("Anonymous")
+    assert not data["checkpoint"]["author"].startswith("Anonymous")  # one identity, see below
     assert file_id(jp_root_dir / "xsrf.ipynb") == data["notebook_id"]
 
     # The restore endpoint is protected the same way.

@@ -103,6 +103,10 @@ def test_readme_first_cell_then_upload_keeps_one_history_with_the_run_open_check
     expect(panel.locator(".nepnb-Checkpoint")).to_have_count(2, timeout=30_000)
     summaries = panel.locator(".nepnb-Checkpoint-summary").all_inner_texts()
     assert summaries == ["First upload", "Run DEF-1 opened"]
+    # The kernel's checkpoint and the toolbar's are signed by one identity, shown alike (not
+    # JupyterLab's random "Anonymous Dia" for one of them).
+    authors = panel.locator(".nepnb-author").all_inner_texts()
+    assert authors[0] == authors[1] and not authors[0].startswith("Anonymous"), authors
     notebooks = page.request.get(jupyter_lab.lab_url("nepnb/api/notebooks")).json()["notebooks"]
     assert len(notebooks) == 1, notebooks
     assert notebooks[0]["checkpoints"] == 2
