@@ -343,6 +343,31 @@ async def test_compare_two_checkpoints_and_with_the_current_notebook(
     assert diff["summary_line"] == "no changes"
 
 
+async def test_compare_with_the_notebook_as_the_editor_holds_it(
+    jp_fetch, jp_root_dir: Path
+) -> None:
+    path = write_notebook(jp_root_dir / "live.ipynb", SIMPLE)
+    first = (await upload(jp_fetch, "live.ipynb", "Saved"))["checkpoint"]["id"]
+    # An unsaved edit: the file still equals the checkpoint, the editor's model does not.
+    live = with_source(on_disk(path), 2, "y = math.sqrt(x) + 1\nprint(y)")
+    live["cells"].append(nbformat.v4.new_markdown_cell("Notes"))
+    saved = reply(await call(jp_fetch, "compare", params={"a": first, "path": "live.ipynb"}))
+    assert saved["summary_line"] == "no changes"
+    diff = reply(
+        await call(
+            jp_fetch,
+            "compare",
+            method="POST",
+            params={"viewer": "1"},
+            body={"a": first, "notebook": live},
+        )
+    )
+    assert (diff["summary"]["changed"], diff["summary"]["added"]) == (1, 1)
+    assert on_disk(path)["cells"] == SIMPLE["cells"]  # nothing written
+    refused = await call(jp_fetch, "compare", method="POST", body={"a": first, "notebook": []})
+    assert "nbformat JSON" in error_message(refused, 400)
+
+
 async def test_compare_outputs_only_change_disappears_when_outputs_are_hidden(
     jp_fetch, jp_root_dir: Path
 ) -> None:

@@ -375,3 +375,41 @@ def test_settings_choose_the_project_and_the_token_stays_on_the_server(
     toast(page, "Token forgotten")
     assert page.request.get(server_settings).json()["has_token"] is False
     assert secret not in stored.read_text()
+
+
+def test_compare_with_current_uses_the_live_notebook_and_follows_its_saves(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    write_notebook(jupyter_lab.root_dir / "live.ipynb", notebook_dict("x = 1", "print(x)"))
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/live.ipynb"))
+    base = upload(page, "Base")
+    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    panel = page.locator("#nepnb-checkpoints-panel")
+    panel.locator(f"[data-checkpoint-id='{base}'] input").check()
+    compare = panel.get_by_role("button", name="Compare with current")
+    view = page.locator(f"#nepnb-compare-{base}-current")
+    summary = view.locator(".nepnb-Compare-summary")
+
+    # An unsaved edit: compared with the editor's notebook, not the file.
+    replace_cell_source(page, 0, "x = 2")
+    compare.click()
+    expect(summary).to_have_text(re.compile(r"^1 changed"), timeout=30_000)
+    shot(page, artifacts_dir, "01-unsaved-edit")
+
+    # Another edit, then asked again: the open tab compares again.
+    notebook_tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="live.ipynb")
+    notebook_tab.first.click()
+    replace_cell_source(page, 1, "print(x)\nprint(x * 2)")
+    compare.click()
+    expect(summary).to_have_text(re.compile(r"^2 changed"), timeout=30_000)
+
+    # Saving the notebook (after adding a cell) refreshes the open tab by itself.
+    notebook_tab.first.click()
+    cell(page, 1).locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new cell below
+    page.keyboard.press("Enter")
+    page.keyboard.type("y = 3")
+    page.keyboard.press("Control+s")
+    expect(summary).to_have_text(re.compile(r"^2 changed, 1 added"), timeout=30_000)
+    shot(page, artifacts_dir, "02-saved")

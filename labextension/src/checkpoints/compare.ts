@@ -23,21 +23,28 @@ export interface ICompareSource {
   diff(target: ICompareTarget): Promise<INotebookDiff>;
 }
 
-/** The compare endpoint of the server extension, for `path` in `project`. */
-export function serverCompareSource(path: string, project: string): ICompareSource {
+/** The compare endpoint of the server extension, for `path` in `project`. `live` gives the
+ * notebook as the editor holds it (unsaved edits included): "current" is compared with that
+ * when it is there, else with the file as saved. */
+export function serverCompareSource(
+  path: string,
+  project: string,
+  live: () => unknown | null = () => null
+): ICompareSource {
   return {
-    diff: target =>
-      requestAPI<INotebookDiff>(
-        `compare${queryString({
-          a: target.a,
-          b: target.b,
-          path,
-          outputs: '1',
-          context: '3',
-          viewer: '1',
-          project
-        })}`
-      )
+    diff: target => {
+      const options = { outputs: '1', context: '3', viewer: '1', project };
+      const notebook = target.b === 'current' ? live() : null;
+      if (notebook) {
+        return requestAPI<INotebookDiff>(`compare${queryString(options)}`, {
+          method: 'POST',
+          body: JSON.stringify({ a: target.a, notebook })
+        });
+      }
+      return requestAPI<INotebookDiff>(
+        `compare${queryString({ a: target.a, b: target.b, path, ...options })}`
+      );
+    }
   };
 }
 
@@ -60,7 +67,7 @@ export class CompareView extends Widget {
     const side = (s: string) => (s === 'current' ? 'now' : s);
     this.title.label = `${notebookName}: ${side(target.a)} → ${side(target.b)}`;
     this.title.caption = `Compare checkpoint ${target.a} of ${notebookName} with ${
-      target.b === 'current' ? 'the notebook as saved now' : `checkpoint ${target.b}`
+      target.b === 'current' ? 'the notebook as it is now' : `checkpoint ${target.b}`
     }`;
     this.title.icon = checkpointIcon;
     this.title.closable = true;
