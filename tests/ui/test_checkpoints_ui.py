@@ -15,6 +15,7 @@ from nepnb.store.local import LocalStore
 from tests.helpers.lab import (
     UPLOAD_BUTTON,
     cell,
+    dark_theme,
     open_notebook,
     replace_cell_source,
     run_cells,
@@ -394,7 +395,21 @@ def test_compare_with_current_uses_the_live_notebook_and_follows_its_saves(
     replace_cell_source(page, 0, "x = 2")
     compare.click()
     expect(summary).to_have_text(re.compile(r"^1 changed"), timeout=30_000)
+    # Named by message, not hash; the changed characters marked within the line; the
+    # unchanged cell folded until "Show unchanged cells" is ticked.
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="live.ipynb:")
+    expect(tab).to_contain_text("live.ipynb: “Base” → now")
+    row = view.locator("tr.nepnb-Diff-change").first
+    expect(row.locator(".nepnb-Diff-a mark")).to_have_text("1")
+    expect(row.locator(".nepnb-Diff-b mark")).to_have_text("2")
+    expect(view.locator(".nepnb-DiffFold")).to_have_text(re.compile(r"1 unchanged cell"))
+    expect(view.locator(".nepnb-DiffCell")).to_have_count(1)
     shot(page, artifacts_dir, "01-unsaved-edit")
+    view.get_by_label("Show unchanged cells").check()
+    expect(view.locator(".nepnb-DiffFold")).to_have_count(0)
+    expect(view.locator(".nepnb-DiffCell")).to_have_count(2)
+    view.get_by_label("Show unchanged cells").uncheck()
+    expect(view.locator(".nepnb-DiffCell")).to_have_count(1)
 
     # Another edit, then asked again: the open tab compares again.
     notebook_tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="live.ipynb")
@@ -413,3 +428,7 @@ def test_compare_with_current_uses_the_live_notebook_and_follows_its_saves(
     page.keyboard.press("Control+s")
     expect(summary).to_have_text(re.compile(r"^2 changed, 1 added"), timeout=30_000)
     shot(page, artifacts_dir, "02-saved")
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="live.ipynb:").click()
+    shot(page, artifacts_dir, "03-compare-light")
+    dark_theme(page)
+    shot(page, artifacts_dir, "04-compare-dark")

@@ -128,7 +128,13 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         const live = () => notebook?.context.model?.toJSON() ?? null;
-        const view = new CompareView(target, serverCompareSource(path, model.project, live), name);
+        const summaryOf = (id: string) => model.checkpoints.find(c => c.id === id)?.summary;
+        const view = new CompareView(
+          target,
+          serverCompareSource(path, model.project, live),
+          name,
+          summaryOf
+        );
         if (notebook && target.b === 'current') {
           // A view of "now" follows the notebook's saves.
           const reload = (_: unknown, state: string) => {
