@@ -432,3 +432,30 @@ def test_compare_with_current_uses_the_live_notebook_and_follows_its_saves(
     shot(page, artifacts_dir, "03-compare-light")
     dark_theme(page)
     shot(page, artifacts_dir, "04-compare-dark")
+
+
+def test_a_notebook_opened_from_a_checkpoint_says_where_it_came_from(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    write_notebook(jupyter_lab.root_dir / "walk.ipynb", notebook_dict("x = 1", "print(x)"))
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/walk.ipynb"))
+    base = upload(page, "Base model")
+    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    panel = page.locator("#nepnb-checkpoints-panel")
+    expect(panel.locator(".nepnb-Panel-origin")).to_be_hidden()  # the original: no origin
+    panel.locator(f"[data-checkpoint-id='{base}'] input").check()
+    panel.get_by_role("button", name="Open as notebook").click()
+    copy = f"walk.checkpoint-{base[:8]}.ipynb"
+    expect(panel.locator(".nepnb-Panel-subtitle")).to_have_text(copy, timeout=30_000)
+    origin = panel.locator(".nepnb-Panel-origin")
+    expect(origin).to_contain_text(
+        f"Restored from checkpoint “Base model” ({base}) of walk.ipynb", timeout=30_000
+    )
+    shot(page, artifacts_dir, "01-origin-light")
+    origin.get_by_role("button", name="Compare with it").click()
+    view = page.locator(f"#nepnb-compare-{base}-current")
+    expect(view).to_have_attribute("data-loaded", "true", timeout=30_000)
+    expect(view.locator(".nepnb-Compare-title")).to_contain_text("“Base model”")
+    dark_theme(page)
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=copy).first.click()
+    shot(page, artifacts_dir, "02-origin-dark")

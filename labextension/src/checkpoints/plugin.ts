@@ -128,7 +128,10 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         const live = () => notebook?.context.model?.toJSON() ?? null;
-        const summaryOf = (id: string) => model.checkpoints.find(c => c.id === id)?.summary;
+        const summaryOf = (id: string) =>
+          [...model.checkpoints, ...(model.restoredFrom ? [model.restoredFrom] : [])].find(
+            c => c.id === id
+          )?.summary;
         const view = new CompareView(
           target,
           serverCompareSource(path, model.project, live),
