@@ -378,13 +378,20 @@ def test_settings_choose_the_project_and_the_token_stays_on_the_server(
     assert secret not in stored.read_text()
 
 
+def two_cells_with_a_checkpoint(lab: JupyterLab, page: Page, name: str, summary: str) -> str:
+    """Open a new two-cell notebook, upload a checkpoint of it and show the checkpoints
+    panel; the checkpoint's id."""
+    write_notebook(lab.root_dir / name, notebook_dict("x = 1", "print(x)"))
+    open_notebook(page, lab.lab_url(f"lab/tree/{name}"))
+    checkpoint = upload(page, summary)
+    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    return checkpoint
+
+
 def test_compare_with_current_uses_the_live_notebook_and_follows_its_saves(
     jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
 ) -> None:
-    write_notebook(jupyter_lab.root_dir / "live.ipynb", notebook_dict("x = 1", "print(x)"))
-    open_notebook(page, jupyter_lab.lab_url("lab/tree/live.ipynb"))
-    base = upload(page, "Base")
-    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    base = two_cells_with_a_checkpoint(jupyter_lab, page, "live.ipynb", "Base")
     panel = page.locator("#nepnb-checkpoints-panel")
     panel.locator(f"[data-checkpoint-id='{base}'] input").check()
     compare = panel.get_by_role("button", name="Compare with current")
@@ -437,10 +444,7 @@ def test_compare_with_current_uses_the_live_notebook_and_follows_its_saves(
 def test_a_notebook_opened_from_a_checkpoint_says_where_it_came_from(
     jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
 ) -> None:
-    write_notebook(jupyter_lab.root_dir / "walk.ipynb", notebook_dict("x = 1", "print(x)"))
-    open_notebook(page, jupyter_lab.lab_url("lab/tree/walk.ipynb"))
-    base = upload(page, "Base model")
-    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    base = two_cells_with_a_checkpoint(jupyter_lab, page, "walk.ipynb", "Base model")
     panel = page.locator("#nepnb-checkpoints-panel")
     expect(panel.locator(".nepnb-Panel-origin")).to_be_hidden()  # the original: no origin
     panel.locator(f"[data-checkpoint-id='{base}'] input").check()
