@@ -210,11 +210,10 @@ def _open(raw: bytes) -> tuple[Image.Image | None, str | None]:
     """A fully loaded RGB or RGBA image, or ``None`` and the reason it could not be decoded.
     The image's ``info["nepnb_noise"]`` is the compression noise it may carry (0: lossless)."""
     try:
-        image = Image.open(io.BytesIO(raw))
-        image.load()  # the first frame of an animation
-        noise = _compression_noise(image, raw)
-        image = _normalize(image)
-        image.info["nepnb_noise"] = noise
+        encoded = Image.open(io.BytesIO(raw))
+        encoded.load()  # the first frame of an animation
+        image = _normalize(encoded)
+        image.info["nepnb_noise"] = _compression_noise(encoded, raw)
         return image, None
     except UnidentifiedImageError:
         if raw.lstrip()[:1] == b"<":
