@@ -146,6 +146,8 @@ export interface IServerSettings {
   /** The store in use: 'local', or 'http' (the tracking server at `location`). */
   store: string;
   location: string;
+  /** Who signs checkpoints, from the UI and the kernel alike (settings, else git, else login). */
+  author: string;
   projects: string[];
   /** Why the projects could not be listed (a refused token, an unreachable server), or null. */
   error: string | null;

@@ -40,7 +40,9 @@ export interface IKernelRuns {
  * outputs included) goes to the kernel over the comm: comm messages travel on the
  * shell channel ahead of the execute request, so the kernel has it when the cell
  * runs. The kernel answers with the notebook id to keep in the metadata and with
- * the list of its open runs.
+ * the list of its open runs. The comm opens (and asks for the runs) naming the notebook's
+ * path, so a kernel that checkpointed the saved file before the comm existed hands over
+ * the id it gave it.
  */
 export class KernelBridge {
   constructor(private readonly tracker: INotebookTracker) {
@@ -72,7 +74,7 @@ export class KernelBridge {
     const kernel = panel.sessionContext.session?.kernel;
     const comm = kernel && this._comms.get(kernel.id);
     if (comm && !comm.isDisposed) {
-      comm.send({ type: 'status' });
+      comm.send({ type: 'status', path: panel.context.path });
     }
   }
 
@@ -151,7 +153,7 @@ export class KernelBridge {
     }
     const comm = this._comms.get(kernel.id);
     if (comm && !comm.isDisposed) {
-      comm.send({ type: 'status' });
+      comm.send({ type: 'status', path: panel.context.path });
     } else if (MENTIONS_NEPNB.test(args.cell.model.sharedModel.getSource())) {
       this._commFor(panel);
     }
@@ -175,7 +177,9 @@ export class KernelBridge {
         this._comms.delete(kernel.id);
       }
     };
-    comm.open({ type: 'status' });
+    // Naming the notebook lets the kernel hand over the id it gave the saved file when the
+    // cell that loaded nepnb also opened a run (the comm was refused just before that cell).
+    comm.open({ type: 'status', path: panel.context.path });
     console.debug(`nepnb: opened the comm to kernel ${kernel.id}`);
     this._comms.set(kernel.id, comm);
     return comm;
@@ -189,7 +193,9 @@ export class KernelBridge {
     const data = message.content.data as any;
     if (data?.type === 'notebook_id' && panel.context.model) {
       const current = (panel.context.model.getMetadata('nepnb') as any) || {};
-      if (current.notebook_id !== data.notebook_id) {
+      // Only into a notebook without one: an id already there (an upload, another kernel)
+      // is the notebook's, and the kernel's checkpoints follow it from the next model on.
+      if (!current.notebook_id && data.path === panel.context.path) {
         panel.context.model.setMetadata('nepnb', {
           ...current,
           notebook_id: data.notebook_id

@@ -12,7 +12,7 @@ import { INepnbSettings, SETTINGS_PLUGIN_ID } from './tokens';
 
 /**
  * nepnb's settings: it checks that the server extension answers, passes the tracking server
- * address of the settings on to it, offers the command that sets the server's token, and
+ * address and the checkpoint author of the settings on to it, offers the command that sets the server's token, and
  * tells the other plugins the settings' project.
  *
  * It marks the page (`data-nepnb-activated` on `<body>`) so that users and tests can see at
@@ -20,7 +20,7 @@ import { INepnbSettings, SETTINGS_PLUGIN_ID } from './tokens';
  */
 export const settingsPlugin: JupyterFrontEndPlugin<INepnbSettings> = {
   id: SETTINGS_PLUGIN_ID,
-  description: 'nepnb: the settings (project, tracking server and its token).',
+  description: 'nepnb: the settings (project, tracking server and its token, checkpoint author).',
   autoStart: true,
   provides: INepnbSettings,
   optional: [ISettingRegistry, ICommandPalette],
@@ -45,7 +45,8 @@ export const settingsPlugin: JupyterFrontEndPlugin<INepnbSettings> = {
         .then(loaded => {
           const apply = () => {
             settings.update((loaded.get('project').composite as string) || '');
-            void pushServerUrl(loaded.get('serverUrl').composite as string);
+            void pushSetting('server_url', loaded.get('serverUrl').composite as string);
+            void pushSetting('author', (loaded.get('author').composite as string) || '');
           };
           apply();
           loaded.changed.connect(apply);
@@ -95,22 +96,27 @@ async function checkHealth(): Promise<IHealth | null> {
   }
 }
 
-let lastServerUrl: string | null = null;
+/** The values last passed on to the server extension, by setting. */
+const pushed = new Map<string, string>();
 
-/** Tell the server extension which tracking server the settings name. */
-async function pushServerUrl(serverUrl: string): Promise<void> {
-  if (serverUrl === lastServerUrl) {
+/** Pass a setting the Jupyter server keeps (the tracking server address, the checkpoint
+ * author) on to the server extension, when it changed. */
+async function pushSetting(key: 'server_url' | 'author', value: string): Promise<void> {
+  if (pushed.get(key) === value) {
     return;
   }
-  lastServerUrl = serverUrl;
+  pushed.set(key, value);
   try {
     await requestAPI<IServerSettings>('settings', {
       method: 'PUT',
-      body: JSON.stringify({ server_url: serverUrl })
+      body: JSON.stringify({ [key]: value })
     });
-    storeChanged.emit();
+    if (key === 'server_url') {
+      storeChanged.emit();
+    }
   } catch (reason) {
-    console.warn('nepnb: could not pass the tracking server address on', reason);
+    pushed.delete(key);
+    console.warn(`nepnb: could not pass the setting ${key} on`, reason);
   }
 }
 

@@ -122,12 +122,11 @@ class NepnbAPIHandler(APIHandler):
         return data
 
     def author(self) -> str:
-        user = self.current_user
-        for attribute in ("display_name", "name", "username"):
-            value = getattr(user, attribute, None)
-            if value:
-                return str(value)
-        return "anonymous"
+        """Who signs a checkpoint: the same identity as the kernel's (nepnb's settings, else
+        git's user.name, else the login), never the Jupyter server's random anonymous name."""
+        from nepnb.notebooks import default_author
+
+        return default_author(self.nepnb["home"])
 
     def notebook_path(self, path: Any) -> str:
         """A notebook path as the contents manager wants it: relative, normalized."""

@@ -233,27 +233,43 @@ class RestoreHandler(NepnbAPIHandler):
 
 class CompareHandler(NepnbAPIHandler):
     """``GET /compare?a=<id>&b=<id>|current&path=…&outputs=1&context=3&viewer=0``
-    (``viewer=1``: with unchanged cells' sources and changed images, for the compare view)."""
+    (``viewer=1``: with unchanged cells' sources and changed images, for the compare view);
+    ``POST /compare`` ``{"a": <id>, "notebook": <nbformat dict>}`` (same query options)
+    compares a checkpoint with the notebook as the editor holds it, unsaved edits included."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        checkpoints = self.checkpoints()
         first = self.get_query_argument("a", "")
         second = self.get_query_argument("b", "current")
         if not first:
             raise InvalidValue("give the checkpoints to compare: ?a=<id>&b=<id or current>")
-        options = CompareOptions(
-            outputs=self.get_query_argument("outputs", "1") not in ("0", "false"),
-            context=_int_argument(self, "context", 3),
-            for_viewer=self.get_query_argument("viewer", "0") in ("1", "true"),
-        )
         newer: str | dict[str, Any] = second
         if second == "current":
             path = self.get_query_argument("path", "")
             if not path:
                 raise InvalidValue("comparing with the current notebook needs its ?path=")
             newer = await self.read_notebook(self.notebook_path(path))
+        await self._compare(first, newer)
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.body()
+        first, notebook = body.get("a"), body.get("notebook")
+        if not isinstance(first, str) or not first:
+            raise InvalidValue('give the checkpoint to compare: {"a": <id>, "notebook": {...}}')
+        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+            raise InvalidValue('"notebook" must be the notebook as nbformat JSON (with "cells")')
+        await self._compare(first, notebook)
+
+    async def _compare(self, first: str, newer: str | dict[str, Any]) -> None:
+        checkpoints = self.checkpoints()
+        options = CompareOptions(
+            outputs=self.get_query_argument("outputs", "1") not in ("0", "false"),
+            context=_int_argument(self, "context", 3),
+            for_viewer=self.get_query_argument("viewer", "0") in ("1", "true"),
+        )
         diff = await self.in_thread(checkpoints.compare, first, newer, options)
         self.write_json(diff.to_json())
 

@@ -21,6 +21,7 @@ from tornado import web
 
 from nepnb.client.table import fetch_table, mark_abandoned, query_value
 from nepnb.exceptions import InvalidValue, MissingField, NepnbError
+from nepnb.identity import author
 from nepnb.jupyter.base import API_PREFIX, NepnbAPIHandler, Routes
 from nepnb.jupyter.settings import read_settings, update_settings
 from nepnb.jupyter.stores import environment_token, tracking_server_error
@@ -225,6 +226,7 @@ def public_settings(home: Path, project: str, store: Store) -> dict[str, Any]:
         "token_from_environment": settings["token"] is None and environment_token() is not None,
         "store": store.kind,
         "location": store.location,
+        "author": author(home),
         "projects": projects,
         "error": error,
     }
@@ -325,7 +327,8 @@ class SeriesHandler(_RunsAPIHandler):
 
 
 class SettingsHandler(_RunsAPIHandler):
-    """``GET /settings``; ``PUT /settings`` with ``{"server_url"?: str, "token"?: str|null}``."""
+    """``GET /settings``; ``PUT /settings`` with ``{"server_url"?: str, "token"?: str|null,
+    "author"?: str|null}``."""
 
     @web.authenticated
     @authorized

@@ -16,10 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from nepnb.exceptions import InvalidValue
+from nepnb.identity import set_author
 
 #: The extension's own settings, in the store folder, readable by its owner only.
 SETTINGS_FILE = "jupyter-server.json"
-_SETTINGS_KEYS = ("server_url", "token")
+_SETTINGS_KEYS = ("server_url", "token", "author")
 _settings_lock = threading.Lock()
 
 
@@ -42,12 +43,16 @@ def read_settings(home: Path) -> dict[str, Any]:
 
 def update_settings(home: Path, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Store ``changes`` (``server_url``, ``token``: None or "" forgets it) in a file only the
-    owner can read (mode 0600); returns the settings."""
+    owner can read (mode 0600); returns the settings. ``author`` goes where the kernel reads
+    it too (:func:`nepnb.identity.set_author`)."""
     unknown = sorted(set(changes) - set(_SETTINGS_KEYS))
     if unknown:
         raise InvalidValue(
             f"unknown setting(s) {', '.join(unknown)}; the settings are {', '.join(_SETTINGS_KEYS)}"
         )
+    if "author" in changes:
+        set_author(changes["author"], home)
+        changes = {key: value for key, value in changes.items() if key != "author"}
     update: dict[str, Any] = {}
     if "server_url" in changes:
         update["server_url"] = _server_url(changes["server_url"])

@@ -9,11 +9,19 @@ model is here when the cell runs. Messages, all dicts with a ``type``:
 
 - frontend → kernel: ``{"type": "model", "path": <server path>, "notebook": <nbformat dict>}``;
   ``{"type": "stop", "run": <sys/id>}`` (the stop button: stops the run, never the kernel);
-  ``{"type": "status"}`` (asks for a ``runs`` message).
+  ``{"type": "status", "path": <server path>}`` (asks for a ``runs`` message; the comm opens
+  with it too).
 - kernel → frontend: ``{"type": "notebook_id", "path", "notebook_id"}`` (set it in the model's
-  metadata, so the next save keeps the history together); ``{"type": "runs", "runs": [...]}``
-  (the open runs, for the status bar). Each JupyterLab window has its own comm: ``runs`` goes
-  to all of them, ``notebook_id`` to the one that sent the model.
+  metadata when it has none, so the next save keeps the history together);
+  ``{"type": "runs", "runs": [...]}`` (the open runs, for the status bar). Each JupyterLab
+  window has its own comm: ``runs`` goes to all of them, ``notebook_id`` to the one that sent
+  the model, and to any that later names the notebook's path in a ``status`` message.
+
+The id the kernel gave a notebook that had none is remembered by the notebook's file: when
+the cell that loads nepnb also opens the run (the README's first cell), the kernel refused
+the comm just before that cell, so it checkpointed the saved file; the id reaches the open
+notebook when JupyterLab opens the comm after the cell (or asks before an upload), and the
+file's next save and upload continue the history the run's checkpoint began.
 
 Without a frontend (VS Code, an old Lab) the saved file is used, found by
 :func:`nepnb.kernel.locate.find_notebook`; in a headless run (papermill, nbconvert, nbclient)
@@ -57,6 +65,9 @@ class Frontend:
         self.model: dict[str, Any] | None = None
         self.model_path: str | None = None
         self.model_time = 0.0
+        # notebook file (absolute path) -> the id this kernel gave it when it had none
+        self.given_ids: dict[str, str] = {}
+        self._told: set[tuple[int, str]] = set()  # (comm, file) pairs sent their id
 
     def register(self) -> None:
         """Accept the extension's comm (quietly nothing outside a Jupyter kernel)."""
@@ -95,6 +106,8 @@ class Frontend:
             elif kind == "stop":
                 self.session.stop_by_label(str(data.get("run", "")), "stopped from JupyterLab")
             elif kind in ("status", None):
+                if comm is not None and isinstance(data.get("path"), str):
+                    self.send_given_id(data["path"], comm)
                 self.send_runs()
 
     def live_model(self) -> tuple[dict[str, Any], str] | None:
@@ -110,6 +123,27 @@ class Frontend:
         for target in [comm] if comm is not None else list(self.comms):
             with self.session.guard("talking to JupyterLab"):
                 target.send(data)
+
+    def gave_id(self, path: str, notebook_id: str) -> None:
+        """The kernel gave the notebook at ``path`` (absolute) the id ``notebook_id``: tell
+        the window that sent the model now, and any window that names the file later."""
+        self.given_ids[str(Path(path).resolve())] = notebook_id
+        if self.model_comm is not None and self.model_path is not None:
+            self.send_given_id(self.model_path, self.model_comm)
+
+    def send_given_id(self, server_path: str, comm: Any) -> None:
+        """Send ``comm`` the id this kernel gave the notebook at ``server_path``, if any."""
+        name = Path(server_path).name
+        if not any(Path(path).name == name for path in self.given_ids):
+            return  # the usual case, without looking for the file
+        disk_path = str(Path(_disk_path(server_path)).resolve())
+        notebook_id = self.given_ids.get(disk_path)
+        told = (id(comm), f"{disk_path}\0{notebook_id}")
+        if notebook_id is not None and told not in self._told:
+            self._told.add(told)
+            self.send(
+                {"type": "notebook_id", "path": server_path, "notebook_id": notebook_id}, comm
+            )
 
     def send_runs(self) -> None:
         if self.comms:
@@ -202,15 +236,8 @@ def checkpoint(
         identity=identity,
     )
     info = upload.checkpoint
-    if upload.id_assigned and version.found_by == "frontend" and session.frontend.model_comm:
-        session.frontend.send(
-            {
-                "type": "notebook_id",
-                "path": session.frontend.model_path,
-                "notebook_id": upload.notebook_id,
-            },
-            session.frontend.model_comm,
-        )
+    if upload.id_assigned:
+        session.frontend.gave_id(version.path, upload.notebook_id)
     ref = {
         "notebook_id": upload.notebook_id,
         "checkpoint_id": info.id,

@@ -6,7 +6,6 @@ nothing of HTTP or terminals.
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,19 +53,12 @@ __all__ = [
 ]
 
 
-def default_author() -> str:
-    """git's user.name, else the login name."""
-    try:
-        name = subprocess.run(
-            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        name = ""
-    if name:
-        return name
-    from nepnb.client.opening import owner
+def default_author(home: Path | None = None) -> str:
+    """The name checkpoints are signed with (:func:`nepnb.identity.author`): the one set in
+    nepnb's settings, else git's user.name, else the login name."""
+    from nepnb.identity import author
 
-    return owner()
+    return author(home)
 
 
 def split_message(message: str, body: str | None = None) -> tuple[str, str]:

@@ -644,8 +644,13 @@ def _compare_output(
         for m in sorted(set(data_a) | set(data_b))
         if canonical(data_a.get(m)) != canonical(data_b.get(m))
     ]
-    images = [m for m in changed if m in IMAGE_TYPES and m in data_a and m in data_b]
-    others = [m for m in changed if m not in images]
+    shown = [m for m in IMAGE_TYPES if m in data_a and m in data_b]  # encodings of the picture
+    images: list[str] = []
+    if any(m in changed for m in shown):
+        from nepnb.notebooks.images import representation_to_compare
+
+        images = [representation_to_compare(data_a, data_b) or shown[0]]  # PNG, not JPEG
+    others = [m for m in changed if m not in shown]
     same_pixels = True
     if images:
         change.mime = images[0]
@@ -654,7 +659,7 @@ def _compare_output(
 
             comparison = compare_images(data_a[images[0]], data_b[images[0]])
             change.image = comparison.to_json()
-            same_pixels = not comparison.changed and len(images) == 1
+            same_pixels = not comparison.changed
         else:
             same_pixels = False
             change.note = "image differs"

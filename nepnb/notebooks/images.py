@@ -9,6 +9,13 @@ Pixels are compared after normalizing both images to straight RGB(A) with 8 bits
 When either image has an alpha channel, the colour channels are composited over white and the
 alpha channel is compared as a fourth channel, so the hidden colour of a fully transparent pixel
 never counts, while a pixel that became transparent does.
+
+Lossy images (JPEG, lossy WebP) carry compression noise: around sharp edges a re-encoded block
+rings by tens of levels even where the picture did not change. When either side is lossy, a
+pixel counts as changed only when the difference also holds on average over the 7x7 pixels
+around it (about a JPEG block) beyond the noise its quantization allows: ringing averages out,
+a real change (a line, a patch, a moved curve) does not. Callers that have a lossless version
+of the same output (IPython shows PIL images as PNG and JPEG) should compare that instead.
 """
 
 from __future__ import annotations
@@ -23,7 +30,11 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageComparison", "compare_images", "decode_image_data"]
+__all__ = ["ImageComparison", "compare_images", "decode_image_data", "representation_to_compare"]
+
+#: Image MIME types, the lossless ones first: an output shown both ways (IPython shows a PIL
+#: image as PNG and JPEG) is compared through its lossless picture.
+LOSSLESS_FIRST = ("image/png", "image/gif", "image/webp", "image/jpeg")
 
 #: Colour used in the diff image for the pixels that changed.
 DIFF_COLOR = (255, 0, 255)
@@ -38,6 +49,16 @@ _WHITESPACE = re.compile(r"\s+")
 _DATA_URL = re.compile(r"^data:[^,]*;base64,", re.IGNORECASE)
 
 _Array = np.ndarray[Any, np.dtype[np.uint8]]
+
+# Lossy images: the signed difference is averaged over _NOISE_WINDOW² pixels, and must exceed
+# _NOISE_PER_DC_STEP x the luma DC quantization step of a JPEG (8 at quality 75, 16 at 50), at
+# least _MIN_JPEG_NOISE, or _WEBP_NOISE for a lossy WebP. Measured on plots with a patch, a
+# line, text or every curve changed: at JPEG quality 50 to 100 no pixel 3 or more pixels away
+# from a real change counts, and more than 90% of the pixels of a changed patch or line do.
+_NOISE_WINDOW = 7
+_NOISE_PER_DC_STEP = 1.25
+_MIN_JPEG_NOISE = 10
+_WEBP_NOISE = 12
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,13 @@ def decode_image_data(data: bytes | str) -> bytes:
         raise ValueError(f"not valid base64 data ({exc})") from None
 
 
+def representation_to_compare(data_a: dict[str, Any], data_b: dict[str, Any]) -> str | None:
+    """The image MIME type to compare two versions of an output's ``data`` by: the most
+    faithful one both have (PNG before JPEG), or None. The other image types both have are
+    encodings of the same picture and need no comparison of their own."""
+    return next((mime for mime in LOSSLESS_FIRST if mime in data_a and mime in data_b), None)
+
+
 def compare_images(
     a: bytes | str, b: bytes | str, *, tolerance: int = 8, max_diff_size: int = 512
 ) -> ImageComparison:
@@ -179,17 +207,33 @@ def _raw_bytes(data: bytes | str) -> tuple[bytes, str | None]:
 
 
 def _open(raw: bytes) -> tuple[Image.Image | None, str | None]:
-    """A fully loaded RGB or RGBA image, or ``None`` and the reason it could not be decoded."""
+    """A fully loaded RGB or RGBA image, or ``None`` and the reason it could not be decoded.
+    The image's ``info["nepnb_noise"]`` is the compression noise it may carry (0: lossless)."""
     try:
-        image = Image.open(io.BytesIO(raw))
-        image.load()  # the first frame of an animation
-        return _normalize(image), None
+        encoded = Image.open(io.BytesIO(raw))
+        encoded.load()  # the first frame of an animation
+        image = _normalize(encoded)
+        image.info["nepnb_noise"] = _compression_noise(encoded, raw)
+        return image, None
     except UnidentifiedImageError:
         if raw.lstrip()[:1] == b"<":
             return None, "not a raster image (looks like SVG or other markup)"
         return None, "not a recognized image format"
     except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _compression_noise(image: Image.Image, raw: bytes) -> int:
+    """How many levels a lossy encoding may move an unchanged pixel, on average over a
+    block; 0 for a lossless image (PNG, GIF, lossless WebP …)."""
+    if image.format == "JPEG":
+        tables = getattr(image, "quantization", None) or {}
+        luma = tables.get(0) if isinstance(tables, dict) else None
+        dc_step = int(luma[0]) if luma else 8  # 8: quality 75, Pillow's and IPython's default
+        return max(_MIN_JPEG_NOISE, round(_NOISE_PER_DC_STEP * dc_step))
+    if image.format == "WEBP" and b"VP8L" not in raw[12:64]:  # VP8L: the lossless bitstream
+        return _WEBP_NOISE
+    return 0
 
 
 def _normalize(image: Image.Image) -> Image.Image:
@@ -253,6 +297,7 @@ def _compare_decoded(
     if 0 in size_a:
         return ImageComparison(note != "", 0.0, 0.0, size_a, size_b, None, note)
 
+    noise = max(image_a.info.get("nepnb_noise", 0), image_b.info.get("nepnb_noise", 0))
     with_alpha = image_a.mode == "RGBA" or image_b.mode == "RGBA"
     pixels_a = _pixels(image_a, with_alpha)
     pixels_b = _pixels(image_b, with_alpha)
@@ -264,12 +309,40 @@ def _compare_decoded(
     for channel in range(1, diff.shape[2]):
         largest = np.maximum(largest, diff[..., channel])
     mask = largest > tolerance
+    if noise and mask.any():
+        mask &= _beyond_noise(pixels_a, pixels_b, max(tolerance, noise))
     changed_pixels = int(np.count_nonzero(mask))
     changed_fraction = changed_pixels / mask.size
 
     changed = changed_pixels > 0 or size_a != size_b
     diff_png = _diff_png(pixels_b, mask, max_diff_size) if changed else None
     return ImageComparison(changed, score, changed_fraction, size_a, size_b, diff_png, note)
+
+
+def _beyond_noise(
+    pixels_a: _Array, pixels_b: _Array, level: int
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Pixels where the signed difference, averaged over the window around them, exceeds
+    ``level`` in some channel: compression ringing averages out, a real change does not."""
+    signed = pixels_b.astype(np.int32) - pixels_a.astype(np.int32)
+    radius = _NOISE_WINDOW // 2
+    padded = np.pad(signed, ((radius, radius), (radius, radius), (0, 0)), mode="edge")
+    # box sums through cumulative sums: rows, then columns
+    sums = np.cumsum(padded, axis=0)
+    sums = np.concatenate(
+        [sums[_NOISE_WINDOW - 1 : _NOISE_WINDOW], sums[_NOISE_WINDOW:] - sums[:-_NOISE_WINDOW]]
+    )
+    sums = np.cumsum(sums, axis=1)
+    sums = np.concatenate(
+        [
+            sums[:, _NOISE_WINDOW - 1 : _NOISE_WINDOW],
+            sums[:, _NOISE_WINDOW:] - sums[:, :-_NOISE_WINDOW],
+        ],
+        axis=1,
+    )
+    mean = np.abs(sums) / (_NOISE_WINDOW * _NOISE_WINDOW)
+    result: np.ndarray[Any, np.dtype[np.bool_]] = mean.max(axis=2) > level
+    return result
 
 
 def _pixels(image: Image.Image, with_alpha: bool) -> _Array:

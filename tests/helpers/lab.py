@@ -131,3 +131,8 @@ def use_theme(page: Page, name: str) -> None:
         "name => document.body.dataset.jpThemeName === name", arg=name, timeout=30_000
     )
     page.wait_for_timeout(500)  # the theme's stylesheet settles
+
+
+def dark_theme(page: Page) -> None:
+    """Switch JupyterLab to its dark theme (Settings → Theme), and wait until it applies."""
+    use_theme(page, "JupyterLab Dark")

@@ -41,6 +41,34 @@ from tests.helpers.nbrun import (
 # -- create, list, get ----------------------------------------------------------------------
 
 
+async def test_ui_and_kernel_checkpoints_are_signed_by_one_identity_set_in_the_settings(
+    jp_fetch, jp_root_dir: Path, nepnb_home: Path
+) -> None:
+    from nepnb.notebooks import default_author
+
+    write_notebook(jp_root_dir / "walk.ipynb", SIMPLE)
+    # Not the Jupyter server's random "Anonymous Cyllene": what the kernel and the CLI sign with.
+    first = await upload(jp_fetch, "walk.ipynb", "From the toolbar")
+    assert first["checkpoint"]["author"] == default_author(nepnb_home)
+    assert not first["checkpoint"]["author"].startswith("Anonymous")
+
+    # Settings → nepnb → "Checkpoint author": the server extension and the kernel both sign so.
+    settings = reply(
+        await call(jp_fetch, "settings", method="PUT", body={"author": " Ada  Lovelace "})
+    )
+    assert settings["author"] == "Ada Lovelace"
+    second = await upload(jp_fetch, "walk.ipynb", "Named")
+    assert second["checkpoint"]["author"] == "Ada Lovelace"
+    assert default_author(nepnb_home) == "Ada Lovelace"  # what the kernel reads (its NEPNB_HOME)
+    assert reply(await call(jp_fetch, "settings"))["author"] == "Ada Lovelace"
+
+    # Emptied: back to git's user.name (or the login), for both.
+    cleared = reply(await call(jp_fetch, "settings", method="PUT", body={"author": ""}))
+    assert cleared["author"] == first["checkpoint"]["author"]
+    too_long = await call(jp_fetch, "settings", method="PUT", body={"author": "x" * 300})
+    assert "at most 256" in error_message(too_long, 400)
+
+
 async def test_upload_assigns_an_id_written_back_through_the_contents_manager(
     jp_fetch, jp_root_dir: Path
 ) -> None:
@@ -313,6 +341,31 @@ async def test_compare_two_checkpoints_and_with_the_current_notebook(
     diff = reply(response)
     assert diff["summary"]["unchanged"] == 3
     assert diff["summary_line"] == "no changes"
+
+
+async def test_compare_with_the_notebook_as_the_editor_holds_it(
+    jp_fetch, jp_root_dir: Path
+) -> None:
+    path = write_notebook(jp_root_dir / "live.ipynb", SIMPLE)
+    first = (await upload(jp_fetch, "live.ipynb", "Saved"))["checkpoint"]["id"]
+    # An unsaved edit: the file still equals the checkpoint, the editor's model does not.
+    live = with_source(on_disk(path), 2, "y = math.sqrt(x) + 1\nprint(y)")
+    live["cells"].append(nbformat.v4.new_markdown_cell("Notes"))
+    saved = reply(await call(jp_fetch, "compare", params={"a": first, "path": "live.ipynb"}))
+    assert saved["summary_line"] == "no changes"
+    diff = reply(
+        await call(
+            jp_fetch,
+            "compare",
+            method="POST",
+            params={"viewer": "1"},
+            body={"a": first, "notebook": live},
+        )
+    )
+    assert (diff["summary"]["changed"], diff["summary"]["added"]) == (1, 1)
+    assert on_disk(path)["cells"] == SIMPLE["cells"]  # nothing written
+    refused = await call(jp_fetch, "compare", method="POST", body={"a": first, "notebook": []})
+    assert "nbformat JSON" in error_message(refused, 400)
 
 
 async def test_compare_outputs_only_change_disappears_when_outputs_are_hidden(
@@ -786,7 +839,7 @@ async def test_cookie_authenticated_post_needs_the_xsrf_header(
     assert accepted.code == 201, accepted.body
     data = reply(accepted)
     assert data["checkpoint"]["summary"] == "From a browser"
-    assert data["checkpoint"]["author"].startswith("Anonymous")
+    assert not data["checkpoint"]["author"].startswith("Anonymous")  # one identity, see below
     assert file_id(jp_root_dir / "xsrf.ipynb") == data["notebook_id"]
 
     # The restore endpoint is protected the same way.

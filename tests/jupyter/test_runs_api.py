@@ -1,7 +1,7 @@
 """The runs API of the server extension through a real Jupyter server (pytest-jupyter).
 
 Runs are logged with the real client (sync mode) into the store the server uses
-(``NEPNB_HOME``); every reply is checked against the interfaces of labextension/src/tokens.ts.
+(``NEPNB_HOME``); every reply is checked against the interfaces of labextension/src/api.ts.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tornado.httpclient import HTTPResponse
 
 import nepnb
 from nepnb.jupyter.settings import SETTINGS_FILE
+from nepnb.notebooks import default_author
 from tests.helpers import QUIET, REPO_ROOT
 from tests.helpers.jupyter_api import call
 
@@ -34,10 +35,10 @@ PROJECT = "team/cls"
 
 
 def interface(name: str) -> tuple[set[str], set[str]]:
-    """The required and optional property names of a TypeScript interface of tokens.ts."""
-    source = (REPO_ROOT / "labextension/src/tokens.ts").read_text()
+    """The required and optional property names of a TypeScript interface of api.ts."""
+    source = (REPO_ROOT / "labextension/src/api.ts").read_text()
     body = re.search(rf"export interface {name} \{{(.*?)\n\}}", source, re.S)
-    assert body, f"no interface {name} in tokens.ts"
+    assert body, f"no interface {name} in api.ts"
     text = re.sub(r"/\*.*?\*/", "", body.group(1), flags=re.S)
     found = re.findall(r"^\s*(\w+)(\??):", text, re.M)
     return {n for n, q in found if not q}, {n for n, q in found if q}
@@ -379,6 +380,7 @@ async def test_settings_keep_the_token_on_the_server(jp_fetch, nepnb_home: Path)
         "token_from_environment": False,
         "store": "local",
         "location": str(nepnb_home),
+        "author": default_author(nepnb_home),
         "projects": [PROJECT],
         "error": None,
     }

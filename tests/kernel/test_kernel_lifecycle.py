@@ -311,6 +311,46 @@ def test_frontend_comm_live_model_run_list_and_stop_that_keeps_the_kernel(
     assert kernel.execute("print(x)").stdout == "42\n"  # same kernel, same namespace
 
 
+def test_id_given_to_the_saved_file_reaches_the_window_that_opens_the_comm_after(
+    start_kernel: StartKernel, notebook_dir: Path, nepnb_home: Path
+) -> None:
+    # The README's first cell loads nepnb and opens the run: the comm JupyterLab opens just
+    # before it is refused (nepnb is not loaded yet), so the kernel checkpoints the saved file.
+    first_cell = "%load_ext nepnb\n%neptune init_run --name walk"
+    on_disk = save_notebook(notebook_dir, first_cell)
+    kernel = start_kernel()
+    refused_id, refused = kernel.open_comm({"type": "status", "path": NOTEBOOK})
+    assert refused.closed == [refused_id]
+    opened = kernel.execute(first_cell)
+    assert "nepnb warning" not in opened.stderr, opened.stderr
+    run_id = kernel.execute("print('RUN', run._sys_id)").run_id
+    kernel.execute("run.wait()")
+    run = read_run(run_id)
+    try:
+        ref = run["source_code/notebook"].fetch()
+    finally:
+        run.stop()
+    assert "notebook_id" not in on_disk.read_text()  # the kernel never writes into the file
+
+    # After the cell JupyterLab opens the comm again, naming its notebook: the id comes first,
+    # then the runs, so the window has the id before it lists the checkpoints.
+    comm_id, accepted = kernel.open_comm({"type": "status", "path": NOTEBOOK})
+    assert [data["type"] for data in accepted.comm] == ["notebook_id", "runs"], accepted.comm
+    assert accepted.comm[0] == {
+        "type": "notebook_id",
+        "path": NOTEBOOK,
+        "notebook_id": ref["notebook_id"],
+    }
+    # Once per window; a window showing another notebook hears nothing of it.
+    again = kernel.comm_exchange(comm_id, {"type": "status", "path": NOTEBOOK})
+    assert [data["type"] for data in again.comm] == ["runs"]
+    _, other = kernel.open_comm({"type": "status", "path": "other.ipynb"})
+    assert other.comm and {data["type"] for data in other.comm} == {"runs"}  # to every window
+    # A reloaded page (a new comm) is told again.
+    _, reloaded = kernel.open_comm({"type": "status", "path": NOTEBOOK})
+    assert reloaded.comm[0]["notebook_id"] == ref["notebook_id"]
+
+
 def test_stop_sent_while_a_cell_runs_breaks_neither_the_cell_nor_the_kernel(
     start_kernel: StartKernel, notebook_dir: Path
 ) -> None:

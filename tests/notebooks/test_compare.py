@@ -772,6 +772,45 @@ def test_a_changed_image_patch_is_measured_and_drawn() -> None:
     assert "  output 1 (image/png) changed: 1.0% of pixels differ" in text
 
 
+def shown_by_ipython(image: Image.Image) -> Any:
+    """The output IPython gives a PIL image: PNG and JPEG of it (base64, as in the file)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    data, _ = InteractiveShell.instance().display_formatter.format(image)
+    assert {"image/png", "image/jpeg"} <= set(data)
+    return v4.new_output(
+        "display_data",
+        data={
+            mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+            for mime, value in data.items()
+        },
+    )
+
+
+def test_a_pil_image_is_compared_by_its_png_not_its_jpeg() -> None:
+    image = plot_image(0, 300, 200)
+    patched = image.copy()
+    patched.paste((255, 255, 0), (40, 50, 70, 80))  # 900 pixels of 60,000: 1.5%
+    a = notebook([code("image", "p", [shown_by_ipython(image)])])
+    b = notebook([code("image", "p", [shown_by_ipython(patched)])])
+    [output] = compare(a, b, for_viewer=True).cells[0].outputs
+    assert (output.status, output.mime) == ("changed", "image/png")
+    assert output.image is not None
+    assert output.image["changed_fraction"] == pytest.approx(900 / 60_000)
+    assert output.image_data is not None
+    assert Image.open(io.BytesIO(base64.b64decode(output.image_data["b"]))).format == "PNG"
+    assert output.note == ""  # the JPEG is the same picture: not "also changed"
+
+    # Same picture, only the JPEG re-encoded (another quality): unchanged.
+    jpeg = io.BytesIO()
+    image.save(jpeg, "JPEG", quality=60)
+    b = notebook([code("image", "p", [shown_by_ipython(image)])])
+    b["cells"][0]["outputs"][0]["data"]["image/jpeg"] = base64.b64encode(jpeg.getvalue()).decode()
+    [output] = compare(a, b).cells[0].outputs
+    assert (output.status, output.mime) == ("unchanged", "image/png")
+    assert "same pixels" in output.note
+
+
 def test_images_false_only_says_the_image_differs() -> None:
     image = gradient_image()
     patched = image.copy()

@@ -15,6 +15,7 @@ from nepnb.store.local import LocalStore
 from tests.helpers.lab import (
     UPLOAD_BUTTON,
     cell,
+    dark_theme,
     open_notebook,
     replace_cell_source,
     run_cells,
@@ -378,3 +379,90 @@ def test_settings_choose_the_project_and_the_token_stays_on_the_server(
     toast(page, "Token forgotten")
     assert page.request.get(server_settings).json()["has_token"] is False
     assert secret not in stored.read_text()
+
+
+def two_cells_with_a_checkpoint(lab: JupyterLab, page: Page, name: str, summary: str) -> str:
+    """Open a new two-cell notebook, upload a checkpoint of it and show the checkpoints
+    panel; the checkpoint's id."""
+    write_notebook(lab.root_dir / name, notebook_dict("x = 1", "print(x)"))
+    open_notebook(page, lab.lab_url(f"lab/tree/{name}"))
+    checkpoint = upload(page, summary)
+    page.locator(".jp-SideBar.jp-mod-right li[data-id='nepnb-checkpoints-panel']").click()
+    return checkpoint
+
+
+def test_compare_with_current_uses_the_live_notebook_and_follows_its_saves(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    base = two_cells_with_a_checkpoint(jupyter_lab, page, "live.ipynb", "Base")
+    panel = page.locator("#nepnb-checkpoints-panel")
+    panel.locator(f"[data-checkpoint-id='{base}'] input").check()
+    compare = panel.get_by_role("button", name="Compare with current")
+    view = page.locator(f"#nepnb-compare-{base}-current")
+    summary = view.locator(".nepnb-Compare-summary")
+
+    # An unsaved edit: compared with the editor's notebook, not the file.
+    replace_cell_source(page, 0, "x = 2")
+    compare.click()
+    expect(summary).to_have_text(re.compile(r"^1 changed"), timeout=30_000)
+    # Named by message, not hash; the changed characters marked within the line; the
+    # unchanged cell folded until "Show unchanged cells" is ticked.
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="live.ipynb:")
+    expect(tab).to_contain_text("live.ipynb: “Base” → now")
+    row = view.locator("tr.nepnb-Diff-change").first
+    expect(row.locator(".nepnb-Diff-a mark")).to_have_text("1")
+    expect(row.locator(".nepnb-Diff-b mark")).to_have_text("2")
+    expect(view.locator(".nepnb-DiffFold")).to_have_text(re.compile(r"1 unchanged cell"))
+    expect(view.locator(".nepnb-DiffCell")).to_have_count(1)
+    shot(page, artifacts_dir, "01-unsaved-edit")
+    view.get_by_label("Show unchanged cells").check()
+    expect(view.locator(".nepnb-DiffFold")).to_have_count(0)
+    expect(view.locator(".nepnb-DiffCell")).to_have_count(2)
+    view.get_by_label("Show unchanged cells").uncheck()
+    expect(view.locator(".nepnb-DiffCell")).to_have_count(1)
+
+    # Another edit, then asked again: the open tab compares again.
+    notebook_tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="live.ipynb")
+    notebook_tab.first.click()
+    replace_cell_source(page, 1, "print(x)\nprint(x * 2)")
+    compare.click()
+    expect(summary).to_have_text(re.compile(r"^2 changed"), timeout=30_000)
+
+    # Saving the notebook (after adding a cell) refreshes the open tab by itself.
+    notebook_tab.first.click()
+    cell(page, 1).locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new cell below
+    page.keyboard.press("Enter")
+    page.keyboard.type("y = 3")
+    page.keyboard.press("Control+s")
+    expect(summary).to_have_text(re.compile(r"^2 changed, 1 added"), timeout=30_000)
+    shot(page, artifacts_dir, "02-saved")
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="live.ipynb:").click()
+    shot(page, artifacts_dir, "03-compare-light")
+    dark_theme(page)
+    shot(page, artifacts_dir, "04-compare-dark")
+
+
+def test_a_notebook_opened_from_a_checkpoint_says_where_it_came_from(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    base = two_cells_with_a_checkpoint(jupyter_lab, page, "walk.ipynb", "Base model")
+    panel = page.locator("#nepnb-checkpoints-panel")
+    expect(panel.locator(".nepnb-Panel-origin")).to_be_hidden()  # the original: no origin
+    panel.locator(f"[data-checkpoint-id='{base}'] input").check()
+    panel.get_by_role("button", name="Open as notebook").click()
+    copy = f"walk.checkpoint-{base[:8]}.ipynb"
+    expect(panel.locator(".nepnb-Panel-subtitle")).to_have_text(copy, timeout=30_000)
+    origin = panel.locator(".nepnb-Panel-origin")
+    expect(origin).to_contain_text(
+        f"Restored from checkpoint “Base model” ({base}) of walk.ipynb", timeout=30_000
+    )
+    shot(page, artifacts_dir, "01-origin-light")
+    origin.get_by_role("button", name="Compare with it").click()
+    view = page.locator(f"#nepnb-compare-{base}-current")
+    expect(view).to_have_attribute("data-loaded", "true", timeout=30_000)
+    expect(view.locator(".nepnb-Compare-title")).to_contain_text("“Base model”")
+    dark_theme(page)
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=copy).first.click()
+    shot(page, artifacts_dir, "02-origin-dark")

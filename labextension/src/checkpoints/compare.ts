@@ -8,6 +8,7 @@ import {
   DiffBlock,
   foldUnchanged,
   ICellChange,
+  inlineChange,
   ICompareTarget,
   ILineOp,
   INotebookDiff,
@@ -23,21 +24,28 @@ export interface ICompareSource {
   diff(target: ICompareTarget): Promise<INotebookDiff>;
 }
 
-/** The compare endpoint of the server extension, for `path` in `project`. */
-export function serverCompareSource(path: string, project: string): ICompareSource {
+/** The compare endpoint of the server extension, for `path` in `project`. `live` gives the
+ * notebook as the editor holds it (unsaved edits included): "current" is compared with that
+ * when it is there, else with the file as saved. */
+export function serverCompareSource(
+  path: string,
+  project: string,
+  live: () => unknown | null = () => null
+): ICompareSource {
   return {
-    diff: target =>
-      requestAPI<INotebookDiff>(
-        `compare${queryString({
-          a: target.a,
-          b: target.b,
-          path,
-          outputs: '1',
-          context: '3',
-          viewer: '1',
-          project
-        })}`
-      )
+    diff: target => {
+      const options = { outputs: '1', context: '3', viewer: '1', project };
+      const notebook = target.b === 'current' ? live() : null;
+      if (notebook) {
+        return requestAPI<INotebookDiff>(`compare${queryString(options)}`, {
+          method: 'POST',
+          body: JSON.stringify({ a: target.a, notebook })
+        });
+      }
+      return requestAPI<INotebookDiff>(
+        `compare${queryString({ a: target.a, b: target.b, path, ...options })}`
+      );
+    }
   };
 }
 
@@ -52,16 +60,21 @@ export class CompareView extends Widget {
   constructor(
     readonly target: ICompareTarget,
     private readonly _source: ICompareSource,
-    notebookName: string
+    notebookName: string,
+    summaryOf: (checkpointId: string) => string | undefined = () => undefined
   ) {
     super();
     this.id = compareViewId(target);
     this.addClass('nepnb-CompareView');
-    const side = (s: string) => (s === 'current' ? 'now' : s);
+    // Checkpoints are named by their message (the id as a last resort), as people know them.
+    const side = (s: string) =>
+      s === 'current' ? 'now' : summaryOf(s) ? `“${summaryOf(s)}”` : s;
+    const full = (s: string) =>
+      s === 'current'
+        ? 'the notebook as it is now'
+        : `checkpoint ${summaryOf(s) ? `“${summaryOf(s)}” (${s})` : s}`;
     this.title.label = `${notebookName}: ${side(target.a)} → ${side(target.b)}`;
-    this.title.caption = `Compare checkpoint ${target.a} of ${notebookName} with ${
-      target.b === 'current' ? 'the notebook as saved now' : `checkpoint ${target.b}`
-    }`;
+    this.title.caption = `Compare ${full(target.a)} of ${notebookName} with ${full(target.b)}`;
     this.title.icon = checkpointIcon;
     this.title.closable = true;
     this.node.tabIndex = 0;
@@ -126,7 +139,7 @@ export class CompareView extends Widget {
     );
     const blocks: DiffBlock[] = this._showUnchanged
       ? diff.cells.map(cell => ({ kind: 'cell', cell }))
-      : foldUnchanged(diff.cells, 1);
+      : foldUnchanged(diff.cells, 0);
     const container = this.node.querySelector('.nepnb-Compare-cells')!;
     container.replaceChildren(...blocks.map(block => this._block(block)));
   }
@@ -219,11 +232,19 @@ export class CompareView extends Widget {
           cell.colSpan = 4;
           tr.append(cell);
         } else {
+          const left = td(`nepnb-Diff-text nepnb-Diff-a${row.a ? '' : ' nepnb-Diff-empty'}`, row.a?.text ?? '');
+          const right = td(`nepnb-Diff-text nepnb-Diff-b${row.b ? '' : ' nepnb-Diff-empty'}`, row.b?.text ?? '');
+          if (row.kind === 'change' && row.a && row.b) {
+            // the changed characters within the line, as GitHub marks them
+            const change = inlineChange(row.a.text, row.b.text);
+            marked(left, change.prefix, change.a, change.suffix);
+            marked(right, change.prefix, change.b, change.suffix);
+          }
           tr.append(
             td('nepnb-Diff-n', row.a ? String(row.a.n) : ''),
-            td(`nepnb-Diff-text nepnb-Diff-a${row.a ? '' : ' nepnb-Diff-empty'}`, row.a?.text ?? ''),
+            left,
             td('nepnb-Diff-n', row.b ? String(row.b.n) : ''),
-            td(`nepnb-Diff-text nepnb-Diff-b${row.b ? '' : ' nepnb-Diff-empty'}`, row.b?.text ?? '')
+            right
           );
         }
         body.append(tr);
@@ -286,6 +307,14 @@ function td(className: string, text: string): HTMLTableCellElement {
   cell.className = className;
   cell.textContent = text;
   return cell;
+}
+
+/** Fill `cell` with `prefix`, `middle` marked as changed, and `suffix`. */
+function marked(cell: HTMLElement, prefix: string, middle: string, suffix: string): void {
+  const mark = document.createElement('mark');
+  mark.className = 'nepnb-Diff-changed';
+  mark.textContent = middle;
+  cell.replaceChildren(prefix, ...(middle ? [mark] : []), suffix);
 }
 
 function figure(src: string, caption: string): HTMLElement {

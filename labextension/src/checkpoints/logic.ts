@@ -343,7 +343,9 @@ export function foldUnchanged(cells: ICellChange[], context = 1): DiffBlock[] {
   const flush = (atStart: boolean, atEnd: boolean) => {
     const before = atStart ? 0 : context;
     const after = atEnd ? 0 : context;
-    if (run.length <= before + after + 1) {
+    // With context, a single cell is shown rather than folded; without, every run folds
+    // (the compare view's "Show unchanged cells" off).
+    if (run.length <= before + after + (context > 0 ? 1 : 0)) {
       run.forEach(cell => blocks.push({ kind: 'cell', cell }));
     } else {
       run.slice(0, before).forEach(cell => blocks.push({ kind: 'cell', cell }));
@@ -377,4 +379,32 @@ export function sourceLines(source: string | string[] | null | undefined): strin
   }
   const text = Array.isArray(source) ? source.join('') : source;
   return text === '' ? [] : text.split('\n');
+}
+
+/** A changed line split around what changed: the common start and end, and the middle of
+ * each side (what GitHub highlights within a changed line). */
+export interface IInlineChange {
+  prefix: string;
+  a: string;
+  b: string;
+  suffix: string;
+}
+
+/** Where two versions of a line differ: their longest common prefix and suffix. */
+export function inlineChange(a: string, b: string): IInlineChange {
+  let start = 0;
+  const shortest = Math.min(a.length, b.length);
+  while (start < shortest && a[start] === b[start]) {
+    start++;
+  }
+  let end = 0;
+  while (end < shortest - start && a[a.length - 1 - end] === b[b.length - 1 - end]) {
+    end++;
+  }
+  return {
+    prefix: a.slice(0, start),
+    a: a.slice(start, a.length - end),
+    b: b.slice(start, b.length - end),
+    suffix: a.slice(a.length - end)
+  };
 }

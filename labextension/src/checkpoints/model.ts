@@ -53,6 +53,11 @@ export class CheckpointsModel {
     return this._selection;
   }
 
+  /** The checkpoint this notebook was restored from ("Open as notebook"), if it was. */
+  get restoredFrom(): ICheckpoint | null {
+    return this._restoredFrom;
+  }
+
   /** The checkpoint to point at after an upload or a link from a notification. */
   get highlighted(): string | null {
     return this._highlighted;
@@ -75,8 +80,13 @@ export class CheckpointsModel {
    * the kernel or an upload may have set it before the file was saved, and the history is
    * found by that id first (by the file's id otherwise).
    */
-  setPath(path: string, notebookId: () => string | null = () => null): void {
+  setPath(
+    path: string,
+    notebookId: () => string | null = () => null,
+    restoredFrom: () => string | null = () => null
+  ): void {
     this._idOf = notebookId;
+    this._originOf = restoredFrom;
     if (path === this._path) {
       return;
     }
@@ -85,6 +95,7 @@ export class CheckpointsModel {
     this._selection = [];
     this._highlighted = null;
     this._notebookId = null;
+    this._restoredFrom = null;
     void this.refresh();
   }
 
@@ -108,6 +119,18 @@ export class CheckpointsModel {
       );
       if (path !== this._path) {
         return; // the user moved on meanwhile
+      }
+      const origin = this._originOf();
+      this._restoredFrom =
+        origin && this._restoredFrom?.id !== origin
+          ? await requestAPI<ICheckpoint>(
+              `checkpoints/${origin}${queryString({ project: this._project })}`
+            ).catch(() => null)
+          : origin
+            ? this._restoredFrom
+            : null;
+      if (path !== this._path) {
+        return;
       }
       this._checkpoints = newestFirst(reply.checkpoints);
       this._notebookId = reply.notebook_id;
@@ -184,6 +207,8 @@ export class CheckpointsModel {
 
   private _path = '';
   private _idOf: () => string | null = () => null;
+  private _originOf: () => string | null = () => null;
+  private _restoredFrom: ICheckpoint | null = null;
   private _project = '';
   private _state: LoadState = 'idle';
   private _error = '';

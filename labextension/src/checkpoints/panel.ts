@@ -45,10 +45,21 @@ export class CheckpointsPanel extends Widget {
         <button class="jp-mod-styled nepnb-restore" disabled title="Open the selected checkpoint as a new notebook">Open as notebook</button>
         <button class="jp-mod-styled nepnb-download" disabled title="Download the selected checkpoint as .ipynb">Download</button>
       </div>
+      <div class="nepnb-Panel-origin" hidden>
+        <span class="nepnb-Panel-originText"></span>
+        <button class="jp-mod-styled jp-mod-link nepnb-origin-compare" title="Compare this notebook with the checkpoint it was restored from">Compare with it</button>
+      </div>
       <div class="nepnb-Panel-hint"></div>
       <ol class="nepnb-CheckpointList"></ol>`;
     this._subtitle = this.node.querySelector('.nepnb-Panel-subtitle')!;
     this._hint = this.node.querySelector('.nepnb-Panel-hint')!;
+    this._origin = this.node.querySelector('.nepnb-Panel-origin')!;
+    this.node.querySelector('.nepnb-origin-compare')!.addEventListener('click', () => {
+      const origin = this.model.restoredFrom;
+      if (origin) {
+        this._actions.compare({ a: origin.id, b: 'current' });
+      }
+    });
     this._list = this.node.querySelector('.nepnb-CheckpointList')!;
     this._compare = this.node.querySelector('.nepnb-compare')!;
     this._restore = this.node.querySelector('.nepnb-restore')!;
@@ -82,12 +93,17 @@ export class CheckpointsPanel extends Widget {
 
   /** Follow a notebook panel (or none). */
   follow(panel: NotebookPanel | null): void {
-    this.model.setPath(panel ? panel.context.path : '', () => {
+    const field = (key: 'notebook_id' | 'restored_from') => () => {
       const metadata = panel?.context.model?.getMetadata('nepnb') as
-        | { notebook_id?: unknown }
+        | Record<string, unknown>
         | undefined;
-      return typeof metadata?.notebook_id === 'string' ? metadata.notebook_id : null;
-    });
+      return typeof metadata?.[key] === 'string' ? (metadata[key] as string) : null;
+    };
+    this.model.setPath(
+      panel ? panel.context.path : '',
+      field('notebook_id'),
+      field('restored_from')
+    );
   }
 
   /** Load the list again when the panel is shown: checkpoints may have come from elsewhere
@@ -135,6 +151,14 @@ export class CheckpointsPanel extends Widget {
     this._restore.disabled = count !== 1;
     this._download.disabled = count !== 1;
     this._hint.textContent = this._hintText();
+    const origin = model.restoredFrom;
+    this._origin.hidden = origin === null;
+    if (origin) {
+      const from = origin.path.split('/').pop() ?? origin.path;
+      this._origin.querySelector('.nepnb-Panel-originText')!.textContent =
+        `Restored from checkpoint “${origin.summary}” (${origin.id.slice(0, 12)}) of ${from}.`;
+      this._origin.title = `${origin.path}, ${new Date(origin.created * 1000).toLocaleString()}`;
+    }
     this._list.replaceChildren(...model.checkpoints.map(c => this._item(c)));
     const highlighted = this._list.querySelector('.nepnb-mod-highlighted');
     highlighted?.scrollIntoView?.({ block: 'nearest' });
@@ -213,6 +237,7 @@ export class CheckpointsPanel extends Widget {
   private _retry: number | undefined;
   private _subtitle: HTMLElement;
   private _hint: HTMLElement;
+  private _origin: HTMLElement;
   private _list: HTMLOListElement;
   private _compare: HTMLButtonElement;
   private _restore: HTMLButtonElement;

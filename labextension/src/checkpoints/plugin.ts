@@ -121,11 +121,35 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
         const notebook = tracker.find(p => p.context.path === model.path) ?? current();
         const path = notebook?.context.path ?? model.path;
         const name = path.split('/').pop() ?? path;
-        if (labShell && Array.from(labShell.widgets('main')).some(w => w.id === compareViewId(target))) {
-          labShell.activateById(compareViewId(target));
+        const open = labShell
+          ? Array.from(labShell.widgets('main')).find(w => w.id === compareViewId(target))
+          : undefined;
+        if (open instanceof CompareView) {
+          labShell!.activateById(open.id);
+          void open.load(); // asked again: compare again (the notebook may have changed)
           return;
         }
-        const view = new CompareView(target, serverCompareSource(path, model.project), name);
+        const live = () => notebook?.context.model?.toJSON() ?? null;
+        const summaryOf = (id: string) =>
+          [...model.checkpoints, ...(model.restoredFrom ? [model.restoredFrom] : [])].find(
+            c => c.id === id
+          )?.summary;
+        const view = new CompareView(
+          target,
+          serverCompareSource(path, model.project, live),
+          name,
+          summaryOf
+        );
+        if (notebook && target.b === 'current') {
+          // A view of "now" follows the notebook's saves.
+          const reload = (_: unknown, state: string) => {
+            if (state === 'completed') {
+              void view.load();
+            }
+          };
+          notebook.context.saveState.connect(reload);
+          view.disposed.connect(() => notebook.context.saveState.disconnect(reload));
+        }
         showInMainArea(app, labShell, view);
       }
     });

@@ -1,5 +1,6 @@
 import {
   foldUnchanged,
+  inlineChange,
   ICellChange,
   sourceLines,
   cellChangeLabel,
@@ -163,6 +164,31 @@ describe('folding unchanged cells', () => {
       b.kind === 'cell' ? `${b.cell.status[0]}${b.cell.a_index}` : `fold${b.cells.length}`
     );
     expect(shape).toEqual(['fold3', 'u3', 'c4', 'u5', 'fold3', 'u9', 'a10', 'u11', 'fold2']);
+  });
+
+  it('folds every run, even of one cell, without context (unchanged cells hidden)', () => {
+    const blocks = foldUnchanged([cell('changed', 0), cell('unchanged', 1), cell('changed', 2)], 0);
+    const shape = blocks.map(b =>
+      b.kind === 'cell' ? `${b.cell.status[0]}${b.cell.a_index}` : `fold${b.cells.length}`
+    );
+    expect(shape).toEqual(['c0', 'fold1', 'c2']);
+  });
+
+  it('finds the changed characters within a line', () => {
+    expect(inlineChange('y = math.sqrt(x)', 'y = math.sqrt(x) * 2')).toEqual({
+      prefix: 'y = math.sqrt(x)',
+      a: '',
+      b: ' * 2',
+      suffix: ''
+    });
+    expect(inlineChange('lr = 0.1  # base', 'lr = 0.01  # base')).toEqual({
+      prefix: 'lr = 0.',
+      a: '',
+      b: '0',
+      suffix: '1  # base'
+    });
+    expect(inlineChange('aaa', 'aaa')).toEqual({ prefix: 'aaa', a: '', b: '', suffix: '' });
+    expect(inlineChange('abc', 'xyz')).toEqual({ prefix: '', a: 'abc', b: 'xyz', suffix: '' });
   });
 
   it('keeps short runs as they are', () => {
