@@ -60,7 +60,7 @@ def _references(column: Column) -> int:
 
 def _bytes(numbers: np.ndarray) -> memoryview:
     """The bytes of a C-contiguous float64 array, for ``array.frombytes`` (one copy)."""
-    return memoryview(numbers).cast("B")
+    return numbers.data.cast("B")
 
 
 def extend_column(column: Column, values: np.ndarray, stamps: np.ndarray) -> bool:
