@@ -447,11 +447,8 @@ def chart_series(
 
 def _name_of(obj: NeptuneObject) -> str:
     """ " (name)" for a run with a name of its own, else ""."""
-    if obj.store is None or obj.info is None:
-        return ""
-    info = obj.store.get_fields(obj.info.uid, ["sys/name"]).get("sys/name")
-    name = info.value if info is not None else None
-    return f" ({name})" if isinstance(name, str) and name and name != "Untitled" else ""
+    name = obj.name
+    return f" ({name})" if name and name != "Untitled" else ""
 
 
 def chart(
