@@ -155,7 +155,7 @@ def test_the_chart_looks_like_jupyterlab_in_light_and_dark(
 
     # The y axis says what it shows.
     assert chart.get_attribute("data-y-label") == "train/loss"
-    # The legend: a solid swatch in the line's colour, and the last value rather than "–".
+    # The legend: a solid swatch in the line's colour, and the last value rather than a dash.
     row = chart.locator(".u-legend .u-series:not(.nepnb-Chart-aux)").nth(1)
     assert row.locator(".u-marker").evaluate(STYLE_OF, "background-color") == "rgb(78, 121, 167)"
     assert row.locator(".u-value").inner_text() == "0.01667"  # 1 / 60
