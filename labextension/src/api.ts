@@ -19,6 +19,8 @@ export interface IHealth {
 export interface IOpenRun {
   /** The run's sys/id. */
   id: string;
+  /** Its sys/name (null when it has none). */
+  name?: string | null;
   /** Its project, e.g. "local/default". */
   project: string;
   /** The variables bound to it in the kernel. */

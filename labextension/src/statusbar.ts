@@ -182,7 +182,7 @@ export class OpenRunsItem extends Widget {
   private _pollTimer: number;
 }
 
-/** "CLS-3 (run): open 2 h 5 min, idle 31 min, hanging, 120 writes queued". */
+/** "CLS-3 walk (run): open 2 h 5 min, idle 31 min, hanging, 120 writes queued". */
 function describe(run: IRunNow): string {
   const parts = [`open ${duration(run.ageNow)}`, `idle ${duration(run.idleNow)}`];
   if (run.hangingNow) {
@@ -192,5 +192,6 @@ function describe(run: IRunNow): string {
     parts.push(`${run.queued} writes queued`);
   }
   const variables = run.variables.length ? ` (${run.variables.join(', ')})` : '';
-  return `${run.id}${variables}: ${parts.join(', ')}`;
+  const name = run.name && run.name !== 'Untitled' ? ` ${run.name}` : '';
+  return `${run.id}${name}${variables}: ${parts.join(', ')}`;
 }

@@ -224,6 +224,8 @@ class Handler:
             )
         obj._claim(self._path, ftype)
         obj._enqueue(Operation(OpKind.ASSIGN, self._path, ftype, stored))
+        if self._path == "sys/name":
+            obj._name = stored  # what obj.name says from now on
 
     # writes: series ------------------------------------------------------------------
     def append(

@@ -96,6 +96,15 @@ class NeptuneObject:
         self._stop_lock = threading.Lock()
         self._sync = connection.mode == "sync"
         self._alive = connection.alive
+        # sys/name as opened or last assigned here; read from the store when first asked
+        self._name: str | None = next(
+            (
+                op.value
+                for op in reversed(connection.initial_fields)
+                if op.path == "sys/name" and isinstance(op.value, str)
+            ),
+            None,
+        )
         # Points appended without a step are numbered by the store when other processes
         # may write the same series (custom_run_id), or when the stored steps are unknown
         # (an offline object opened with with_id).
@@ -158,6 +167,17 @@ class NeptuneObject:
     def info(self) -> ObjectInfo | None:
         """The object as its store knows it (uid, ``sys/id``); None while in no store."""
         return self._info
+
+    @property
+    def name(self) -> str | None:
+        """``sys/name``: the name the object was opened with, or last given through
+        ``obj["sys/name"] = ...`` in this process; read from the store once when the object
+        was opened by id. None when it has none (debug mode without one, projects)."""
+        if self._name is None and self._store is not None and self._info is not None:
+            stored = self._store.get_fields(self._info.uid, ["sys/name"]).get("sys/name")
+            if stored is not None and isinstance(stored.value, str):
+                self._name = stored.value
+        return self._name
 
     @property
     def kind_label(self) -> str:

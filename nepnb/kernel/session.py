@@ -281,6 +281,7 @@ class KernelSession:
             rows.append(
                 {
                     "id": entry.label,
+                    "name": entry.run.name,
                     "project": entry.run.project,
                     "variables": sorted(entry.variables),
                     "opened": entry.opened,

@@ -78,7 +78,7 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
     """A chart of float series of one or more runs; see :func:`chart`."""
 
     _esm = _bundle()
-    #: The lines, in legend order: ``{"key": ..., "label": ...}``.
+    #: The lines, in legend order: ``{"key": ..., "label": ..., "path": ...}``.
     series = traitlets.List(traitlets.Dict()).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     x_axis = traitlets.Enum(X_AXES, default_value="step").tag(sync=True)
@@ -116,7 +116,7 @@ class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
         # One read of every series serves the first paint, the picture and the summary.
         self._snapshot: dict[str, SeriesBuckets] | None = read_all(lines, PICTURE_WIDTH, x_axis)
         super().__init__(
-            series=[{"key": line.key, "label": line.label} for line in lines],
+            series=[{"key": line.key, "label": line.label, "path": line.path} for line in lines],
             title=title,
             x_axis=x_axis,
             log_scale=log_scale,
@@ -447,11 +447,8 @@ def chart_series(
 
 def _name_of(obj: NeptuneObject) -> str:
     """ " (name)" for a run with a name of its own, else ""."""
-    if obj.store is None or obj.info is None:
-        return ""
-    info = obj.store.get_fields(obj.info.uid, ["sys/name"]).get("sys/name")
-    name = info.value if info is not None else None
-    return f" ({name})" if isinstance(name, str) and name and name != "Untitled" else ""
+    name = obj.name
+    return f" ({name})" if name and name != "Untitled" else ""
 
 
 def chart(

@@ -28,9 +28,23 @@ def test_an_object_in_no_store_says_so(new_run: Callable[..., Any], mode: str) -
     assert run.label == f"{mode} run in {run.project}"
 
 
+@pytest.mark.parametrize("mode", ["async", "sync", "offline", "debug"])
+def test_an_object_says_its_name(
+    new_run: Callable[..., Any], reopen: Callable[..., Any], mode: str
+) -> None:
+    run = new_run(mode=mode, name="walk")
+    assert run.name == "walk"
+    run["sys/name"] = "walk 2"
+    assert run.name == "walk 2"  # at once, whether or not the store has it yet
+    assert new_run(mode=mode).name == "Untitled"
+    if mode in ("async", "sync"):
+        run.wait()
+        assert reopen(run.sys_id).name == "walk 2"  # opened by id: what the store holds
+
+
 def test_the_views_cannot_be_assigned(new_run: Callable[..., Any]) -> None:
     run = new_run(mode="debug")
-    for name in ("store", "mode", "project", "sys_id", "info"):
+    for name in ("store", "mode", "project", "sys_id", "info", "name"):
         with pytest.raises(AttributeError):
             setattr(run, name, None)
 

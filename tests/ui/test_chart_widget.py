@@ -4,13 +4,22 @@ in Notebook 7, with the fallback picture saved in the notebook."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page
 
-from tests.helpers.lab import cell, drag_across, open_notebook, run_cells, shot, wait_kernel_idle
+from tests.helpers.lab import (
+    cell,
+    drag_across,
+    open_notebook,
+    run_cells,
+    shot,
+    use_theme,
+    wait_kernel_idle,
+)
 from tests.helpers.nbrun import notebook_dict, write_notebook
 from tests.helpers.servers import JupyterLab
 
@@ -120,3 +129,74 @@ def test_the_chart_renders_in_notebook_7(
     legend = chart.locator(".u-legend").inner_text()
     assert "train/loss" in legend
     shot(page, artifacts_dir, "02-notebook7")
+
+
+#: The colour a CSS variable of the theme resolves to, as getComputedStyle gives colours.
+THEME_COLOR = """v => { const e = document.createElement('div'); e.style.color = `var(${v})`;
+  document.body.append(e); const c = getComputedStyle(e).color; e.remove(); return c; }"""
+STYLE_OF = "(e, p) => getComputedStyle(e).getPropertyValue(p)"
+
+
+def test_the_chart_looks_like_jupyterlab_in_light_and_dark(
+    jupyter_lab: JupyterLab, page: Page, artifacts_dir: Path
+) -> None:
+    steps = "for i in range(60):\n    run['train/loss'].append(1 / (1 + i))"
+    write_notebook(
+        jupyter_lab.root_dir / "look.ipynb",
+        notebook_dict(SETUP, steps, "run['train/loss'].chart()"),
+    )
+    open_notebook(page, jupyter_lab.lab_url("lab/tree/look.ipynb"))
+    run_cells(page, 3)
+    chart = page.locator(CHART).first
+    page.wait_for_function(
+        "c => Number(c.dataset.points) === 60", arg=chart.element_handle(), timeout=30_000
+    )
+    page.mouse.move(0, 0)  # the cursor off the plot: the legend shows the last values
+
+    # The y axis says what it shows.
+    assert chart.get_attribute("data-y-label") == "train/loss"
+    # The legend: a solid swatch in the line's colour, and the last value rather than a dash.
+    row = chart.locator(".u-legend .u-series:not(.nepnb-Chart-aux)").nth(1)
+    assert row.locator(".u-marker").evaluate(STYLE_OF, "background-color") == "rgb(78, 121, 167)"
+    assert row.locator(".u-value").inner_text() == "0.01667"  # 1 / 60
+    assert chart.locator(".u-legend .u-value").first.inner_text() == "59"  # the last step
+
+    def assert_themed(theme: str) -> None:
+        select = chart.locator("select.nepnb-Chart-xaxis")
+        button = chart.locator("button.nepnb-Chart-reset")
+        for control in (select, button):
+            assert control.evaluate(STYLE_OF, "font-family") == page.evaluate(
+                "() => getComputedStyle(document.body).getPropertyValue('--jp-ui-font-family').trim()"
+            ), theme
+        assert select.evaluate(STYLE_OF, "border-top-color") == page.evaluate(
+            THEME_COLOR, "--jp-border-color1"
+        ), theme
+        # not zoomed: the reset button looks disabled, in the theme's faint text
+        assert button.is_disabled()
+        assert button.evaluate(STYLE_OF, "color") == page.evaluate(
+            THEME_COLOR, "--jp-ui-font-color3"
+        ), theme
+        assert button.evaluate(STYLE_OF, "background-color") == "rgba(0, 0, 0, 0)", theme
+        assert select.evaluate(STYLE_OF, "background-color") == page.evaluate(
+            THEME_COLOR, "--jp-layout-color1"
+        ), theme
+        assert select.evaluate(STYLE_OF, "color") == page.evaluate(
+            THEME_COLOR, "--jp-ui-font-color1"
+        ), theme
+        # the axes were drawn in the theme's colours, in a font size uPlot can lay out
+        drawn = json.loads(chart.get_attribute("data-theme") or "{}")
+        assert re.match(r"\d+px ", drawn.get("font", "")), drawn
+        assert page.evaluate(THEME_COLOR, "--jp-ui-font-color1") == page.evaluate(
+            "c => { const e = document.createElement('div'); e.style.color = c;"
+            " document.body.append(e); const r = getComputedStyle(e).color; e.remove(); return r; }",
+            drawn.get("text", ""),
+        ), theme
+
+    assert_themed("light")
+    chart.scroll_into_view_if_needed()
+    shot(page, artifacts_dir, "01-light")
+
+    use_theme(page, "JupyterLab Dark")
+    assert_themed("dark")
+    chart.scroll_into_view_if_needed()
+    shot(page, artifacts_dir, "02-dark")

@@ -157,7 +157,7 @@ def test_user_fields_first_and_compare_draws_one_chart_per_metric(
             chart.locator(".u-legend .u-series:not(.nepnb-Chart-aux)").evaluate_all(
                 """entries => Object.fromEntries(entries.slice(1).map(e => [
                     e.querySelector('.u-label').textContent.split(' ')[0],
-                    getComputedStyle(e.querySelector('.u-marker')).borderTopColor]))"""
+                    getComputedStyle(e.querySelector('.u-marker')).backgroundColor]))"""
             )
         )
     assert set(colours[0]) == {first, second}

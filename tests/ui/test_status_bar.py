@@ -1,5 +1,6 @@
-"""The open-runs item of the status bar in Chromium: its popup closes on Escape, ages runs
-consistently (idle never more than open), and a stop from it is said in JupyterLab."""
+"""The open-runs item of the status bar in Chromium: its popup names the runs, closes on
+Escape, ages runs consistently (idle never more than open), and a stop from it is said in
+JupyterLab."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def test_status_bar_popup_closes_on_escape_ages_consistently_and_says_a_stop(
     status.click()
     popup = page.locator(".nepnb-OpenRunsPopup")
     expect(popup).to_contain_text(run_id)
+    # Each run is named as it was opened (--name walk), not only by its id.
+    expect(popup.locator(f"[data-run-id='{run_id}']")).to_contain_text(f"{run_id} walk")
     page.keyboard.press("Escape")
     expect(popup).to_have_count(0)
 

@@ -37,8 +37,8 @@ def test_state_of_a_chart_of_one_run_and_two_paths(nepnb_home: object) -> None:
     ident = stored_run("baseline", 300)
     widget = chart(ident, ["a/x", "a/y"], show=False, x_axis="time", log_scale=True, smoothing=0.5)
     assert widget.series == [
-        {"key": json.dumps([ident, "a/x"]), "label": "a/x"},
-        {"key": json.dumps([ident, "a/y"]), "label": "a/y"},
+        {"key": json.dumps([ident, "a/x"]), "label": "a/x", "path": "a/x"},
+        {"key": json.dumps([ident, "a/y"]), "label": "a/y", "path": "a/y"},
     ]
     assert widget.title == f"{ident}: a/x, a/y"
     assert (widget.x_axis, widget.log_scale, widget.smoothing) == ("time", True, 0.5)

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import { alignSeries, countDrawn } from './align';
 import { ChartControls, IChartSettings } from './controls';
 import { plotColumns, plotIndexes } from './layout';
-import { plotOptions } from './options';
+import { IPlotTheme, plotOptions } from './options';
 import {
   appendBuckets,
   bucketsForWidth,
@@ -29,6 +29,8 @@ export interface IChartOptions extends Partial<IChartSettings> {
   height?: number;
   /** Show the toolbar (x axis, log y, smoothing, reset); default true. */
   controls?: boolean;
+  /** The y axis's title; by default the series' path when they share one, else "value". */
+  yLabel?: string;
   /** Called after the user changed a setting in the toolbar. */
   onSettingsChanged?: (settings: IChartSettings) => void;
 }
@@ -75,6 +77,7 @@ export class SeriesChart {
       smoothing: options.smoothing ?? 0
     };
     this.height = options.height ?? 260;
+    this.yLabel = options.yLabel;
     this.onSettingsChanged = options.onSettingsChanged;
     this.node = document.createElement('div');
     this.node.className = 'nepnb-Chart';
@@ -95,6 +98,14 @@ export class SeriesChart {
     if (typeof ResizeObserver !== 'undefined') {
       this.resizeObserver = new ResizeObserver(() => this.resize());
       this.resizeObserver.observe(this.plotHost);
+    }
+    // JupyterLab marks the theme on <body>: the canvas's colours follow it.
+    if (typeof MutationObserver !== 'undefined') {
+      this.themeObserver = new MutationObserver(() => this.onThemeChanged());
+      this.themeObserver.observe(document.body, {
+        attributes: true,
+        attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
+      });
     }
   }
 
@@ -181,6 +192,8 @@ export class SeriesChart {
   dispose(): void {
     this.disposed = true;
     this.resizeObserver?.disconnect();
+    this.themeObserver?.disconnect();
+    window.clearTimeout(this.themeTimer);
     window.clearTimeout(this.refineTimer);
     window.clearTimeout(this.liveTimer);
     this.plot?.destroy();
@@ -413,22 +426,74 @@ export class SeriesChart {
     this.draw();
   }
 
-  /** A theme colour (a CSS variable) resolved for the canvas, which cannot read variables. */
-  private themeColor(variable: string, fallback: string): string {
+  /** A theme value (a CSS variable) resolved for the canvas, which cannot read variables. */
+  private themeValue(variable: string, fallback: string): string {
     return getComputedStyle(this.node).getPropertyValue(variable).trim() || fallback;
   }
 
+  /** The axes' colours and font in the current theme. */
+  private theme(): IPlotTheme {
+    const family = this.themeValue('--jp-ui-font-family', 'sans-serif');
+    return {
+      text: this.themeValue('--jp-ui-font-color1', '#333'),
+      grid: this.themeValue('--jp-border-color2', '#e0e0e0'),
+      font: `${this.smallFontPixels()}px ${family}`
+    };
+  }
+
+  /** The theme's small UI font size in whole pixels (uPlot lays out axes from "<n>px" only). */
+  private smallFontPixels(): number {
+    const probe = document.createElement('span');
+    probe.style.fontSize = 'var(--jp-ui-font-size0, 11px)';
+    this.node.append(probe);
+    const pixels = Math.round(parseFloat(getComputedStyle(probe).fontSize));
+    probe.remove();
+    return Number.isFinite(pixels) && pixels > 0 ? pixels : 11;
+  }
+
+  /**
+   * The theme changed: draw the axes in its colours. Its stylesheet may land after the
+   * attribute changes, so look again a little later too.
+   */
+  private onThemeChanged(): void {
+    const redrawIfChanged = () => {
+      if (this.disposed || !this.plot) {
+        return;
+      }
+      const theme = this.theme();
+      if (JSON.stringify(theme) !== this.node.dataset.theme) {
+        this.rebuildPlot();
+      }
+    };
+    redrawIfChanged();
+    window.clearTimeout(this.themeTimer);
+    this.themeTimer = window.setTimeout(redrawIfChanged, 300);
+  }
+
+  /** The y axis's title: as given, else the series' one path, else "value". */
+  private yAxisLabel(): string {
+    if (this.yLabel) {
+      return this.yLabel;
+    }
+    const paths = new Set(this.series.map(s => s.path));
+    const [path] = paths;
+    return paths.size === 1 && path ? path : 'value';
+  }
+
   private plotOptions(width: number): uPlot.Options {
+    const theme = this.theme();
+    const yLabel = this.yAxisLabel();
+    // what the axes are drawn with, for tests and curious users
+    this.node.dataset.theme = JSON.stringify(theme);
+    this.node.dataset.yLabel = yLabel;
     return plotOptions({
       width,
       height: this.height,
       settings: this.settings,
       labels: this.series.map(s => s.label),
+      yLabel,
       colors: this.series.map(s => s.color),
-      theme: {
-        text: this.themeColor('--jp-ui-font-color1', '#333'),
-        grid: this.themeColor('--jp-border-color2', '#e0e0e0')
-      },
+      theme,
       handlers: {
         onScale: (plot, key) => this.onScaleSet(plot, key),
         onLineToggled: (line, show) => this.onLineToggled(line, show),
@@ -468,6 +533,9 @@ export class SeriesChart {
   private refineTimer: number | undefined;
   private liveTimer: number | undefined;
   private resizeObserver: ResizeObserver | null = null;
+  private themeObserver: MutationObserver | null = null;
+  private themeTimer: number | undefined;
+  private readonly yLabel?: string;
   private readonly height: number;
   private readonly onSettingsChanged?: (settings: IChartSettings) => void;
   private readonly controls: ChartControls;

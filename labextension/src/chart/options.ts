@@ -9,6 +9,25 @@ import { seriesColor, withAlpha } from './palette';
 export interface IPlotTheme {
   text: string;
   grid: string;
+  /** The axes' font (CSS shorthand). */
+  font: string;
+}
+
+/** The legend's value of a series where the cursor is, else its last value (never "–" while there is one). */
+function legendValue(format: (value: number) => string) {
+  return (plot: uPlot, value: number | null, seriesIndex: number, index: number | null) => {
+    if (index === null) {
+      const column = plot.data[seriesIndex] as (number | null | undefined)[] | undefined;
+      for (let i = (column?.length ?? 0) - 1; i >= 0; i--) {
+        const last = column?.[i];
+        if (last !== null && last !== undefined) {
+          return format(last);
+        }
+      }
+      return '';
+    }
+    return value === null ? '' : format(value);
+  };
 }
 
 /** What the plot tells its chart. */
@@ -30,6 +49,8 @@ export interface IPlotOptionsInput {
   settings: IChartSettings;
   /** The legend label of each line. */
   labels: readonly string[];
+  /** The y axis's title (the series path, or "value"). */
+  yLabel: string;
   /** The colour of each line (by default, the palette's by place). */
   colors?: readonly (string | undefined)[];
   theme: IPlotTheme;
@@ -40,7 +61,7 @@ export interface IPlotOptionsInput {
 const AUX_CLASS = 'nepnb-Chart-aux';
 
 function lineSeries(label: string, color: string): uPlot.Series[] {
-  const value = (_u: uPlot, v: number) => formatNumber(v);
+  const value = legendValue(v => formatNumber(v));
   const part = (suffix: string, stroke: string, width = 1): uPlot.Series => ({
     label: `${label} ${suffix}`,
     class: AUX_CLASS,
@@ -70,7 +91,7 @@ export function plotOptions(input: IPlotOptionsInput): uPlot.Options {
   const series: uPlot.Series[] = [
     {
       label: settings.xAxis,
-      value: (_u, value) => (time ? formatTime(value) : formatStep(value))
+      value: legendValue(v => (time ? formatTime(v) : formatStep(v)))
     },
     ...input.labels.flatMap((label, i) => lineSeries(label, colorOf(i)))
   ];
@@ -92,17 +113,32 @@ export function plotOptions(input: IPlotOptionsInput): uPlot.Options {
         values: time ? undefined : (_u: uPlot, splits: number[]) => splits.map(v => formatStep(v)),
         stroke: theme.text,
         grid,
-        ticks
+        ticks,
+        font: theme.font
       },
       {
         values: (_u: uPlot, splits: number[]) => splits.map(v => formatNumber(v, 3)),
         stroke: theme.text,
         grid,
         ticks,
-        size: 60
+        size: 60,
+        label: input.yLabel,
+        labelSize: 18,
+        labelFont: theme.font,
+        font: theme.font
       }
     ],
-    legend: { live: true },
+    legend: {
+      live: true,
+      // solid colour swatches, not uPlot's hollow squares
+      markers: {
+        width: 0,
+        fill: (_plot: uPlot, seriesIndex: number) => {
+          const line = lineOfPlotIndex(seriesIndex);
+          return line === null ? 'transparent' : colorOf(line);
+        }
+      }
+    },
     cursor: {
       drag: { x: true, y: false, setScale: true },
       bind: {

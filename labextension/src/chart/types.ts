@@ -29,6 +29,8 @@ export interface IChartSeries {
   key: string;
   /** The legend's name for it, e.g. a run id or a path. */
   label: string;
+  /** The field it draws (e.g. "train/loss"), which titles the y axis. */
+  path?: string;
   /** Its colour (CSS); by default the palette's colour of its place in the list. */
   color?: string;
 }

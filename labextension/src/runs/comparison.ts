@@ -50,6 +50,7 @@ export function comparisonSeries(details: readonly IRunDetail[], path: string): 
     .map(detail => ({
       key: seriesKey({ run: detail.id, path }),
       label: runLabel(detail),
+      path,
       color: colors.get(detail.id)
     }));
 }

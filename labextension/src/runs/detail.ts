@@ -161,7 +161,7 @@ export class RunDetail extends Widget {
       const caption = document.createElement('figcaption');
       caption.textContent = path;
       const chart = new SeriesChart(source, {
-        series: [{ key: seriesKey({ run: detail.id, path }), label: detail.id }],
+        series: [{ key: seriesKey({ run: detail.id, path }), label: detail.id, path }],
         height: 200
       });
       this._charts.set(path, chart);

@@ -14,7 +14,8 @@ function options(patch: { xAxis?: 'step' | 'time'; logScale?: boolean } = {}) {
     height: 200,
     settings: { xAxis: patch.xAxis ?? 'step', logScale: patch.logScale ?? false, smoothing: 0 },
     labels: ['A', 'B'],
-    theme: { text: '#111', grid: '#eee' },
+    yLabel: 'train/loss',
+    theme: { text: '#111', grid: '#eee', font: '11px sans-serif' },
     handlers
   });
   return { opts, handlers };
@@ -56,6 +57,30 @@ describe('plotOptions', () => {
     expect(value(plot, 0.123456, 1, 0)).toBe('0.1235');
     const ticks = opts.axes?.[0].values as (u: uPlot, splits: number[]) => string[];
     expect(ticks(plot, [0, 500, 1000])).toEqual(['0', '500', '1000']);
+  });
+
+  it('shows the last value in the legend off the plot, never "–" while there is one', () => {
+    const { opts } = options();
+    const plot = { data: [[0, 1, 2], [0.5, 0.25, null]] } as unknown as uPlot;
+    const value = opts.series[1].value as (
+      u: uPlot,
+      v: number | null,
+      s: number,
+      i: number | null
+    ) => string;
+    expect(value(plot, null, 1, null)).toBe('0.25');
+    const step = opts.series[0].value as typeof value;
+    expect(step(plot, null, 0, null)).toBe('2');
+  });
+
+  it('titles the y axis and fills the legend swatches with the line colours', () => {
+    const { opts } = options();
+    expect(opts.axes?.[1].label).toBe('train/loss');
+    expect(opts.axes?.[1].font).toBe('11px sans-serif');
+    const fill = opts.legend?.markers?.fill as (u: uPlot, i: number) => string;
+    expect(fill({} as uPlot, 1)).toBe('#4e79a7');
+    expect(fill({} as uPlot, 5)).toBe('#f28e2b');
+    expect(opts.legend?.markers?.width).toBe(0);
   });
 
   it('reports legend toggles of lines only, not of their parts', () => {
