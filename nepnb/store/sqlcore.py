@@ -464,9 +464,14 @@ class SQLCore(Store):
             return ApplyResult(rejected)
 
     def get_fields(
-        self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None
+        self,
+        uid: str,
+        paths: Iterable[str] | None = None,
+        *,
+        prefix: str | None = None,
+        sizes: bool = True,
     ) -> dict[str, FieldInfo]:
-        return self.get_fields_of([uid], paths, prefix=prefix).get(uid, {})
+        return self.get_fields_of([uid], paths, prefix=prefix, sizes=sizes).get(uid, {})
 
     def get_fields_of(
         self,
@@ -474,9 +479,10 @@ class SQLCore(Store):
         paths: Iterable[str] | None = None,
         *,
         prefix: str | None = None,
+        sizes: bool = True,
     ) -> Mapping[str, dict[str, FieldInfo]]:
         path_list = None if paths is None else list(paths)
-        wants_size = (path_list is None or SIZE_FIELD in path_list) and (
+        wants_size = sizes and (path_list is None or SIZE_FIELD in path_list) and (
             prefix is None or SIZE_FIELD.startswith(prefix + "/")
         )
         result: dict[str, dict[str, FieldInfo]] = {}

@@ -387,6 +387,29 @@ def test_size_is_the_same_on_every_store(store: Store) -> None:
     }
 
 
+def test_fields_read_without_sizes_leave_out_sys_size_only(store: Store) -> None:
+    """``sizes=False`` (what a client opening an object asks) reads every field but the one
+    computed when read; the values read are the same."""
+    run = new_run(store)
+    batch = Batch(
+        [
+            assign("params/lr", FieldType.FLOAT, 0.001),
+            floats("train/loss", [0, 1, 2], [1.0, 0.5, 0.25]),
+        ]
+    )
+    assert store.apply(run.uid, batch).rejected == []
+    every = store.get_fields(run.uid)
+    without = store.get_fields(run.uid, sizes=False)
+    assert "sys/size" in every
+    assert without.keys() == every.keys() - {"sys/size"}
+    assert without["train/loss"].value["last_step"] == 2
+    assert {p: f.value for p, f in without.items()} == {
+        p: f.value for p, f in every.items() if p != "sys/size"
+    }
+    asked = store.get_fields_of([run.uid], ["sys/size", "params/lr"], sizes=False)[run.uid]
+    assert asked.keys() == {"params/lr"}
+
+
 # batches and blobs ----------------------------------------------------------------------
 
 
