@@ -280,9 +280,13 @@ class SQLCore(Store):
                 if not exists_ok:
                     raise Conflict(f"the project {name!r} exists already")
                 return ProjectInfo(name, row[1])
-            key = chosen_key(key, {k for _, k in tx.projects()}, name.split("/")[1])
-            tx.insert_project(name, key, time.time())
-            return ProjectInfo(name, key)
+            return ProjectInfo(name, self._insert_project(tx, name, key))
+
+    def _insert_project(self, tx: Tx, name: str, key: str | None) -> str:
+        """Add the project ``name`` (missing in ``tx``); returns its key."""
+        key = chosen_key(key, {k for _, k in tx.projects()}, name.split("/")[1])
+        tx.insert_project(name, key, time.time())
+        return key
 
     def delete_project(self, name: str) -> None:
         with self._transaction(write=True) as tx:
@@ -307,8 +311,9 @@ class SQLCore(Store):
     ) -> ObjectInfo:
         """See ``Store.create_object``; ``uid``: the new object's, chosen by the caller (so
         that a retried creation finds the object its first attempt made, and a local
-        process can hold its liveness lock before the object exists)."""
-        self.get_project(project, create=True)
+        process can hold its liveness lock before the object exists). A missing project is
+        made in the same transaction."""
+        validate_project_name(project)
         return self._retrying(
             partial(self._create, project, kind, custom_run_id, model_key, model_id, initial, uid)
         )
@@ -330,7 +335,11 @@ class SQLCore(Store):
                     name, found_kind, sys_id, custom = made
                     return ObjectInfo(uid, name, ObjectKind(found_kind), sys_id, custom)
             # The project row lock orders the creations of one project (counters, keys).
-            project_id, key = self._project(tx, project, lock=True)
+            row = tx.project(project, lock=True)
+            if row is None:  # first use of the project: made in this transaction
+                self._insert_project(tx, project, None)
+                row = self._project(tx, project, lock=True)
+            project_id, key = row
             same: dict[str, str] | None = None  # what makes an object the one asked for
             if kind is ObjectKind.PROJECT:
                 same = {}

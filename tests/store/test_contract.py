@@ -54,6 +54,15 @@ def test_projects_are_created_on_first_use_with_a_short_key(store: Store) -> Non
     assert [p.name for p in store.list_projects()] == ["team/cls", "team/image-classification"]
 
 
+def test_an_object_created_in_a_new_project_makes_the_project(store: Store) -> None:
+    """The project and the object are made together (one transaction), key as usual."""
+    run = store.create_object("team/object-detection", ObjectKind.RUN)
+    assert run.sys_id == "OD-1" and run.created
+    assert store.get_project("team/object-detection").key == "OD"
+    with pytest.raises(InvalidProjectName, match="workspace/project"):
+        store.create_object("team/", ObjectKind.RUN)
+
+
 @pytest.mark.parametrize("name", ["cls", "a/b/c", "/cls", "team/", "team/c ls", "", "team/-x"])
 def test_bad_project_names_are_refused(store: Store, name: str) -> None:
     with pytest.raises(InvalidProjectName, match="workspace/project"):
