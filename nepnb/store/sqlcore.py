@@ -335,11 +335,11 @@ class SQLCore(Store):
                     name, found_kind, sys_id, custom = made
                     return ObjectInfo(uid, name, ObjectKind(found_kind), sys_id, custom)
             # The project row lock orders the creations of one project (counters, keys).
-            row = tx.project(project, lock=True)
-            if row is None:  # first use of the project: made in this transaction
+            found = tx.project(project, lock=True)
+            if found is None:  # first use of the project: made in this transaction
                 self._insert_project(tx, project, None)
-                row = self._project(tx, project, lock=True)
-            project_id, key = row
+                found = self._project(tx, project, lock=True)
+            project_id, key = found
             same: dict[str, str] | None = None  # what makes an object the one asked for
             if kind is ObjectKind.PROJECT:
                 same = {}
@@ -491,8 +491,10 @@ class SQLCore(Store):
         sizes: bool = True,
     ) -> Mapping[str, dict[str, FieldInfo]]:
         path_list = None if paths is None else list(paths)
-        wants_size = sizes and (path_list is None or SIZE_FIELD in path_list) and (
-            prefix is None or SIZE_FIELD.startswith(prefix + "/")
+        wants_size = (
+            sizes
+            and (path_list is None or SIZE_FIELD in path_list)
+            and (prefix is None or SIZE_FIELD.startswith(prefix + "/"))
         )
         result: dict[str, dict[str, FieldInfo]] = {}
         with self._transaction() as tx:
