@@ -8,16 +8,35 @@ are only imported when Jupyter asks for them through the hooks below.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from nepnb import attributes, envs, exceptions, handler, management, types, utils
+from nepnb import exceptions
 from nepnb._version import __version__
 from nepnb.client import hooks as _hooks
-from nepnb.client.config import ANONYMOUS_API_TOKEN
-from nepnb.client.model import Model, ModelVersion, init_model, init_model_version
-from nepnb.client.project import Project, init_project
-from nepnb.client.run import Run, init_run
 from nepnb.kernel import subscribe as _subscribe_kernel
+
+if TYPE_CHECKING:
+    from nepnb import attributes, envs, handler, management, types, utils
+    from nepnb.client.config import ANONYMOUS_API_TOKEN
+    from nepnb.client.model import Model, ModelVersion, init_model, init_model_version
+    from nepnb.client.project import Project, init_project
+    from nepnb.client.run import Run, init_run
+
+#: Names imported on first use (PEP 562): the client (and numpy with it) is not imported by
+#: `nepnb checkpoint diff`, the Jupyter server extension's start or `import nepnb.cli`.
+_LAZY_NAMES = {
+    "ANONYMOUS_API_TOKEN": "nepnb.client.config",
+    "Model": "nepnb.client.model",
+    "ModelVersion": "nepnb.client.model",
+    "init_model": "nepnb.client.model",
+    "init_model_version": "nepnb.client.model",
+    "Project": "nepnb.client.project",
+    "init_project": "nepnb.client.project",
+    "Run": "nepnb.client.run",
+    "init_run": "nepnb.client.run",
+}
+_LAZY_MODULES = ("attributes", "envs", "handler", "management", "types", "utils")
 
 __all__ = [
     "ANONYMOUS_API_TOKEN",
@@ -40,6 +59,21 @@ __all__ = [
     "types",
     "utils",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        value: Any = importlib.import_module(f"nepnb.{name}")
+    elif name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    else:
+        raise AttributeError(f"module 'nepnb' has no attribute {name!r}")
+    globals()[name] = value  # once: later uses find it without this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def chart(runs: Any, paths: Any, **options: Any) -> Any:

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nepnb.cli.output import ProgressLine
 from nepnb.client.config import (
@@ -16,9 +17,11 @@ from nepnb.client.config import (
     local_store,
     server_of_token,
 )
-from nepnb.importers.neptune import ContainerResult, ImportSummary, import_neptune
 from nepnb.importers.neptune_folder import DATA_DIRECTORY_ENV
 from nepnb.store.base import validate_project_name
+
+if TYPE_CHECKING:  # the importer (and the client) only for this command
+    from nepnb.importers.neptune import ContainerResult, ImportSummary
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,6 +57,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from nepnb.importers.neptune import import_neptune
+
     project = args.project or os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
     validate_project_name(project)
     server = server_of_token(args.api_token or os.environ.get(API_TOKEN_ENV))

@@ -6,12 +6,15 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nepnb.cli.output import ProgressLine
 from nepnb.client.config import DATA_DIRECTORY_ENV, default_data_dir, default_store
-from nepnb.client.sync import QueuedObject, find_queues, remove_queue, sync_queue
 from nepnb.exceptions import NepnbError
 from nepnb.sizes import human_size
+
+if TYPE_CHECKING:  # the client is imported by the commands that use it, not by every command
+    from nepnb.client.sync import QueuedObject
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,6 +61,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _queues(args: argparse.Namespace) -> tuple[Path, list[QueuedObject]]:
+    from nepnb.client.sync import find_queues
+
     data_dir = (args.path or default_data_dir()).expanduser().resolve()
     found, broken = find_queues(data_dir)
     for folder, reason in broken:
@@ -113,6 +118,8 @@ def run_sync(args: argparse.Namespace) -> int:
         print(f"Nothing to sync in {data_dir}.")
         return 0
     store = default_store()  # the tracking server of NEPTUNE_API_TOKEN, else the local store
+    from nepnb.client.sync import sync_queue
+
     failures = 0
     for item in found:
         progress = ProgressLine(f"Syncing {item.name}")
@@ -149,6 +156,8 @@ def run_clear(args: argparse.Namespace) -> int:
         if answer not in ("y", "yes"):
             print("Nothing deleted.")
             return 0
+    from nepnb.client.sync import remove_queue
+
     for item in found:
         remove_queue(item)
         print(f"Deleted {item.name} ({item.folder})")

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import os
-import socket
-import subprocess
 import sys
 import threading
 import traceback
@@ -19,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from nepnb.client.opening import hostname
 from nepnb.store.field_types import FieldType
 
 if TYPE_CHECKING:
@@ -39,7 +37,7 @@ def is_interactive() -> bool:
 
 
 def default_monitoring_namespace() -> str:
-    seed = f"{socket.gethostname()}{os.getpid()}{threading.get_ident()}"
+    seed = f"{hostname()}{os.getpid()}{threading.get_ident()}"
     return "monitoring/" + hashlib.sha256(seed.encode()).hexdigest()[-8:]
 
 
@@ -225,11 +223,11 @@ class AutoLogger:
         run = self.run
         ns = self.namespace
         if any(self.capture.values()) or self.traceback:
-            run[f"{ns}/hostname"] = socket.gethostname()
+            run[f"{ns}/hostname"] = hostname()
             run[f"{ns}/pid"] = str(os.getpid())
             run[f"{ns}/tid"] = str(threading.get_ident())
         if not self.resumed:
-            run._assign_internal("sys/hostname", FieldType.STRING, socket.gethostname())
+            run._assign_internal("sys/hostname", FieldType.STRING, hostname())
         for name in ("stdout", "stderr"):
             if self.capture[name]:
                 sink = _LineSink(run, f"{ns}/{name}")
@@ -271,6 +269,8 @@ class AutoLogger:
             self.run._assign_internal("source_code/git", FieldType.GIT_REF, info)
 
     def _log_dependencies(self) -> None:
+        import importlib.metadata  # here: 30 ms of imports that opening a run need not pay
+
         from nepnb.types.file import File
 
         if str(self.dependencies) == "infer":
@@ -370,6 +370,8 @@ _streams = {name: _SharedStream(name) for name in ("stdout", "stderr")}
 def git_info(folder: Path) -> dict[str, Any] | None:
     """Commit, branch, dirty flag and remotes of the repository holding ``folder`` (or the
     file ``folder`` names); None if there is none."""
+    import subprocess  # here: opening a run without git info need not import it
+
     if folder.is_file():
         folder = folder.parent
 

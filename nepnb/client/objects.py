@@ -30,6 +30,7 @@ from nepnb.exceptions import (
     NotAvailableInMode,
     ReadOnlyMode,
 )
+from nepnb.store.applier import SIZE_FIELD
 from nepnb.store.base import FieldInfo, ObjectInfo, ObjectKind, SeriesData, Store
 from nepnb.store.field_types import FieldType
 from nepnb.store.liveness import AliveLock
@@ -692,8 +693,11 @@ class NeptuneObject:
 
     def _load_structure(self) -> None:
         assert self._store is not None and self._info is not None
-        fields = self._store.get_fields(self._info.uid)
+        # Types and last steps only: sys/size, which every object has, is computed by the
+        # store when read, a cost an object's opening need not pay.
+        fields = self._store.get_fields(self._info.uid, sizes=False)
         self._types = {path: info.type for path, info in fields.items()}
+        self._types[SIZE_FIELD] = FieldType.FLOAT
         self._namespaces = {ns for p in self._types for ns in parents(p)}
         for path, info in fields.items():
             if info.type.is_series:

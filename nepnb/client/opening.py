@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import socket
@@ -49,6 +50,12 @@ class OpenRequest:
 
 def assign(path: str, ftype: FieldType, value: Any) -> Operation:
     return Operation(OpKind.ASSIGN, path, ftype, value)
+
+
+@functools.cache
+def hostname() -> str:
+    """This machine's name, asked once per process (queue folders, sys/hostname, monitoring)."""
+    return socket.gethostname()
 
 
 def owner() -> str:
@@ -206,7 +213,7 @@ def _queue_meta(request: OpenRequest, mode: str, **ids: Any) -> dict[str, Any]:
         "created_at": time.time(),
         "mode": mode,
         "pid": os.getpid(),
-        "host": socket.gethostname(),
+        "host": hostname(),
     }
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nepnb.client.opening import hostname
 from nepnb.client.queue import BATCHES, BLOBS, OBJECT_FILE, OperationQueue
 from nepnb.exceptions import (
     NepnbError,
@@ -87,7 +87,7 @@ def find_queues(data_dir: Path) -> tuple[list[QueuedObject], list[tuple[Path, st
 def _alive(meta: dict[str, Any]) -> bool:
     """Whether the process that writes this queue is still running (on this host)."""
     pid = meta.get("pid")
-    if meta.get("closed") or not pid or meta.get("host") not in (None, socket.gethostname()):
+    if meta.get("closed") or not pid or meta.get("host") not in (None, hostname()):
         return False
     try:
         os.kill(int(pid), 0)

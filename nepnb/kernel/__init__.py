@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, TextIO
 
 
@@ -26,12 +27,16 @@ def subscribe() -> None:
 
 
 def _run_opened(run: Any) -> None:
+    if "IPython" not in sys.modules:  # a script: no shell to join, nothing to import
+        return
     from nepnb.kernel.session import run_opened
 
     run_opened(run)
 
 
 def _announcement_stream() -> TextIO | None:
+    if "IPython" not in sys.modules:  # a script: stderr, as without a kernel
+        return sys.stderr
     from nepnb.kernel.session import announcement_stream
 
     return announcement_stream()

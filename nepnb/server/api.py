@@ -69,6 +69,7 @@ class FieldsRequest(BaseModel):
     uids: list[str] = Field(max_length=10_000)
     paths: list[str] | None = None
     prefix: str | None = None
+    sizes: bool = True  # False: without sys/size, computed when read
 
 
 class ProjectRequest(BaseModel):

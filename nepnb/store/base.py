@@ -360,13 +360,25 @@ class Store(ABC):
 
     @abstractmethod
     def get_fields(
-        self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None
+        self,
+        uid: str,
+        paths: Iterable[str] | None = None,
+        *,
+        prefix: str | None = None,
+        sizes: bool = True,
     ) -> dict[str, FieldInfo]:
-        """Fields of ``uid``: all of them, those in ``paths``, or those under ``prefix``."""
+        """Fields of ``uid``: all of them, those in ``paths``, or those under ``prefix``.
+        ``sizes=False`` leaves out ``sys/size``, the one field computed when read (a client
+        opening an object needs the types and last steps only)."""
 
     @abstractmethod
     def get_fields_of(
-        self, uids: Iterable[str], paths: Iterable[str] | None = None
+        self,
+        uids: Iterable[str],
+        paths: Iterable[str] | None = None,
+        *,
+        prefix: str | None = None,
+        sizes: bool = True,
     ) -> Mapping[str, dict[str, FieldInfo]]:
         """Fields of several objects at once (for tables)."""
 

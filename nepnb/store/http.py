@@ -337,9 +337,14 @@ class HTTPStore(Store):
         return wire.decode_apply_result(answer)
 
     def get_fields(
-        self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None
+        self,
+        uid: str,
+        paths: Iterable[str] | None = None,
+        *,
+        prefix: str | None = None,
+        sizes: bool = True,
     ) -> dict[str, FieldInfo]:
-        return self.get_fields_of([uid], paths, prefix=prefix).get(uid, {})
+        return self.get_fields_of([uid], paths, prefix=prefix, sizes=sizes).get(uid, {})
 
     def get_fields_of(
         self,
@@ -347,11 +352,13 @@ class HTTPStore(Store):
         paths: Iterable[str] | None = None,
         *,
         prefix: str | None = None,
+        sizes: bool = True,
     ) -> Mapping[str, dict[str, FieldInfo]]:
         spec = {
             "uids": list(uids),
             "paths": None if paths is None else list(paths),
             "prefix": prefix,
+            "sizes": sizes,
         }
         found = self._json("POST", "/fields", data=spec)
         return {uid: wire.decode_fields(fields) for uid, fields in found.items()}

@@ -280,9 +280,13 @@ class SQLCore(Store):
                 if not exists_ok:
                     raise Conflict(f"the project {name!r} exists already")
                 return ProjectInfo(name, row[1])
-            key = chosen_key(key, {k for _, k in tx.projects()}, name.split("/")[1])
-            tx.insert_project(name, key, time.time())
-            return ProjectInfo(name, key)
+            return ProjectInfo(name, self._insert_project(tx, name, key))
+
+    def _insert_project(self, tx: Tx, name: str, key: str | None) -> str:
+        """Add the project ``name`` (missing in ``tx``); returns its key."""
+        key = chosen_key(key, {k for _, k in tx.projects()}, name.split("/")[1])
+        tx.insert_project(name, key, time.time())
+        return key
 
     def delete_project(self, name: str) -> None:
         with self._transaction(write=True) as tx:
@@ -307,8 +311,9 @@ class SQLCore(Store):
     ) -> ObjectInfo:
         """See ``Store.create_object``; ``uid``: the new object's, chosen by the caller (so
         that a retried creation finds the object its first attempt made, and a local
-        process can hold its liveness lock before the object exists)."""
-        self.get_project(project, create=True)
+        process can hold its liveness lock before the object exists). A missing project is
+        made in the same transaction."""
+        validate_project_name(project)
         return self._retrying(
             partial(self._create, project, kind, custom_run_id, model_key, model_id, initial, uid)
         )
@@ -330,7 +335,11 @@ class SQLCore(Store):
                     name, found_kind, sys_id, custom = made
                     return ObjectInfo(uid, name, ObjectKind(found_kind), sys_id, custom)
             # The project row lock orders the creations of one project (counters, keys).
-            project_id, key = self._project(tx, project, lock=True)
+            found = tx.project(project, lock=True)
+            if found is None:  # first use of the project: made in this transaction
+                self._insert_project(tx, project, None)
+                found = self._project(tx, project, lock=True)
+            project_id, key = found
             same: dict[str, str] | None = None  # what makes an object the one asked for
             if kind is ObjectKind.PROJECT:
                 same = {}
@@ -464,9 +473,14 @@ class SQLCore(Store):
             return ApplyResult(rejected)
 
     def get_fields(
-        self, uid: str, paths: Iterable[str] | None = None, *, prefix: str | None = None
+        self,
+        uid: str,
+        paths: Iterable[str] | None = None,
+        *,
+        prefix: str | None = None,
+        sizes: bool = True,
     ) -> dict[str, FieldInfo]:
-        return self.get_fields_of([uid], paths, prefix=prefix).get(uid, {})
+        return self.get_fields_of([uid], paths, prefix=prefix, sizes=sizes).get(uid, {})
 
     def get_fields_of(
         self,
@@ -474,10 +488,13 @@ class SQLCore(Store):
         paths: Iterable[str] | None = None,
         *,
         prefix: str | None = None,
+        sizes: bool = True,
     ) -> Mapping[str, dict[str, FieldInfo]]:
         path_list = None if paths is None else list(paths)
-        wants_size = (path_list is None or SIZE_FIELD in path_list) and (
-            prefix is None or SIZE_FIELD.startswith(prefix + "/")
+        wants_size = (
+            sizes
+            and (path_list is None or SIZE_FIELD in path_list)
+            and (prefix is None or SIZE_FIELD.startswith(prefix + "/"))
         )
         result: dict[str, dict[str, FieldInfo]] = {}
         with self._transaction() as tx:

@@ -57,6 +57,7 @@ def test_checkpoint_diff_uses_nbdime_without_compiling_the_iri_grammars(tmp_path
             "summary": [l for l in printed.getvalue().splitlines() if l.startswith("Summary")],
             "nbdime": "nbdime.diffing.notebooks" in sys.modules,
             "grammars": "rfc3987_syntax.syntax_helpers" in sys.modules,
+            "client": "nepnb.client.objects" in sys.modules,
         }}))
         """,
         tmp_path / "home",
@@ -64,6 +65,7 @@ def test_checkpoint_diff_uses_nbdime_without_compiling_the_iri_grammars(tmp_path
     assert found["code"] == 1 and found["summary"] == ["Summary: 6 changed; 0 unchanged"]
     assert found["nbdime"]  # nbdime matched the changed cells …
     assert not found["grammars"]  # … without compiling the grammars nobody used
+    assert not found["client"]  # nor importing the client (Run, handlers) it does not use
 
 
 def test_the_iri_checks_still_work_once_used(tmp_path: Path) -> None:

@@ -54,6 +54,15 @@ def test_projects_are_created_on_first_use_with_a_short_key(store: Store) -> Non
     assert [p.name for p in store.list_projects()] == ["team/cls", "team/image-classification"]
 
 
+def test_an_object_created_in_a_new_project_makes_the_project(store: Store) -> None:
+    """The project and the object are made together (one transaction), key as usual."""
+    run = store.create_object("team/object-detection", ObjectKind.RUN)
+    assert run.sys_id == "OD-1" and run.created
+    assert store.get_project("team/object-detection").key == "OD"
+    with pytest.raises(InvalidProjectName, match="workspace/project"):
+        store.create_object("team/", ObjectKind.RUN)
+
+
 @pytest.mark.parametrize("name", ["cls", "a/b/c", "/cls", "team/", "team/c ls", "", "team/-x"])
 def test_bad_project_names_are_refused(store: Store, name: str) -> None:
     with pytest.raises(InvalidProjectName, match="workspace/project"):
@@ -385,6 +394,29 @@ def test_size_is_the_same_on_every_store(store: Store) -> None:
         "params/optimizer",
         "params/nesterov",
     }
+
+
+def test_fields_read_without_sizes_leave_out_sys_size_only(store: Store) -> None:
+    """``sizes=False`` (what a client opening an object asks) reads every field but the one
+    computed when read; the values read are the same."""
+    run = new_run(store)
+    batch = Batch(
+        [
+            assign("params/lr", FieldType.FLOAT, 0.001),
+            floats("train/loss", [0, 1, 2], [1.0, 0.5, 0.25]),
+        ]
+    )
+    assert store.apply(run.uid, batch).rejected == []
+    every = store.get_fields(run.uid)
+    without = store.get_fields(run.uid, sizes=False)
+    assert "sys/size" in every
+    assert without.keys() == every.keys() - {"sys/size"}
+    assert without["train/loss"].value["last_step"] == 2
+    assert {p: f.value for p, f in without.items()} == {
+        p: f.value for p, f in every.items() if p != "sys/size"
+    }
+    asked = store.get_fields_of([run.uid], ["sys/size", "params/lr"], sizes=False)[run.uid]
+    assert asked.keys() == {"params/lr"}
 
 
 # batches and blobs ----------------------------------------------------------------------

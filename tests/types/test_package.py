@@ -85,9 +85,37 @@ def test_importing_nepnb_leaves_the_heavy_parts_for_later() -> None:
         "nbdime",
         "IPython",
         "pandas",
+        # the client and NumPy come with the first name that needs them (PEP 562): commands
+        # and the Jupyter server extension that import nepnb for other parts skip ~100 ms
+        "numpy",
+        "nepnb.client.objects",
+        "nepnb.client.handler",
     )
     code = f"import sys, nepnb; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_names_imported_on_first_use_are_the_modules_own() -> None:
+    """``nepnb``'s lazily imported names are the same objects as where they live, listed by
+    ``dir()`` and given by ``from nepnb import *``; an unknown name is an AttributeError."""
+    import nepnb
+    import nepnb.client.config
+    import nepnb.client.model
+    import nepnb.client.run
+    import nepnb.handler
+
+    assert nepnb.init_run is nepnb.client.run.init_run and nepnb.Run is nepnb.client.run.Run
+    assert nepnb.init_model_version is nepnb.client.model.init_model_version
+    assert nepnb.ANONYMOUS_API_TOKEN == nepnb.client.config.ANONYMOUS_API_TOKEN
+    assert nepnb.handler is sys.modules["nepnb.handler"]
+    assert set(nepnb.__all__) <= set(dir(nepnb))
+    star: dict[str, object] = {}
+    exec("from nepnb import *", star)
+    assert {name for name in star if not name.startswith("__")} == set(nepnb.__all__) - {
+        "__version__"
+    }
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        nepnb.not_a_name  # noqa: B018

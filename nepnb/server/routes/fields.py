@@ -43,7 +43,9 @@ async def get_fields(s: Svc, who: Who, spec: FieldsRequest) -> Response:
     """Fields of several objects."""
     for uid in set(spec.uids):
         await s.call(s.object_access, who, uid, "read")
-    found = await s.call(s.store.get_fields_of, spec.uids, spec.paths, prefix=spec.prefix)
+    found = await s.call(
+        s.store.get_fields_of, spec.uids, spec.paths, prefix=spec.prefix, sizes=spec.sizes
+    )
     return WireResponse({uid: wire.encode_fields(fields) for uid, fields in found.items()})
 
 
