@@ -358,7 +358,6 @@ class Store(ABC):
     def apply(self, uid: str, batch: Batch) -> ApplyResult:
         """Apply ``batch`` to the object ``uid``. Each refused operation is reported, not raised."""
 
-    @abstractmethod
     def get_fields(
         self,
         uid: str,
@@ -370,6 +369,7 @@ class Store(ABC):
         """Fields of ``uid``: all of them, those in ``paths``, or those under ``prefix``.
         ``sizes=False`` leaves out ``sys/size``, the one field computed when read (a client
         opening an object needs the types and last steps only)."""
+        return self.get_fields_of([uid], paths, prefix=prefix, sizes=sizes).get(uid, {})
 
     @abstractmethod
     def get_fields_of(

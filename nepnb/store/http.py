@@ -336,16 +336,6 @@ class HTTPStore(Store):
         answer = self._json("POST", f"/objects/{uid}/batches", content=body, headers=headers)
         return wire.decode_apply_result(answer)
 
-    def get_fields(
-        self,
-        uid: str,
-        paths: Iterable[str] | None = None,
-        *,
-        prefix: str | None = None,
-        sizes: bool = True,
-    ) -> dict[str, FieldInfo]:
-        return self.get_fields_of([uid], paths, prefix=prefix, sizes=sizes).get(uid, {})
-
     def get_fields_of(
         self,
         uids: Iterable[str],

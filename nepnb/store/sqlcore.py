@@ -472,16 +472,6 @@ class SQLCore(Store):
                 raise NeedSavepoints("(batch)") from error
             return ApplyResult(rejected)
 
-    def get_fields(
-        self,
-        uid: str,
-        paths: Iterable[str] | None = None,
-        *,
-        prefix: str | None = None,
-        sizes: bool = True,
-    ) -> dict[str, FieldInfo]:
-        return self.get_fields_of([uid], paths, prefix=prefix, sizes=sizes).get(uid, {})
-
     def get_fields_of(
         self,
         uids: Iterable[str],
