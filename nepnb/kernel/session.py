@@ -113,6 +113,12 @@ class KernelSession:
         self.frontend.register()
         shell.events.register("pre_run_cell", self._pre_run_cell)
         shell.events.register("post_run_cell", self._post_run_cell)
+        # The client stops every open run at exit too (registered when nepnb.client.objects is
+        # imported, which `import nepnb` now leaves to the first run). atexit calls the last
+        # registered first: import it before registering, so that the kernel stops its runs
+        # first and says so in its log.
+        import nepnb.client.objects  # noqa: F401
+
         atexit.register(self.close_all, "the kernel is shutting down")
 
     @classmethod
