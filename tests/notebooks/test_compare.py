@@ -774,9 +774,10 @@ def test_a_changed_image_patch_is_measured_and_drawn() -> None:
 
 def shown_by_ipython(image: Image.Image) -> Any:
     """The output IPython gives a PIL image: PNG and JPEG of it (base64, as in the file)."""
-    from IPython.core.interactiveshell import InteractiveShell
+    # IPython's own display formatter, without a global shell that later tests would find
+    from IPython.core.formatters import DisplayFormatter
 
-    data, _ = InteractiveShell.instance().display_formatter.format(image)
+    data, _ = DisplayFormatter().format(image)
     assert {"image/png", "image/jpeg"} <= set(data)
     return v4.new_output(
         "display_data",

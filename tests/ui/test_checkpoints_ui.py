@@ -216,7 +216,7 @@ def test_the_status_bar_flags_a_hanging_run_and_stops_it(
     run_id = status.inner_text().split()[1]
     status.click()
     popup = page.locator(".nepnb-OpenRunsPopup")
-    expect(popup).to_contain_text(f"{run_id} (run)")
+    expect(popup).to_contain_text(f"{run_id} idle (run)")
     expect(popup).to_contain_text("hanging")
     shot(page, artifacts_dir, "01-hanging")
     popup.get_by_role("button", name="Stop").click()
